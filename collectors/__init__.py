@@ -1,0 +1,1 @@
+"""Listeners and parsers: server (sockets) -> parse/decode (pure) -> normalize (ECS) -> sink."""

@@ -1,0 +1,152 @@
+"""Settings: a YAML file overlaid with `SOC_<SECTION>__<KEY>` environment variables.
+
+Environment overrides exist so that containers and CI can change one value without writing a
+file; YAML exists so that a province can keep its whole configuration under version control.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import yaml
+
+from soc.errors import ConfigError
+
+ENV_PREFIX = "SOC_"
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key: str = ""  # empty: generated once and kept in <data_dir>/secret_key
+    session_cookie_secure: bool = False  # set true behind TLS
+    session_lifetime_minutes: int = 480
+
+
+@dataclass(frozen=True)
+class SyslogSettings:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    udp_port: int = 5514
+    tcp_port: int = 5514
+    max_message_bytes: int = 65536
+
+
+@dataclass(frozen=True)
+class NetflowSettings:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 2055
+    receive_buffer_bytes: int = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    batch_size: int = 2000
+    flush_interval_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    enabled: bool = True
+    rules_dirs: tuple[str, ...] = ("rules",)
+    interval_seconds: float = 5.0
+    case_grouping_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    data_dir: str = "var"
+    events_path: str = ""  # empty: <data_dir>/events.duckdb
+    cases_url: str = ""  # empty: sqlite:///<data_dir>/cases.sqlite
+
+
+@dataclass(frozen=True)
+class Settings:
+    ui: UiSettings = field(default_factory=UiSettings)
+    syslog: SyslogSettings = field(default_factory=SyslogSettings)
+    netflow: NetflowSettings = field(default_factory=NetflowSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    detection: DetectionSettings = field(default_factory=DetectionSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.storage.data_dir)
+
+    @property
+    def events_path(self) -> Path:
+        return Path(self.storage.events_path or self.data_dir / "events.duckdb")
+
+    @property
+    def cases_url(self) -> str:
+        return self.storage.cases_url or f"sqlite:///{self.data_dir / 'cases.sqlite'}"
+
+    @property
+    def dead_letter_path(self) -> Path:
+        return self.data_dir / "dead-letter.ndjson"
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build settings from defaults, then the YAML file (if any), then the environment."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    path = path or environ.get("SOC_CONFIG")
+    if path:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(str(exc), where=str(path)) from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError("top level must be a mapping of sections", where=str(path))
+        raw = loaded
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        raw.setdefault(section, {})[key] = value
+    return _build(Settings(), raw, "settings")
+
+
+def _build(obj: Any, raw: Mapping[str, Any], where: str) -> Any:
+    known = {f.name: f for f in fields(obj)}
+    hints = get_type_hints(type(obj))
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r}", where=where)
+        current = getattr(obj, key)
+        if is_dataclass(current):
+            if not isinstance(value, Mapping):
+                raise ConfigError("must be a mapping", where=f"{where}.{key}")
+            changes[key] = _build(current, value, f"{where}.{key}")
+        else:
+            changes[key] = _coerce(value, hints[key], f"{where}.{key}")
+    return replace(obj, **changes)
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    try:
+        if hint is bool:
+            if isinstance(value, str):
+                if value.lower() in {"1", "true", "yes", "on"}:
+                    return True
+                if value.lower() in {"0", "false", "no", "off"}:
+                    return False
+                raise ValueError(f"not a boolean: {value!r}")
+            return bool(value)
+        if hint in (int, float, str):
+            return hint(value)
+        if getattr(hint, "__origin__", None) is tuple:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc), where=where) from exc
+    raise ConfigError(f"unsupported setting type {hint!r}", where=where)

@@ -1,0 +1,1 @@
+"""Enrichment at ingest: agency by CIDR (later GeoIP and threat intelligence)."""

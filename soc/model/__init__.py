@@ -1,0 +1,1 @@
+"""Pure types shared by every layer (stdlib only)."""

@@ -1,0 +1,100 @@
+"""ECS events as nested documents, and the few operations every layer needs on them.
+
+An event *is* its ECS document: that is the contract with Elasticsearch, with `soc hunt` output
+and with the ingest API, so we keep the document rather than a parallel class hierarchy.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+Event = dict[str, Any]
+"""A nested ECS document (`{"source": {"ip": ...}}`), never flattened keys."""
+
+
+def new_event_id() -> str:
+    """A UUIDv7: unique, and ordered by creation time so store indexes stay append-friendly.
+
+    Assigned once, where an event is first received; retries carry it, so a retried batch never
+    duplicates while two identical log lines remain two events.
+    """
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68) << 64
+    value |= 0b10 << 62 | (rand & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def isoformat(moment: datetime) -> str:
+    """ECS timestamps: UTC, millisecond precision (what Elasticsearch `date` keeps)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_timestamp(value: str) -> datetime:
+    """Read an ISO 8601 timestamp; naive values are taken as UTC."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def get_field(doc: Mapping[str, Any], dotted: str) -> Any:
+    """Value at an ECS dotted path (`source.ip`), or None.
+
+    Accepts documents that keep a dotted key literally (`{"winlog": {"event_data": {"a.b": 1}}}`)
+    because Windows event data names are not ECS paths.
+    """
+    node: Any = doc
+    parts = dotted.split(".")
+    i = 0
+    while i < len(parts):
+        if not isinstance(node, Mapping):
+            return None
+        for j in range(len(parts), i, -1):
+            key = ".".join(parts[i:j])
+            if key in node:
+                node = node[key]
+                i = j
+                break
+        else:
+            return None
+    return node
+
+
+def set_field(doc: Event, dotted: str, value: Any) -> None:
+    """Set a dotted ECS path, creating intermediate objects."""
+    parts = dotted.split(".")
+    node = doc
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def flatten(doc: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield (dotted path, leaf value) pairs; lists are leaves."""
+    for key, value in doc.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from flatten(value, f"{path}.")
+        else:
+            yield path, value
+
+
+def stamp(doc: Event, *, dataset: str, received: datetime | None = None) -> Event:
+    """Give a freshly parsed event its identity: `event.id`, `event.dataset`, `@timestamp`.
+
+    Called once where the event is first received; an event that already has an id (from a spool
+    or a remote collector) keeps it.
+    """
+    event = doc.setdefault("event", {})
+    event.setdefault("id", new_event_id())
+    event.setdefault("dataset", dataset)
+    doc.setdefault("@timestamp", isoformat(received or utcnow()))
+    return doc

@@ -1,0 +1,6 @@
+"""The only owner of DuckDB (and, later, elasticsearch): the `EventStore` and its implementations."""
+
+from soc.storage.base import EventStore, SearchPage
+from soc.storage.duckdb_store import DuckDBEventStore
+
+__all__ = ["DuckDBEventStore", "EventStore", "SearchPage"]
