@@ -6,18 +6,73 @@ through `build_services` so that they run the same wiring.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from soc.cases import CaseService
 from soc.config import Settings
+from soc.detection import Scheduler
+from soc.enrich.agency import AgencyTagger
+from soc.rules import Catalog, compile_rules, load_rules
+from soc.storage import DuckDBEventStore
 from soc.storage.base import EventStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
     settings: Settings
     events: EventStore
-    cases: Any  # soc.cases.CaseService (typed once the cases package lands)
+    cases: CaseService
+    catalog: Catalog | None = None
+    scheduler: Scheduler | None = field(default=None, repr=False)
+
+    def tagger(self) -> AgencyTagger:
+        """A tagger over the agencies as they are now (agencies change rarely)."""
+        return AgencyTagger(self.cases.agencies())
 
     def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        self.cases.close()
         self.events.close()
+
+
+def build_services(settings: Settings, *, read_only_events: bool = False) -> Services:
+    """Open (creating and migrating on first start) the stores and compile the rules."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    events = DuckDBEventStore(settings.events_path, read_only=read_only_events)
+    cases = CaseService(
+        settings.cases_url, group_window_minutes=settings.detection.case_grouping_minutes
+    )
+    cases.migrate()
+    services = Services(settings=settings, events=events, cases=cases)
+    if settings.detection.enabled and not read_only_events:
+        ruleset = load_rules([Path(d) for d in settings.detection.rules_dirs])
+        services.catalog = compile_rules(ruleset)
+        for error in services.catalog.errors:
+            log.warning("rule not loaded: %s", error)
+        services.scheduler = Scheduler(
+            events,
+            services.catalog,
+            alert_sink=cases,
+            checkpoints=cases,
+            interval_seconds=settings.detection.interval_seconds,
+        )
+    return services
+
+
+def ensure_api_token(settings: Settings) -> str:
+    """The local admin token for the CLI and the ingest API, readable by its owner only."""
+    path = settings.data_dir / "api.token"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(token)
+    return token

@@ -1,0 +1,97 @@
+"""OpenSSH authentication lines (program `sshd`) to ECS, as Filebeat's system/auth module does.
+
+Brute-force and credential-stuffing rules count `event.outcome: failure` of `ssh_login` per
+source; PAM failures and closed connections get their own actions so that one attempt, which
+sshd and PAM both log, is not counted twice.
+"""
+
+from __future__ import annotations
+
+import re
+
+from collectors.parsers.values import ip_or_none
+from soc.model.event import Event
+
+DATASET = "system.auth"
+_PROGRAM = re.compile(r"sshd(?:$|\(|-session$|-auth$)")
+_REPEATED = re.compile(r"message repeated \d+ times: \[\s*(.*?)\s*\]$")
+_LOGIN = re.compile(
+    r"(?P<event>Failed|Accepted) (?P<method>\S+) for (?:invalid user )?(?P<user>.*?)"
+    r" from (?P<ip>\S+) port (?P<port>\d{1,5})(?: ssh2)?(?::.*)?$"
+)
+_INVALID = re.compile(r"Invalid user (?P<user>.*?) from (?P<ip>\S+)(?: port (?P<port>\d{1,5}))?$")
+_CLOSED = re.compile(
+    r"(?:Connection closed by|Disconnected from)(?: (?:authenticating|invalid) user"
+    r" (?P<user>.*?))? (?P<ip>[0-9A-Fa-f.:]+)(?: port (?P<port>\d{1,5}))?(?: \[preauth\])?$"
+)
+_PAM_FAILURE = re.compile(r"(?:pam_unix\((?P<origin>[^)]*)\): )?authentication failure; (?P<kv>.*)")
+_PAM_KV = re.compile(r"(\w+)=(\S*)")
+
+
+def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """ECS fields for a line from sshd; None when the program is not sshd.
+
+    Every sshd line is `system.auth`; the lines that matter to detection also get user, source
+    and outcome. `sshd(pam_unix)` is how older Linux tagged sshd's PAM messages.
+    """
+    if not program or not _PROGRAM.match(program):
+        return None
+    doc: Event = {"event": {"module": "system", "dataset": DATASET}, "process": {"name": "sshd"}}
+    if pid and pid.isdigit():
+        doc["process"]["pid"] = int(pid)
+    text = message.strip()
+    if repeated := _REPEATED.match(text):
+        text = repeated.group(1)
+    if match := _LOGIN.match(text):
+        _authentication(doc, match["event"], match["method"], match["user"], match)
+        doc["event"].update(
+            action="ssh_login", outcome="success" if match["event"] == "Accepted" else "failure"
+        )
+    elif match := _INVALID.match(text):
+        _authentication(doc, "Invalid", None, match["user"], match)
+        doc["event"].update(action="ssh_login", outcome="failure")
+    elif match := _CLOSED.match(text):
+        _source(doc, match["ip"], match["port"])
+        if match["user"] is not None:
+            _authentication(doc, "Closed", None, match["user"], match)
+            doc["event"].update(action="ssh_connection_closed", outcome="unknown")
+        else:
+            doc["event"].update(category=["network"], action="ssh_connection_closed")
+    elif (match := _PAM_FAILURE.match(text)) and (match["origin"] or "pam_unix" in program):
+        fields = dict(_PAM_KV.findall(match["kv"]))
+        _authentication(doc, None, None, fields.get("user"), None)
+        _source(doc, fields.get("rhost"), None)
+        doc["event"].update(action="pam_authentication_failure", outcome="failure")
+    return doc
+
+
+def _authentication(
+    doc: Event,
+    ssh_event: str | None,
+    method: str | None,
+    user: str | None,
+    address: re.Match[str] | None,
+) -> None:
+    doc["event"]["category"] = ["authentication"]
+    ssh: dict[str, str] = {}
+    if ssh_event:
+        ssh["event"] = ssh_event
+    if method:
+        ssh["method"] = method
+    if ssh:
+        doc["system"] = {"auth": {"ssh": ssh}}
+    if user:
+        doc["user"] = {"name": user}
+    if address is not None:
+        _source(doc, address["ip"], address["port"])
+
+
+def _source(doc: Event, host: str | None, port: str | None) -> None:
+    """An address sshd could not resolve is an IP; PAM's rhost may be a host name."""
+    if not host:
+        return
+    ip = ip_or_none(host)
+    source: dict[str, str | int] = {"ip": ip} if ip else {"domain": host}
+    if port:
+        source["port"] = int(port)
+    doc["source"] = source

@@ -1,0 +1,81 @@
+"""Windows events sent as JSON: Winlogbeat documents, or NXLog's flat `to_json()` records.
+
+NXLog (im_msvistalog) writes the event's system fields and its EventData side by side at the top
+level; the system names are known, so everything else is EventData, kept under the exact name
+Windows uses (Sigma rules match on those names). NXLog's `EventTime` has no zone unless NXLog was
+configured to add one; a zoneless time is taken as UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from collectors.parsers.windows_event import finish_windows_event
+from soc.model.event import Event
+
+# NXLog system field -> ECS path (Winlogbeat's names).
+_NXLOG_SYSTEM: dict[str, tuple[str, ...]] = {
+    "EventID": ("winlog", "event_id"),
+    "Channel": ("winlog", "channel"),
+    "Hostname": ("winlog", "computer_name"),
+    "SourceName": ("winlog", "provider_name"),
+    "ProviderGuid": ("winlog", "provider_guid"),
+    "RecordNumber": ("winlog", "record_id"),
+    "Category": ("winlog", "task"),
+    "Opcode": ("winlog", "opcode"),
+    "Version": ("winlog", "version"),
+    "ActivityID": ("winlog", "activity_id"),
+    "RelatedActivityID": ("winlog", "related_activity_id"),
+    "ProcessID": ("winlog", "process", "pid"),
+    "ThreadID": ("winlog", "process", "thread", "id"),
+    "Domain": ("winlog", "user", "domain"),
+    "AccountName": ("winlog", "user", "name"),
+    "UserID": ("winlog", "user", "identifier"),
+    "AccountType": ("winlog", "user", "type"),
+    "Message": ("message",),
+    "EventTime": ("@timestamp",),
+}
+# NXLog's numeric twins of named fields, and its own bookkeeping: not part of the event.
+_NXLOG_DROPPED = frozenset(
+    {"EventType", "SeverityValue", "OpcodeValue", "Task", "Keywords", "EventReceivedTime",
+     "SourceModuleName", "SourceModuleType"}
+)  # fmt: skip
+
+
+def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """ECS fields for a JSON Windows event; None when the message is not one."""
+    text = message.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("winlog"), dict):
+        return finish_windows_event(data)
+    if "EventID" in data and ("Channel" in data or "SourceName" in data):
+        return finish_windows_event(_from_nxlog(data))
+    return None
+
+
+def _from_nxlog(data: dict[str, Any]) -> Event:
+    doc: Event = {}
+    event_data: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in _NXLOG_SYSTEM:
+            *parents, leaf = _NXLOG_SYSTEM[name]
+            node = doc
+            for parent in parents:
+                node = node.setdefault(parent, {})
+            node[leaf] = value
+        elif name == "Severity" and isinstance(value, str):
+            doc["log"] = {"level": value.lower()}
+        elif name not in _NXLOG_DROPPED:
+            event_data[name] = value
+    if event_data:
+        doc.setdefault("winlog", {})["event_data"] = event_data
+    return doc

@@ -1,0 +1,62 @@
+"""A parsed syslog message to its ECS document.
+
+The message parser (sshd, FortiGate, Windows JSON, access log) owns the content fields; the
+transport owns what only it knows for sure: the header (`log.syslog.*`) and the sending address
+(`observer.ip`, `log.source.address`). Those are written last so that content cannot forge them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collectors.parsers import parse_message
+from collectors.parsers.values import object_field
+from collectors.syslog.record import FACILITIES, SEVERITIES, SyslogMessage
+from soc.model.event import Event, isoformat
+
+
+def to_ecs(msg: SyslogMessage, *, peer_ip: str) -> Event:
+    """The event for one message; `event.dataset` is set when a parser recognised the content
+    (the caller's `stamp` defaults it to `syslog` otherwise)."""
+    doc = parse_message(msg.message, program=msg.appname, pid=msg.procid) or _process(msg)
+    doc.setdefault("message", msg.message)
+    if msg.timestamp is not None:
+        doc.setdefault("@timestamp", isoformat(msg.timestamp))
+    if msg.hostname:
+        object_field(doc, "host").setdefault("name", msg.hostname)
+    if msg.sequence is not None:
+        object_field(doc, "event")["sequence"] = msg.sequence
+    syslog = _syslog_fields(msg)
+    log = object_field(doc, "log")
+    if msg.severity is not None:
+        log.setdefault("level", SEVERITIES[msg.severity])
+    log["syslog"] = syslog
+    log["source"] = {"address": peer_ip}
+    object_field(doc, "observer")["ip"] = peer_ip
+    return doc
+
+
+def _process(msg: SyslogMessage) -> Event:
+    """For a line no parser knows, the syslog tag is the best name of the process that wrote it."""
+    process: dict[str, Any] = {}
+    if msg.appname:
+        process["name"] = msg.appname
+    if msg.procid and msg.procid.isdigit() and len(msg.procid) <= 10:
+        process["pid"] = int(msg.procid)
+    return {"process": process} if process else {}
+
+
+def _syslog_fields(msg: SyslogMessage) -> dict[str, Any]:
+    syslog: dict[str, Any] = {}
+    if msg.priority is not None and msg.facility is not None and msg.severity is not None:
+        syslog["priority"] = msg.priority
+        syslog["facility"] = {"code": msg.facility, "name": FACILITIES[msg.facility]}
+        syslog["severity"] = {"code": msg.severity, "name": SEVERITIES[msg.severity]}
+    if msg.version is not None:
+        syslog["version"] = str(msg.version)
+    for name in ("hostname", "appname", "procid", "msgid"):
+        if (value := getattr(msg, name)) is not None:
+            syslog[name] = value
+    if msg.structured_data:
+        syslog["structured_data"] = msg.structured_data
+    return syslog

@@ -1,0 +1,128 @@
+"""RFC 3164 ("BSD") headers and the real-world variants seen on agency networks.
+
+Handled: with or without PRI; `Mmm dd hh:mm:ss` (optionally with year and fractions, as Cisco and
+ASA send it) or an ISO 8601 timestamp; missing hostname; `tag[pid]:`; Cisco sequence numbers
+(`123: *Mar  1 ...: %SYS-5-CONFIG_I: ...`) and `%ASA-6-302013:` tags; FortiGate's bare
+`key=value` content right after the PRI.
+
+RFC 3164 timestamps carry no time zone: they are taken as UTC (a per-sender setting may come
+later). The year is not sent either: it is the latest year that does not put the event more than
+two days after its receipt. So a December line read in January is last year's, a January line
+read on 31 December is next year's, and an archive replayed months later is not dated in the
+future; the two days absorb senders that log local time (UTC+7 here) and clocks that drift.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from collectors.syslog.record import SyslogMessage
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+_BSD_TIMESTAMP = re.compile(
+    r"[*.]?(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(?P<day>\d{1,2})"
+    r"(?:\s+(?P<year>\d{4}))?\s+(?P<hour>\d{1,2}):(?P<minute>\d\d):(?P<second>\d\d)"
+    r"(?:\.(?P<fraction>\d{1,9}))?(?:\s+(?:UTC|GMT))?(?=[\s:]|$)",
+    re.I,
+)
+_ISO_TIMESTAMP = re.compile(
+    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?(?=\s|$)"
+)
+_SEQUENCE = re.compile(r"(\d{1,10}):\s+")
+# Cisco IOS with `service sequence-numbers` and a hostname: `123: router1: *Mar  1 ...`.
+_CISCO_HOST = re.compile(r"([A-Za-z0-9][\w.-]*):\s+(?=[*.]?[A-Z][a-z]{2}\s)")
+_KEY_VALUE_START = re.compile(r"[A-Za-z_][\w.-]*=")
+_TAG = re.compile(r"(?P<tag>[^\s\[\]:]{1,64})(?:\[(?P<pid>[^\]\s]{0,32})\]:?|:)(?:\s+|$)")
+_FUTURE_SLACK = timedelta(days=2)
+_HOSTNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:%-]{0,254}")
+
+
+def parse_rfc3164(text: str, priority: int | None, *, received: datetime) -> SyslogMessage:
+    """Parse the text after the PRI (if any). Never fails: unrecognised parts stay in message."""
+    rest = text
+    sequence = hostname = None
+    if match := _SEQUENCE.match(rest):
+        sequence = int(match.group(1))
+        rest = rest[match.end() :]
+        if host := _CISCO_HOST.match(rest):
+            hostname = host.group(1)
+            rest = rest[host.end() :]
+    had_timestamp, timestamp, rest = _take_timestamp(rest, received)
+    if had_timestamp:
+        rest = rest.lstrip()
+        if rest.startswith(":"):  # Cisco: `*Mar  1 00:01:02.123: %SYS-...`
+            rest = rest[1:].lstrip()
+    if _KEY_VALUE_START.match(rest):  # FortiGate: `<189>date=2024-05-10 time=... devname=...`
+        return SyslogMessage(
+            message=rest, priority=priority, timestamp=timestamp, sequence=sequence
+        )
+    if had_timestamp and hostname is None and not _TAG.match(rest):
+        token, _, after = rest.partition(" ")
+        if _HOSTNAME.fullmatch(token):
+            hostname = token
+            rest = after.lstrip()
+            if rest == ":" or rest.startswith(": "):  # ASA: `... asa-fw : %ASA-6-302013: ...`
+                rest = rest[1:].lstrip()
+    appname = procid = None
+    if tag := _TAG.match(rest):
+        appname, procid = tag["tag"], tag["pid"] or None
+        rest = rest[tag.end() :]
+    return SyslogMessage(
+        message=rest,
+        priority=priority,
+        timestamp=timestamp,
+        hostname=hostname,
+        appname=appname,
+        procid=procid,
+        sequence=sequence,
+    )
+
+
+def _take_timestamp(text: str, received: datetime) -> tuple[bool, datetime | None, str]:
+    """(a timestamp was there, its value if valid, the text after it)."""
+    if match := _BSD_TIMESTAMP.match(text):
+        return True, _bsd_moment(match, received), text[match.end() :]
+    if match := _ISO_TIMESTAMP.match(text):
+        try:
+            moment = datetime.fromisoformat(match.group(0).replace(",", "."))
+        except ValueError:
+            return True, None, text[match.end() :]
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return True, moment, text[match.end() :]
+    return False, None, text
+
+
+def _bsd_moment(match: re.Match[str], received: datetime) -> datetime | None:
+    month = _MONTHS[match["mon"].lower()]
+    fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
+    parts = (
+        month,
+        int(match["day"]),
+        int(match["hour"]),
+        int(match["minute"]),
+        int(match["second"]),
+        int(fraction),
+    )
+    if match["year"]:
+        return _moment(int(match["year"]), *parts)
+    latest = received + _FUTURE_SLACK
+    # Walking back up to 8 years also finds the leap year a `Feb 29` belongs to (even past 2100).
+    for year in range(received.year + 1, received.year - 9, -1):
+        moment = _moment(year, *parts)
+        if moment is not None and moment <= latest:
+            return moment
+    return None
+
+
+def _moment(year: int, *parts: int) -> datetime | None:
+    try:
+        return datetime(year, *parts, tzinfo=UTC)
+    except ValueError:
+        return None

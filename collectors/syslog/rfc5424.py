@@ -1,0 +1,95 @@
+"""RFC 5424 headers: `VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [MSG]` after the PRI."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from collectors.syslog.record import StructuredData, SyslogMessage
+
+_NIL = "-"
+# The timestamp shape is part of the match so that an RFC 3164 message that merely starts with a
+# digit and a space is not mistaken for RFC 5424.
+_HEADER = re.compile(
+    r"(?P<version>[1-9]\d{0,2}) (?P<ts>-|\d{4}-\d\d-\d\dT\S+) (?P<host>\S+) (?P<app>\S+)"
+    r" (?P<procid>\S+) (?P<msgid>\S+)(?: |$)"
+)
+_SD_ELEMENT = re.compile(r"\[(?P<id>[^\s=\]\"]+)")
+_SD_PARAM = re.compile(r" +(?P<name>[^\s=\]\"]+)=\"(?P<value>(?:[^\"\\]|\\.)*)\"", re.S)
+_SD_ESCAPE = re.compile(r"\\([\"\\\]])")
+_BOM = "\ufeff"
+
+
+def parse_rfc5424(text: str, priority: int) -> SyslogMessage | None:
+    """Parse the text after the PRI; None when it does not carry an RFC 5424 header.
+
+    A malformed STRUCTURED-DATA part is not fatal: the header is kept and the rest of the line,
+    brackets included, becomes the message, so nothing the sender wrote is lost.
+    """
+    header = _HEADER.match(text)
+    if header is None:
+        return None
+    rest = text[header.end() :]
+    structured: StructuredData = {}
+    if rest.startswith(_NIL) and (len(rest) == 1 or rest[1] == " "):
+        rest = rest[2:]
+    elif rest.startswith("["):
+        parsed = _structured_data(rest)
+        if parsed is not None:
+            structured, rest = parsed
+            rest = rest.removeprefix(" ")
+    return SyslogMessage(
+        message=rest.removeprefix(_BOM),
+        priority=priority,
+        version=int(header["version"]),
+        timestamp=_timestamp(header["ts"]),
+        hostname=_nil(header["host"]),
+        appname=_nil(header["app"]),
+        procid=_nil(header["procid"]),
+        msgid=_nil(header["msgid"]),
+        structured_data=structured,
+    )
+
+
+def _nil(value: str) -> str | None:
+    return None if value == _NIL else value
+
+
+def _timestamp(value: str) -> datetime | None:
+    """An unreadable timestamp is dropped (receive time is used) rather than losing the event."""
+    if value == _NIL:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _structured_data(text: str) -> tuple[StructuredData, str] | None:
+    """Read `[id name="value" ...]...` from the start of text; None when malformed.
+
+    A repeated parameter name (allowed by the RFC) becomes a list, keeping every value.
+    """
+    result: StructuredData = {}
+    pos = 0
+    while pos < len(text) and text[pos] == "[":
+        element = _SD_ELEMENT.match(text, pos)
+        if element is None:
+            return None
+        params = result.setdefault(element["id"], {})
+        pos = element.end()
+        while (param := _SD_PARAM.match(text, pos)) is not None:
+            value = _SD_ESCAPE.sub(r"\1", param["value"])
+            previous = params.get(param["name"])
+            if previous is None:
+                params[param["name"]] = value
+            elif isinstance(previous, list):
+                previous.append(value)
+            else:
+                params[param["name"]] = [previous, value]
+            pos = param.end()
+        if not text.startswith("]", pos):
+            return None
+        pos += 1
+    return result, text[pos:]

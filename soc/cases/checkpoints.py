@@ -1,0 +1,43 @@
+"""Detection's per-rule progress (implements detection's `CheckpointStore`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soc.cases.convert import rule_state_view
+from soc.cases.models import RuleState
+from soc.cases.views import RuleStateView
+from soc.errors import ValidationError
+from soc.model.event import utcnow
+
+
+def get_checkpoint(session: Session, rule_id: str) -> datetime | None:
+    state = session.get(RuleState, rule_id)
+    return state.checkpoint if state is not None else None
+
+
+def set_checkpoint(
+    session: Session, rule_id: str, until: datetime, *, matches: int, error: str | None
+) -> None:
+    """Record a run. A failed run (`error` set) keeps the old checkpoint, so that its window is
+    run again once the rule works instead of being skipped silently."""
+    if until.tzinfo is None:
+        raise ValidationError("checkpoint without time zone", where=f"rule {rule_id}")
+    state = session.get(RuleState, rule_id, with_for_update=True)
+    if state is None:
+        state = RuleState(rule_id=rule_id, last_matches=0, total_matches=0, enabled=True)
+        session.add(state)
+    if error is None:
+        state.checkpoint = until
+    state.last_run_at = utcnow()
+    state.last_matches = matches
+    state.total_matches += matches
+    state.last_error = error
+
+
+def rule_states(session: Session) -> list[RuleStateView]:
+    rows = session.scalars(select(RuleState).order_by(RuleState.rule_id))
+    return [rule_state_view(row) for row in rows]

@@ -1,0 +1,231 @@
+"""Load Sigma rules from files and directories, collecting every problem instead of raising.
+
+Each YAML document is parsed on its own, so a problem is reported with the file *and* the line
+where its document starts, and one bad document never hides the good ones next to it. Rules that
+cannot be used (syntax, schema, duplicate id, a correlation naming a rule that is not there) are
+left out of the set and listed in `RuleSet.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sigma.collection import SigmaCollection
+from sigma.correlations import SigmaCorrelationRule, SigmaExtendedCorrelationCondition
+from sigma.exceptions import SigmaError, SigmaRuleLocation
+from sigma.filters import SigmaFilter
+from sigma.rule import SigmaRule
+
+from soc.rules.problems import RuleProblem
+
+SigmaItem = SigmaRule | SigmaCorrelationRule
+
+PIPELINE_DIR = "pipelines"
+"""Folder name that holds processing pipelines, not rules: skipped when loading rules."""
+
+
+@dataclass
+class RuleSet:
+    """Loaded rules with their references resolved, ready to compile; and what could not load.
+
+    `pipeline_dirs` are the `pipelines/` folders found in the loaded directories: the rules and
+    the pipelines that map their fields ship together, so compiling uses them by default.
+    """
+
+    collection: SigmaCollection
+    errors: list[RuleProblem] = field(default_factory=list)
+    pipeline_dirs: list[Path] = field(default_factory=list)
+
+    @property
+    def rules(self) -> list[SigmaItem]:
+        return list(self.collection.rules)
+
+
+def load_rules(paths: Iterable[str | Path]) -> RuleSet:
+    """Load every `*.yml`/`*.yaml` under the given files and directories (pipelines excluded)."""
+    paths = [Path(p) for p in paths]
+    errors: list[RuleProblem] = []
+    items: list[SigmaItem] = []
+    filters: list[SigmaFilter] = []
+    for path in _rule_files(paths):
+        for line, document in _documents(path, errors):
+            _parse_document(path, line, document, items, filters, errors)
+    items = _drop_duplicates(items, errors)
+    items = _apply_filters(items, filters, errors)
+    items = _drop_dangling_correlations(items, errors)
+    pipeline_dirs = [p / PIPELINE_DIR for p in paths if (p / PIPELINE_DIR).is_dir()]
+    return RuleSet(
+        SigmaCollection(init_rules=items, resolve_references=True), errors, pipeline_dirs
+    )
+
+
+def problem_for(item: SigmaItem | SigmaFilter, reason: str, stage: str) -> RuleProblem:
+    """A problem located at the rule's own document."""
+    source = item.source
+    return RuleProblem(
+        path=str(source.path) if source else "<unknown>",
+        line=source.line if source else None,
+        reason=reason,
+        stage=stage,  # type: ignore[arg-type]
+        rule_id=str(item.id) if item.id else None,
+        title=item.title or None,
+    )
+
+
+def error_reason(error: BaseException) -> str:
+    """The message of a pySigma error without the location it appends (we keep that apart)."""
+    return str(error.args[0]) if error.args else type(error).__name__
+
+
+def _rule_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_file():
+            yield path
+            continue
+        for candidate in sorted(path.rglob("*")):
+            relative = candidate.relative_to(path).parts
+            if any(part == PIPELINE_DIR or part.startswith(".") for part in relative[:-1]):
+                continue
+            if candidate.suffix in (".yml", ".yaml") and candidate.is_file():
+                yield candidate
+
+
+def _documents(path: Path, errors: list[RuleProblem]) -> Iterator[tuple[int, Any]]:
+    """(first line, parsed content) of each YAML document in the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.append(RuleProblem(path=str(path), reason=f"cannot read: {exc}", stage="load"))
+        return
+    loader = yaml.SafeLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            yield node.start_mark.line + 1, loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        errors.append(
+            RuleProblem(
+                path=str(path),
+                line=mark.line + 1 if mark else None,
+                reason=f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                stage="load",
+            )
+        )
+    finally:
+        loader.dispose()
+
+
+def _parse_document(
+    path: Path,
+    line: int,
+    document: Any,
+    items: list[SigmaItem],
+    filters: list[SigmaFilter],
+    errors: list[RuleProblem],
+) -> None:
+    if document is None:  # empty document, e.g. a trailing '---'
+        return
+    where = RuleProblem(path=str(path), line=line, reason="", stage="load")
+    if not isinstance(document, dict):
+        errors.append(_with_reason(where, "a rule must be a YAML mapping"))
+        return
+    if "action" in document:
+        errors.append(
+            _with_reason(where, "Sigma collection actions (global/repeat/reset) are not supported")
+        )
+        return
+    collection = SigmaCollection.from_dicts(
+        [document],
+        collect_errors=True,
+        source=SigmaRuleLocation(path, line),
+        collect_filters=True,
+        resolve_references=False,
+    )
+    for parsed in [*collection.rules, *collection.filters]:
+        if parsed.errors:
+            reasons = "; ".join(error_reason(e) for e in parsed.errors)
+            errors.append(problem_for(parsed, reasons, "load"))
+        elif isinstance(parsed, SigmaFilter):
+            filters.append(parsed)
+        else:
+            items.append(parsed)
+    if not collection.rules and not collection.filters:
+        reasons = "; ".join(error_reason(e) for e in collection.errors) or "not a Sigma rule"
+        errors.append(_with_reason(where, reasons))
+
+
+def _with_reason(problem: RuleProblem, reason: str) -> RuleProblem:
+    return RuleProblem(path=problem.path, line=problem.line, reason=reason, stage=problem.stage)
+
+
+def _drop_duplicates(items: list[SigmaItem], errors: list[RuleProblem]) -> list[SigmaItem]:
+    """Ids key alerts and checkpoints, names key correlation references: both must be unique."""
+    seen: dict[str, SigmaItem] = {}
+    kept = []
+    for item in items:
+        keys = [f"id {item.id}"] if item.id else []
+        keys += [f"name {item.name!r}"] if item.name else []
+        clash = next((seen[key] for key in keys if key in seen), None)
+        if clash is not None:
+            first = problem_for(clash, "", "load").where
+            errors.append(
+                problem_for(item, f"duplicate rule id or name, first used at {first}", "load")
+            )
+            continue
+        seen.update(dict.fromkeys(keys, item))
+        kept.append(item)
+    return kept
+
+
+def _apply_filters(
+    items: list[SigmaItem], filters: list[SigmaFilter], errors: list[RuleProblem]
+) -> list[SigmaItem]:
+    """Sigma filters (meta rules) add their exclusions to the rules they name, before compiling."""
+    for sigma_filter in filters:
+        updated = []
+        for item in items:
+            try:
+                updated.append(
+                    sigma_filter.apply_on_rule(item) if isinstance(item, SigmaRule) else item
+                )
+            except SigmaError as exc:
+                errors.append(problem_for(sigma_filter, error_reason(exc), "load"))
+                updated.append(item)
+        items = updated
+    return items
+
+
+def _drop_dangling_correlations(
+    items: list[SigmaItem], errors: list[RuleProblem]
+) -> list[SigmaItem]:
+    """Remove correlations that name a rule not loaded (repeated: dropping one may orphan more)."""
+    while True:
+        known = {str(item.id) for item in items if item.id} | {
+            item.name for item in items if item.name
+        }
+        dangling = {}
+        for item in items:
+            if isinstance(item, SigmaCorrelationRule):
+                missing = [ref for ref in _references(item) if ref not in known]
+                if missing:
+                    dangling[id(item)] = (item, missing)
+        if not dangling:
+            return items
+        for item, missing in dangling.values():
+            errors.append(
+                problem_for(item, f"refers to rule(s) not loaded: {', '.join(missing)}", "load")
+            )
+        items = [item for item in items if id(item) not in dangling]
+
+
+def _references(rule: SigmaCorrelationRule) -> list[str]:
+    if rule.rules is not None:
+        return [str(ref.reference) for ref in rule.rules]
+    if isinstance(rule.condition, SigmaExtendedCorrelationCondition):
+        return list(rule.condition.get_referenced_rules())
+    return []

@@ -1,0 +1,95 @@
+"""Choosing the parser, and that no parser raises on whatever a sender throws at it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from collectors.parsers import parse_message, windows_json
+
+SAMPLES = Path(__file__).parent / "samples"
+LOGHUB = Path("/work/shared/data/syslog/loghub")
+
+
+@pytest.mark.parametrize(
+    ("message", "program", "dataset"),
+    [
+        ("Failed password for root from 10.0.0.1 port 22 ssh2", "sshd", "system.auth"),
+        ('devname="FG" logid="0000000013" srcip=10.0.0.1 action="deny"', None, "fortinet.firewall"),
+        ('10.0.0.1 - - [05/Mar/2024:09:00:00 +0700] "GET / HTTP/1.1" 200 5', "nginx",
+         "apache.access"),
+        ((SAMPLES / "nxlog_security_4688.json").read_text(), "nxlog", "windows.security"),
+    ],
+)  # fmt: skip
+def test_each_kind_goes_to_its_parser(message: str, program: str | None, dataset: str) -> None:
+    doc = parse_message(message, program=program)
+    assert doc is not None
+    assert doc["event"]["dataset"] == dataset
+
+
+def test_sshd_is_claimed_by_program_before_content() -> None:
+    """A user name chosen by an attacker must not turn an sshd line into a firewall event."""
+    doc = parse_message(
+        'Invalid user devname="x" logid="1" from 10.0.0.9 port 4444', program="sshd"
+    )
+    assert doc is not None
+    assert doc["event"]["dataset"] == "system.auth"
+    assert doc["source"]["ip"] == "10.0.0.9"
+
+
+def test_unknown_lines_have_no_parser() -> None:
+    assert parse_message("kernel: eth0: link up", program="kernel") is None
+    for line in (LOGHUB / "Apache" / "Apache_2k.log").read_text().splitlines():
+        assert parse_message(line) is None
+
+
+@settings(max_examples=500)
+@given(
+    message=st.text(max_size=300),
+    program=st.none() | st.sampled_from(["sshd", "sshd(pam_unix)", "nginx"]) | st.text(max_size=8),
+    pid=st.none() | st.text(max_size=12),
+)
+def test_no_parser_raises_on_text(message: str, program: str | None, pid: str | None) -> None:
+    doc = parse_message(message, program=program, pid=pid)
+    assert doc is None or isinstance(doc["event"]["dataset"], str)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(
+        st.sampled_from(
+            ["winlog", "event_data", "event_id", "channel", "EventID", "Channel", "Image",
+             "ProcessId", "NewProcessId", "User", "Hashes", "@timestamp", "event", "host",
+             "computer_name", "organization", "related", "process", "user", "x"]
+        ),
+        children,
+        max_size=6,
+    ),
+    max_leaves=25,
+)  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(
+    value=json_values,
+    channel=st.sampled_from(["Security", "Microsoft-Windows-Sysmon/Operational", "Other"]),
+    event_id=st.sampled_from([1, "1", 4688, "4688", None]),
+    shape=st.sampled_from(["winlogbeat", "nxlog", "raw"]),
+)
+def test_windows_parser_survives_any_json(
+    value: object, channel: str, event_id: object, shape: str
+) -> None:
+    if shape == "winlogbeat":
+        data = dict(value) if isinstance(value, dict) else {"x": value}
+        data["winlog"] = {"channel": channel, "event_id": event_id, "event_data": value}
+    elif shape == "nxlog":
+        data = {"EventID": event_id, "Channel": channel, "Image": value, "ProcessId": value}
+    else:
+        data = value
+    doc = windows_json.parse(json.dumps(data))
+    assert doc is None or doc["event"]["module"] == "windows"

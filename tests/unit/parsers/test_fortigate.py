@@ -1,0 +1,121 @@
+"""FortiGate key=value logs, modelled on the FortiOS Log Reference examples."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from collectors.parsers import fortigate
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
+
+# FortiOS 6.2 traffic log (Log Reference, "Traffic log: forward"), with the devname/devid header
+# keys a FortiGate puts in front when it sends over syslog.
+TRAFFIC_CLOSE = (
+    '<189>date=2019-05-10 time=11:37:47 devname="FG100E-SoYTe" devid="FG100ETK18000000" '
+    'logid="0000000013" type="traffic" subtype="forward" level="notice" vd="vdom1" '
+    'eventtime=1557513467369913239 tz="-0700" srcip=10.1.100.11 srcport=58012 '
+    'srcintf="port12" srcintfrole="undefined" dstip=23.59.154.35 dstport=80 dstintf="port11" '
+    'dstintfrole="undefined" poluuid="ccb269e0-5735-51e9-a218-a397dd08b7eb" sessionid=105048 '
+    'proto=6 action="close" policyid=1 policytype="policy" service="HTTP" '
+    'dstcountry="United States" srccountry="Reserved" trandisp="snat" transip=172.16.200.2 '
+    'transport=58012 appid=34050 app="HTTP.BROWSER_Firefox" appcat="Web.Client" '
+    'apprisk="elevated" duration=116 sentbyte=1188 rcvdbyte=1224 sentpkt=17 rcvdpkt=16 '
+    'utmaction="allow" countapp=1 osname="Ubuntu" srcmac="a2:e9:00:ec:40:01"'
+)
+TRAFFIC_DENY = (
+    '<188>date=2024-03-05 time=14:02:11 devname="FGT-UBND" devid="FGT60FTK2209ABCD" '
+    'logid="0000000013" type="traffic" subtype="forward" level="warning" vd="root" '
+    'tz="+0700" srcip=203.0.113.50 srcport=51515 srcintf="wan1" dstip=10.20.5.10 dstport=3389 '
+    'dstintf="internal" proto=17 action="deny" policyid=0 policyname="Implicit Deny" '
+    'service="RDP" msg="Denied by \\"forward\\" policy check" sentbyte=0 rcvdbyte=0 '
+    "crscore=30 craction=131072"
+)
+
+
+def ecs(raw: str) -> dict:
+    msg = parse_syslog(raw.encode(), received=datetime(2024, 3, 5, tzinfo=UTC))
+    return to_ecs(msg, peer_ip="10.20.0.254")
+
+
+def test_traffic_close_to_ecs() -> None:
+    doc = ecs(TRAFFIC_CLOSE)
+    assert doc["event"]["dataset"] == "fortinet.firewall"
+    assert doc["event"]["module"] == "fortinet"
+    assert doc["event"]["action"] == "close"
+    assert doc["event"]["outcome"] == "success"
+    assert doc["event"]["category"] == ["network"]
+    assert doc["observer"] == {
+        "vendor": "Fortinet",
+        "product": "FortiGate",
+        "name": "FG100E-SoYTe",
+        "serial_number": "FG100ETK18000000",
+        "ip": "10.20.0.254",
+    }
+    assert doc["source"] == {"ip": "10.1.100.11", "port": 58012, "bytes": 1188, "packets": 17}
+    assert doc["destination"] == {"ip": "23.59.154.35", "port": 80, "bytes": 1224, "packets": 16}
+    assert doc["network"] == {"iana_number": "6", "transport": "tcp"}
+    assert doc["rule"] == {"id": "1"}
+    # eventtime (ns) and date+time+tz agree: 11:37:47 at -07:00 is 18:37:47Z
+    assert doc["@timestamp"] == "2019-05-10T18:37:47.369Z"
+    assert doc["log"]["syslog"]["priority"] == 189
+
+
+def test_every_raw_key_is_kept_unquoted() -> None:
+    content = TRAFFIC_CLOSE.removeprefix("<189>")
+    raw = fortigate.parse(content)["fortinet"]["firewall"]  # type: ignore[index]
+    assert raw["dstcountry"] == "United States"
+    assert raw["logid"] == "0000000013"
+    assert raw["date"] == "2019-05-10"
+    assert raw["srcmac"] == "a2:e9:00:ec:40:01"
+    assert len(raw) == content.count("=")
+
+
+def test_traffic_deny_with_tz_and_no_eventtime() -> None:
+    doc = ecs(TRAFFIC_DENY)
+    assert doc["event"]["action"] == "deny"
+    assert doc["event"]["outcome"] == "failure"
+    assert doc["network"]["transport"] == "udp"
+    assert doc["destination"]["port"] == 3389
+    assert doc["rule"] == {"id": "0", "name": "Implicit Deny"}
+    assert doc["@timestamp"] == "2024-03-05T07:02:11.000Z"
+    assert doc["fortinet"]["firewall"]["msg"] == 'Denied by "forward" policy check'
+
+
+def test_eventtime_in_seconds_from_fortios_6_0() -> None:
+    doc = fortigate.parse('devname="FG" logid="1" eventtime=1557968615 action="accept"')
+    assert doc is not None
+    assert doc["@timestamp"] == "2019-05-16T01:03:35.000Z"
+
+
+def test_date_and_time_without_tz_are_utc() -> None:
+    doc = fortigate.parse('date=2024-03-05 time=08:00:00 devname="FG" logid="1"')
+    assert doc is not None
+    assert doc["@timestamp"] == "2024-03-05T08:00:00.000Z"
+
+
+def test_fortigate_over_rfc5424() -> None:
+    doc = ecs(
+        "<189>1 2024-03-05T07:00:00Z FGT-UBND - - - - "
+        'devname="FGT-UBND" logid="0000000013" type="traffic" srcip=10.20.5.1 dstip=8.8.8.8 '
+        'proto=17 dstport=53 action="accept"'
+    )
+    assert doc["event"]["dataset"] == "fortinet.firewall"
+    assert doc["host"]["name"] == "FGT-UBND"
+    assert doc["destination"] == {"ip": "8.8.8.8", "port": 53}
+
+
+def test_bad_values_are_dropped_not_fatal() -> None:
+    doc = fortigate.parse(
+        'devname="FG" logid="1" srcip=999.1.1.1 srcport=abc dstport=99999999999999999999999 '
+        "proto=300 eventtime=12x date=2024-13-01 time=25:00:00 sentbyte=-5"
+    )
+    assert doc is not None
+    assert "source" not in doc and "destination" not in doc
+    assert doc["network"] == {"iana_number": "300"}
+    assert "@timestamp" not in doc
+    assert doc["fortinet"]["firewall"]["srcip"] == "999.1.1.1"
+
+
+def test_other_lines_are_not_fortigate() -> None:
+    assert fortigate.parse("user=alice action=login devname_x=1") is None
+    assert fortigate.parse("a message mentioning devname= and logid= in prose") is None

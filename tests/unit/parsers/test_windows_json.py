@@ -1,0 +1,189 @@
+"""Windows events as JSON (Winlogbeat and NXLog) to the fields Sigma's Windows rules read."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from collectors.parsers import windows_json
+from collectors.parsers.windows_event import channel_slug
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def sample(name: str) -> str:
+    return (SAMPLES / name).read_text(encoding="utf-8")
+
+
+def parse(name: str) -> dict:
+    doc = windows_json.parse(sample(name))
+    assert doc is not None
+    return doc
+
+
+def test_winlogbeat_sysmon_process_creation() -> None:
+    doc = parse("winlogbeat_sysmon_1.json")
+    assert doc["event"]["dataset"] == "windows.sysmon_operational"
+    assert doc["event"]["module"] == "windows"
+    assert doc["event"]["code"] == "1"
+    assert doc["winlog"]["event_id"] == "1"
+    assert doc["winlog"]["record_id"] == 40516
+    assert doc["host"]["name"] == "ws-kt01.sotc.local"  # Winlogbeat's own host.name is kept
+    assert doc["@timestamp"] == "2024-03-05T08:15:30.123Z"
+    data = doc["winlog"]["event_data"]
+    assert doc["process"] == {
+        "executable": data["Image"],
+        "name": "powershell.exe",
+        "command_line": data["CommandLine"],
+        "pid": 6420,
+        "entity_id": data["ProcessGuid"],
+        "working_directory": "C:\\Users\\tran.van.b\\",
+        "parent": {
+            "executable": "C:\\Windows\\System32\\cmd.exe",
+            "name": "cmd.exe",
+            "command_line": "cmd.exe /c C:\\Users\\tran.van.b\\Downloads\\hoso.bat",
+            "pid": 5112,
+            "entity_id": data["ParentProcessGuid"],
+        },
+        "hash": {
+            "sha1": "6cbce4a295c163791b60fc23d285e6d84f28ee4c",
+            "md5": "7353f60b1739074eb17c5f4dddefe239",
+            "sha256": "de96a6e69944335375dc1ac238336066889d9ffc7d73628ef4fe1b1b160ab32c",
+        },
+        "pe": {
+            "original_file_name": "PowerShell.EXE",
+            "imphash": "741776aaccfc5b71ff59832dcdcace0f",
+        },
+    }
+    assert doc["user"] == {"name": "tran.van.b", "domain": "SOTC"}
+
+
+def test_winlogbeat_7_numeric_event_id_and_forged_fields() -> None:
+    doc = parse("winlogbeat7_security_4625.json")
+    assert doc["winlog"]["event_id"] == "4625"
+    assert doc["event"]["code"] == "4625"
+    assert doc["event"]["dataset"] == "windows.security"
+    assert doc["event"]["outcome"] == "failure"  # the sender's ECS fields stay
+    assert "id" not in doc["event"]  # ours to assign
+    assert "organization" not in doc  # the agency is decided by our tagger, never the sender
+    assert doc["host"]["name"] == "DC01.sotc.local"
+    assert doc["winlog"]["event_data"]["IpAddress"] == "10.20.9.66"
+    assert "process" not in doc
+
+
+def test_nxlog_security_4688() -> None:
+    doc = parse("nxlog_security_4688.json")
+    assert doc["event"]["dataset"] == "windows.security"
+    assert doc["event"]["code"] == "4688"
+    assert doc["winlog"]["channel"] == "Security"
+    assert doc["winlog"]["provider_name"] == "Microsoft-Windows-Security-Auditing"
+    assert doc["winlog"]["computer_name"] == "DC01.sotc.local"
+    assert doc["winlog"]["record_id"] == 192873
+    assert doc["winlog"]["task"] == "Process Creation"
+    assert doc["winlog"]["process"] == {"pid": 4, "thread": {"id": 7864}}
+    assert doc["host"]["name"] == "DC01.sotc.local"
+    assert doc["message"] == "A new process has been created."
+    assert doc["log"]["level"] == "info"
+    assert doc["@timestamp"] == "2024-03-05T15:20:11.000Z"  # NXLog's zoneless time: UTC
+    data = doc["winlog"]["event_data"]
+    assert data["NewProcessName"] == "C:\\Windows\\System32\\whoami.exe"
+    assert data["TokenElevationType"] == "%%1936"
+    for nxlog_only in ("EventReceivedTime", "SourceModuleName", "Keywords", "Task", "EventID"):
+        assert nxlog_only not in data
+    assert doc["process"] == {
+        "executable": "C:\\Windows\\System32\\whoami.exe",
+        "name": "whoami.exe",
+        "command_line": "whoami /all",
+        "pid": 0x1A2C,
+        "parent": {
+            "executable": "C:\\Windows\\System32\\cmd.exe",
+            "name": "cmd.exe",
+            "pid": 0x13F0,
+        },
+    }
+    assert doc["user"] == {"name": "admin.tc", "domain": "SOTC"}
+
+
+def test_nxlog_sysmon_keeps_system_and_event_data_process_ids_apart() -> None:
+    doc = parse("nxlog_sysmon_1.json")
+    assert doc["winlog"]["process"]["pid"] == 2840  # System/Execution ProcessID
+    assert doc["winlog"]["event_data"]["ProcessId"] == "7712"  # EventData ProcessId
+    assert doc["process"]["pid"] == 7712
+    assert doc["process"]["parent"]["name"] == "WINWORD.EXE"
+    assert doc["process"]["hash"] == {
+        "md5": "ef3179d498793bf4234f708d3be28633",
+        "sha256": "b53f3c0cd32d7f20849850768da6431e5f876b7bfa61db0aa0700b02873393fa",
+    }
+    assert doc["winlog"]["user"] == {
+        "domain": "NT AUTHORITY",
+        "name": "SYSTEM",
+        "identifier": "S-1-5-18",
+        "type": "User",
+    }
+    assert doc["user"] == {"name": "le.thi.c", "domain": "UBND"}
+    assert doc["@timestamp"] == "2024-03-05T08:21:00.500Z"
+
+
+def test_nxlog_powershell_script_block() -> None:
+    doc = parse("nxlog_powershell_4104.json")
+    assert doc["event"]["dataset"] == "windows.powershell_operational"
+    assert doc["winlog"]["event_data"]["ScriptBlockText"].startswith("IEX (New-Object")
+    assert "process" not in doc
+
+
+def test_json_over_syslog_is_stored_as_the_windows_event() -> None:
+    body = json.dumps(json.loads(sample("nxlog_security_4688.json")))
+    raw = f"<14>Mar  5 08:20:12 DC01 MSWinEventLog[4]: {body}".encode()
+    doc = to_ecs(
+        parse_syslog(raw, received=datetime(2024, 3, 5, 9, tzinfo=UTC)), peer_ip="10.20.2.2"
+    )
+    assert doc["event"]["dataset"] == "windows.security"
+    assert doc["process"]["name"] == "whoami.exe"  # not the forwarder's syslog tag
+    assert doc["log"]["syslog"]["appname"] == "MSWinEventLog"
+    assert doc["host"]["name"] == "DC01.sotc.local"
+    assert doc["observer"]["ip"] == "10.20.2.2"
+
+
+@pytest.mark.parametrize(
+    ("channel", "slug"),
+    [
+        ("Microsoft-Windows-Sysmon/Operational", "sysmon_operational"),
+        ("Security", "security"),
+        ("Microsoft-Windows-PowerShell/Operational", "powershell_operational"),
+        ("Windows PowerShell", "windows_powershell"),
+        ("", "unknown"),
+    ],
+)
+def test_channel_slug(channel: str, slug: str) -> None:
+    assert channel_slug(channel) == slug
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "{broken json",
+        "[1, 2]",
+        '{"some": "object"}',
+        '{"EventID": 1}',  # neither channel nor provider: not a Windows event
+        '{"winlog": "not an object"}',
+    ],
+)
+def test_other_text_is_not_a_windows_event(text: str) -> None:
+    assert windows_json.parse(text) is None
+
+
+def test_hostile_shapes_do_not_break_the_parser() -> None:
+    doc = windows_json.parse(
+        '{"winlog": {"channel": 5, "event_id": 1, "event_data": {"Image": 3, "ProcessId": [1],'
+        ' "User": null, "Hashes": {"a": 1}}}, "event": "x", "host": [], "@timestamp": "nope",'
+        ' "process": "y"}'
+    )
+    assert doc is not None
+    assert doc["event"]["code"] == "1"
+    assert "@timestamp" not in doc

@@ -1,0 +1,50 @@
+"""Malformed input: the header parser and the normalizer raise nothing but ParseError."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
+from collectors.syslog.record import SyslogMessage
+from soc.errors import ParseError
+
+RECEIVED = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+
+# Pieces of real headers glued in random order reach far deeper than random bytes alone.
+PIECES = [
+    b"<13>", b"<165>1 ", b"<191>", b"<999>", b"<", b">", b"1 ", b"2003-10-11T22:14:15.003Z ",
+    b"2024-02-30T25:61:00+07:00 ", b"- ", b"Mar  1 ", b"Feb 29 ", b"00:00:00 ", b"12:00:00.123 ",
+    b"2024 ", b"host ", b"sshd[12]: ", b"tag: ", b"[", b"]", b'"', b"\\", b"=", b'x="v" ',
+    b"[id@1 ", b"%ASA-6-302013: ", b"123: ", b"*", b"\xff", b"\xef\xbb\xbf", b"\n", b"\x00",
+    b"devname=FG logid=1 ", b'{"EventID": 1, "Channel": "Security"}', b"{", b"Failed password ",
+    b"for root from 10.0.0.1 port 22 ssh2", b'1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / H',
+]  # fmt: skip
+headerish = st.lists(st.sampled_from(PIECES) | st.binary(max_size=6), max_size=14).map(b"".join)
+
+
+def _parse_and_normalize(raw: bytes) -> None:
+    try:
+        msg = parse_syslog(raw, received=RECEIVED)
+    except ParseError:
+        return
+    assert isinstance(msg, SyslogMessage)
+    assert isinstance(msg.message, str)
+    doc = to_ecs(msg, peer_ip="192.0.2.9")
+    assert doc["observer"]["ip"] == "192.0.2.9"
+    assert isinstance(doc["message"], str)
+
+
+@settings(max_examples=400)
+@given(raw=st.binary(max_size=300))
+def test_random_bytes(raw: bytes) -> None:
+    _parse_and_normalize(raw)
+
+
+@settings(max_examples=800)
+@given(raw=headerish)
+def test_header_shaped_garbage(raw: bytes) -> None:
+    _parse_and_normalize(raw)

@@ -1,0 +1,89 @@
+"""From a parsed message to the ECS document the contract describes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
+
+RECEIVED = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+
+
+def ecs(raw: bytes, peer: str = "10.20.1.5") -> dict:
+    return to_ecs(parse_syslog(raw, received=RECEIVED), peer_ip=peer)
+
+
+def test_unknown_line_keeps_header_fields() -> None:
+    doc = ecs(
+        b"<86>1 2024-03-05T10:00:00.5Z gw.soyte.gov.vn cron 4242 CMD "
+        b'[meta sequenceId="7"] (root) CMD (run-parts /etc/cron.hourly)'
+    )
+    assert doc["message"] == "(root) CMD (run-parts /etc/cron.hourly)"
+    assert doc["@timestamp"] == "2024-03-05T10:00:00.500Z"
+    assert doc["host"] == {"name": "gw.soyte.gov.vn"}
+    assert doc["process"] == {"name": "cron", "pid": 4242}
+    assert doc["log"]["level"] == "informational"
+    assert doc["log"]["syslog"] == {
+        "priority": 86,
+        "facility": {"code": 10, "name": "authpriv"},
+        "severity": {"code": 6, "name": "informational"},
+        "version": "1",
+        "hostname": "gw.soyte.gov.vn",
+        "appname": "cron",
+        "procid": "4242",
+        "msgid": "CMD",
+        "structured_data": {"meta": {"sequenceId": "7"}},
+    }
+    assert doc["log"]["source"] == {"address": "10.20.1.5"}
+    assert doc["observer"] == {"ip": "10.20.1.5"}
+    assert "event" not in doc  # dataset `syslog` comes from stamp()
+
+
+def test_non_numeric_procid_stays_in_log_syslog_only() -> None:
+    doc = ecs(b"<13>1 - h app worker-3 - - x")
+    assert doc["process"] == {"name": "app"}
+    assert doc["log"]["syslog"]["procid"] == "worker-3"
+
+
+def test_no_pri_means_no_facility_or_severity() -> None:
+    doc = ecs(b"Jun 14 15:16:02 combo su(pam_unix)[21416]: session opened for user cyrus")
+    assert "priority" not in doc["log"]["syslog"]
+    assert "level" not in doc["log"]
+    assert doc["host"]["name"] == "combo"
+
+
+def test_cisco_sequence_becomes_event_sequence() -> None:
+    doc = ecs(b"<189>123: *Mar  1 00:01:02.123: %SYS-5-CONFIG_I: Configured from console")
+    assert doc["event"] == {"sequence": 123}
+    assert doc["process"]["name"] == "%SYS-5-CONFIG_I"
+
+
+def test_sshd_line_gets_the_auth_fields_and_the_header() -> None:
+    doc = ecs(
+        b"<38>Mar  5 10:00:01 web01 sshd[1234]: Failed password for root from 10.0.0.5 port 22"
+    )
+    assert doc["event"]["dataset"] == "system.auth"
+    assert doc["process"] == {"name": "sshd", "pid": 1234}
+    assert doc["host"]["name"] == "web01"
+    assert doc["log"]["syslog"]["appname"] == "sshd"
+
+
+def test_parsed_content_cannot_forge_transport_fields() -> None:
+    body = (
+        b'{"winlog": {"channel": "Security", "event_id": 4624}, "observer": {"ip": "1.1.1.1"},'
+        b' "log": {"source": {"address": "1.1.1.1"}}, "organization": {"id": "other-agency"}}'
+    )
+    doc = ecs(b"<14>Mar  5 10:00:00 dc01 winlogbeat: " + body)
+    assert doc["observer"]["ip"] == "10.20.1.5"
+    assert doc["log"]["source"] == {"address": "10.20.1.5"}
+    assert "organization" not in doc
+    assert doc["event"]["dataset"] == "windows.security"
+
+
+def test_event_timestamp_from_content_wins_over_header() -> None:
+    line = (
+        b"<190>Mar  5 10:00:00 proxy nginx: 10.1.1.1 - - [05/Mar/2024:16:59:58 +0700] "
+        b'"GET / HTTP/1.1" 200 5 "-" "curl/8.0"'
+    )
+    assert ecs(line)["@timestamp"] == "2024-03-05T09:59:58.000Z"

@@ -1,0 +1,34 @@
+"""Request-scoped access to the platform services and the caller, for the views."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import UserMixin, current_user
+
+from soc.model.agency import Principal
+from soc.services import Services
+
+SERVICES_KEY = "soc.services"
+
+
+class SessionUser(UserMixin):
+    """Flask-Login's view of a `Principal`: the session stores only the user id.
+
+    The principal is re-read from the case store on every request, so a role change or a
+    disabled account takes effect at once instead of when the session expires.
+    """
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+    def get_id(self) -> str:
+        return str(self.principal.user_id)
+
+
+def services() -> Services:
+    return current_app.extensions[SERVICES_KEY]
+
+
+def principal() -> Principal:
+    """The logged-in caller; only called from views behind `login_required`."""
+    return current_user.principal
