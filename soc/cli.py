@@ -149,25 +149,25 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     if demo:
         from collectors.demo import DemoTraffic
 
+        # The generator only ever sends to loopback, whatever address the listeners bind.
+        generator = DemoTraffic(
+            syslog=("127.0.0.1", settings.syslog.udp_port),
+            syslog_tcp=("127.0.0.1", settings.syslog.tcp_port),
+            netflow=("127.0.0.1", settings.netflow.port),
+        )
         traffic = threading.Thread(
-            target=DemoTraffic(
-                syslog=(settings.syslog.host, settings.syslog.udp_port),
-                netflow=(settings.netflow.host, settings.netflow.port),
-            ).run,
-            args=(stop,),
-            name="demo-traffic",
-            daemon=True,
+            target=generator.run, args=(stop,), name="demo-traffic", daemon=True
         )
         traffic.start()
         print("  demo traffic generator started", flush=True)
 
     stop.wait()
     print("stopping: flushing pending events…", flush=True)
+    if traffic is not None:
+        traffic.join(5)
     server.shutdown()
     for listener in listeners:
         listener.close()
-    if traffic is not None:
-        traffic.join(5)
     sink.close()
     services.close()
     print("stopped", flush=True)

@@ -14,11 +14,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from soc.services import Services
 from ui import errors, templating
-from ui.context import SERVICES_KEY, SessionUser
+from ui.context import SERVICES_KEY, THROTTLE_KEY, SessionUser
 from ui.security import LoginThrottle, add_security_headers, load_api_token, load_secret_key
 from ui.views import alerts, api, auth, cases, health, home, language, rules, search
-
-MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the ingest API's limit; nothing else comes close
 
 
 def create_app(services: Services) -> Flask:
@@ -32,14 +30,14 @@ def create_app(services: Services) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.ui.session_cookie_secure,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.ui.session_lifetime_minutes),
-        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_CONTENT_LENGTH=api.MAX_INGEST_BYTES,  # nothing else comes close
         # CSRF tokens live as long as the session instead of a fixed hour, so a long triage
         # shift does not lose a half-written comment to an expired token.
         WTF_CSRF_TIME_LIMIT=None,
         SOC_API_TOKEN=load_api_token(settings.data_dir),
     )
     app.extensions[SERVICES_KEY] = services
-    app.extensions["soc.login_throttle"] = LoginThrottle()
+    app.extensions[THROTTLE_KEY] = LoginThrottle()
 
     csrf = CSRFProtect(app)
     login_manager = LoginManager(app)

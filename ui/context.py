@@ -9,6 +9,7 @@ from soc.model.agency import Principal
 from soc.services import Services
 
 SERVICES_KEY = "soc.services"
+THROTTLE_KEY = "soc.login_throttle"
 
 
 class SessionUser(UserMixin):

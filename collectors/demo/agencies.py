@@ -35,10 +35,6 @@ class DemoSite:
         return self.address(1, 10)
 
     @property
-    def ssh_server(self) -> str:
-        return self.address(1, 20)
-
-    @property
     def firewall_name(self) -> str:
         return f"FGT-{self.code.upper()}"
 

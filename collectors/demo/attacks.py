@@ -1,9 +1,9 @@
 """Attack scenarios that the shipped Sigma rules detect, each with a fresh attacker per round.
 
 The volumes clear the rules' thresholds with margin (rules/soc/README.md: 10 failed SSH logins,
-20 denied ports, per source, within 5 minutes) and every burst is stamped over the last few
-seconds, so one round is one detection. Attackers come from the RFC 5737 documentation ranges:
-a demo must not point at a real network.
+20 denied ports, per source, within 5 minutes) and every burst is stamped over the last two or
+three seconds (as fast as hydra or nmap go), so one round is one detection. Attackers come from
+the RFC 5737 documentation ranges: a demo must not point at a real network.
 """
 
 from __future__ import annotations
@@ -45,8 +45,12 @@ def ssh_brute_force(
     attacker, attempts = attacker_address(rng), rng.randint(12, 16)
     out: list[Outgoing] = []
     for i in range(attempts):
-        moment = now - timedelta(seconds=(attempts - i) * 0.25)
-        user, port, pid = rng.choice(SSH_USERS), rng.randrange(32768, 61000), rng.randrange(2000, 60000)
+        moment = now - timedelta(seconds=(attempts - i) * 0.15)
+        user, port, pid = (
+            rng.choice(SSH_USERS),
+            rng.randrange(32768, 61000),
+            rng.randrange(2000, 60000),
+        )
         name = "ssh_brute_force"
         if user != "root" and rng.random() < 0.5:  # sshd logs an unknown user twice
             line = device_logs.sshd_invalid_user(user, attacker, port)
@@ -71,7 +75,7 @@ def port_scan(
     out: list[Outgoing] = []
     flows = []
     for i, port in enumerate(ports):
-        moment = now - timedelta(seconds=(len(ports) - i) * 0.1)
+        moment = now - timedelta(seconds=(len(ports) - i) * 0.05)
         src_port = rng.randrange(40000, 65000)
         log = TrafficLog(
             src_ip=attacker,

@@ -127,9 +127,10 @@ def _ssh(devices: SiteDevices, rng: random.Random, moment: datetime) -> list[Out
         user, client = rng.choice(STAFF), site.address(5, rng.randrange(10, 200))
         failed = device_logs.sshd_failed_password(user, client, port)
         accepted = device_logs.sshd_accepted(user, client, port)
+        earlier = moment - timedelta(seconds=3)
         return [
-            devices.sshd(failed, moment=moment, pid=pid, scenario=SCENARIO),
-            devices.sshd(accepted, moment=moment + timedelta(seconds=3), pid=pid, scenario=SCENARIO),
+            devices.sshd(failed, moment=earlier, pid=pid, scenario=SCENARIO),
+            devices.sshd(accepted, moment=moment, pid=pid, scenario=SCENARIO),
         ]
     admin, client = rng.choice(ADMINS), site.address(2, rng.randrange(5, 10))
     digest = hashlib.sha256(f"{site.agency.id}/{admin}".encode()).digest()

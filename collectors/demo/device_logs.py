@@ -11,12 +11,13 @@ import base64
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
 from collectors.demo.syslog_wire import LOCAL7_NOTICE, MONTHS, VIETNAM
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # -- OpenSSH (sshd, auth facility) ------------------------------------------------------------
 
@@ -32,7 +33,9 @@ def sshd_invalid_user(user: str, ip: str, port: int) -> str:
 
 def sshd_accepted(user: str, ip: str, port: int, *, key_fingerprint: str | None = None) -> str:
     if key_fingerprint:
-        return f"Accepted publickey for {user} from {ip} port {port} ssh2: ED25519 {key_fingerprint}"
+        return (
+            f"Accepted publickey for {user} from {ip} port {port} ssh2: ED25519 {key_fingerprint}"
+        )
     return f"Accepted password for {user} from {ip} port {port} ssh2"
 
 
@@ -71,7 +74,7 @@ def fortigate_traffic(
         ("time", f"{local:%H:%M:%S}"),
         ("devname", f'"{devname}"'),
         ("devid", f'"{devid}"'),
-        ("eventtime", int(moment.timestamp() * 1e9)),
+        ("eventtime", (moment - _EPOCH) // timedelta(microseconds=1) * 1000),  # ns, exact
         ("tz", '"+0700"'),
         ("logid", '"0000000013"'),
         ("type", '"traffic"'),
@@ -123,9 +126,7 @@ def apache_combined(
     user_agent: str,
 ) -> str:
     local = moment.astimezone(VIETNAM)
-    when = (
-        f"{local.day:02d}/{MONTHS[local.month - 1]}/{local:%Y:%H:%M:%S} {local:%z}"
-    )
+    when = f"{local.day:02d}/{MONTHS[local.month - 1]}/{local:%Y:%H:%M:%S} {local:%z}"
     body = str(size) if size else "-"
     return (
         f'{client} - - [{when}] "{method} {target} HTTP/1.1" {status} {body} '

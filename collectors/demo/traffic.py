@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from collectors.demo.agencies import DEMO_AGENCIES, DEMO_SITES
 from collectors.demo.attacks import attack_round
 from collectors.demo.background import background
-from collectors.demo.devices import FlowsOut, Outgoing, SiteDevices, SyslogOut
+from collectors.demo.devices import FlowsOut, Outgoing, SiteDevices
 from collectors.demo.flow_export import Exporter
 from soc.errors import ConfigError
 from soc.model.agency import Agency
@@ -36,7 +36,8 @@ class DemoTraffic:
     """Simulated agencies sending syslog (UDP and TCP) and NetFlow v5 to the listeners.
 
     `syslog` is the UDP address, `syslog_tcp` the TCP one (default: the same host and port).
-    All of them must be loopback addresses. `seed` makes the traffic reproducible.
+    All must be IPv4 loopback addresses (pass 127.0.0.1 when a listener binds 0.0.0.0).
+    `seed` makes the traffic reproducible.
     """
 
     def __init__(
@@ -48,13 +49,19 @@ class DemoTraffic:
         agencies: Sequence[Agency] = DEMO_AGENCIES,
         seed: int | None = None,
     ) -> None:
-        self._targets = {"udp": syslog, "tcp": syslog_tcp or syslog, "netflow": netflow}
-        for name, (host, _port) in self._targets.items():
-            if not _is_loopback(host):
+        self._targets: dict[str, Address] = {}
+        for name, (host, port) in (
+            ("udp", syslog),
+            ("tcp", syslog_tcp or syslog),
+            ("netflow", netflow),
+        ):
+            address = _ipv4_loopback(host)
+            if address is None:
                 raise ConfigError(
-                    f"the demo only sends to loopback addresses, not {host!r}",
+                    f"the demo only sends to IPv4 loopback addresses, not {host!r}",
                     where=f"demo {name} target",
                 )
+            self._targets[name] = (address, port)
         sites = {site.agency.id: site for site in DEMO_SITES}
         unknown = [a.id for a in agencies if a.id not in sites]
         if unknown:
@@ -65,7 +72,7 @@ class DemoTraffic:
         self._udp: dict[str, socket.socket] = {}
         self._tcp: dict[str, socket.socket] = {}
         self._rounds = 0
-        self.sent: Counter[str] = Counter()  # messages (syslog) or datagrams (netflow) by scenario
+        self.sent: Counter[str] = Counter()  # events (syslog messages, flows) by scenario
         self.failed: Counter[str] = Counter()
 
     def send_background(self, messages: int = 20) -> None:
@@ -109,6 +116,10 @@ class DemoTraffic:
             self.close()
 
     def close(self) -> None:
+        """Release the sockets (`run` does so when it returns); the next send reopens them.
+
+        Not for use while `run` is sending in another thread: stop it with its event instead.
+        """
         for sock in (*self._udp.values(), *self._tcp.values()):
             sock.close()
         self._udp.clear()
@@ -119,13 +130,19 @@ class DemoTraffic:
     def _send(self, messages: list[Outgoing]) -> None:
         for message in messages:
             if isinstance(message, FlowsOut):
-                exporter = self._exporter(message.sender)
-                for datagram in exporter.datagrams(message.flows, now=utcnow()):
-                    self._send_udp(message.sender, self._targets["netflow"], datagram, message)
+                target, count = self._targets["netflow"], len(message.flows)
+                datagrams = self._exporter(message.sender).datagrams(message.flows, now=utcnow())
+                delivered = all(self._send_udp(message.sender, target, d) for d in datagrams)
             elif message.transport == "udp":
-                self._send_udp(message.sender, self._targets["udp"], message.data, message)
+                target, count = self._targets["udp"], 1
+                delivered = self._send_udp(message.sender, target, message.data)
             else:
-                self._send_tcp(message)
+                target, count = self._targets["tcp"], 1
+                delivered = self._send_tcp(message.sender, target, message.data)
+            if delivered:
+                self.sent[message.scenario] += count
+            else:
+                self.failed[message.scenario] += count
 
     def _exporter(self, sender: str) -> Exporter:
         if sender not in self._exporters:
@@ -134,7 +151,7 @@ class DemoTraffic:
             self._exporters[sender] = Exporter(engine_id=engine_id, uptime_ms=uptime_ms)
         return self._exporters[sender]
 
-    def _send_udp(self, sender: str, target: Address, data: bytes, message: Outgoing) -> None:
+    def _send_udp(self, sender: str, target: Address, data: bytes) -> bool:
         sock = self._udp.get(sender)
         if sock is None:
             sock = self._udp[sender] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -142,42 +159,42 @@ class DemoTraffic:
         try:
             sock.sendto(data, target)
         except OSError as exc:
-            self._failure(message, target, exc)
-        else:
-            self.sent[message.scenario] += 1
+            self._warn_once(target, exc)
+            return False
+        return True
 
-    def _send_tcp(self, message: SyslogOut) -> None:
-        target = self._targets["tcp"]
+    def _send_tcp(self, sender: str, target: Address, data: bytes) -> bool:
         try:
-            sock = self._tcp.get(message.sender)
+            sock = self._tcp.get(sender)
             if sock is None:
                 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                self._tcp[message.sender] = sock
+                self._tcp[sender] = sock
                 sock.settimeout(5.0)
-                _bind_sender(sock, message.sender)
+                _bind_sender(sock, sender)
                 sock.connect(target)
-            sock.sendall(message.data)
+            sock.sendall(data)
         except OSError as exc:
-            dropped = self._tcp.pop(message.sender, None)
+            dropped = self._tcp.pop(sender, None)
             if dropped is not None:
                 dropped.close()
-            self._failure(message, target, exc)
-        else:
-            self.sent[message.scenario] += 1
+            self._warn_once(target, exc)
+            return False
+        return True
 
-    def _failure(self, message: Outgoing, target: Address, exc: OSError) -> None:
+    def _warn_once(self, target: Address, exc: OSError) -> None:
         if not self.failed:
             log.warning("demo traffic to %s:%d failed (listener down?): %s", *target, exc)
-        self.failed[message.scenario] += 1
 
 
-def _is_loopback(host: str) -> bool:
+def _ipv4_loopback(host: str) -> str | None:
+    """The address to send to, if `host` names IPv4 loopback (the senders are 127.x too)."""
     if host == "localhost":
-        return True
+        return "127.0.0.1"
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
-        return False
+        return None
+    return host if address.version == 4 and address.is_loopback else None
 
 
 def _bind_sender(sock: socket.socket, sender: str) -> None:

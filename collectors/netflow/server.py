@@ -31,7 +31,11 @@ SOURCE = "netflow"
 
 
 class NetflowListener:
-    """A bound, running NetFlow collector (`collectors.listener.Listener`)."""
+    """A bound, running NetFlow collector (`collectors.listener.Listener`).
+
+    `receive_buffer_bytes` is what the kernel granted (Linux reports twice the request, capped
+    by net.core.rmem_max), so an operator can see why bursts drop.
+    """
 
     def __init__(
         self,

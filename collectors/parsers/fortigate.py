@@ -6,6 +6,7 @@ names; the fields rules correlate on (addresses, ports, action, policy) also get
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime
 
@@ -51,11 +52,10 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     for side, *keys in _ENDPOINTS:
         if endpoint := _endpoint(raw, *keys):
             doc[side] = endpoint
-    proto = raw.get("proto", "")
-    if proto.isdigit():
-        doc["network"] = {"iana_number": proto}
-        if proto in _TRANSPORTS:
-            doc["network"]["transport"] = _TRANSPORTS[proto]
+    if (proto := int_or_none(raw.get("proto"))) is not None:
+        doc["network"] = {"iana_number": str(proto)}
+        if str(proto) in _TRANSPORTS:
+            doc["network"]["transport"] = _TRANSPORTS[str(proto)]
     rule = {k: raw[r] for k, r in (("id", "policyid"), ("name", "policyname")) if raw.get(r)}
     if rule:
         doc["rule"] = rule
@@ -72,13 +72,10 @@ def _unquote(value: str) -> str:
 
 def _timestamp(raw: dict[str, str]) -> datetime | None:
     """`eventtime` (epoch in s, ms, us or ns by FortiOS version) is exact; else date+time+tz."""
-    eventtime = raw.get("eventtime", "")
-    if eventtime.isdigit() and len(eventtime) <= 20:
-        divisor = next(d for digits, d in _EPOCH_DIGITS if len(eventtime) >= digits)
-        try:
-            return datetime.fromtimestamp(int(eventtime) / divisor, UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
+    if (eventtime := int_or_none(raw.get("eventtime"))) is not None:
+        divisor = next(d for digits, d in _EPOCH_DIGITS if len(str(eventtime)) >= digits)
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            return datetime.fromtimestamp(eventtime / divisor, UTC)
     if raw.get("date") and raw.get("time"):
         try:
             moment = datetime.fromisoformat(f"{raw['date']}T{raw['time']}{raw.get('tz', '')}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from collectors.parsers.values import ip_or_none
+from collectors.parsers.values import int_or_none, ip_or_none
 from soc.model.event import Event
 
 DATASET = "system.auth"
@@ -37,8 +37,8 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     if not program or not _PROGRAM.match(program):
         return None
     doc: Event = {"event": {"module": "system", "dataset": DATASET}, "process": {"name": "sshd"}}
-    if pid and pid.isdigit():
-        doc["process"]["pid"] = int(pid)
+    if (number := int_or_none(pid)) is not None:
+        doc["process"]["pid"] = number
     text = message.strip()
     if repeated := _REPEATED.match(text):
         text = repeated.group(1)
@@ -51,11 +51,11 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         _authentication(doc, "Invalid", None, match["user"], match)
         doc["event"].update(action="ssh_login", outcome="failure")
     elif match := _CLOSED.match(text):
-        _source(doc, match["ip"], match["port"])
         if match["user"] is not None:
             _authentication(doc, "Closed", None, match["user"], match)
             doc["event"].update(action="ssh_connection_closed", outcome="unknown")
         else:
+            _source(doc, match["ip"], match["port"])
             doc["event"].update(category=["network"], action="ssh_connection_closed")
     elif (match := _PAM_FAILURE.match(text)) and (match["origin"] or "pam_unix" in program):
         fields = dict(_PAM_KV.findall(match["kv"]))

@@ -4,11 +4,14 @@ of a device's log line does not cost the rest of the event."""
 from __future__ import annotations
 
 import ipaddress
+import string
 from typing import Any
 
 from soc.model.event import Event
 
 _MAX_INT_DIGITS = 19  # fits a BIGINT; also keeps int() far below Python's digit limit
+_DECIMAL_DIGITS = frozenset(string.digits)
+_HEX_DIGITS = frozenset(string.hexdigits)
 
 
 def ip_or_none(value: str | None) -> str | None:
@@ -22,7 +25,9 @@ def ip_or_none(value: str | None) -> str | None:
 
 
 def int_or_none(value: object, *, base: int = 10) -> int | None:
-    """A non-negative integer (base 16 accepts `0x`), or None; JSON may hand over anything."""
+    """A non-negative integer written in plain ASCII digits (base 16: hex digits, optional `0x`),
+    or None; JSON may hand over anything, and `int()` alone would accept `1_0` or `²`-like input
+    or raise on it."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value if value >= 0 else None
     if not isinstance(value, str):
@@ -30,13 +35,10 @@ def int_or_none(value: object, *, base: int = 10) -> int | None:
     text = value.strip()
     if base == 16:
         text = text.removeprefix("0x").removeprefix("0X")
-    if not text or len(text) > _MAX_INT_DIGITS:
+    digits = _HEX_DIGITS if base == 16 else _DECIMAL_DIGITS
+    if not text or len(text) > _MAX_INT_DIGITS or not set(text) <= digits:
         return None
-    try:
-        number = int(text, base)
-    except ValueError:
-        return None
-    return number if number >= 0 else None
+    return int(text, base)
 
 
 def object_field(doc: Event, key: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from collectors.parsers import parse_message
-from collectors.parsers.values import object_field
+from collectors.parsers.values import int_or_none, object_field
 from collectors.syslog.record import FACILITIES, SEVERITIES, SyslogMessage
 from soc.model.event import Event, isoformat
 
@@ -41,8 +41,8 @@ def _process(msg: SyslogMessage) -> Event:
     process: dict[str, Any] = {}
     if msg.appname:
         process["name"] = msg.appname
-    if msg.procid and msg.procid.isdigit() and len(msg.procid) <= 10:
-        process["pid"] = int(msg.procid)
+    if (pid := int_or_none(msg.procid)) is not None:
+        process["pid"] = pid
     return {"process": process} if process else {}
 
 

@@ -9,6 +9,7 @@ that is the intended backpressure, and UDP bursts then wait in the kernel buffer
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import selectors
@@ -35,6 +36,7 @@ _RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 _TCP_READ_BYTES = 64 * 1024
 _UDP_DATAGRAMS_PER_WAKE = 256  # then let TCP clients have a turn
 _JOIN_SECONDS = 5.0
+_DRAIN_READS = 16  # per connection at close: bounded, a sender that never stops cannot hold us
 
 
 @dataclass
@@ -42,6 +44,7 @@ class _Connection:
     sock: socket.socket
     peer: tuple[str, int]
     framer: StreamFramer = field(repr=False)
+    closed: bool = False
 
 
 class SyslogServer:
@@ -102,7 +105,8 @@ class SyslogServer:
             return
         self._closed = True
         self._closing.set()
-        self._wake_writer.send(b"\0")
+        with contextlib.suppress(OSError):  # the thread may already be gone
+            self._wake_writer.send(b"\0")
         if not self._thread.is_alive():
             self._release()
         else:
@@ -127,14 +131,27 @@ class SyslogServer:
             self._release()
 
     def _release(self) -> None:
+        """Close everything, first taking in what senders already handed to the kernel: queued
+        datagrams, connections still in the backlog, bytes waiting on open connections."""
         if self._released:
             return
         self._released = True
-        for connection in list(self._connections.values()):
-            self._drop(connection)
-        for sock in (self._udp, self._tcp, self._wake_reader):
-            sock.close()
-        self._selector.close()
+        try:
+            self._on_datagrams()
+            self._on_accept()
+            for connection in list(self._connections.values()):
+                for _ in range(_DRAIN_READS):
+                    if not self._on_readable(connection):
+                        break
+                self._drop(connection)
+        except Exception:
+            log.exception("syslog server: input pending at shutdown could not be handled")
+        finally:
+            for connection in self._connections.values():
+                connection.sock.close()
+            for sock in (self._udp, self._tcp, self._wake_reader):
+                sock.close()
+            self._selector.close()
 
     def _on_datagrams(self) -> None:
         for _ in range(_UDP_DATAGRAMS_PER_WAKE):
@@ -172,19 +189,24 @@ class SyslogServer:
                 sock, selectors.EVENT_READ, functools.partial(self._on_readable, connection)
             )
 
-    def _on_readable(self, connection: _Connection) -> None:
+    def _on_readable(self, connection: _Connection) -> bool:
+        """Read once; False when nothing more is to be had now (would block, or closed)."""
         try:
             data = connection.sock.recv(_TCP_READ_BYTES)
         except (BlockingIOError, InterruptedError):
-            return
+            return False
         except OSError:
             data = b""  # reset by peer: what was buffered is all there will be
         if data:
             self._deliver(connection, connection.framer.feed(data))
-        else:
-            self._drop(connection)
+            return True
+        self._drop(connection)
+        return False
 
     def _drop(self, connection: _Connection) -> None:
+        if connection.closed:
+            return
+        connection.closed = True
         self._deliver(connection, connection.framer.finish())
         self._connections.pop(connection.sock.fileno(), None)
         self._selector.unregister(connection.sock)

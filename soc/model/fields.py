@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-ColumnType = Literal["timestamp", "text", "ip", "int", "bigint"]
+ColumnType = Literal["timestamp", "text", "ip", "int", "bigint", "keywords"]
 
 TYPED_FIELDS: dict[str, ColumnType] = {
     "@timestamp": "timestamp",
@@ -22,6 +22,7 @@ TYPED_FIELDS: dict[str, ColumnType] = {
     "event.code": "text",
     "organization.id": "text",
     "organization.name": "text",
+    "related.organization_ids": "keywords",
     "observer.ip": "ip",
     "observer.vendor": "text",
     "host.name": "text",

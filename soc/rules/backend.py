@@ -40,13 +40,13 @@ from sigma.types import (
     SigmaCompareExpression,
     SigmaExpansion,
     SigmaFieldReference,
-    SigmaNumber,
     SigmaRegularExpression,
     SigmaString,
+    SigmaTimestampPart,
 )
 
 from soc.rules.framing import Search, correlation_select
-from soc.rules.sqlfields import field_sql, is_numeric, sql_literal, text_sql
+from soc.rules.sqlfields import field_sql, is_numeric, sql_literal, text_sql, timestamp_sql
 
 KEYWORD_FIELD = "message"
 
@@ -79,6 +79,11 @@ def _text(value: SigmaString) -> str:
 def _regex(value: SigmaRegularExpression) -> str:
     flags = "".join(sorted(SigmaRegularExpression.sigma_to_re_flag[f] for f in value.flags))
     return sql_literal((f"(?{flags})" if flags else "") + str(value.regexp))
+
+
+def _part(field: str, value: SigmaTimestampPart) -> str:
+    """The |minute, |hour, ... part of a time field (UTC, the store's session time zone)."""
+    return f"date_part('{value.timestamp_part.name.lower()}', {timestamp_sql(field)})"
 
 
 def _ipv4_number(expr: str) -> str:
@@ -150,19 +155,21 @@ class DuckDBBackend(TextQueryBackend):
     ) -> str:
         return f"lower({text_sql(cond.field)}) = '{str(cond.value.boolean).lower()}'"
 
+    def convert_condition_field_eq_val_timestamp_part(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str:
+        return f"{_part(cond.field, cond.value)} = {cond.value}"
+
     def convert_condition_field_compare_op_val(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
     ) -> str:
         value: SigmaCompareExpression = cond.value
-        if not isinstance(value.number, SigmaNumber):
-            raise SigmaFeatureNotSupportedByBackendError(
-                "comparison with a timestamp part is not supported", source=cond.source
-            )
-        target = (
-            field_sql(cond.field)
-            if is_numeric(cond.field)
-            else f"TRY_CAST({text_sql(cond.field)} AS DOUBLE)"
-        )
+        if isinstance(value.number, SigmaTimestampPart):  # e.g. |hour|gte
+            target = _part(cond.field, value.number)
+        elif is_numeric(cond.field):
+            target = field_sql(cond.field)
+        else:
+            target = f"TRY_CAST({text_sql(cond.field)} AS DOUBLE)"
         return f"{target} {_COMPARE[value.op]} {value.number}"
 
     def convert_condition_field_eq_val_re(

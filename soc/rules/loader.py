@@ -8,10 +8,11 @@ left out of the set and listed in `RuleSet.errors`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from sigma.collection import SigmaCollection
@@ -51,7 +52,7 @@ def load_rules(paths: Iterable[str | Path]) -> RuleSet:
     errors: list[RuleProblem] = []
     items: list[SigmaItem] = []
     filters: list[SigmaFilter] = []
-    for path in _rule_files(paths):
+    for path in _rule_files(paths, errors):
         for line, document in _documents(path, errors):
             _parse_document(path, line, document, items, filters, errors)
     items = _drop_duplicates(items, errors)
@@ -63,14 +64,16 @@ def load_rules(paths: Iterable[str | Path]) -> RuleSet:
     )
 
 
-def problem_for(item: SigmaItem | SigmaFilter, reason: str, stage: str) -> RuleProblem:
+def problem_for(
+    item: SigmaItem | SigmaFilter, reason: str, stage: Literal["load", "compile", "validate"]
+) -> RuleProblem:
     """A problem located at the rule's own document."""
     source = item.source
     return RuleProblem(
         path=str(source.path) if source else "<unknown>",
         line=source.line if source else None,
         reason=reason,
-        stage=stage,  # type: ignore[arg-type]
+        stage=stage,
         rule_id=str(item.id) if item.id else None,
         title=item.title or None,
     )
@@ -81,17 +84,23 @@ def error_reason(error: BaseException) -> str:
     return str(error.args[0]) if error.args else type(error).__name__
 
 
-def _rule_files(paths: Iterable[Path]) -> Iterator[Path]:
+def _rule_files(paths: Iterable[Path], errors: list[RuleProblem]) -> Iterator[Path]:
     for path in paths:
-        if path.is_file():
+        if not path.exists():  # a mistyped rules directory must not mean "no rules" silently
+            errors.append(_problem(path, None, "no such file or directory"))
+        elif path.is_file():
             yield path
+        else:
+            yield from _yaml_files(path)
+
+
+def _yaml_files(folder: Path) -> Iterator[Path]:
+    for candidate in sorted(folder.rglob("*")):
+        relative = candidate.relative_to(folder).parts
+        if any(part == PIPELINE_DIR or part.startswith(".") for part in relative[:-1]):
             continue
-        for candidate in sorted(path.rglob("*")):
-            relative = candidate.relative_to(path).parts
-            if any(part == PIPELINE_DIR or part.startswith(".") for part in relative[:-1]):
-                continue
-            if candidate.suffix in (".yml", ".yaml") and candidate.is_file():
-                yield candidate
+        if candidate.suffix in (".yml", ".yaml") and candidate.is_file():
+            yield candidate
 
 
 def _documents(path: Path, errors: list[RuleProblem]) -> Iterator[tuple[int, Any]]:
@@ -99,7 +108,7 @@ def _documents(path: Path, errors: list[RuleProblem]) -> Iterator[tuple[int, Any
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        errors.append(RuleProblem(path=str(path), reason=f"cannot read: {exc}", stage="load"))
+        errors.append(_problem(path, None, f"cannot read: {exc}"))
         return
     loader = yaml.SafeLoader(text)
     try:
@@ -108,14 +117,8 @@ def _documents(path: Path, errors: list[RuleProblem]) -> Iterator[tuple[int, Any
             yield node.start_mark.line + 1, loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        errors.append(
-            RuleProblem(
-                path=str(path),
-                line=mark.line + 1 if mark else None,
-                reason=f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
-                stage="load",
-            )
-        )
+        reason = f"invalid YAML: {getattr(exc, 'problem', None) or exc}"
+        errors.append(_problem(path, mark.line + 1 if mark else None, reason))
     finally:
         loader.dispose()
 
@@ -130,14 +133,12 @@ def _parse_document(
 ) -> None:
     if document is None:  # empty document, e.g. a trailing '---'
         return
-    where = RuleProblem(path=str(path), line=line, reason="", stage="load")
     if not isinstance(document, dict):
-        errors.append(_with_reason(where, "a rule must be a YAML mapping"))
+        errors.append(_problem(path, line, "a rule must be a YAML mapping"))
         return
     if "action" in document:
-        errors.append(
-            _with_reason(where, "Sigma collection actions (global/repeat/reset) are not supported")
-        )
+        reason = "Sigma collection actions (global/repeat/reset) are not supported"
+        errors.append(_problem(path, line, reason))
         return
     collection = SigmaCollection.from_dicts(
         [document],
@@ -156,11 +157,11 @@ def _parse_document(
             items.append(parsed)
     if not collection.rules and not collection.filters:
         reasons = "; ".join(error_reason(e) for e in collection.errors) or "not a Sigma rule"
-        errors.append(_with_reason(where, reasons))
+        errors.append(_problem(path, line, reasons))
 
 
-def _with_reason(problem: RuleProblem, reason: str) -> RuleProblem:
-    return RuleProblem(path=problem.path, line=problem.line, reason=reason, stage=problem.stage)
+def _problem(path: Path, line: int | None, reason: str) -> RuleProblem:
+    return RuleProblem(path=str(path), line=line, reason=reason, stage="load")
 
 
 def _drop_duplicates(items: list[SigmaItem], errors: list[RuleProblem]) -> list[SigmaItem]:
@@ -225,7 +226,17 @@ def _drop_dangling_correlations(
 
 def _references(rule: SigmaCorrelationRule) -> list[str]:
     if rule.rules is not None:
-        return [str(ref.reference) for ref in rule.rules]
-    if isinstance(rule.condition, SigmaExtendedCorrelationCondition):
-        return list(rule.condition.get_referenced_rules())
-    return []
+        names = [str(ref.reference) for ref in rule.rules]
+    elif isinstance(rule.condition, SigmaExtendedCorrelationCondition):
+        names = list(rule.condition.get_referenced_rules())
+    else:
+        names = []
+    return [_canonical(name) for name in names]
+
+
+def _canonical(reference: str) -> str:
+    """A rule id in the form `str(UUID)` gives (references may be upper case); names as is."""
+    try:
+        return str(uuid.UUID(reference))
+    except ValueError:
+        return reference

@@ -8,7 +8,7 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class RuleProblem:
-    """A rule that could not be loaded or compiled, and why.
+    """A rule that could not be loaded or compiled (or, stage "validate", a style finding).
 
     Problems are collected, never raised: one broken rule in a directory of three thousand must
     not stop the others, and it must not disappear silently either.
@@ -16,7 +16,7 @@ class RuleProblem:
 
     path: str
     reason: str
-    stage: Literal["load", "compile"]
+    stage: Literal["load", "compile", "validate"]
     line: int | None = None
     rule_id: str | None = None
     title: str | None = None

@@ -33,6 +33,13 @@ def is_numeric(field: str) -> bool:
     return TYPED_FIELDS.get(field) in NUMERIC_KINDS
 
 
+def timestamp_sql(field: str) -> str:
+    """The field as a point in time: the typed column, or the document's ISO text parsed."""
+    if TYPED_FIELDS.get(field) == "timestamp":
+        return field_sql(field)
+    return f"TRY_CAST({field_sql(field)} AS TIMESTAMPTZ)"
+
+
 def sql_literal(text: str) -> str:
     """A DuckDB string literal (only the quote needs doubling; backslashes are not special)."""
     return "'" + text.replace("'", "''") + "'"

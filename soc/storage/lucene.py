@@ -92,7 +92,8 @@ class LuceneToSql:
         target = field_expr(field)
         kind = TYPED_FIELDS.get(field)
         clauses = []
-        for bound, inclusive, op in ((node.low, node.include_low, ">"), (node.high, node.include_high, "<")):
+        bounds = ((node.low, node.include_low, ">"), (node.high, node.include_high, "<"))
+        for bound, inclusive, op in bounds:
             raw = bound.value.strip('"')
             if raw == "*":
                 continue

@@ -48,6 +48,8 @@ def test_api_search(platform, api_token) -> None:
     assert found["events"][0]["source"]["ip"] == "203.0.113.7"
     limited = client.get("/api/search?limit=1", headers=auth).get_json()
     assert limited["total"] == 2 and len(limited["events"]) == 1
+    unlimited = client.get("/api/search?limit=0", headers=auth).get_json()  # `soc search --all`
+    assert len(unlimited["events"]) == 2
     window = "from=2026-03-02T08:00:01Z&to=2026-03-03T00:00:00Z"
     assert client.get(f"/api/search?{window}", headers=auth).get_json()["total"] == 0
     bad = client.get("/api/search?q=(unbalanced", headers=auth)

@@ -58,10 +58,13 @@ def test_search_returns_only_own_agency_events(as_user) -> None:
 
 
 def test_dashboard_counts_are_scoped(platform, as_user) -> None:
+    # Five tiles: events, new alerts, all alerts, open cases, all cases.
+    province = as_user("analyst").get("/").get_data(as_text=True)
+    assert province.count('<span class="tile-value">2</span>') == 5
     page = as_user("admin-a").get("/").get_data(as_text=True)
-    assert platform.alert_a in page or "SSH brute force" in page
-    assert platform.alert_b not in page
-    assert "198.51.100.9" not in page
+    assert page.count('<span class="tile-value">1</span>') == 5
+    assert f"/alerts/{platform.alert_a}" in page
+    assert f"/alerts/{platform.alert_b}" not in page
 
 
 def test_agency_admin_cannot_triage(platform, as_user) -> None:
@@ -74,3 +77,43 @@ def test_agency_admin_cannot_triage(platform, as_user) -> None:
     assert response.status_code == 403
     alert = platform.services.cases.get_alert(platform.people["analyst"], platform.alert_a)
     assert alert.status == "new"
+
+
+def test_alert_page_shows_only_events_the_agency_may_see(platform, as_user) -> None:
+    from soc.model.alert import Alert
+
+    shared = {
+        "event": {"id": "shared-1", "dataset": "fortinet.firewall"},
+        "@timestamp": "2026-03-02T08:05:00Z",
+        "organization": {"id": "so-b"},
+        "related": {"organization_ids": ["so-a", "so-b"]},
+        "message": "so-b host talks to so-a host",
+    }
+    private = {
+        "event": {"id": "private-b", "dataset": "fortinet.firewall"},
+        "@timestamp": "2026-03-02T08:06:00Z",
+        "organization": {"id": "so-b"},
+        "message": "only so-b may read this",
+    }
+    platform.services.events.write_batch([shared, private])
+    platform.services.cases.add_alerts(
+        [
+            Alert(
+                id="cross-agency",
+                rule_id="lateral",
+                rule_title="Lateral movement between agencies",
+                severity="medium",
+                timestamp=platform.services.cases.get_alert(
+                    platform.people["analyst"], platform.alert_a
+                ).timestamp,
+                entity="10.2.0.5",
+                agency_ids=("so-b", "so-a"),
+                event_ids=("shared-1", "private-b"),
+            )
+        ]
+    )
+    page = as_user("admin-a").get("/alerts/cross-agency").get_data(as_text=True)
+    assert "so-b host talks to so-a host" in page
+    assert "only so-b may read this" not in page
+    province = as_user("analyst").get("/alerts/cross-agency").get_data(as_text=True)
+    assert "only so-b may read this" in province

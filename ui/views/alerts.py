@@ -96,7 +96,7 @@ def action() -> ResponseReturnValue:
     """
     caller = principal()
     cases = services().cases
-    ids = [i for i in request.form.getlist("alert_ids") if i][:500]
+    ids = [i for i in request.form.getlist("alert_ids") if i]
     back = safe_next_url(request.form.get("next")) or url_for("alerts.queue")
     try:
         chosen = forms.choice(
@@ -118,7 +118,7 @@ def action() -> ResponseReturnValue:
             flash(_("%(n)d alert(s) closed.", n=len(ids)), "success")
         elif chosen == "escalate":
             case_id = forms.integer(request.form, "case_id", label="Existing case")
-            title = forms.text(request.form, "title", label="New case title", max_length=200)
+            title = forms.text(request.form, "title", label="New case title", max_length=300)
             if case_id is None and title is None:
                 raise ValidationError(_("Choose an existing case or give a new case title."))
             case = cases.escalate_alerts(caller, ids, case_id=case_id, title=title)
@@ -150,8 +150,21 @@ def _open_cases(caller: Principal) -> list[CaseView]:
 
 
 def _visible_events(events: list[Event], caller: Principal) -> list[Event]:
-    """`get_many` is unscoped (detection needs it so); the UI re-applies the caller's scope."""
+    """`get_many` is unscoped (detection needs it so); the UI re-applies the caller's scope.
+
+    An event between two agencies belongs to the source's agency but lists both in
+    `related.organization_ids`; either agency may see it, as it may see the alert.
+    """
     scope = caller.agency_scope
     if scope is None:
         return events
-    return [event for event in events if get_field(event, "organization.id") in scope]
+    return [event for event in events if not _agencies_of(event).isdisjoint(scope)]
+
+
+def _agencies_of(event: Event) -> set[str]:
+    related = get_field(event, "related.organization_ids")
+    owners = set(related) if isinstance(related, list) else set()
+    owner = get_field(event, "organization.id")
+    if owner:
+        owners.add(owner)
+    return owners

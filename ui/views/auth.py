@@ -15,15 +15,20 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ui.context import SessionUser, services
+from ui.context import THROTTLE_KEY, SessionUser, services
 from ui.i18n import translate as _
 from ui.security import LoginThrottle, safe_next_url
 
 blueprint = Blueprint("auth", __name__)
 
+# Longer input cannot be a real account (the case store's limits); refusing it early keeps
+# megabyte "passwords" away from argon2.
+MAX_USERNAME = 64
+MAX_PASSWORD = 1024
+
 
 def _throttle() -> LoginThrottle:
-    return current_app.extensions["soc.login_throttle"]
+    return current_app.extensions[THROTTLE_KEY]
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -34,23 +39,21 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next", ""))
 
-    username = request.form.get("username", "").strip()[:150]
-    password = request.form.get("password", "")[:1024]
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
     address = request.remote_addr or "-"
     throttle = _throttle()
-    if throttle.blocked(address, username):
+    if throttle.blocked(address, username[:MAX_USERNAME]):
         flash(_("Too many failed logins. Try again in a few minutes."), "error")
         return render_template("login.html", next=request.form.get("next", "")), 429
-    found = services().cases.authenticate(username, password) if username and password else None
+    plausible = 0 < len(username) <= MAX_USERNAME and 0 < len(password) <= MAX_PASSWORD
+    found = services().cases.authenticate(username, password) if plausible else None
     if found is None:
-        throttle.failed(address, username)
+        throttle.failed(address, username[:MAX_USERNAME])
         flash(_("Wrong username or password."), "error")
         return render_template("login.html", next=request.form.get("next", "")), 401
     throttle.succeeded(address, username)
-    language = session.get("lang")
-    session.clear()  # a fresh session at the privilege change; keep only the language choice
-    if language:
-        session["lang"] = language
+    _fresh_session()  # a new session at the privilege change
     session.permanent = True
     login_user(SessionUser(found))
     return redirect(target)
@@ -60,8 +63,13 @@ def login() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     logout_user()
+    _fresh_session()
+    return redirect(url_for("auth.login"))
+
+
+def _fresh_session() -> None:
+    """Drop everything the session held except the language the person chose."""
     language = session.get("lang")
     session.clear()
     if language:
         session["lang"] = language
-    return redirect(url_for("auth.login"))

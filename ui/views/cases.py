@@ -86,7 +86,7 @@ def update(case_id: int) -> ResponseReturnValue:
             status=forms.choice(form, "status", CASE_STATUSES, label="Status"),
             severity=forms.choice(form, "severity", SEVERITIES, label="Severity"),
             assignee_id=assignee,
-            title=forms.text(form, "title", label="Title", required=True, max_length=200),
+            title=forms.text(form, "title", label="Title", required=True, max_length=300),
             description=forms.text(form, "description", label="Description", max_length=20_000)
             or "",
         )
@@ -101,7 +101,7 @@ def update(case_id: int) -> ResponseReturnValue:
 def comment(case_id: int) -> ResponseReturnValue:
     body = request.form.get("body", "")
     try:
-        text = forms.text(request.form, "body", label="Comment", required=True, max_length=20_000)
+        text = forms.text(request.form, "body", label="Comment", required=True, max_length=10_000)
         services().cases.add_comment(principal(), case_id, text)
     except ValidationError as exc:
         return _render_case(case_id, error=str(exc), draft_comment=body)

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from soc.cases import CaseService
 from soc.model.agency import Principal
-from soc.model.alert import Alert
 from soc.model.event import Event, isoformat, stamp
 from soc.rules import Catalog, load_catalog
 from soc.storage import DuckDBEventStore
 
 RULES_DIR = Path(__file__).resolve().parents[3] / "rules"
 ANALYST = Principal(user_id=1, username="analyst", role="analyst")
-
-BRUTE_FORCE = "a18ed328-a35d-43ad-830b-1483954ae5fc"
-WEBSHELL = "f339a58b-8176-4934-8df6-5054d5696c9e"
 
 
 @pytest.fixture(scope="session")
@@ -42,19 +39,24 @@ def cases(tmp_path: Path) -> Iterator[CaseService]:
     service.close()
 
 
-def stored_alerts(cases: CaseService, rule_id: str | None = None) -> list:
-    return cases.list_alerts(ANALYST, rule_id=rule_id, limit=500)[0]
-
-
 @pytest.fixture
-def alerts_of(cases: CaseService):
-    def read(rule_id: str | None = None) -> list:
-        return stored_alerts(cases, rule_id)
+def alerts_of(cases: CaseService) -> Callable[[str], list]:
+    """The alerts the case store holds for a rule (as a province analyst sees them)."""
+
+    def read(rule_id: str) -> list:
+        return cases.list_alerts(ANALYST, rule_id=rule_id, limit=500)[0]
 
     return read
 
 
-def webshell_request(at: datetime, *, ip: str = "203.0.113.80", agency: str = "so-a") -> Event:
+@pytest.fixture
+def window() -> datetime:
+    """A 5-minute boundary in the recent past: a burst from it fits one correlation window."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    return now - timedelta(minutes=now.minute % 5 + 10)
+
+
+def webshell_request(at: datetime, *, ip: str = "203.0.113.80") -> Event:
     return stamp(
         {
             "@timestamp": isoformat(at),
@@ -62,7 +64,8 @@ def webshell_request(at: datetime, *, ip: str = "203.0.113.80", agency: str = "s
             "source": {"ip": ip},
             "url": {"original": "/uploads/shell.php", "path": "/uploads/shell.php"},
             "http": {"request": {"method": "GET"}, "response": {"status_code": 200}},
-            "organization": {"id": agency},
+            "organization": {"id": "so-a"},
+            "related": {"organization_ids": ["so-a", "so-b"]},
         },
         dataset="apache.access",
     )
@@ -86,19 +89,6 @@ def ssh_failures(ip: str, at: datetime, count: int) -> list[Event]:
 
 
 @pytest.fixture
-def minute() -> datetime:
-    """A 5-minute boundary a little in the past, so bursts fall into one correlation window."""
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    return now - timedelta(minutes=now.minute % 5 + 10)
-
-
-@pytest.fixture
-def events():
-    class Events:
-        webshell = staticmethod(webshell_request)
-        ssh_failures = staticmethod(ssh_failures)
-
-    return Events
-
-
-__all__ = ["Alert"]
+def make() -> SimpleNamespace:
+    """Event builders: `make.webshell_request(at)`, `make.ssh_failures(ip, at, count)`."""
+    return SimpleNamespace(webshell_request=webshell_request, ssh_failures=ssh_failures)

@@ -28,6 +28,7 @@ transformations:
 """
 
 Matches = Callable[[dict[str, Any], Iterable[Event]], list[str]]
+MatchesWithFiles = Callable[[dict[str, str], Iterable[Event]], list[str]]
 
 
 @pytest.fixture
@@ -60,7 +61,22 @@ def store(tmp_path: Path) -> Iterable[DuckDBEventStore]:
 
 
 @pytest.fixture
-def matches(compile_files, store: DuckDBEventStore) -> Matches:
+def matches_with_files(compile_files, store: DuckDBEventStore) -> MatchesWithFiles:
+    """Ids of the events (dataset `test`) that the one rule compiled from `files` matches."""
+
+    def run(files: dict[str, str], events: Iterable[Event]) -> list[str]:
+        catalog = compile_files(files)
+        assert catalog.errors == []
+        [rule] = catalog.compiled
+        store.write_batch([stamp(e, dataset="test") for e in events])
+        rows = store.run_rule(rule.sql, ingested_after=EPOCH, ingested_until=store.now())
+        return sorted(row["event_id"] for row in rows)
+
+    return run
+
+
+@pytest.fixture
+def matches(matches_with_files: MatchesWithFiles) -> Matches:
     """Ids of the events (dataset `test`) that a rule with this `detection` matches."""
 
     def run(detection: dict[str, Any], events: Iterable[Event]) -> list[str]:
@@ -70,12 +86,6 @@ def matches(compile_files, store: DuckDBEventStore) -> Matches:
             "logsource": {"product": "test"},
             "detection": detection,
         }
-        catalog = compile_files({"rule.yml": yaml.safe_dump(rule)})
-        assert catalog.errors == []
-        store.write_batch([stamp(e, dataset="test") for e in events])
-        rows = store.run_rule(
-            catalog.compiled[0].sql, ingested_after=EPOCH, ingested_until=store.now()
-        )
-        return sorted(row["event_id"] for row in rows)
+        return matches_with_files({"rule.yml": yaml.safe_dump(rule)}, events)
 
     return run

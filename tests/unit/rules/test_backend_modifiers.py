@@ -233,3 +233,14 @@ def test_quotes_in_values_are_safe(matches) -> None:
 def test_only_events_of_the_rule_log_source_are_seen(matches) -> None:
     events = [ev("a", user__name="x"), ev("b", user__name="x", event__dataset="other")]
     assert matches({"s": {"user.name": "x"}, "condition": "s"}, events) == ["a"]
+
+
+def test_time_parts_of_typed_and_document_times(matches) -> None:
+    events = [
+        ev("a", **{"@timestamp": "2026-11-20T03:45:00Z"}, file__created="2026-01-05T03:10:00Z"),
+        ev("b", **{"@timestamp": "2026-11-20T14:05:00Z"}, file__created="2025-07-05T22:10:00Z"),
+    ]
+    assert matches({"s": {"@timestamp|hour": 3}, "condition": "s"}, events) == ["a"]
+    assert matches({"s": {"@timestamp|minute|gte": 30}, "condition": "s"}, events) == ["a"]
+    assert matches({"s": {"file.created|year": 2025}, "condition": "s"}, events) == ["b"]
+    assert matches({"s": {"file.created|month|lt": 6}, "condition": "s"}, events) == ["a"]

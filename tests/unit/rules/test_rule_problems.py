@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from soc.errors import RuleError
-from soc.rules import load_pipeline, load_rules
+from soc.rules import load_pipeline, load_rules, validate_rules
 
 GOOD = """\
 title: good rule
@@ -216,3 +216,13 @@ def test_a_broken_pipeline_raises_with_its_file(tmp_path: Path) -> None:
     with pytest.raises(RuleError) as caught:
         load_pipeline([bad])
     assert caught.value.where == str(bad)
+
+
+def test_validators_report_style_findings_per_rule(tmp_path: Path) -> None:
+    tagged = GOOD.replace("level: high", "level: high\ntags: [attack.t1110, attack.t1110]")
+    (tmp_path / "duplicate_tag_rule.yml").write_text(tagged)
+    [problem] = validate_rules(load_rules([tmp_path]))
+    assert problem.stage == "validate"
+    assert problem.rule_id == "11111111-1111-4111-8111-111111111111"
+    assert "same tag" in problem.reason
+    assert "tag=attack.t1110" in problem.reason

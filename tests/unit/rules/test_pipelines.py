@@ -1,0 +1,187 @@
+"""rules/pipelines/*.yml: Sigma taxonomy names reach our ECS fields, log sources our datasets."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from soc.model.event import Event, set_field, stamp
+from soc.rules import load_catalog
+from soc.storage import DuckDBEventStore
+
+PIPELINES = Path(__file__).resolve().parents[3] / "rules" / "pipelines"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def ev(event_id: str, dataset: str, **fields: Any) -> Event:
+    doc: Event = {"event": {"id": event_id}}
+    for name, value in fields.items():
+        set_field(doc, name.replace("__", "."), value)
+    return stamp(doc, dataset=dataset)
+
+
+@pytest.fixture
+def run(tmp_path: Path, store: DuckDBEventStore):
+    """Compile one rule (YAML text) with the shipped pipelines; ids of the events it matches."""
+
+    def matched(rule_yaml: str, events: list[Event]) -> list[str]:
+        (tmp_path / "rule.yml").write_text(textwrap.dedent(rule_yaml))
+        catalog = load_catalog([tmp_path / "rule.yml"], pipelines=[PIPELINES])
+        assert catalog.errors == []
+        store.write_batch(events)
+        rows = store.run_rule(
+            catalog.compiled[0].sql, ingested_after=EPOCH, ingested_until=store.now()
+        )
+        return sorted(r["event_id"] for r in rows)
+
+    return matched
+
+
+def rule(logsource: dict[str, str], detection: dict[str, Any]) -> str:
+    return yaml.safe_dump(
+        {
+            "title": "pipeline test",
+            "id": "7d1f0c2e-6a5b-4c3d-8e9f-0a1b2c3d4e5f",
+            "logsource": logsource,
+            "detection": detection,
+        }
+    )
+
+
+def test_windows_security_event_data_fields(run) -> None:
+    events = [
+        ev(
+            "a",
+            "windows.security",
+            winlog__channel="Security",
+            winlog__event_id="4625",
+            winlog__event_data__TargetUserName="Administrator",
+        ),
+        ev(
+            "b",
+            "windows.security",
+            winlog__channel="Security",
+            winlog__event_id="4624",
+            winlog__event_data__TargetUserName="Administrator",
+        ),
+        ev(
+            "c",
+            "windows.system",
+            winlog__channel="System",
+            winlog__event_id="4625",
+            winlog__event_data__TargetUserName="Administrator",
+        ),
+    ]
+    detection = {"sel": {"EventID": 4625, "TargetUserName": "administrator"}, "condition": "sel"}
+    assert run(rule({"product": "windows", "service": "security"}, detection), events) == ["a"]
+
+
+def test_windows_process_creation_uses_ecs_process_fields(run) -> None:
+    sysmon = {"winlog__channel": "Microsoft-Windows-Sysmon/Operational", "event__code": "1"}
+    security = {"winlog__channel": "Security", "event__code": "4688"}
+    cmd = r"C:\Windows\System32\cmd.exe"
+    events = [
+        ev(
+            "a",
+            "windows.sysmon_operational",
+            **sysmon,
+            process__executable=cmd,
+            process__parent__executable=r"C:\Program Files\w3wp.exe",
+        ),
+        ev(
+            "b",
+            "windows.security",
+            **security,
+            process__executable=cmd,
+            process__parent__executable=r"c:\program files\W3WP.EXE",
+        ),
+        ev(
+            "c",
+            "windows.sysmon_operational",
+            **sysmon,
+            process__executable=cmd,
+            process__parent__executable=r"C:\Windows\explorer.exe",
+        ),
+        # The same fields on a network connection (Sysmon 3) are not a process creation.
+        ev(
+            "d",
+            "windows.sysmon_operational",
+            winlog__channel="Microsoft-Windows-Sysmon/Operational",
+            event__code="3",
+            process__executable=cmd,
+            process__parent__executable=r"C:\Program Files\w3wp.exe",
+        ),
+    ]
+    detection = {
+        "sel": {"Image|endswith": r"\cmd.exe", "ParentImage|endswith": r"\w3wp.exe"},
+        "condition": "sel",
+    }
+    assert run(rule({"product": "windows", "category": "process_creation"}, detection), events) == [
+        "a",
+        "b",
+    ]
+
+
+def test_linux_sshd_keywords(run) -> None:
+    events = [
+        ev(
+            "a",
+            "system.auth",
+            process__name="sshd",
+            message="Failed password for invalid user admin from 203.0.113.7 port 4242 ssh2",
+        ),
+        ev("b", "system.auth", process__name="sudo", message="Failed password for admin"),
+        ev("c", "syslog", process__name="sshd", message="Failed password for root"),
+    ]
+    detection = {"keywords": ["failed password for invalid user"], "condition": "keywords"}
+    assert run(rule({"product": "linux", "service": "sshd"}, detection), events) == ["a"]
+
+
+def test_webserver_w3c_fields(run) -> None:
+    events = [
+        ev(
+            "a",
+            "apache.access",
+            url__original="/a.php?x=../../etc/passwd",
+            http__request__method="GET",
+            http__response__status_code=200,
+        ),
+        ev(
+            "b",
+            "apache.access",
+            url__original="/a.php?x=../../etc/passwd",
+            http__request__method="POST",
+            http__response__status_code=200,
+        ),
+        ev(
+            "c",
+            "syslog",
+            url__original="/a.php?x=../../etc/passwd",
+            http__request__method="GET",
+            http__response__status_code=200,
+        ),
+    ]
+    detection = {
+        "sel": {"c-uri|contains": "/etc/passwd", "cs-method": "GET", "sc-status": 200},
+        "condition": "sel",
+    }
+    assert run(rule({"category": "webserver"}, detection), events) == ["a"]
+
+
+def test_network_connections_cover_flows_and_firewall_traffic(run) -> None:
+    events = [
+        ev("a", "netflow.log", destination__port=445, source__ip="10.1.2.3"),
+        ev("b", "fortinet.firewall", destination__port=445, source__ip="10.1.2.3"),
+        ev("c", "netflow.log", destination__port=443, source__ip="10.1.2.3"),
+        ev("d", "apache.access", destination__port=445, source__ip="10.1.2.3"),
+    ]
+    detection = {"sel": {"dst_port": 445, "src_ip|cidr": "10.0.0.0/8"}, "condition": "sel"}
+    assert run(rule({"category": "network", "service": "connection"}, detection), events) == [
+        "a",
+        "b",
+    ]
