@@ -20,9 +20,6 @@ from soc.storage.base import EventStore
 
 log = logging.getLogger(__name__)
 
-_MILLISECOND = timedelta(milliseconds=1)
-
-
 @dataclass(frozen=True)
 class RunReport:
     """What one pass over the rules did."""
@@ -87,7 +84,8 @@ class Scheduler:
         marked done, so the next pass runs them again.
         """
         with self._pass_lock:
-            until = self._settled_now()
+            # The store guarantees every batch written after now() is stamped later than it.
+            until = self._store.now()
             self._report_compile_errors(until)
             rules_run = matches = new_alerts = 0
             failed: dict[str, str] = {}
@@ -115,16 +113,6 @@ class Scheduler:
                 matches += len(alerts)
             return RunReport(until, rules_run, matches, new_alerts, failed)
 
-    def _settled_now(self) -> datetime:
-        """The window end: the store's clock, to the millisecond, minus one millisecond.
-
-        Ingest stamps have millisecond precision; a batch written in the same millisecond as
-        this moment, but after the rule ran, could otherwise get a stamp equal to `until` and
-        fall between this window and the next.
-        """
-        now = self._store.now()
-        return now.replace(microsecond=now.microsecond // 1000 * 1000) - _MILLISECOND
-
     def _position(self, rule_id: str, until: datetime) -> datetime:
         if rule_id not in self._positions:
             saved = self._checkpoints.get_checkpoint(rule_id)
@@ -148,11 +136,16 @@ class Scheduler:
         return error
 
     def _report_compile_errors(self, until: datetime) -> None:
-        """Rules that never compiled get their error where the UI shows rule health."""
+        """Rules that never compiled get their error where the UI shows rule health.
+
+        A problem naming the id of a rule that does run (a later duplicate of it) is not that
+        rule's error.
+        """
         if self._compile_errors_reported:
             return
+        running = {rule.id for rule in self._catalog.compiled}
         for problem in self._catalog.errors:
-            if problem.rule_id:
+            if problem.rule_id and problem.rule_id not in running:
                 self._checkpoints.set_checkpoint(
                     problem.rule_id, until, matches=0, error=f"does not compile: {problem}"
                 )

@@ -20,7 +20,14 @@ from sigma.rule import SigmaRule
 from soc.errors import RuleError
 from soc.rules.backend import DuckDBBackend
 from soc.rules.framing import ENTITY_FIELDS, event_select
-from soc.rules.loader import RuleSet, SigmaItem, error_reason, load_rules, problem_for
+from soc.rules.loader import (
+    RuleSet,
+    SigmaItem,
+    error_reason,
+    load_rules,
+    location,
+    problem_for,
+)
 from soc.rules.problems import RuleProblem
 
 LOGSOURCE_ITEM_PREFIX = "logsource_"
@@ -135,7 +142,7 @@ def _compiled(item: SigmaItem, queries: list[str]) -> CompiledRule | None:
         "level": item.level.name.lower() if item.level else DEFAULT_LEVEL,
         "tags": tuple(str(tag) for tag in item.tags),
         "description": item.description or "",
-        "source": problem_for(item, "", "compile").where,
+        "source": location(item),
     }
     if isinstance(item, SigmaCorrelationRule):
         return CompiledRule(

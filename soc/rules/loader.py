@@ -25,6 +25,7 @@ from soc.rules.problems import RuleProblem
 
 SigmaItem = SigmaRule | SigmaCorrelationRule
 
+UNKNOWN_SOURCE = "<unknown>"
 PIPELINE_DIR = "pipelines"
 """Folder name that holds processing pipelines, not rules: skipped when loading rules."""
 
@@ -70,13 +71,21 @@ def problem_for(
     """A problem located at the rule's own document."""
     source = item.source
     return RuleProblem(
-        path=str(source.path) if source else "<unknown>",
+        path=str(source.path) if source else UNKNOWN_SOURCE,
         line=source.line if source else None,
         reason=reason,
         stage=stage,
         rule_id=str(item.id) if item.id else None,
         title=item.title or None,
     )
+
+
+def location(item: SigmaItem) -> str:
+    """`path:line` of the rule's YAML document."""
+    source = item.source
+    if source is None:
+        return UNKNOWN_SOURCE
+    return f"{source.path}:{source.line}" if source.line is not None else str(source.path)
 
 
 def error_reason(error: BaseException) -> str:
@@ -173,10 +182,8 @@ def _drop_duplicates(items: list[SigmaItem], errors: list[RuleProblem]) -> list[
         keys += [f"name {item.name!r}"] if item.name else []
         clash = next((seen[key] for key in keys if key in seen), None)
         if clash is not None:
-            first = problem_for(clash, "", "load").where
-            errors.append(
-                problem_for(item, f"duplicate rule id or name, first used at {first}", "load")
-            )
+            reason = f"duplicate rule id or name, first used at {location(clash)}"
+            errors.append(problem_for(item, reason, "load"))
             continue
         seen.update(dict.fromkeys(keys, item))
         kept.append(item)

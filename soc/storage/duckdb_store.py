@@ -233,10 +233,13 @@ class DuckDBEventStore:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def now(self) -> datetime:
+        """Millisecond precision, like ingest stamps, and never behind the last stamp: any batch
+        written after this call gets a strictly later `event.ingested`."""
         with self._lock:
-            return max(datetime.now(UTC).replace(tzinfo=None), self._last_ingested).replace(
-                tzinfo=UTC
-            )
+            now = datetime.now(UTC).replace(tzinfo=None)
+            now = max(now.replace(microsecond=now.microsecond // 1000 * 1000), self._last_ingested)
+            self._last_ingested = now
+            return now.replace(tzinfo=UTC)
 
     def _fetch(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         try:

@@ -124,11 +124,20 @@ def test_rules_that_do_not_compile_are_recorded(store, cases, shipped):
         rule_id="bad-rule",
         title="bad",
     )
-    catalog = Catalog(compiled=list(shipped.compiled), errors=[problem])
+    duplicate = RuleProblem(
+        path="rules/soc/copy.yml",
+        line=1,
+        reason="duplicate rule id or name",
+        stage="load",
+        rule_id=WEBSHELL,
+        title="copy of the web shell rule",
+    )
+    catalog = Catalog(compiled=list(shipped.compiled), errors=[problem, duplicate])
     Scheduler(store, catalog, cases, cases).run_once()
-    state = {s.rule_id: s for s in cases.rule_states()}["bad-rule"]
-    assert "rules/soc/x.yml:3" in state.last_error
-    assert "unknown modifier" in state.last_error
+    states = {s.rule_id: s for s in cases.rule_states()}
+    assert "rules/soc/x.yml:3" in states["bad-rule"].last_error
+    assert "unknown modifier" in states["bad-rule"].last_error
+    assert states[WEBSHELL].last_error is None  # the rule that runs is healthy
 
 
 def test_alerts_the_case_store_refuses_leave_the_window_to_run_again(
