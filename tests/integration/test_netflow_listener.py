@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from scapy.layers.netflow import NetflowHeader, NetflowHeaderV5, NetflowRecordV5
+from shared_data import SHARED_DATA
 
 import collectors.netflow
 from collectors.deadletter import DeadLetter
@@ -162,7 +163,7 @@ def test_the_receive_buffer_is_raised_from_settings(collector: Collector) -> Non
 
 # -- a real exporter (softflowd) against a reference collector (nfcapd + nfdump) -----------------
 
-PCAPS = Path("/work/shared/data/pcap")
+PCAPS = SHARED_DATA / "pcap"
 NFDUMP_FLAGS = "CEUAPRSF"  # nfdump prints TCP flags from bit 7 down to bit 0, "." when unset
 
 

@@ -6,15 +6,15 @@ import base64
 import csv
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
+from shared_data import SHARED_DATA
 
 from collectors.demo import device_logs, syslog_wire
 from collectors.demo.device_logs import ProcessCreation, TrafficLog
 
-LOGHUB_SSH = Path("/work/shared/data/syslog/loghub/OpenSSH")
+LOGHUB_SSH = SHARED_DATA / "syslog/loghub/OpenSSH"
 MOMENT = datetime(2026, 3, 5, 1, 2, 3, 456789, tzinfo=UTC)  # 08:02:03 in Đà Nẵng
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import SHARED_DATA
 
 from collectors.parsers import parse_message, windows_json
 
 SAMPLES = Path(__file__).parent / "samples"
-LOGHUB = Path("/work/shared/data/syslog/loghub")
+LOGHUB = SHARED_DATA / "syslog/loghub"
 
 
 @pytest.mark.parametrize(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import csv
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from shared_data import SHARED_DATA
 
 from collectors.parsers import openssh
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
 
-LOGHUB = Path("/work/shared/data/syslog/loghub")
+LOGHUB = SHARED_DATA / "syslog/loghub"
 RECEIVED = datetime(2024, 3, 5, tzinfo=UTC)
 
 # loghub template id -> (outcome, ssh event, method, names of the template's <*> slots)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from shared_data import SHARED_DATA
 
 from collectors.syslog.header import parse_syslog
 
-LOGHUB = Path("/work/shared/data/syslog/loghub")
+LOGHUB = SHARED_DATA / "syslog/loghub"
 RECEIVED = datetime(2024, 3, 5, tzinfo=UTC)
 
 
