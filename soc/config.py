@@ -35,6 +35,14 @@ class SyslogSettings:
     udp_port: int = 5514
     tcp_port: int = 5514
     max_message_bytes: int = 65536
+    max_connections: int = 1000
+    max_connections_per_ip: int = 50
+    timezone: str = "UTC"  # for RFC 3164 timestamps, which carry none
+    tls_enabled: bool = False
+    tls_port: int = 6514
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_ca_file: str = ""  # set to require client certificates signed by this CA
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,8 @@ class NetflowSettings:
     host: str = "127.0.0.1"
     port: int = 2055
     receive_buffer_bytes: int = 4 * 1024 * 1024
+    pending_max_records: int = 10_000  # data waiting for its template, per exporter
+    pending_max_age_seconds: float = 300.0
 
 
 @dataclass(frozen=True)

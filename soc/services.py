@@ -16,6 +16,7 @@ from soc.cases import CaseService
 from soc.config import Settings
 from soc.detection import Scheduler
 from soc.enrich.agency import AgencyTagger
+from soc.model.sources import SourceRegistry
 from soc.rules import Catalog, compile_rules, load_rules
 from soc.storage import DuckDBEventStore
 from soc.storage.base import EventStore
@@ -29,6 +30,7 @@ class Services:
     events: EventStore
     cases: CaseService
     catalog: Catalog | None = None
+    sources: SourceRegistry = field(default_factory=SourceRegistry)
     scheduler: Scheduler | None = field(default=None, repr=False)
 
     def tagger(self) -> AgencyTagger:

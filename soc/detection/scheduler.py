@@ -20,6 +20,7 @@ from soc.storage.base import EventStore
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class RunReport:
     """What one pass over the rules did."""
