@@ -44,16 +44,22 @@ class Services:
         self.events.close()
 
 
-def build_services(settings: Settings, *, read_only_events: bool = False) -> Services:
-    """Open (creating and migrating on first start) the stores and compile the rules."""
+def open_cases(settings: Settings) -> CaseService:
+    """The case store alone (accounts and agencies from the shell, while the server may run)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    events = DuckDBEventStore(settings.events_path, read_only=read_only_events)
     cases = CaseService(
         settings.cases_url, group_window_minutes=settings.detection.case_grouping_minutes
     )
     cases.migrate()
+    return cases
+
+
+def build_services(settings: Settings) -> Services:
+    """Open (creating and migrating on first start) the stores and compile the rules."""
+    cases = open_cases(settings)
+    events = DuckDBEventStore(settings.events_path)
     services = Services(settings=settings, events=events, cases=cases)
-    if settings.detection.enabled and not read_only_events:
+    if settings.detection.enabled:
         ruleset = load_rules([Path(d) for d in settings.detection.rules_dirs])
         services.catalog = compile_rules(ruleset)
         for error in services.catalog.errors:

@@ -77,6 +77,21 @@ def set_field(doc: Event, dotted: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+def nest(doc: Mapping[str, Any]) -> Event:
+    """Turn top-level dotted keys (`{"source.ip": x}`, as Elasticsearch accepts) into nested
+    objects, so every store and rule sees one shape. Deeper keys are names, not paths, and stay
+    as they are (Windows event data names may contain dots)."""
+    nested: Event = {}
+    for key, value in doc.items():
+        if "." in key:
+            set_field(nested, key, value)
+        elif isinstance(value, Mapping):
+            nested.setdefault(key, {}).update(value)
+        else:
+            nested[key] = value
+    return nested
+
+
 def flatten(doc: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Yield (dotted path, leaf value) pairs; lists are leaves."""
     for key, value in doc.items():

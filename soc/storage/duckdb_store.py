@@ -1,9 +1,18 @@
 """The embedded event store: one DuckDB file, typed columns for hot fields plus the full document.
 
-Writes go in as columnar batches (`unnest` of Python lists: ~180k rows/s here, against ~5k/s
-for `executemany`). One lock serialises writes and rule runs so that `event.ingested` is
-assigned and committed atomically: a detection window (after, until] can never miss a row that
-was stamped inside it but committed later.
+Writes hand DuckDB one list of serialized documents per batch; DuckDB parses each document once
+(`json_transform` into a struct of the typed fields) in C++, outside the GIL, so Python's share
+of a write is `orjson.dumps`. Measured here on NetFlow-shaped events, in one run: 2x the
+throughput of extracting the typed fields in Python (~34k against ~17k events/s on a loaded
+2-core box; see bench/bench_store.py).
+
+Idempotency without a primary-key index: the batch is anti-joined against stored ids not older
+than its smallest id. Event ids are UUIDv7 (time-ordered), so that scan touches only recent row
+groups (DuckDB prunes the rest by their min/max), where an ART index on every id cost more than
+half of the insert time.
+
+One lock serialises writes and rule runs so that `event.ingested` is assigned and committed
+atomically: a detection window (after, until] can never miss a row stamped inside it.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import duckdb
 import orjson
 
 from soc.errors import StoreError, StoreLockedError
-from soc.model.event import Event, get_field, isoformat
+from soc.model.event import Event, get_field, isoformat, nest
 from soc.model.fields import TYPED_FIELDS, column_name
 from soc.storage.base import SearchPage
 from soc.storage.lucene import LuceneToSql, field_expr
@@ -31,17 +40,50 @@ _SQL_TYPES = {
     "bigint": "BIGINT",
     "keywords": "VARCHAR[]",
 }
-_COLUMNS = [column_name(f) for f in TYPED_FIELDS]
-_PATHS = [tuple(f.split(".")) for f in TYPED_FIELDS]
-_KINDS = list(TYPED_FIELDS.values())
+# ECS allows these as arrays; the typed column keeps the first element, the document keeps all.
+_MULTI_VALUED = frozenset({"event.category", "host.ip"})
 
 
 def _schema() -> str:
-    cols = ",\n  ".join(
-        f"{column_name(f)} {_SQL_TYPES[t]}" + (" PRIMARY KEY" if f == "event.id" else "")
-        for f, t in TYPED_FIELDS.items()
-    )
+    cols = ",\n  ".join(f"{column_name(f)} {_SQL_TYPES[t]}" for f, t in TYPED_FIELDS.items())
     return f"CREATE TABLE IF NOT EXISTS events (\n  {cols},\n  doc JSON NOT NULL\n)"
+
+
+def _insert_sql() -> str:
+    """INSERT that extracts every typed field from the documents in one parse per document."""
+    spec: dict[str, Any] = {}
+    selects = []
+    for field, kind in TYPED_FIELDS.items():
+        parts = field.split(".")
+        node = spec
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        if field in _MULTI_VALUED:
+            node[parts[-1]] = "JSON"
+        else:
+            node[parts[-1]] = "VARCHAR[]" if kind == "keywords" else "VARCHAR"
+        value = "x." + ".".join(f'"{part}"' for part in parts)
+        if field in _MULTI_VALUED:
+            value = (
+                f"CASE json_type({value}) WHEN 'ARRAY' THEN {value}->>'$[0]' ELSE {value}->>'$' END"
+            )
+        if kind == "timestamp":
+            value = f"CAST(TRY_CAST({value} AS TIMESTAMPTZ) AS TIMESTAMP)"
+            if field == "@timestamp":  # unusable time from a sender: when we stored it
+                ingested = "CAST(TRY_CAST(x.event.ingested AS TIMESTAMPTZ) AS TIMESTAMP)"
+                value = f"coalesce({value}, {ingested})"
+        elif kind in ("int", "bigint"):
+            value = f"TRY_CAST({value} AS {_SQL_TYPES[kind]})"
+        selects.append(value)
+    spec_sql = orjson.dumps(spec).decode().replace("'", "''")
+    return (
+        f"INSERT INTO events SELECT {', '.join(selects)}, d FROM ("
+        f"SELECT d, json_transform(d, '{spec_sql}') AS x FROM (SELECT unnest($docs) AS d)"
+        ") WHERE x.event.id NOT IN (SELECT event_id FROM events WHERE event_id >= $oldest)"
+    )
+
+
+_INSERT = _insert_sql()
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -78,42 +120,25 @@ class DuckDBEventStore:
     def write_batch(self, events: Iterable[Event]) -> int:
         unique: dict[str, Event] = {}
         for event in events:
+            if any("." in key for key in event):
+                event = nest(event)
             event_id = get_field(event, "event.id")
-            if not event_id:
-                raise StoreError("event without event.id", where="write_batch")
+            if not event_id or not isinstance(event_id, str):
+                raise StoreError("event without a text event.id", where="write_batch")
             unique.setdefault(event_id, event)
         if not unique:
             return 0
         with self._lock:
-            ingested = self._next_ingested()
-            ingested_text = isoformat(ingested.replace(tzinfo=UTC))
-            columns: list[list[Any]] = [[] for _ in _COLUMNS]
+            ingested = isoformat(self._next_ingested().replace(tzinfo=UTC))
             docs = []
             for event in unique.values():
-                event.setdefault("event", {})["ingested"] = ingested_text
-                dotted_keys = any("." in key for key in event)
-                for column, field, path, kind in zip(
-                    columns, TYPED_FIELDS, _PATHS, _KINDS, strict=True
-                ):
-                    value = get_field(event, field) if dotted_keys else _dig(event, path)
-                    column.append(_column_value(value, kind))
+                event.setdefault("event", {})["ingested"] = ingested
                 docs.append(orjson.dumps(event).decode())
-            casts = []
-            for i, kind in enumerate(_KINDS, start=1):
-                if kind == "timestamp":
-                    casts.append(f"CAST(TRY_CAST(unnest(${i}) AS TIMESTAMPTZ) AS TIMESTAMP)")
-                elif kind in ("int", "bigint", "keywords"):
-                    casts.append(f"TRY_CAST(unnest(${i}) AS {_SQL_TYPES[kind]})")
-                else:
-                    casts.append(f"CAST(unnest(${i}) AS VARCHAR)")
-            casts.append(f"unnest(${len(_KINDS) + 1})")
-            params = [*columns, docs]
-            before = self._count_locked()
             try:
-                self._con.execute(f"INSERT OR IGNORE INTO events SELECT {', '.join(casts)}", params)
+                row = self._con.execute(_INSERT, {"docs": docs, "oldest": min(unique)}).fetchone()
             except duckdb.Error as exc:
                 raise StoreError(str(exc), where=f"{self.path}: write_batch") from exc
-            return self._count_locked() - before
+            return int(row[0]) if row else 0
 
     def _next_ingested(self) -> datetime:
         """Strictly increasing ingest stamps, so checkpoints order every batch."""
@@ -250,34 +275,3 @@ class DuckDBEventStore:
     def close(self) -> None:
         with self._lock:
             self._con.close()
-
-
-def _dig(doc: Any, path: tuple[str, ...]) -> Any:
-    """Nested lookup without `get_field`'s dotted-key search: 5x faster on the ingest path."""
-    for part in path:
-        try:
-            doc = doc[part]
-        except (KeyError, TypeError, IndexError):
-            return None
-    return doc
-
-
-def _column_value(value: Any, kind: str) -> Any:
-    """Text for scalar columns (one list type per column; SQL casts it), lists for keywords."""
-    if kind == "keywords":
-        if value is None:
-            return None
-        return [_text(v) for v in (value if isinstance(value, list) else [value])]
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return _text(value)
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return orjson.dumps(value).decode()

@@ -6,5 +6,5 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(os.environ.get("SOC_SHARED_DATA") or ROOT.parent / "shared" / "data")

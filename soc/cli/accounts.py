@@ -1,0 +1,67 @@
+"""`soc users` and `soc agencies`: accounts and tenants, from the machine's own shell."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from soc.cli.common import settings_of
+from soc.errors import ValidationError
+from soc.model.agency import ROLES, Agency
+from soc.services import open_cases
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    users = sub.add_parser("users", help="manage accounts").add_subparsers(metavar="ACTION")
+    add = users.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--agency", help="agency id (required for agency_admin)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(run=_users_add)
+
+    agencies = sub.add_parser("agencies", help="manage agencies").add_subparsers(metavar="ACTION")
+    ag_add = agencies.add_parser("add", help="create or update an agency")
+    ag_add.add_argument("id", help="short slug, e.g. so-yte")
+    ag_add.add_argument("--name", required=True)
+    ag_add.add_argument("--cidr", action="append", default=[], help="network it owns (repeat)")
+    ag_add.set_defaults(run=_agencies_add)
+    ag_list = agencies.add_parser("list", help="list agencies")
+    ag_list.set_defaults(run=_agencies_list)
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat: "):
+            raise ValidationError("passwords differ")
+    cases = open_cases(settings_of(args))
+    try:
+        user = cases.add_user(args.username, password, args.role, args.agency)
+    finally:
+        cases.close()
+    print(f"created {user.username} ({user.role})")
+    return 0
+
+
+def _agencies_add(args: argparse.Namespace) -> int:
+    cases = open_cases(settings_of(args))
+    try:
+        cases.upsert_agency(Agency(id=args.id, name=args.name, cidrs=tuple(args.cidr)))
+    finally:
+        cases.close()
+    print(f"saved agency {args.id}")
+    return 0
+
+
+def _agencies_list(args: argparse.Namespace) -> int:
+    cases = open_cases(settings_of(args))
+    try:
+        for agency in cases.agencies():
+            print(f"{agency.id}\t{agency.name}\t{','.join(agency.cidrs)}")
+    finally:
+        cases.close()
+    return 0

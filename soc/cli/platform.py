@@ -1,0 +1,116 @@
+"""`soc serve` and `soc demo`: every part of the platform in one process."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import signal
+import threading
+
+from soc.cli.common import settings_of
+from soc.config import Settings
+from soc.services import Services, build_services, ensure_api_token
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="run UI, ingest API, listeners and detection")
+    serve.set_defaults(run=lambda a: _run_platform(settings_of(a), demo=False))
+    demo = sub.add_parser("demo", help="`serve` plus a demo traffic generator")
+    demo.set_defaults(run=lambda a: _run_platform(settings_of(a), demo=True))
+
+
+def _run_platform(settings: Settings, *, demo: bool) -> int:
+    """Run every part in one process until SIGTERM/SIGINT, then flush and stop in order."""
+    # Imported here, not at module level, so that `soc search` and friends start without
+    # loading Flask, the listeners and scapy.
+    from werkzeug.serving import make_server
+
+    import collectors.netflow
+    import collectors.syslog
+    from collectors.deadletter import DeadLetter
+    from collectors.sink import BatchingSink
+    from ui import create_app
+
+    services = build_services(settings)
+    ensure_api_token(settings)
+    credentials = _prepare_demo(services) if demo else []
+    sink = BatchingSink(
+        services.events,
+        batch_size=settings.ingest.batch_size,
+        flush_interval_seconds=settings.ingest.flush_interval_seconds,
+    )
+    dead_letter = DeadLetter(settings.dead_letter_path)
+    tagger = services.tagger()
+    listeners = {}
+    if settings.syslog.enabled:
+        listeners["syslog (udp, tcp)"] = collectors.syslog.start(
+            settings.syslog, sink=sink, tagger=tagger, dead_letter=dead_letter
+        )
+    if settings.netflow.enabled:
+        listeners["netflow (udp)"] = collectors.netflow.start(
+            settings.netflow, sink=sink, tagger=tagger, dead_letter=dead_letter
+        )
+    if services.scheduler is not None:
+        services.scheduler.start()
+    server = make_server(settings.ui.host, settings.ui.port, create_app(services), threaded=True)
+    web = threading.Thread(target=server.serve_forever, name="web", daemon=True)
+    web.start()
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+
+    url = f"http://{settings.ui.host}:{server.server_port}"
+    print(f"SOC platform running at {url}", flush=True)
+    for username, password, role in credentials:
+        print(f"  login: {username} / {password}  ({role})", flush=True)
+    for label, listener in listeners.items():
+        bound = ", ".join(f"{host}:{port}" for host, port in listener.addresses)
+        print(f"  {label} listening on {bound}", flush=True)
+
+    traffic = None
+    if demo:
+        from collectors.demo import DemoTraffic
+
+        # The generator only ever sends to loopback, whatever address the listeners bind.
+        generator = DemoTraffic(
+            syslog=("127.0.0.1", settings.syslog.udp_port),
+            syslog_tcp=("127.0.0.1", settings.syslog.tcp_port),
+            netflow=("127.0.0.1", settings.netflow.port),
+        )
+        traffic = threading.Thread(
+            target=generator.run, args=(stop,), name="demo-traffic", daemon=True
+        )
+        traffic.start()
+        print("  demo traffic generator started", flush=True)
+
+    stop.wait()
+    print("stopping: flushing pending events…", flush=True)
+    if traffic is not None:
+        traffic.join(5)
+    server.shutdown()
+    for listener in listeners.values():
+        listener.close()
+    sink.close()
+    services.close()
+    print("stopped", flush=True)
+    return 0
+
+
+def _prepare_demo(services: Services) -> list[tuple[str, str, str]]:
+    """Demo agencies and accounts; passwords are new on every start and printed once."""
+    from collectors.demo import DEMO_AGENCIES
+
+    for agency in DEMO_AGENCIES:
+        services.cases.upsert_agency(agency)
+    accounts = [("admin", "admin", None), ("yte-admin", "agency_admin", DEMO_AGENCIES[1].id)]
+    credentials = []
+    existing = {u.username: u for u in services.cases.list_users(None)}
+    for username, role, agency_id in accounts:
+        password = secrets.token_urlsafe(12)
+        if username in existing:
+            services.cases.reset_password(username, password)
+        else:
+            services.cases.add_user(username, password, role, agency_id)
+        credentials.append((username, password, role))
+    return credentials

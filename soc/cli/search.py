@@ -1,0 +1,106 @@
+"""`soc search`: the event search of the UI, from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from datetime import datetime
+
+from soc.cli.common import parse_time, settings_of
+from soc.config import Settings
+from soc.errors import SocError, StoreLockedError
+from soc.model.event import Event, get_field
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    search = sub.add_parser("search", help="search events (Lucene-style query)")
+    search.add_argument("query", nargs="?", default="")
+    search.add_argument("--from", dest="start", help="ISO time or now-15m / now-24h / now-7d")
+    search.add_argument("--to", dest="end", help="ISO time or now-… (default: now)")
+    limits = search.add_mutually_exclusive_group()
+    limits.add_argument("--limit", type=int, default=100)
+    limits.add_argument("--all", action="store_true", help="every matching event")
+    search.add_argument("--format", choices=("ndjson", "table"), default="table")
+    search.set_defaults(run=_search)
+
+
+def _search(args: argparse.Namespace) -> int:
+    settings = settings_of(args)
+    start, end = parse_time(args.start), parse_time(args.end)
+    limit = None if args.all else args.limit
+    try:
+        events = _search_local(settings, args.query, start, end, limit)
+    except StoreLockedError:
+        events = _search_server(settings, args.query, args.start, args.end, limit)
+    _print_events(events, args.format)
+    return 0
+
+
+def _search_local(
+    settings: Settings, query: str, start: datetime | None, end: datetime | None, limit: int | None
+) -> list[Event]:
+    """Read the embedded store directly (the server is stopped)."""
+    from soc.storage import DuckDBEventStore
+
+    if not settings.events_path.exists():
+        return []
+    store = DuckDBEventStore(settings.events_path, read_only=True)
+    try:
+        return store.search(query, start=start, end=end, limit=limit).events
+    finally:
+        store.close()
+
+
+def _search_server(
+    settings: Settings, query: str, start: str | None, end: str | None, limit: int | None
+) -> list[Event]:
+    """The store is held by a running server: ask its API with the local admin token."""
+    token_path = settings.data_dir / "api.token"
+    if not token_path.exists():
+        raise StoreLockedError("store in use and no API token found", where=str(token_path))
+    params = {"q": query, "from": start or "", "to": end or "", "limit": limit or 0}
+    url = f"http://{settings.ui.host}:{settings.ui.port}/api/search?" + urllib.parse.urlencode(
+        params
+    )
+    request = urllib.request.Request(
+        url, headers={"Authorization": f"Bearer {token_path.read_text().strip()}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = json.load(response)
+    except urllib.error.HTTPError as exc:
+        raise SocError(exc.read().decode(errors="replace"), where=url) from exc
+    except urllib.error.URLError as exc:
+        raise SocError(f"server not reachable: {exc.reason}", where=url) from exc
+    return body["events"]
+
+
+_TABLE_FIELDS = (
+    "@timestamp",
+    "organization.id",
+    "event.dataset",
+    "source.ip",
+    "destination.ip",
+    "destination.port",
+    "message",
+)
+
+
+def _print_events(events: Iterable[Event], fmt: str) -> None:
+    out = sys.stdout
+    if fmt == "ndjson":
+        for event in events:
+            out.write(json.dumps(event, ensure_ascii=False) + "\n")
+        return
+    out.write("\t".join(_TABLE_FIELDS) + "\n")
+    for event in events:
+        cells = []
+        for name in _TABLE_FIELDS:
+            value = get_field(event, name)
+            cells.append("" if value is None else str(value).replace("\n", " ")[:120])
+        out.write("\t".join(cells) + "\n")

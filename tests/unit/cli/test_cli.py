@@ -1,0 +1,105 @@
+"""The `soc` command on real stores in a temporary data directory."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from soc.cli import main, parse_time
+from soc.config import load_settings
+from soc.model.event import stamp
+from soc.services import build_services
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOC_STORAGE__DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOC_DETECTION__ENABLED", "false")
+    return tmp_path / "var"
+
+
+def test_parse_time_accepts_iso_and_relative_forms() -> None:
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    assert parse_time("now-15m", now=now) == now - timedelta(minutes=15)
+    assert parse_time("now-7d", now=now) == now - timedelta(days=7)
+    assert parse_time("now", now=now) == now
+    assert parse_time("2026-11-20T01:02:03+07:00") == datetime(2026, 11, 19, 18, 2, 3, tzinfo=UTC)
+    assert parse_time(None) is None
+
+
+@pytest.mark.parametrize("bad", ["now-15x", "now-m", "yesterday"])
+def test_parse_time_rejects_nonsense(bad: str) -> None:
+    with pytest.raises(Exception, match="bad"):
+        parse_time(bad)
+
+
+def test_agencies_and_users_are_created_from_the_shell(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["agencies", "add", "so-yte", "--name", "Sở Y tế", "--cidr", "10.20.0.0/16"]) == 0
+    assert main(["agencies", "list"]) == 0
+    assert "so-yte\tSở Y tế\t10.20.0.0/16" in capsys.readouterr().out
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
+    assert (
+        main(
+            [
+                "users",
+                "add",
+                "bob",
+                "--role",
+                "agency_admin",
+                "--agency",
+                "so-yte",
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
+    services = build_services(load_settings())
+    try:
+        principal = services.cases.authenticate("bob", "a long enough passphrase")
+    finally:
+        services.close()
+    assert principal is not None and principal.agency_scope == ("so-yte",)
+
+
+def test_user_errors_become_exit_code_two(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["users", "add", "eve", "--role", "analyst", "--password-stdin"]) == 2
+    assert "soc:" in capsys.readouterr().err
+
+
+def test_search_reads_the_stopped_store_directly(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    services = build_services(load_settings())
+    services.events.write_batch(
+        [
+            stamp(
+                {"message": "Failed password for root", "source": {"ip": "203.0.113.9"}},
+                dataset="system.auth",
+            ),
+            stamp({"message": "accepted"}, dataset="syslog"),
+        ]
+    )
+    services.close()
+    assert main(["search", "source.ip:203.0.113.9", "--format", "ndjson", "--all"]) == 0
+    found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["message"] for e in found] == ["Failed password for root"]
+
+    assert main(["search", "", "--format", "table", "--limit", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("@timestamp\t") and len(lines) == 2
+
+
+def test_a_bad_query_is_a_clear_error(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    build_services(load_settings()).close()
+    assert main(["search", "source.ip:(unclosed", "--all"]) == 2
+    assert "cannot parse query" in capsys.readouterr().err
