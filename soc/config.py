@@ -37,6 +37,7 @@ class SyslogSettings:
     max_message_bytes: int = 65536
     max_connections: int = 1000
     max_connections_per_ip: int = 50
+    idle_timeout_seconds: float = 300.0
     timezone: str = "UTC"  # for RFC 3164 timestamps, which carry none
     tls_enabled: bool = False
     tls_port: int = 6514

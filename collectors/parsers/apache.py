@@ -1,5 +1,10 @@
-"""Apache and Nginx access lines in the common or combined format to ECS (Elastic's apache
-module names), whether they arrive over syslog or from a file."""
+"""Apache and Nginx access lines in the common, combined or vhost_combined format to ECS
+(Elastic's apache and nginx integration names), whether they arrive over syslog or from a file.
+
+The two servers write the same line; which one wrote it is known only from the syslog tag
+(`nginx` gives `nginx.access`, anything else `apache.access`). Nginx's usual extra fields after
+the user agent (`$http_x_forwarded_for`, timings) are allowed and ignored.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ import contextlib
 import re
 from datetime import datetime
 
-from collectors.parsers.values import int_or_none, ip_or_none
+from collectors.parsers.values import int_or_none, ip_or_none, program_name
 from soc.model.event import Event, isoformat
 
 DATASET = "apache.access"
+NGINX_PROGRAMS = frozenset({"nginx"})
 _QUOTED = r"\"(?P<{}>(?:[^\"\\]|\\.)*)\""
 _ACCESS = re.compile(
+    r"(?:(?P<vhost>[^\s:]+):(?P<vport>\d+) )?"
     r"(?P<client>\S+) \S+ (?P<user>\S+) \[(?P<time>[^\]]+)\] "
     + _QUOTED.format("request")
     + r" (?P<status>\d{3}|-) (?P<bytes>\d+|-)"
@@ -32,10 +39,21 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     A request line that is not `METHOD target HTTP/x` (TLS bytes sent to a plain port, scanners)
     is still an access event: only the URL fields stay empty.
     """
+    if '] "' not in message:
+        return None
     match = _ACCESS.match(message.strip())
     if match is None:
         return None
-    doc: Event = {"event": {"module": "apache", "dataset": DATASET, "category": ["web"]}}
+    module = "nginx" if program_name(program) in NGINX_PROGRAMS else "apache"
+    doc: Event = {
+        "event": {
+            "module": module,
+            "dataset": f"{module}.access",
+            "kind": "event",
+            "category": ["web"],
+            "type": ["access"],
+        }
+    }
     client = match["client"]
     ip = ip_or_none(client)
     doc["source"] = {"ip": ip} if ip else {"domain": client}
@@ -65,6 +83,9 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         http.setdefault("request", {})["referrer"] = match["referrer"]
     if match["agent"] not in (None, "-"):
         doc["user_agent"] = {"original": match["agent"]}
+    if match["vhost"]:
+        doc.setdefault("url", {})["domain"] = match["vhost"]
+        doc["destination"] = {"port": int(match["vport"])}
     if http:
         doc["http"] = http
     return doc

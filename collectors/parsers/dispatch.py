@@ -1,15 +1,32 @@
 """Choosing the message parser for a line, whatever transport delivered it.
 
-Each parser recognises its own lines cheaply (program name, a key, the first character) and
-returns None otherwise. sshd goes first because it is claimed by the sender's program name, not
-by content: a user name typed into an SSH login cannot make the line pass for a FortiGate log.
+Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo,
+kernel, filterlog, nginx, suricata, `%ASA-...`) goes to that program's parser and no other: a
+user name typed into an SSH login cannot make the line pass for a FortiGate log. Any other line
+is recognised by content, each parser guarded by a test costing a few string operations (a
+first character, a key) before any regex or JSON decoding runs. Lines no parser claims are
+stored as plain syslog events (`message` plus the header fields), never dropped.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from collectors.parsers import apache, fortigate, openssh, windows_json
+from collectors.parsers import (
+    apache,
+    cisco_asa,
+    fortigate,
+    iis,
+    iptables,
+    linux_auth,
+    openssh,
+    panos,
+    pfsense,
+    suricata,
+    web_error,
+    windows_json,
+)
+from collectors.parsers.values import program_name
 from soc.model.event import Event
 
 
@@ -21,23 +38,59 @@ class MessageParser(Protocol):
     ) -> Event | None: ...
 
 
-PARSERS: tuple[MessageParser, ...] = (
-    openssh.parse,
-    windows_json.parse,
-    fortigate.parse,
-    apache.parse,
-)
+def _web(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """A web server's own tag covers both of its logs."""
+    return apache.parse(message, program=program, pid=pid) or web_error.parse(message)
+
+
+# Tag (lower case, see `program_name`) -> the only parser for that program's lines.
+_BY_PROGRAM: dict[str, MessageParser] = {
+    "sshd": openssh.parse,
+    **dict.fromkeys(linux_auth.PROGRAMS, linux_auth.parse),
+    "kernel": iptables.parse,
+    "filterlog": pfsense.parse,
+    "suricata": suricata.parse,
+    **dict.fromkeys(("nginx", "apache", "apache2", "httpd"), _web),
+}
+
+
+def _content_parser(message: str) -> tuple[MessageParser, ...]:
+    """The parsers worth trying on this content, by cheap tests on it."""
+    head = message.lstrip()[:1]
+    if head == "{" or message.startswith("@cee:"):
+        return (suricata.parse, windows_json.parse)
+    if head == "%":
+        return (cisco_asa.parse,)
+    if "devname=" in message and "logid=" in message:
+        return (fortigate.parse,)
+    if ",TRAFFIC," in message or ",THREAT," in message:
+        return (panos.parse,)
+    if "IN=" in message and "SRC=" in message:
+        return (iptables.parse,)
+    if head == "[":
+        return (web_error.parse,)
+    if head.isdigit():
+        return (apache.parse, iis.parse, web_error.parse)
+    return (apache.parse,)
 
 
 def parse_message(
     message: str, *, program: str | None = None, pid: str | None = None
 ) -> Event | None:
-    """ECS fields (with `event.dataset`) from the first parser that knows the line, else None.
+    """ECS fields (with `event.dataset`) from the parser that knows the line, else None.
 
     `program` and `pid` are what the transport knows of the sender (the syslog tag); parsers that
-    need them (sshd) use them, the others read only the message.
+    need them (sshd, sudo) use them, the others read only the message.
     """
-    for parser in PARSERS:
+    name = program_name(program)
+    if claimed := _BY_PROGRAM.get(name):
+        return claimed(message, program=program, pid=pid)
+    if program and program.startswith(("%ASA-", "%FTD-")):
+        return cisco_asa.parse(message, program=program, pid=pid)
+    pam = "pam_unix(" in message or (program and "(pam_unix)" in program)
+    if pam and (doc := linux_auth.parse(message, program=program, pid=pid)):
+        return doc
+    for parser in _content_parser(message):
         doc = parser(message, program=program, pid=pid)
         if doc is not None:
             return doc

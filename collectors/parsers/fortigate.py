@@ -1,7 +1,10 @@
-"""FortiGate key=value logs (traffic, UTM, event) to ECS, after Elastic's Fortinet module.
+"""FortiGate key=value logs (traffic, UTM, event) to ECS, after Elastic's Fortinet integration.
 
 Every raw key is kept under `fortinet.firewall.*` so an analyst can search on FortiGate's own
-names; the fields rules correlate on (addresses, ports, action, policy) also get their ECS names.
+names; the fields rules correlate on (addresses, ports, action, policy, user, URL, DNS name,
+file) also get their ECS names, and `event.category`/`type` follow the log type: traffic is
+network connections, UTM subtypes are malware, intrusion detection, web or DNS events, and
+event logs with a login (admin, SSL VPN, firewall authentication) are authentication.
 """
 
 from __future__ import annotations
@@ -10,17 +13,29 @@ import contextlib
 import re
 from datetime import UTC, datetime
 
-from collectors.parsers.values import int_or_none, ip_or_none
-from soc.model.event import Event, isoformat
+from collectors.parsers.values import IANA_TRANSPORTS, int_or_none, ip_or_none, mac_or_none
+from soc.model.event import Event, get_field, isoformat, set_field
 
 DATASET = "fortinet.firewall"
 _PAIR = re.compile(r"(?:^|(?<=\s))([A-Za-z_][\w-]*)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)", re.S)
 _ESCAPE = re.compile(r"\\(.)", re.S)
-_TRANSPORTS = {"1": "icmp", "2": "igmp", "6": "tcp", "17": "udp", "47": "gre", "50": "esp",
-               "51": "ah", "58": "ipv6-icmp", "89": "ospf", "132": "sctp"}  # fmt: skip
 _FAILURE = {"deny", "block", "blocked", "dropped", "drop", "reset", "server-rst", "client-rst"}
 _SUCCESS = {"accept", "allow", "allowed", "pass", "passthrough", "close", "timeout", "start",
-            "ip-conn", "dns", "login"}  # fmt: skip
+            "ip-conn", "dns", "login", "logout", "tunnel-up", "tunnel-down"}  # fmt: skip
+_STATUS_FAILURE = {"failed", "failure", "fail", "negotiate_error", "denied"}
+_UTM_CATEGORIES = {"virus": ["malware"], "ips": ["intrusion_detection"],
+                   "anomaly": ["intrusion_detection"], "waf": ["web", "intrusion_detection"],
+                   "webfilter": ["web"], "dns": ["network"], "emailfilter": ["email"],
+                   "dlp": ["file"], "file-filter": ["file"]}  # fmt: skip
+# raw key -> ECS path, for the keys Elastic's integration names (first one present wins)
+_ECS_NAMES = (("app", "network.application"), ("service", "network.protocol"),
+              ("hostname", "url.domain"), ("url", "url.path"), ("qname", "dns.question.name"),
+              ("qtype", "dns.question.type"), ("filename", "file.name"),
+              ("agent", "user_agent.original"), ("httpmethod", "http.request.method"),
+              ("referralurl", "http.request.referrer"), ("srcmac", "source.mac"),
+              ("dstmac", "destination.mac"), ("msg", "message"), ("level", "log.level"),
+              ("attack", "rule.description"), ("catdesc", "rule.category"),
+              ("reason", "event.reason"))  # fmt: skip
 _ENDPOINTS = (
     ("source", "srcip", "srcport", "sentbyte", "sentpkt"),
     ("destination", "dstip", "dstport", "rcvdbyte", "rcvdpkt"),
@@ -41,7 +56,12 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         return None
     doc: Event = {
         "event": {"module": "fortinet", "dataset": DATASET, "code": raw["logid"]},
-        "observer": {"vendor": "Fortinet", "product": "FortiGate", "name": raw["devname"]},
+        "observer": {
+            "vendor": "Fortinet",
+            "product": "FortiGate",
+            "type": "firewall",
+            "name": raw["devname"],
+        },
         "fortinet": {"firewall": raw},
     }
     if raw.get("devid"):
@@ -54,13 +74,15 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
             doc[side] = endpoint
     if (proto := int_or_none(raw.get("proto"))) is not None:
         doc["network"] = {"iana_number": str(proto)}
-        if str(proto) in _TRANSPORTS:
-            doc["network"]["transport"] = _TRANSPORTS[str(proto)]
+        if str(proto) in IANA_TRANSPORTS:
+            doc["network"]["transport"] = IANA_TRANSPORTS[str(proto)]
     rule = {k: raw[r] for k, r in (("id", "policyid"), ("name", "policyname")) if raw.get(r)}
     if rule:
         doc["rule"] = rule
-    if raw.get("user"):
-        doc["user"] = {"name": raw["user"]}
+    if user := raw.get("user") or raw.get("unauthuser"):
+        doc["user"] = {"name": user}
+    _ecs_names(doc, raw)
+    _categorize(doc, raw)
     return doc
 
 
@@ -86,19 +108,65 @@ def _timestamp(raw: dict[str, str]) -> datetime | None:
 
 
 def _action(doc: Event, raw: dict[str, str]) -> None:
+    """`event.action` is FortiGate's `action` (else its `eventtype`); a `status` of a login or
+    tunnel decides the outcome over the action."""
     event = doc["event"]
-    if raw.get("type") == "traffic":
-        event["category"] = ["network"]
-    action = raw.get("action")
+    action = raw.get("action") or raw.get("eventtype")
     if not action:
         return
     event["action"] = action
-    if action in _FAILURE:
+    if raw.get("status", "").lower() in _STATUS_FAILURE or action in _FAILURE:
         event["outcome"] = "failure"
-    elif action in _SUCCESS:
+    elif action in _SUCCESS or raw.get("status", "").lower() == "success":
         event["outcome"] = "success"
     else:
         event["outcome"] = "unknown"
+
+
+def _categorize(doc: Event, raw: dict[str, str]) -> None:
+    event = doc["event"]
+    kind, subtype, action = raw.get("type"), raw.get("subtype", ""), raw.get("action", "")
+    if kind == "traffic":
+        event["category"] = ["network"]
+        types = ["connection", "start" if action == "start" else "end"]
+        denied = action in _FAILURE or raw.get("utmaction") == "block"
+        types.append("denied" if denied else "allowed")
+        event["type"] = types
+    elif kind in ("utm", "dns"):
+        event["category"] = [*_UTM_CATEGORIES.get(subtype, []), "network"]
+        if action in ("block", "blocked", "dropped", "reset"):
+            event["type"] = ["denied"]
+        elif action in ("pass", "passthrough", "allow"):
+            event["type"] = ["allowed"]
+        elif subtype == "dns":
+            event["type"] = ["info"]
+    elif kind == "event" and _is_login(raw):
+        event["category"] = ["authentication"]
+        event["type"] = ["info"] if event.get("outcome") == "failure" else ["start"]
+
+
+def _is_login(raw: dict[str, str]) -> bool:
+    text = f"{raw.get('action', '')} {raw.get('logdesc', '')} {raw.get('msg', '')}".lower()
+    return "login" in text or "logged in" in text or "authentication" in text
+
+
+def _ecs_names(doc: Event, raw: dict[str, str]) -> None:
+    for key, path in _ECS_NAMES:
+        value = raw.get(key)
+        if not value or value == "N/A":
+            continue
+        if path.endswith(".mac"):
+            value = mac_or_none(value)
+            if value is None:
+                continue
+        if get_field(doc, path) is None:
+            set_field(doc, path, value)
+    if "network" in doc and "protocol" in doc["network"]:
+        doc["network"]["protocol"] = doc["network"]["protocol"].lower()
+    if ip := ip_or_none(raw.get("transip")):
+        doc.setdefault("source", {})["nat"] = {"ip": ip}
+        if port := int_or_none(raw.get("transport")):
+            doc["source"]["nat"]["port"] = port
 
 
 def _endpoint(raw: dict[str, str], ip_key: str, *number_keys: str) -> dict[str, str | int]:

@@ -53,8 +53,15 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         data = orjson.loads(text)
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(data, dict):
-        return None
+    return from_object(data) if isinstance(data, dict) else None
+
+
+def from_object(data: dict[str, Any]) -> Event | None:
+    """ECS fields for a decoded JSON object (Winlogbeat or NXLog); None when it is neither.
+
+    File ingestion decodes JSON itself (arrays, NDJSON) and hands each object here, so a file
+    and a syslog stream give the same document.
+    """
     if isinstance(data.get("winlog"), dict):
         return finish_windows_event(data)
     if "EventID" in data and ("Channel" in data or "SourceName" in data):

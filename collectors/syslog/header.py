@@ -9,19 +9,22 @@ raises, because an event without content is useless to an analyst.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from collectors.syslog.record import SyslogMessage
 from collectors.syslog.rfc3164 import parse_rfc3164
 from collectors.syslog.rfc5424 import parse_rfc5424
-from soc.errors import ParseError
+from soc.errors import ConfigError, ParseError
 
 _PRI = re.compile(r"<(\d{1,3})>")
 _STRIP = "\r\n\x00 \t"
+_OFFSET = re.compile(r"(?:UTC)?(?P<sign>[+-])(?P<hours>\d{1,2}):?(?P<minutes>\d\d)")
 
 
-def parse_syslog(raw: bytes, *, received: datetime) -> SyslogMessage:
-    """Read one framed message. `received` (aware) anchors the year of RFC 3164 timestamps.
+def parse_syslog(raw: bytes, *, received: datetime, zone: tzinfo = UTC) -> SyslogMessage:
+    """Read one framed message. `received` (aware) anchors the year of RFC 3164 timestamps;
+    `zone` is where timestamps that name no zone were written (see `zone_setting`).
 
     Invalid UTF-8 is replaced rather than rejected: a mangled character must not cost the event.
     A PRI above 191 is not a PRI (RFC 3164 4.3.3): the text is kept whole as content.
@@ -36,7 +39,23 @@ def parse_syslog(raw: bytes, *, received: datetime) -> SyslogMessage:
     if not text.strip(_STRIP):
         raise ParseError("empty message", where="syslog header")
     if priority is not None:
-        parsed = parse_rfc5424(text, priority)
+        parsed = parse_rfc5424(text, priority, zone=zone)
         if parsed is not None:
             return parsed
-    return parse_rfc3164(text, priority, received=received)
+    return parse_rfc3164(text, priority, received=received, zone=zone)
+
+
+def zone_setting(name: str) -> tzinfo:
+    """The zone of the `timezone` setting: an IANA name (`Asia/Ho_Chi_Minh`), `UTC`, or a fixed
+    offset (`+07:00`). Raises ConfigError, so a typo stops start-up instead of shifting every
+    timestamp by hours."""
+    text = name.strip()
+    if text.upper() in ("", "UTC", "Z"):
+        return UTC
+    if match := _OFFSET.fullmatch(text):
+        sign = -1 if match["sign"] == "-" else 1
+        return timezone(sign * timedelta(hours=int(match["hours"]), minutes=int(match["minutes"])))
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown time zone {name!r}", where="syslog.timezone") from exc

@@ -15,10 +15,15 @@ from collectors.syslog.record import FACILITIES, SEVERITIES, SyslogMessage
 from soc.model.event import Event, isoformat
 
 
-def to_ecs(msg: SyslogMessage, *, peer_ip: str) -> Event:
+def to_ecs(msg: SyslogMessage, *, peer_ip: str | None) -> Event:
     """The event for one message; `event.dataset` is set when a parser recognised the content
-    (the caller's `stamp` defaults it to `syslog` otherwise)."""
-    doc = parse_message(msg.message, program=msg.appname, pid=msg.procid) or _process(msg)
+    (the caller's `stamp` defaults it to `syslog` otherwise). `peer_ip` is None for a line read
+    from a file, which has no sender address."""
+    doc = parse_message(msg.message, program=msg.appname, pid=msg.procid)
+    if doc is None:
+        doc = _process(msg)
+    elif "process" not in doc and not (msg.appname or "").startswith("%"):
+        doc.update(_process(msg))  # kernel, filterlog, nginx...; a Cisco `%ASA-6-...` is no process
     doc.setdefault("message", msg.message)
     if msg.timestamp is not None:
         doc.setdefault("@timestamp", isoformat(msg.timestamp))
@@ -31,8 +36,9 @@ def to_ecs(msg: SyslogMessage, *, peer_ip: str) -> Event:
     if msg.severity is not None:
         log.setdefault("level", SEVERITIES[msg.severity])
     log["syslog"] = syslog
-    log["source"] = {"address": peer_ip}
-    object_field(doc, "observer")["ip"] = peer_ip
+    if peer_ip is not None:
+        log["source"] = {"address": peer_ip}
+        object_field(doc, "observer")["ip"] = peer_ip
     return doc
 
 

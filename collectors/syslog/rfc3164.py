@@ -1,21 +1,23 @@
 """RFC 3164 ("BSD") headers and the real-world variants seen on agency networks.
 
-Handled: with or without PRI; `Mmm dd hh:mm:ss` (optionally with year and fractions, as Cisco and
-ASA send it) or an ISO 8601 timestamp; missing hostname; `tag[pid]:`; Cisco sequence numbers
-(`123: *Mar  1 ...: %SYS-5-CONFIG_I: ...`) and `%ASA-6-302013:` tags; FortiGate's bare
-`key=value` content right after the PRI.
+Handled: with or without PRI; `Mmm dd hh:mm:ss` (optionally with a weekday, a year before the
+time as Cisco ASA sends it, a year after it as HPE/H3C Comware and Aruba send it, fractions after
+`.` or Comware's `:`, and a `UTC`/`GMT`/`ICT` suffix) or an ISO 8601 timestamp; missing hostname;
+`tag[pid]:`; Cisco sequence numbers (`123: *Mar  1 ...: %SYS-5-CONFIG_I: ...`) and
+`%ASA-6-302013:` tags; FortiGate's bare `key=value` content right after the PRI.
 
-RFC 3164 timestamps carry no time zone: they are taken as UTC (a per-sender setting may come
-later). The year is not sent either: it is the latest year that does not put the event more than
+RFC 3164 timestamps carry no time zone: they are read in the configured zone (`zone`, UTC by
+default; a province whose devices log local time sets Asia/Ho_Chi_Minh), unless the line names
+one. The year is not sent either: it is the latest year that does not put the event more than
 two days after its receipt. So a December line read in January is last year's, a January line
 read on 31 December is next year's, and an archive replayed months later is not dated in the
-future; the two days absorb senders that log local time (UTC+7 here) and clocks that drift.
+future; the two days absorb zone mistakes and clocks that drift.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from collectors.syslog.record import SyslogMessage
 
@@ -27,11 +29,15 @@ _MONTHS = {
     )
 }
 _BSD_TIMESTAMP = re.compile(
-    r"[*.]?(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(?P<day>\d{1,2})"
+    r"[*.]?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+)?"
+    r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(?P<day>\d{1,2})"
     r"(?:\s+(?P<year>\d{4}))?\s+(?P<hour>\d{1,2}):(?P<minute>\d\d):(?P<second>\d\d)"
-    r"(?:\.(?P<fraction>\d{1,9}))?(?:\s+(?:UTC|GMT))?(?=[\s:]|$)",
+    r"(?:[.:](?P<fraction>\d{1,9}))?(?:\s+(?P<year_after>\d{4}))?"
+    r"(?:\s+(?P<zone>UTC|GMT|ICT))?(?=[\s:]|$)",
     re.I,
 )
+# Zone names devices print after the time; ICT is Indochina Time (Cisco `show-timezone` here).
+_ZONE_NAMES = {"UTC": UTC, "GMT": UTC, "ICT": timezone(timedelta(hours=7))}
 _ISO_TIMESTAMP = re.compile(
     r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?(?=\s|$)"
 )
@@ -44,7 +50,9 @@ _FUTURE_SLACK = timedelta(days=2)
 _HOSTNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:%-]{0,254}")
 
 
-def parse_rfc3164(text: str, priority: int | None, *, received: datetime) -> SyslogMessage:
+def parse_rfc3164(
+    text: str, priority: int | None, *, received: datetime, zone: tzinfo = UTC
+) -> SyslogMessage:
     """Parse the text after the PRI (if any). Never fails: unrecognised parts stay in message."""
     rest = text
     sequence = hostname = None
@@ -54,7 +62,7 @@ def parse_rfc3164(text: str, priority: int | None, *, received: datetime) -> Sys
         if host := _CISCO_HOST.match(rest):
             hostname = host.group(1)
             rest = rest[host.end() :]
-    had_timestamp, timestamp, rest = _take_timestamp(rest, received)
+    had_timestamp, timestamp, rest = _take_timestamp(rest, received, zone)
     if had_timestamp:
         rest = rest.lstrip()
         if rest.startswith(":"):  # Cisco: `*Mar  1 00:01:02.123: %SYS-...`
@@ -85,21 +93,25 @@ def parse_rfc3164(text: str, priority: int | None, *, received: datetime) -> Sys
     )
 
 
-def _take_timestamp(text: str, received: datetime) -> tuple[bool, datetime | None, str]:
+def _take_timestamp(
+    text: str, received: datetime, zone: tzinfo
+) -> tuple[bool, datetime | None, str]:
     """(a timestamp was there, its value if valid, the text after it)."""
     if match := _BSD_TIMESTAMP.match(text):
-        return True, _bsd_moment(match, received), text[match.end() :]
+        return True, _bsd_moment(match, received, zone), text[match.end() :]
     if match := _ISO_TIMESTAMP.match(text):
         try:
             moment = datetime.fromisoformat(match.group(0).replace(",", "."))
         except ValueError:
             return True, None, text[match.end() :]
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
         return True, moment, text[match.end() :]
     return False, None, text
 
 
-def _bsd_moment(match: re.Match[str], received: datetime) -> datetime | None:
+def _bsd_moment(match: re.Match[str], received: datetime, zone: tzinfo) -> datetime | None:
+    if match["zone"]:
+        zone = _ZONE_NAMES[match["zone"].upper()]
     month = _MONTHS[match["mon"].lower()]
     fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
     parts = (
@@ -110,19 +122,19 @@ def _bsd_moment(match: re.Match[str], received: datetime) -> datetime | None:
         int(match["second"]),
         int(fraction),
     )
-    if match["year"]:
-        return _moment(int(match["year"]), *parts)
+    if year := match["year"] or match["year_after"]:
+        return _moment(zone, int(year), *parts)
     latest = received + _FUTURE_SLACK
     # Walking back up to 8 years also finds the leap year a `Feb 29` belongs to (even past 2100).
     for year in range(received.year + 1, received.year - 9, -1):
-        moment = _moment(year, *parts)
+        moment = _moment(zone, year, *parts)
         if moment is not None and moment <= latest:
             return moment
     return None
 
 
-def _moment(year: int, *parts: int) -> datetime | None:
+def _moment(zone: tzinfo, year: int, *parts: int) -> datetime | None:
     try:
-        return datetime(year, *parts, tzinfo=UTC)
+        return datetime(year, *parts, tzinfo=zone)
     except ValueError:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from collectors.syslog.record import StructuredData, SyslogMessage
 
@@ -20,11 +20,15 @@ _SD_ESCAPE = re.compile(r"\\([\"\\\]])")
 _BOM = "\ufeff"
 
 
-def parse_rfc5424(text: str, priority: int) -> SyslogMessage | None:
+def parse_rfc5424(text: str, priority: int, *, zone: tzinfo = UTC) -> SyslogMessage | None:
     """Parse the text after the PRI; None when it does not carry an RFC 5424 header.
 
-    A malformed STRUCTURED-DATA part is not fatal: the header is kept and the rest of the line,
-    brackets included, becomes the message, so nothing the sender wrote is lost.
+    The RFC requires an offset in the timestamp; senders that leave it out get `zone`.
+
+    Spaces before MSG are dropped: rsyslog's RFC 5424 templates keep the space that followed the
+    original tag (`%msg%` of `app: text` is ` text`). A malformed STRUCTURED-DATA part is not
+    fatal: the header is kept and the rest of the line, brackets included, becomes the message,
+    so nothing the sender wrote is lost.
     """
     header = _HEADER.match(text)
     if header is None:
@@ -39,10 +43,10 @@ def parse_rfc5424(text: str, priority: int) -> SyslogMessage | None:
             structured, rest = parsed
             rest = rest.removeprefix(" ")
     return SyslogMessage(
-        message=rest.removeprefix(_BOM),
+        message=rest.removeprefix(_BOM).lstrip(" "),
         priority=priority,
         version=int(header["version"]),
-        timestamp=_timestamp(header["ts"]),
+        timestamp=_timestamp(header["ts"], zone),
         hostname=_nil(header["host"]),
         appname=_nil(header["app"]),
         procid=_nil(header["procid"]),
@@ -55,7 +59,7 @@ def _nil(value: str) -> str | None:
     return None if value == _NIL else value
 
 
-def _timestamp(value: str) -> datetime | None:
+def _timestamp(value: str, zone: tzinfo) -> datetime | None:
     """An unreadable timestamp is dropped (receive time is used) rather than losing the event."""
     if value == _NIL:
         return None
@@ -63,7 +67,7 @@ def _timestamp(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _structured_data(text: str) -> tuple[StructuredData, str] | None:

@@ -1,10 +1,13 @@
-"""The syslog listener: one UDP and one TCP socket served by a single selector thread.
+"""The syslog listener: UDP, TCP and (optionally) TLS sockets served by one selector thread.
 
-One thread is enough for the load of a province (parsing, not I/O, is the cost, and the GIL
-serialises it anyway) and keeps the server simple: sockets are non-blocking, so a slow or silent
-TCP client never holds up the others, and `close()` wakes the thread through a socket pair
-instead of waiting for a timeout. When the batching sink is full, `put` blocks this thread:
-that is the intended backpressure, and UDP bursts then wait in the kernel buffer.
+One thread keeps the server simple and is enough while parsing, not I/O, is the cost (the GIL
+serialises parsing anyway; bench/bench_syslog.py measures it). Every socket is non-blocking and
+every connection is served in turn, one read of at most `_READ_BYTES` per turn, so a flooding
+client gets its share and no more, and a slow or silent one (or one stalled mid-handshake) holds
+up nobody. Connections are limited in total and per sending address, and closed when idle.
+`close()` wakes the thread through a socket pair instead of waiting for a timeout. When the
+batching sink is full, `put` blocks this thread: that is the intended backpressure, and UDP
+bursts then wait in the kernel buffer.
 """
 
 from __future__ import annotations
@@ -14,41 +17,40 @@ import functools
 import logging
 import selectors
 import socket
+import ssl
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterable
 
 from collectors.deadletter import DeadLetter
 from collectors.sink import BatchingSink
 from collectors.syslog.framing import Frame, FramingError, StreamFramer
-from collectors.syslog.header import parse_syslog
-from collectors.syslog.normalize import to_ecs
+from collectors.syslog.header import zone_setting
+from collectors.syslog.intake import Intake
+from collectors.syslog.streams import Admission, Stream, StreamEnd
+from collectors.syslog.tls import server_context
 from soc.config import SyslogSettings
 from soc.enrich.agency import AgencyTagger
-from soc.errors import ConfigError, ParseError
-from soc.model.event import stamp, utcnow
+from soc.errors import ConfigError
+from soc.model.sources import SourceRegistry
 
 log = logging.getLogger(__name__)
 
 _UDP_SOURCE = "syslog/udp"
 _TCP_SOURCE = "syslog/tcp"
+_TLS_SOURCE = "syslog/tls"
 _RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
-_TCP_READ_BYTES = 64 * 1024
+_READ_BYTES = 64 * 1024  # per connection and turn: the fairness budget
 _UDP_DATAGRAMS_PER_WAKE = 256  # then let TCP clients have a turn
+_ACCEPTS_PER_WAKE = 64  # a connection flood must not starve the connections already open
+_HANDSHAKE_SECONDS = 30.0  # at most; never longer than the idle timeout
+_REFUSAL_LOG_SECONDS = 10.0  # one warning per interval, however hard a client retries
 _JOIN_SECONDS = 5.0
 _DRAIN_READS = 16  # per connection at close: bounded, a sender that never stops cannot hold us
 
 
-@dataclass
-class _Connection:
-    sock: socket.socket
-    peer: tuple[str, int]
-    framer: StreamFramer = field(repr=False)
-    closed: bool = False
-
-
 class SyslogServer:
-    """Receives syslog over UDP and TCP and hands each event to the sink (see module doc)."""
+    """Receives syslog over UDP, TCP and TLS and hands each event to the sink (see module doc)."""
 
     def __init__(
         self,
@@ -57,34 +59,47 @@ class SyslogServer:
         sink: BatchingSink,
         tagger: AgencyTagger,
         dead_letter: DeadLetter,
+        sources: SourceRegistry | None = None,
+        idle_timeout_seconds: float = 300.0,
     ) -> None:
         self._max = settings.max_message_bytes
-        self._sink = sink
-        self._tagger = tagger
-        self._dead_letter = dead_letter
+        self._intake = Intake(
+            sink=sink,
+            tagger=tagger,
+            dead_letter=dead_letter,
+            sources=sources,
+            zone=zone_setting(settings.timezone),
+        )
+        tls_context = server_context(settings) if settings.tls_enabled else None
+        self._admission = Admission(
+            max_connections=settings.max_connections,
+            max_connections_per_ip=settings.max_connections_per_ip,
+        )
+        self._idle_seconds = idle_timeout_seconds
+        self._handshake_seconds = min(idle_timeout_seconds, _HANDSHAKE_SECONDS)
+        self._sweep_seconds = min(1.0, idle_timeout_seconds / 4)
+        self._next_sweep = time.monotonic() + self._sweep_seconds
+        self._last_refusal_log = 0.0
         self._selector = selectors.DefaultSelector()
-        self._connections: dict[int, _Connection] = {}
+        self._streams: dict[int, Stream] = {}
+        self._buffered: set[Stream] = set()  # TLS streams holding decrypted bytes
         self._closing = threading.Event()
         self._closed = False
         self._released = False
-        self._udp = _bind(settings.host, settings.udp_port, socket.SOCK_DGRAM)
-        try:
-            self._tcp = _bind(settings.host, settings.tcp_port, socket.SOCK_STREAM)
-        except ConfigError:
-            self._udp.close()
-            raise
+        self._listeners = _bind_all(settings)
+        udp, tcp, *tls = self._listeners
         self._wake_reader, self._wake_writer = socket.socketpair()
-        for sock, handler in (
-            (self._udp, self._on_datagrams),
-            (self._tcp, self._on_accept),
+        handlers: list[tuple[socket.socket, Callable[[], object] | None]] = [
+            (udp, self._on_datagrams),
+            (tcp, functools.partial(self._on_accept, tcp, None)),
             (self._wake_reader, None),
-        ):
+        ]
+        if tls:
+            handlers.append((tls[0], functools.partial(self._on_accept, tls[0], tls_context)))
+        for sock, handler in handlers:
             sock.setblocking(False)
             self._selector.register(sock, selectors.EVENT_READ, handler)
-        self.addresses: list[tuple[str, int]] = [
-            self._udp.getsockname()[:2],
-            self._tcp.getsockname()[:2],
-        ]
+        self.addresses: list[tuple[str, int]] = [s.getsockname()[:2] for s in self._listeners]
         self._thread = threading.Thread(target=self._serve, name="syslog-server", daemon=True)
 
     @property
@@ -94,6 +109,10 @@ class SyslogServer:
     @property
     def tcp_address(self) -> tuple[str, int]:
         return self.addresses[1]
+
+    @property
+    def tls_address(self) -> tuple[str, int] | None:
+        return self.addresses[2] if len(self.addresses) > 2 else None
 
     def start(self) -> SyslogServer:
         self._thread.start()
@@ -120,15 +139,25 @@ class SyslogServer:
     def _serve(self) -> None:
         try:
             while not self._closing.is_set():
-                for key, _ in self._selector.select():
-                    if key.data is None:  # the wake-up socket
-                        continue
-                    try:
-                        key.data()
-                    except Exception:  # e.g. a full disk under the dead-letter file
-                        log.exception("syslog server: handling input failed; still serving")
+                timeout = 0 if self._buffered else max(0, self._next_sweep - time.monotonic())
+                for key, _ in self._selector.select(timeout):
+                    if key.data is not None:  # None: the wake-up socket
+                        self._guarded(key.data)
+                for stream in list(self._buffered):
+                    self._buffered.discard(stream)
+                    self._guarded(functools.partial(self._on_readable, stream))
+                if time.monotonic() >= self._next_sweep:
+                    self._guarded(self._sweep)
+                self._intake.flush_sources()
         finally:
             self._release()
+
+    @staticmethod
+    def _guarded(handler: Callable[[], object]) -> None:
+        try:
+            handler()
+        except Exception:  # e.g. a full disk under the dead-letter file
+            log.exception("syslog server: handling input failed; still serving")
 
     def _release(self) -> None:
         """Close everything, first taking in what senders already handed to the kernel: queued
@@ -138,25 +167,27 @@ class SyslogServer:
         self._released = True
         try:
             self._on_datagrams()
-            self._on_accept()
-            for connection in list(self._connections.values()):
+            self._on_accept(self._listeners[1], None)
+            for stream in list(self._streams.values()):
                 for _ in range(_DRAIN_READS):
-                    if not self._on_readable(connection):
+                    if not stream.established or not self._on_readable(stream):
                         break
-                self._drop(connection)
+                self._drop(stream)
+            self._intake.flush_sources()
         except Exception:
             log.exception("syslog server: input pending at shutdown could not be handled")
         finally:
-            for connection in self._connections.values():
-                connection.sock.close()
-            for sock in (self._udp, self._tcp, self._wake_reader):
+            for stream in self._streams.values():
+                stream.sock.close()
+            for sock in (*self._listeners, self._wake_reader):
                 sock.close()
             self._selector.close()
 
     def _on_datagrams(self) -> None:
+        udp = self._listeners[0]
         for _ in range(_UDP_DATAGRAMS_PER_WAKE):
             try:
-                data, address = self._udp.recvfrom(self._max + 1)
+                data, address = udp.recvfrom(self._max + 1)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:  # e.g. ICMP errors surfacing on some platforms
@@ -164,79 +195,101 @@ class SyslogServer:
                 return
             peer = _peer(address)
             if len(data) > self._max:
-                self._reject(
-                    _UDP_SOURCE,
-                    f"datagram exceeds max_message_bytes ({self._max})",
-                    data[: self._max],
-                    peer,
-                )
+                reason = f"datagram exceeds max_message_bytes ({self._max})"
+                self._intake.reject(_UDP_SOURCE, reason, data[: self._max], peer)
             else:
-                self._handle(_UDP_SOURCE, data, peer)
+                self._intake.handle(_UDP_SOURCE, data, peer)
 
-    def _on_accept(self) -> None:
-        while True:
+    def _on_accept(self, listener: socket.socket, tls: ssl.SSLContext | None) -> None:
+        for _ in range(_ACCEPTS_PER_WAKE):
             try:
-                sock, address = self._tcp.accept()
+                sock, address = listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:  # out of file descriptors: keep serving the others
-                log.warning("syslog TCP accept failed: %s", exc)
+                log.warning("syslog accept failed: %s", exc)
                 return
+            peer = _peer(address)
+            if refusal := self._admission.admit(peer[0]):
+                self._refused(peer, refusal)
+                sock.close()
+                continue
             sock.setblocking(False)
-            connection = _Connection(sock, _peer(address), StreamFramer(self._max))
-            self._connections[sock.fileno()] = connection
+            source = _TLS_SOURCE if tls else _TCP_SOURCE
+            stream = Stream(sock, peer, StreamFramer(self._max), source=source, tls=tls)
+            self._streams[stream.fd] = stream
             self._selector.register(
-                sock, selectors.EVENT_READ, functools.partial(self._on_readable, connection)
+                stream.fd, selectors.EVENT_READ, functools.partial(self._on_readable, stream)
             )
+            self._intake.describe(peer[0], transport=source.removeprefix("syslog/"))
 
-    def _on_readable(self, connection: _Connection) -> bool:
+    def _refused(self, peer: tuple[str, int], reason: str) -> None:
+        """No data was lost (the sender still holds it and will retry), so no dead letter: a
+        warning, rate-limited, and a counter on the sending host."""
+        self._intake.note(peer[0], refused_connections=1)
+        now = time.monotonic()
+        if now - self._last_refusal_log >= _REFUSAL_LOG_SECONDS:
+            self._last_refusal_log = now
+            log.warning("syslog connection from %s:%d refused: %s", *peer, reason)
+
+    def _on_readable(self, stream: Stream) -> bool:
         """Read once; False when nothing more is to be had now (would block, or closed)."""
-        try:
-            data = connection.sock.recv(_TCP_READ_BYTES)
-        except (BlockingIOError, InterruptedError):
+        if stream.closed:
             return False
-        except OSError:
-            data = b""  # reset by peer: what was buffered is all there will be
-        if data:
-            self._deliver(connection, connection.framer.feed(data))
-            return True
-        self._drop(connection)
-        return False
+        fd = stream.fd
+        handshaking = not stream.established
+        try:
+            data = stream.receive(_READ_BYTES)
+        except StreamEnd as end:
+            if end.reason:
+                log.warning("syslog %s from %s:%d: %s", stream.source, *stream.peer, end.reason)
+                self._intake.reject(stream.source, end.reason, end.raw, stream.peer)
+            self._drop(stream)
+            return False
+        if handshaking:
+            wanted = selectors.EVENT_READ | (selectors.EVENT_WRITE if stream.wants_write else 0)
+            if self._selector.get_key(fd).events != wanted:
+                self._selector.modify(fd, wanted, functools.partial(self._on_readable, stream))
+            if stream.established and stream.subject:
+                self._intake.describe(stream.peer[0], tls_subject=stream.subject)
+        if not data:
+            return False
+        self._deliver(stream, stream.framer.feed(data))
+        if stream.buffered():
+            self._buffered.add(stream)
+        return True
 
-    def _drop(self, connection: _Connection) -> None:
-        if connection.closed:
+    def _sweep(self) -> None:
+        """Close connections idle too long; a handshake left unfinished is a dead letter."""
+        now = time.monotonic()
+        for stream in list(self._streams.values()):
+            if stream.established and now - stream.last_active >= self._idle_seconds:
+                log.info("syslog %s from %s:%d idle, closed", stream.source, *stream.peer)
+                self._drop(stream)
+            elif not stream.established and now - stream.last_active >= self._handshake_seconds:
+                reason = f"TLS handshake not completed within {self._handshake_seconds:g} s"
+                self._intake.reject(stream.source, reason, b"", stream.peer)
+                self._drop(stream)
+        self._next_sweep = now + self._sweep_seconds
+
+    def _drop(self, stream: Stream) -> None:
+        if stream.closed:
             return
-        connection.closed = True
-        self._deliver(connection, connection.framer.finish())
-        self._connections.pop(connection.sock.fileno(), None)
-        self._selector.unregister(connection.sock)
-        connection.sock.close()
+        stream.closed = True
+        self._buffered.discard(stream)
+        self._deliver(stream, stream.framer.finish())
+        fd = stream.fd
+        self._streams.pop(fd, None)
+        self._selector.unregister(fd)
+        stream.sock.close()
+        self._admission.release(stream.peer[0])
 
-    def _deliver(self, connection: _Connection, items: Iterable[Frame | FramingError]) -> None:
+    def _deliver(self, stream: Stream, items: Iterable[Frame | FramingError]) -> None:
         for item in items:
             if isinstance(item, FramingError):
-                self._reject(_TCP_SOURCE, item.reason, item.raw, connection.peer)
+                self._intake.reject(stream.source, item.reason, item.raw, stream.peer)
             else:
-                self._handle(_TCP_SOURCE, item.payload, connection.peer)
-
-    # -- one message ---------------------------------------------------------------------------
-
-    def _handle(self, source: str, raw: bytes, peer: tuple[str, int]) -> None:
-        received = utcnow()
-        try:
-            doc = to_ecs(parse_syslog(raw, received=received), peer_ip=peer[0])
-        except ParseError as exc:
-            self._reject(source, str(exc), raw, peer)
-            return
-        except Exception as exc:  # a parser bug must cost one message, not the listener
-            log.exception("syslog message from %s could not be normalized", peer[0])
-            self._reject(source, f"internal error: {exc!r}", raw, peer)
-            return
-        stamp(doc, dataset="syslog", received=received)
-        self._sink.put(self._tagger.tag(doc))
-
-    def _reject(self, source: str, reason: str, raw: bytes, peer: tuple[str, int]) -> None:
-        self._dead_letter.write(source=source, reason=reason, raw=raw, peer=f"{peer[0]}:{peer[1]}")
+                self._intake.handle(stream.source, item.payload, stream.peer)
 
 
 def start(
@@ -245,14 +298,43 @@ def start(
     sink: BatchingSink,
     tagger: AgencyTagger,
     dead_letter: DeadLetter,
+    sources: SourceRegistry | None = None,
+    idle_timeout_seconds: float = 300.0,
 ) -> SyslogServer:
-    """Bind UDP and TCP on settings.host (port 0 picks a free port; see `addresses`) and serve
-    in a background thread until `close()`."""
-    return SyslogServer(settings, sink=sink, tagger=tagger, dead_letter=dead_letter).start()
+    """Bind UDP and TCP (and TLS when `tls_enabled`) on settings.host (port 0 picks a free port;
+    see `addresses`: udp, tcp[, tls]) and serve in a background thread until `close()`.
+    `sources` receives per-host last-seen times and counters."""
+    return SyslogServer(
+        settings,
+        sink=sink,
+        tagger=tagger,
+        dead_letter=dead_letter,
+        sources=sources,
+        idle_timeout_seconds=idle_timeout_seconds,
+    ).start()
 
 
-def _bind(host: str, port: int, kind: socket.SocketKind) -> socket.socket:
-    where = f"syslog {'udp' if kind == socket.SOCK_DGRAM else 'tcp'} {host}:{port}"
+def _bind_all(settings: SyslogSettings) -> list[socket.socket]:
+    """UDP, TCP and (if enabled) TLS sockets; none stays open when one cannot be bound."""
+    wanted = [
+        (settings.udp_port, socket.SOCK_DGRAM, "udp"),
+        (settings.tcp_port, socket.SOCK_STREAM, "tcp"),
+    ]
+    if settings.tls_enabled:
+        wanted.append((settings.tls_port, socket.SOCK_STREAM, "tls"))
+    bound: list[socket.socket] = []
+    try:
+        for port, kind, name in wanted:
+            bound.append(_bind(settings.host, port, kind, name))
+    except ConfigError:
+        for sock in bound:
+            sock.close()
+        raise
+    return bound
+
+
+def _bind(host: str, port: int, kind: socket.SocketKind, name: str) -> socket.socket:
+    where = f"syslog {name} {host}:{port}"
     try:
         family, _, _, _, address = socket.getaddrinfo(host, port, type=kind)[0]
         sock = socket.socket(family, kind)

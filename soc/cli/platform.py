@@ -43,8 +43,14 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     tagger = services.tagger()
     listeners = {}
     if settings.syslog.enabled:
-        listeners["syslog (udp, tcp)"] = collectors.syslog.start(
-            settings.syslog, sink=sink, tagger=tagger, dead_letter=dead_letter
+        label = "syslog (udp, tcp, tls)" if settings.syslog.tls_enabled else "syslog (udp, tcp)"
+        listeners[label] = collectors.syslog.start(
+            settings.syslog,
+            sink=sink,
+            tagger=tagger,
+            dead_letter=dead_letter,
+            sources=services.sources,
+            idle_timeout_seconds=settings.syslog.idle_timeout_seconds,
         )
     if settings.netflow.enabled:
         listeners["netflow (udp)"] = collectors.netflow.start(

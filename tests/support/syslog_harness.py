@@ -64,12 +64,16 @@ class Collector:
 
 @contextmanager
 def running_collector(
-    tmp_path: Path, *, idle_timeout_seconds: float = 300.0, **settings: object
+    tmp_path: Path,
+    *,
+    idle_timeout_seconds: float = 300.0,
+    batch_size: int = 100,
+    **settings: object,
 ) -> Iterator[Collector]:
     values: dict[str, object] = {"host": "127.0.0.1", "udp_port": 0, "tcp_port": 0}
     values.update(settings)
     store = DuckDBEventStore(tmp_path / "events.duckdb")
-    sink = BatchingSink(store, batch_size=100, flush_interval_seconds=0.05)
+    sink = BatchingSink(store, batch_size=batch_size, flush_interval_seconds=0.05)
     dead_letter = DeadLetter(tmp_path / "dead-letter.ndjson")
     sources = SourceRegistry()
     listener = collectors.syslog.start(

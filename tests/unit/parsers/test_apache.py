@@ -23,7 +23,9 @@ def test_combined_line() -> None:
         "event": {
             "module": "apache",
             "dataset": "apache.access",
+            "kind": "event",
             "category": ["web"],
+            "type": ["access"],
             "outcome": "success",
         },
         "@timestamp": "2000-10-10T20:55:36.000Z",
@@ -90,3 +92,16 @@ def test_access_line_over_syslog() -> None:
 )
 def test_non_access_lines(line: str) -> None:
     assert apache.parse(line) is None
+
+
+def test_nginx_tag_makes_it_nginx_access_and_vhost_combined_names_the_site() -> None:
+    doc = apache.parse(
+        'portal.soyte.gov.vn:443 10.20.9.9 - - [05/Mar/2024:09:00:00 +0700] "GET /a?b=1 HTTP/1.1"'
+        ' 200 5 "-" "curl/8.0" "203.0.113.7"',
+        program="nginx",
+    )
+    assert doc is not None
+    assert (doc["event"]["dataset"], doc["event"]["module"]) == ("nginx.access", "nginx")
+    assert doc["url"]["domain"] == "portal.soyte.gov.vn"
+    assert doc["destination"] == {"port": 443}
+    assert doc["source"] == {"ip": "10.20.9.9"}

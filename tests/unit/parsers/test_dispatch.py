@@ -22,6 +22,8 @@ LOGHUB = SHARED_DATA / "syslog/loghub"
         ("Failed password for root from 10.0.0.1 port 22 ssh2", "sshd", "system.auth"),
         ('devname="FG" logid="0000000013" srcip=10.0.0.1 action="deny"', None, "fortinet.firewall"),
         ('10.0.0.1 - - [05/Mar/2024:09:00:00 +0700] "GET / HTTP/1.1" 200 5', "nginx",
+         "nginx.access"),
+        ('10.0.0.1 - - [05/Mar/2024:09:00:00 +0700] "GET / HTTP/1.1" 200 5', None,
          "apache.access"),
         ((SAMPLES / "nxlog_security_4688.json").read_text(), "nxlog", "windows.security"),
     ],
@@ -43,15 +45,32 @@ def test_sshd_is_claimed_by_program_before_content() -> None:
 
 
 def test_unknown_lines_have_no_parser() -> None:
-    assert parse_message("kernel: eth0: link up", program="kernel") is None
-    for line in (LOGHUB / "Apache" / "Apache_2k.log").read_text().splitlines():
-        assert parse_message(line) is None
+    assert parse_message("eth0: link up", program="kernel") is None
+    assert parse_message("port Gi0/1 went down") is None
+    assert parse_message("(root) CMD (run-parts /etc/cron.hourly)", program="CRON") is None
 
 
 @settings(max_examples=500)
 @given(
     message=st.text(max_size=300),
-    program=st.none() | st.sampled_from(["sshd", "sshd(pam_unix)", "nginx"]) | st.text(max_size=8),
+    program=st.none()
+    | st.sampled_from(
+        [
+            "sshd",
+            "sshd(pam_unix)",
+            "nginx",
+            "sudo",
+            "su",
+            "useradd",
+            "kernel",
+            "filterlog",
+            "suricata",
+            "%ASA-6-302013",
+            "%FTD-4-106023",
+            "apache2",
+        ]
+    )
+    | st.text(max_size=8),
     pid=st.none() | st.text(max_size=12),
 )
 def test_no_parser_raises_on_text(message: str, program: str | None, pid: str | None) -> None:
@@ -94,3 +113,30 @@ def test_windows_parser_survives_any_json(
         data = value
     doc = windows_json.parse(json.dumps(data))
     assert doc is None or doc["event"]["module"] == "windows"
+
+
+# Pieces of every supported format, glued at random: reaches deep into each parser.
+FORMAT_PIECES = [
+    "IN=eth0 ", "OUT= ", "SRC=10.0.0.1 ", "DST=::1 ", "PROTO=TCP ", "SPT=1 ", "DPT=99999 ",
+    "MAC=aa:bb ", "[UFW BLOCK] ", "5,,,1000,em0,match,block,in,", "4,", "6,", "0x0,", "tcp,",
+    "icmp,", "request,", "1,2024/03/05 10:00:06,0128,", "TRAFFIC,", "THREAT,", "end,", '"a,b",',
+    "Deny tcp src outside:1.2.3.4/5 dst inside:", "Built inbound TCP connection 1 for ",
+    "outside:1.2.3.4/5 (1.2.3.4/5) ", "to inside:", "duration 1:2:3 bytes 9 ", "%ASA-6-302013: ",
+    '{"event_type": "alert", ', '"alert": {"signature_id": "x"}, ', '"src_ip": 5, ', "}",
+    "[Tue Mar 05 17:00:10.9 2024] ", "[core:error] ", "[pid 1:tid 2] ", "[client ::1:80] ",
+    "2024/03/05 17:00:08 [error] 1#2: *3 ", "client: x, ", 'request: "GET', "2024-03-05 10:00:07 ",
+    "alice : ", "TTY=pts/0 ; ", "USER=root ; ", "COMMAND=", "pam_unix(sudo:session): ",
+    "session opened for user ", "new user: name=x, UID=1, GID=2", "devname=FG logid=1 ",
+    'type="utm" subtype="virus" ', 'action="blocked" ', "status=failed ", ",", " ", "\\", '"',
+]  # fmt: skip
+
+
+@settings(max_examples=800)
+@given(
+    pieces=st.lists(st.sampled_from(FORMAT_PIECES) | st.text(max_size=5), max_size=16),
+    program=st.none()
+    | st.sampled_from(["sudo", "kernel", "filterlog", "suricata", "%ASA-6-302013", "nginx"]),
+)
+def test_no_parser_raises_on_format_shaped_garbage(pieces: list[str], program: str | None) -> None:
+    doc = parse_message("".join(pieces), program=program)
+    assert doc is None or isinstance(doc["event"]["dataset"], str)

@@ -44,16 +44,30 @@ def test_traffic_close_to_ecs() -> None:
     assert doc["event"]["action"] == "close"
     assert doc["event"]["outcome"] == "success"
     assert doc["event"]["category"] == ["network"]
+    assert doc["event"]["type"] == ["connection", "end", "allowed"]
     assert doc["observer"] == {
         "vendor": "Fortinet",
         "product": "FortiGate",
+        "type": "firewall",
         "name": "FG100E-SoYTe",
         "serial_number": "FG100ETK18000000",
         "ip": "10.20.0.254",
     }
-    assert doc["source"] == {"ip": "10.1.100.11", "port": 58012, "bytes": 1188, "packets": 17}
+    assert doc["source"] == {
+        "ip": "10.1.100.11",
+        "port": 58012,
+        "bytes": 1188,
+        "packets": 17,
+        "mac": "A2-E9-00-EC-40-01",
+        "nat": {"ip": "172.16.200.2", "port": 58012},
+    }
     assert doc["destination"] == {"ip": "23.59.154.35", "port": 80, "bytes": 1224, "packets": 16}
-    assert doc["network"] == {"iana_number": "6", "transport": "tcp"}
+    assert doc["network"] == {
+        "iana_number": "6",
+        "transport": "tcp",
+        "application": "HTTP.BROWSER_Firefox",
+        "protocol": "http",
+    }
     assert doc["rule"] == {"id": "1"}
     # eventtime (ns) and date+time+tz agree: 11:37:47 at -07:00 is 18:37:47Z
     assert doc["@timestamp"] == "2019-05-10T18:37:47.369Z"

@@ -102,7 +102,7 @@ def test_linux_sshd_pam_lines_are_auth_events() -> None:
     for doc in failures:
         assert doc["event"]["outcome"] == "failure"
         assert doc["source"]  # rhost: an IP or a resolved name
-    others = [doc for doc, row in events if "sshd" not in row["Component"]]
+    others = [doc for doc, row in events if "pam_unix" not in row["Component"]]
     assert all("dataset" not in doc.get("event", {}) for doc in others)
 
 

@@ -1,0 +1,190 @@
+"""One EVTX record (the Windows event XML, as the `evtx` package renders it to JSON) to the
+document Winlogbeat would have sent for it.
+
+The `evtx` package keeps the XML shape: `{"Event": {"System": ..., "EventData": ...}}` with XML
+attributes under `#attributes` and element text under `#text`. Winlogbeat flattens that into
+`winlog.*`; we do the same so that an event read from a file and the same event shipped by
+Winlogbeat are one document, and `finish_windows_event` derives the rest for both.
+
+Values of `winlog.event_data` are text, as Winlogbeat writes them, because Sigma compares text
+and Windows renders every data item as text in the XML: numbers as decimal, booleans as
+`true`/`false`, empty elements as empty strings. The System's `Execution/@ProcessID` (the
+process that *logged* the event) goes to `winlog.process.pid`, never next to the EventData's
+`ProcessId` (the process the event is *about*): the names differ only in case and must not mix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from soc.errors import ParseError
+from soc.model.event import Event
+
+ATTRIBUTES = "#attributes"
+TEXT = "#text"
+
+# Windows' standard keyword bits (winmeta.xml) under the names Winlogbeat renders for them.
+_KEYWORDS = (
+    (0x0010000000000000, "Audit Failure"),
+    (0x0020000000000000, "Audit Success"),
+    (0x0040000000000000, "Correlation Hint"),
+    (0x0080000000000000, "Classic"),
+    (0x0001000000000000, "Response Time"),
+    (0x0004000000000000, "WDI Diag"),
+    (0x0008000000000000, "Sqm"),
+)
+# System/Level -> log.level as Winlogbeat names it (0 is "log always", shown as information).
+_LEVELS = {
+    0: "information", 1: "critical", 2: "error", 3: "warning", 4: "information", 5: "verbose",
+}  # fmt: skip
+
+
+def winlog_document(record: Mapping[str, Any]) -> Event:
+    """`{"Event": {...}}` -> a Winlogbeat-shaped document (`winlog.*`, `@timestamp`, ...).
+
+    Raises ParseError when the record is not an event (no `Event/System`), so the caller can
+    dead-letter it with its record number.
+    """
+    event = record.get("Event")
+    system = event.get("System") if isinstance(event, Mapping) else None
+    if not isinstance(system, Mapping):
+        raise ParseError("record has no Event/System element", where="evtx record")
+    winlog = _system_fields(system)
+    doc: Event = {"winlog": winlog}
+    if (created := _attribute(system.get("TimeCreated"), "SystemTime")) is not None:
+        doc["@timestamp"] = str(created)
+    if isinstance(level := _text(system.get("Level")), int) and level in _LEVELS:
+        doc["log"] = {"level": _LEVELS[level]}
+        winlog["level"] = str(level)  # the number, which some Sigma rules compare
+    event_data = event.get("EventData")
+    if isinstance(event_data, Mapping):
+        winlog["event_data"] = event_data_fields(event_data)
+    user_data = event.get("UserData")
+    if isinstance(user_data, Mapping):
+        winlog["user_data"] = _user_data_fields(user_data)
+    rendering = event.get("RenderingInfo")
+    if isinstance(rendering, Mapping):
+        _rendering_info(doc, rendering)
+    return doc
+
+
+def event_data_fields(event_data: Mapping[str, Any]) -> dict[str, Any]:
+    """Named `<Data Name="X">` items by name; unnamed ones as `param1`, `param2`, ... in order,
+    as Winlogbeat names them (classic providers such as PowerShell 400/800 write no names)."""
+    fields: dict[str, Any] = {}
+    for name, value in event_data.items():
+        if name == ATTRIBUTES:
+            continue
+        if name == "Data":
+            items = _text(value)
+            for index, item in enumerate(items if isinstance(items, list) else [items], 1):
+                fields[f"param{index}"] = _value(item)
+        else:
+            fields[name] = _value(value)
+    return fields
+
+
+def _system_fields(system: Mapping[str, Any]) -> dict[str, Any]:
+    winlog: dict[str, Any] = {"api": "wineventlog"}
+    provider = system.get("Provider")
+    _put(winlog, "provider_name", _attribute(provider, "Name"))
+    _put(winlog, "provider_guid", _attribute(provider, "Guid"))
+    _put(winlog, "event_id", _text(system.get("EventID")))
+    _put(winlog, "channel", _text(system.get("Channel")))
+    _put(winlog, "computer_name", _text(system.get("Computer")))
+    _put(winlog, "record_id", _text(system.get("EventRecordID")))
+    for name in ("version", "task", "opcode"):
+        _put(winlog, name, _text(system.get(name.capitalize())))
+    if isinstance(keywords := _text(system.get("Keywords")), str):
+        winlog["keywords"] = _keyword_names(keywords)
+    correlation = system.get("Correlation")
+    _put(winlog, "activity_id", _attribute(correlation, "ActivityID"))
+    _put(winlog, "related_activity_id", _attribute(correlation, "RelatedActivityID"))
+    execution = system.get("Execution")
+    process: dict[str, Any] = {}
+    _put(process, "pid", _attribute(execution, "ProcessID"))
+    if (thread := _attribute(execution, "ThreadID")) is not None:
+        process["thread"] = {"id": thread}
+    if process:
+        winlog["process"] = process
+    if (sid := _attribute(system.get("Security"), "UserID")) is not None:
+        winlog["user"] = {"identifier": sid}
+    return winlog
+
+
+def _user_data_fields(user_data: Mapping[str, Any]) -> dict[str, Any]:
+    """UserData holds one provider-defined element; Winlogbeat keeps its name as `xml_name`."""
+    for name, value in user_data.items():
+        if name == ATTRIBUTES:
+            continue
+        fields: dict[str, Any] = {"xml_name": name}
+        if isinstance(value, Mapping):
+            fields.update((key, _value(item)) for key, item in value.items() if key != ATTRIBUTES)
+        return fields
+    return {}
+
+
+def _rendering_info(doc: Event, rendering: Mapping[str, Any]) -> None:
+    """Forwarded events (WEF) carry the rendered message and names; use them when present."""
+    if isinstance(message := _text(rendering.get("Message")), str) and message:
+        doc["message"] = message
+    winlog = doc["winlog"]
+    for name in ("Task", "Opcode"):
+        if isinstance(text := _text(rendering.get(name)), str) and text:
+            winlog[name.lower()] = text
+    keywords = rendering.get("Keywords")
+    if isinstance(keywords, Mapping):
+        names = _text(keywords.get("Keyword"))
+        names = names if isinstance(names, list) else [names]
+        if rendered := [str(name) for name in names if name]:
+            winlog["keywords"] = rendered
+
+
+def _keyword_names(mask_text: str) -> list[str]:
+    try:
+        mask = int(mask_text, 16)
+    except ValueError:
+        return []
+    return [name for bit, name in _KEYWORDS if mask & bit]
+
+
+def _value(value: Any) -> Any:
+    """A data item as Windows renders it in XML text: strings stay, numbers become decimal text,
+    booleans `true`/`false`, empty elements `""`; nested elements keep their structure."""
+    value = _text(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return [_value(item) for item in value]
+    if isinstance(value, Mapping):
+        flat = {key: _value(item) for key, item in value.items() if key != ATTRIBUTES}
+        attributes = value.get(ATTRIBUTES)
+        if isinstance(attributes, Mapping):
+            flat.update((key, _value(item)) for key, item in attributes.items())
+        return flat
+    return value
+
+
+def _text(node: Any) -> Any:
+    """An element's content: `#text` when the element also has attributes, else itself."""
+    if isinstance(node, Mapping) and TEXT in node:
+        return node[TEXT]
+    return node
+
+
+def _attribute(node: Any, name: str) -> Any:
+    if isinstance(node, Mapping):
+        attributes = node.get(ATTRIBUTES)
+        if isinstance(attributes, Mapping):
+            return attributes.get(name)
+    return None
+
+
+def _put(target: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        target[key] = value

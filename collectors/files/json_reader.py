@@ -1,0 +1,94 @@
+"""JSON and NDJSON files: ECS documents, Winlogbeat or NXLog Windows events, Elasticsearch hits.
+
+NDJSON (Winlogbeat's and NXLog's file outputs, `soc search --format ndjson`, Elasticsearch
+exports) is read line by line so one bad line costs only itself. A plain JSON file (an array of
+events, one object, or an Elasticsearch search response) has to be decoded whole. Either way a
+value may hold several events (an array, a search response's hits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from collectors.files.source import SourceFile
+from collectors.parsers import windows_json
+from soc.model.event import Event
+
+ECS_DATASET = "json"
+"""`event.dataset` of an ECS document that does not name its own."""
+
+# Top-level objects that make a JSON object an ECS document (any one is enough).
+_ECS_MARKERS = ("@timestamp", "ecs", "event", "source", "destination", "host", "message")
+
+
+def read_ndjson(source: SourceFile) -> Iterator[Event]:
+    with source.path.open("rb") as fh:
+        for number, line in enumerate(fh, 1):
+            source.bytes_done += len(line)
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                value = orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                source.problem(f"line {number}", f"invalid JSON: {exc}", text)
+                continue
+            for item in _items(value):
+                doc = _event(item)
+                if doc is None:
+                    source.problem(f"line {number}", _NOT_AN_EVENT, text)
+                    continue
+                yield doc
+
+
+def read_json(source: SourceFile) -> Iterator[Event]:
+    data = source.path.read_bytes()
+    source.bytes_done = source.size
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        source.problem("file", f"invalid JSON: {exc}", data)
+        return
+    for number, item in enumerate(_items(value), 1):
+        doc = _event(item)
+        if doc is None:
+            source.problem(f"item {number}", _NOT_AN_EVENT, orjson.dumps(item))
+            continue
+        yield doc
+
+
+_NOT_AN_EVENT = "not an ECS document nor a Winlogbeat/NXLog Windows event"
+
+
+def _items(value: Any) -> Iterable[Any]:
+    """The events of a JSON file: an array's items, a search response's hits, or the object."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        hits = value.get("hits")
+        if isinstance(hits, dict) and isinstance(hits.get("hits"), list):
+            return hits["hits"]
+    return [value]
+
+
+def _event(value: Any) -> Event | None:
+    """The ECS document for one decoded object, or None when it is not an event."""
+    if not isinstance(value, dict):
+        return None
+    if isinstance(value.get("_source"), dict):  # an Elasticsearch hit
+        value = value["_source"]
+    value.pop("@metadata", None)  # Beats' transport details, not part of the event
+    windows = windows_json.from_object(value)
+    if windows is not None:
+        return windows
+    if not any(key in value for key in _ECS_MARKERS):
+        return None
+    event = value.get("event")
+    if not isinstance(event, dict):
+        event = value["event"] = {}
+    event.pop("ingested", None)  # the store stamps when *it* received the event
+    event.setdefault("dataset", ECS_DATASET)
+    return value

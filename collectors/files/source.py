@@ -1,0 +1,57 @@
+"""What every file reader shares: the file being read, how far it got, and where problems go.
+
+Bad input is normal in exported logs (a cut-off EVTX copy, a JSON line edited by hand); a reader
+reports each problem with the file, the place in it and the raw bytes, then carries on, so one
+bad record never costs the rest of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from collectors.deadletter import DeadLetter
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """One piece of a file that could not become an event."""
+
+    path: str
+    format: str
+    location: str  # "record 17", "line 5", "chunk 3", "packet 12", or "file"
+    reason: str
+    raw: bytes = b""
+
+
+ProblemHandler = Callable[[ReadProblem], None]
+
+
+def dead_letter_handler(dead_letter: DeadLetter) -> ProblemHandler:
+    """Problems to the dead-letter file, as `file/<format>` with file and place in the reason."""
+
+    def write(problem: ReadProblem) -> None:
+        dead_letter.write(
+            source=f"file/{problem.format}",
+            reason=f"{problem.path}: {problem.location}: {problem.reason}",
+            raw=problem.raw,
+        )
+
+    return write
+
+
+@dataclass
+class SourceFile:
+    """A file being read: readers advance `bytes_done` and report problems through it."""
+
+    path: Path
+    format: str
+    size: int
+    on_problem: ProblemHandler
+    bytes_done: int = 0
+    problems: int = field(default=0)
+
+    def problem(self, location: str, reason: str, raw: bytes = b"") -> None:
+        self.problems += 1
+        self.on_problem(ReadProblem(str(self.path), self.format, location, reason, raw))

@@ -1,0 +1,218 @@
+"""Cisco ASA and Firepower Threat Defense `%ASA-<level>-<id>:` messages to ECS, after Elastic's
+Cisco ASA integration (`event.dataset: cisco.asa`, its `event.action`/`type`/`outcome` per id).
+
+Parsed in detail: the messages security teams build detections on (ACL denies 106001/6/7/14/
+15/23/100, connection build/teardown 302013-302016/302020/302021, NAT 305011/305012, ICMP and
+management-access denies 313001/710003, AAA and login results 113004/113005/605004/605005/
+611101/611102). Every other id still gets `event.code`, `event.severity` and the message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from collectors.parsers.values import endpoint, int_or_none
+from soc.model.event import Event
+
+DATASET = "cisco.asa"
+_TAG = re.compile(r"%(?P<product>ASA|FTD)-(?:[^0-9-]+-)?(?P<level>\d)-(?P<id>\d{6})")
+_IN_MESSAGE = re.compile(_TAG.pattern + r":?\s*")
+_LEVELS = ("emergency", "alert", "critical", "error", "warning", "notification",
+           "informational", "debug")  # fmt: skip
+_ADDR = r"[^\s/():]+|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*"  # an IPv4 address or name, or an IPv6 address
+_USER = r"(?:\s*\((?P<{}>[^)]*)\))?"
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    key: re.compile(pattern.replace("ADDR", _ADDR))
+    for key, pattern in {
+        "106001": r"(?P<direction>\w+) (?P<transport>\S+) connection denied from (?P<src>ADDR)/"
+        r"(?P<sport>\d+) to (?P<dst>ADDR)/(?P<dport>\d+) flags (?P<flags>.*?) on interface "
+        r"(?P<src_if>\S+)",
+        "106006": r"Deny (?P<direction>\w+) (?P<transport>\S+) from (?P<src>ADDR)/(?P<sport>\d+)"
+        r" to (?P<dst>ADDR)/(?P<dport>\d+) on interface (?P<src_if>\S+)",
+        "106007": r"Deny (?P<direction>\w+) (?P<transport>\S+) from (?P<src>ADDR)/(?P<sport>\d+)"
+        r" to (?P<dst>ADDR)/(?P<dport>\d+) due to (?P<protocol>\S+)",
+        "106014": r"Deny (?P<direction>\w+) (?P<transport>\S+) src (?P<src_if>[^:\s]+):"
+        r"(?P<src>ADDR) dst (?P<dst_if>[^:\s]+):(?P<dst>ADDR)",
+        "106015": r"Deny (?P<transport>\S+) \(no connection\) from (?P<src>ADDR)/(?P<sport>\d+) "
+        r"to (?P<dst>ADDR)/(?P<dport>\d+) flags (?P<flags>.*?)\s+on interface (?P<src_if>\S+)",
+        "106023": r"Deny (?:protocol (?P<iana>\d+)|(?P<transport>\S+)) src (?P<src_if>[^:\s]+):"
+        r"(?P<src>ADDR)(?:/(?P<sport>\d+))?(?:\s*\(.*?\))? dst (?P<dst_if>[^:\s]+):(?P<dst>ADDR)"
+        r"(?:/(?P<dport>\d+))?.*?by access-group \"(?P<rule>[^\"]+)\"",
+        "106100": r"access-list (?P<rule>\S+) (?P<result>denied|permitted|est-allowed) "
+        r"(?P<transport>\S+) (?P<src_if>[^/\s]+)/(?P<src>ADDR)\((?P<sport>\d+)\).*?-> "
+        r"(?P<dst_if>[^/\s]+)/(?P<dst>ADDR)\((?P<dport>\d+)\)",
+        "302013": r"Built (?P<direction>inbound|outbound) (?P<transport>\S+) connection "
+        r"(?P<connection>\d+) for (?P<src_if>[^:\s]+):(?P<src>ADDR)/(?P<sport>\d+) \((?P<msrc>"
+        r"ADDR)/(?P<msport>\d+)\)" + _USER.format("src_user") + r" to (?P<dst_if>[^:\s]+):"
+        r"(?P<dst>ADDR)/(?P<dport>\d+) \((?P<mdst>ADDR)/(?P<mdport>\d+)\)"
+        + _USER.format("dst_user"),
+        "302014": r"Teardown (?P<transport>\S+) connection (?P<connection>\d+) for "
+        r"(?P<src_if>[^:\s]+):(?P<src>ADDR)/(?P<sport>\d+)"
+        + _USER.format("src_user")
+        + r" to (?P<dst_if>[^:\s]+):(?P<dst>ADDR)/(?P<dport>\d+)"
+        + _USER.format("dst_user")
+        + r" duration (?P<duration>[\d:]+) bytes (?P<bytes>\d+)\s*(?P<reason>.*)",
+        "302020": r"(?:Built|Teardown) (?:(?P<direction>inbound|outbound) )?(?P<transport>\S+) "
+        r"connection (?:(?P<connection>\d+) )?for faddr (?P<faddr>ADDR)/\d+"
+        + _USER.format("fu")
+        + r" gaddr (?P<gaddr>ADDR)/\d+ laddr (?P<laddr>ADDR)/\d+"
+        + _USER.format("lu")
+        + r"(?: type (?P<icmp_type>\d+) code (?P<icmp_code>\d+))?",
+        "305011": r"(?:Built|Teardown) (?:dynamic|static) (?P<transport>\S+) translation from "
+        r"(?P<src_if>[^:\s]+):(?P<src>ADDR)(?:/(?P<sport>\d+))?"
+        + _USER.format("src_user")
+        + r" to (?P<dst_if>[^:\s]+):(?P<msrc>ADDR)(?:/(?P<msport>\d+))?"
+        r"(?: duration (?P<duration>[\d:]+))?",
+        "313001": r"Denied (?P<transport>\S+) type=(?P<icmp_type>\d+), code=(?P<icmp_code>\d+) "
+        r"from (?P<src>ADDR) on interface (?P<src_if>\S+)",
+        "710003": r"(?P<transport>\S+) (?:request|access) (?:discarded|denied by ACL) from "
+        r"(?P<src>ADDR)/(?P<sport>\d+) to (?P<dst_if>[^:\s]+):(?P<dst>ADDR)/(?P<dport>\d+)",
+        "113004": r"AAA user \w+ Successful\s*: server =\s*(?P<server>\S+)\s*: user =\s*"
+        r"(?P<user>.+?)\s*$",
+        "113005": r"AAA user \w+ Rejected\s*: reason =\s*(?P<reason>.+?)\s*: server =\s*"
+        r"(?P<server>\S+)\s*: user =\s*(?P<user>.+?)\s*(?:: user IP =\s*(?P<src>ADDR))?\s*$",
+        "605005": r"Login (?:permitted|denied) from (?P<src>ADDR)/(?P<sport>\d+) to "
+        r"(?P<dst_if>[^:\s]+):(?P<dst>ADDR)/(?P<service>\S+) for user \"(?P<user>[^\"]*)\"",
+        "611101": r"User authentication (?:succeeded|failed): (?:IP address: (?P<src>[^,\s]+), )?"
+        r"Uname: (?P<user>.+?)\s*$",
+    }.items()
+}
+for _same, _as in (
+    ("302015", "302013"),
+    ("302016", "302014"),
+    ("302021", "302020"),
+    ("305012", "305011"),
+    ("605004", "605005"),
+    ("611102", "611101"),
+):
+    _PATTERNS[_same] = _PATTERNS[_as]  # fmt: skip
+_DENY = (["network"], ["connection", "denied"], "failure", "firewall-rule")
+_LOGIN = (["authentication", "network"], ["allowed", "info"], "success", "logged-in")
+_LOGIN_FAILED = (["authentication", "network"], ["denied", "info"], "failure", "logon-failed")
+_CREATION = (["network"], ["connection", "start"], "success", "flow-creation")
+_EXPIRATION = (["network"], ["connection", "end"], "success", "flow-expiration")
+_NAT = (["network", "configuration"], None, "success", "nat-slot")
+_CATEGORIZATION = {
+    **dict.fromkeys(("106001", "106006", "106007", "106014", "106015", "106023", "313001",
+                     "710003"), _DENY),
+    **dict.fromkeys(("302013", "302015", "302020"), _CREATION),
+    **dict.fromkeys(("302014", "302016", "302021"), _EXPIRATION),
+    **dict.fromkeys(("113004", "605005", "611101"), _LOGIN),
+    **dict.fromkeys(("113005", "605004", "611102"), _LOGIN_FAILED),
+    "305011": (*_NAT[:1], ["creation"], *_NAT[2:]),
+    "305012": (*_NAT[:1], ["deletion"], *_NAT[2:]),
+}  # fmt: skip
+_ACL_RESULTS = {
+    "denied": (["network"], ["connection", "denied"], "failure", "firewall-rule"),
+    "permitted": (["network"], ["connection", "allowed"], "success", "firewall-rule"),
+    "est-allowed": (["network"], ["connection", "allowed"], "success", "firewall-rule"),
+}
+
+
+def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """ECS fields for an ASA/FTD message; None when neither the syslog tag (`%ASA-6-302013`)
+    nor the start of the message carries the `%ASA-`/`%FTD-` tag."""
+    text = message.strip()
+    tag = _TAG.fullmatch(program) if program else None
+    if tag is None:
+        tag = _IN_MESSAGE.match(text)
+        if tag is None:
+            return None
+        text = text[tag.end() :]
+    message_id, level = tag["id"], int(tag["level"])
+    product = tag["product"].lower()
+    doc: Event = {
+        "event": {"module": "cisco_asa", "dataset": DATASET, "kind": "event",
+                  "category": ["network"], "code": message_id, "severity": level},
+        "log": {"level": _LEVELS[level]},
+        "observer": {"vendor": "Cisco", "product": product, "type": "firewall"},
+        "cisco": {"asa": {"message_id": message_id}},
+        "message": text,
+    }  # fmt: skip
+    pattern = _PATTERNS.get(message_id)
+    match = pattern.match(text) if pattern else None
+    if match is not None:
+        _fields(doc, message_id, match.groupdict())
+    elif message_id in _CATEGORIZATION:
+        _categorize(doc, _CATEGORIZATION[message_id])
+    return doc
+
+
+def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:
+    asa = doc["cisco"]["asa"]
+    event, network = doc["event"], {}
+    src, sport, dst, dport = (
+        found.get("src"),
+        found.get("sport"),
+        found.get("dst"),
+        found.get("dport"),
+    )
+    src_if, dst_if = found.get("src_if"), found.get("dst_if")
+    if message_id in ("302020", "302021"):
+        # Teardowns name no direction: the inside host (laddr) is taken as the source, as
+        # for the pings and traceroutes from inside that make most ICMP connections.
+        inbound = found.get("direction") == "inbound"
+        src, dst = (found["faddr"], found["laddr"]) if inbound else (found["laddr"], found["faddr"])
+    nat = {"source": (found.get("msrc"), found.get("msport")),
+           "destination": (found.get("mdst"), found.get("mdport"))}  # fmt: skip
+    if message_id in ("302013", "302015") and found.get("direction") == "outbound":
+        # The connection was opened from the `to` side (inside): it is the source.
+        src, sport, dst, dport = dst, dport, src, sport
+        src_if, dst_if = dst_if, src_if
+        nat = {"source": nat["destination"], "destination": nat["source"]}
+    for side, (ip, port) in (("source", (src, sport)), ("destination", (dst, dport))):
+        if value := endpoint(ip, port):
+            doc[side] = value
+            mapped = endpoint(*nat[side]) if nat[side][0] else {}
+            if mapped and mapped != value:
+                doc[side]["nat"] = mapped
+    if direction := found.get("direction"):
+        network["direction"] = direction.lower()
+    if transport := found.get("transport"):
+        network["transport"] = "ipv6-icmp" if transport.lower() == "icmpv6" else transport.lower()
+    if found.get("iana"):
+        network["iana_number"] = found["iana"]
+    if (size := int_or_none(found.get("bytes"))) is not None:
+        network["bytes"] = size
+    if network:
+        doc["network"] = network
+    if duration := found.get("duration"):
+        hours, _, rest = duration.partition(":")
+        minutes, _, seconds = rest.partition(":")
+        if all(part.isdigit() for part in (hours, minutes, seconds)):
+            total = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+            event["duration"] = total * 1_000_000_000
+    for key, name in (("connection", "connection_id"), ("reason", "termination_reason"),
+                      ("icmp_type", "icmp_type"), ("icmp_code", "icmp_code"),
+                      ("server", "aaa_server"), ("service", "service")):  # fmt: skip
+        if found.get(key):
+            asa[name] = found[key]
+    if src_if:
+        asa["source_interface"] = src_if
+        doc["observer"]["ingress"] = {"interface": {"name": src_if}}
+    if dst_if:
+        asa["destination_interface"] = dst_if
+        doc["observer"]["egress"] = {"interface": {"name": dst_if}}
+    if rule := found.get("rule"):
+        asa["rule_name"] = rule
+        doc["rule"] = {"name": rule}
+    if user := found.get("user") or found.get("src_user") or found.get("dst_user"):
+        doc["user"] = {"name": user.strip("'\"")}
+    if found.get("reason") and message_id == "113005":
+        event["reason"] = found["reason"]
+    categorization = _ACL_RESULTS.get(found.get("result") or "") or _CATEGORIZATION.get(message_id)
+    if categorization:
+        _categorize(doc, categorization)
+    ips = sorted(
+        {v["ip"] for side in ("source", "destination") if "ip" in (v := doc.get(side, {}))}
+    )
+    if ips:
+        doc["related"] = {"ip": ips}
+
+
+def _categorize(doc: Event, values: tuple[list[str], list[str] | None, str, str]) -> None:
+    category, types, outcome, action = values
+    event = doc["event"]
+    event.update(category=category, outcome=outcome, action=action)
+    if types:
+        event["type"] = types

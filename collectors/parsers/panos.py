@@ -1,0 +1,203 @@
+"""Palo Alto Networks PAN-OS TRAFFIC and THREAT logs (syslog CSV, PAN-OS 8.1 to 11.x default
+field order) to ECS, after Elastic's PAN-OS integration (`event.dataset: panw.panos`).
+
+The field order is Palo Alto's "Syslog Field Descriptions"; later versions only append fields,
+so a line from any version reads up to the fields it has. Every named field is kept under
+`panw.panos.*`. The generate time carries no zone (the firewall's local time): it is kept as
+written, and `@timestamp` comes from the syslog header, which is read in the configured zone.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from collectors.parsers.values import endpoint, int_or_none
+from soc.model.event import Event
+
+DATASET = "panw.panos"
+_HEAD = ("future_use", "receive_time", "serial_number", "type", "sub_type", "config_version",
+         "generated_time")  # fmt: skip
+_COMMON = ("source_ip", "destination_ip", "source_nat_ip", "destination_nat_ip", "ruleset",
+           "source_user", "destination_user", "application", "virtual_sys", "source_zone",
+           "destination_zone", "inbound_interface", "outbound_interface", "log_profile", None,
+           "session_id", "repeat_count", "source_port", "destination_port", "source_nat_port",
+           "destination_nat_port", "flags", "protocol", "action")  # fmt: skip
+_TRAFFIC = (*_COMMON, "bytes", "bytes_sent", "bytes_received", "packets", "start_time",
+            "elapsed_time", "url_category", None, "sequence_number", "action_flags",
+            "source_location", "destination_location", None, "packets_sent", "packets_received",
+            "session_end_reason", "device_group_hierarchy1", "device_group_hierarchy2",
+            "device_group_hierarchy3", "device_group_hierarchy4", "vsys_name", "device_name",
+            "action_source", "source_vm_uuid", "destination_vm_uuid", "imsi", "imei",
+            "parent_session_id", "parent_start_time", "tunnel_type", "sctp_assoc_id",
+            "sctp_chunks", "sctp_chunks_sent", "sctp_chunks_received", "rule_uuid",
+            "http2_connection", "link_change_count", "policy_id", "link_switches",
+            "sdwan_cluster", "sdwan_device_type", "sdwan_cluster_type", "sdwan_site",
+            "dynamic_user_group_name", "xff_ip", "source_device_category")  # fmt: skip
+_THREAT = (*_COMMON, "misc", "threat_name", "url_category", "severity", "direction",
+           "sequence_number", "action_flags", "source_location", "destination_location", None,
+           "content_type", "pcap_id", "file_hash", "cloud", "url_index", "user_agent",
+           "file_type", "x_forwarded_for", "referrer", "sender", "subject", "recipient",
+           "report_id", "device_group_hierarchy1", "device_group_hierarchy2",
+           "device_group_hierarchy3", "device_group_hierarchy4", "vsys_name", "device_name",
+           None, "source_vm_uuid", "destination_vm_uuid", "http_method", "imsi", "imei",
+           "parent_session_id", "parent_start_time", "tunnel_type", "threat_category",
+           "content_version", None, "sctp_assoc_id", "payload_protocol_id", "http_headers",
+           "url_category_list", "rule_uuid", "http2_connection",
+           "dynamic_user_group_name")  # fmt: skip
+_FIELDS = {"TRAFFIC": _TRAFFIC, "THREAT": _THREAT}
+_SUCCESS = frozenset({"allow", "alert", "continue"})
+_DENIED = frozenset({"deny", "drop", "drop-icmp", "reset-client", "reset-server", "reset-both",
+                     "block-url", "block-ip", "random-drop", "sinkhole", "block"})  # fmt: skip
+_ACTIONS = {"start": "flow_started", "end": "flow_terminated", "drop": "flow_dropped",
+            "deny": "flow_denied", "data": "data_match", "file": "file_match",
+            "flood": "flood_detected", "packet": "packet_attack", "scan": "scan_detected",
+            "spyware": "spyware_detected", "url": "url_filtering", "virus": "virus_detected",
+            "vulnerability": "exploit_detected", "wildfire": "wildfire_verdict",
+            "wildfire-virus": "wildfire_virus_detected"}  # fmt: skip
+_CONNECTION_TYPES = {
+    "start": ["start", "connection"],
+    "end": ["end", "connection"],
+    "drop": ["denied", "connection"],
+    "deny": ["denied", "connection"],
+}
+_SEVERITIES = {"critical": 1, "high": 2, "medium": 3, "low": 4, "informational": 5}
+_DIRECTIONS = {"client-to-server": "inbound", "0": "inbound", "server-to-client": "outbound",
+               "1": "outbound"}  # fmt: skip
+
+
+def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """ECS fields for a TRAFFIC or THREAT line; None for anything else."""
+    if ",TRAFFIC," not in message and ",THREAT," not in message:
+        return None
+    row = next(csv.reader([message.strip()]), [])
+    if len(row) < len(_HEAD) + 25 or row[3] not in _FIELDS:
+        return None
+    names = (*_HEAD, *_FIELDS[row[3]])
+    raw = {name: value for name, value in zip(names, row, strict=False) if name and value}
+    raw["sub_type"] = raw.get("sub_type", "")
+    doc: Event = {
+        "event": {"module": "panw", "dataset": DATASET},
+        "observer": {"vendor": "Palo Alto Networks", "product": "PAN-OS", "type": "firewall"},
+    }
+    _observer(doc, raw)
+    _endpoints(doc, raw)
+    _categorize(doc, raw, threat=row[3] == "THREAT")
+    if row[3] == "TRAFFIC":
+        _traffic(doc, raw)
+    else:
+        _threat(doc, raw)
+    raw.pop("future_use", None)
+    doc["panw"] = {"panos": raw}
+    return doc
+
+
+def _observer(doc: Event, raw: dict[str, str]) -> None:
+    observer = doc["observer"]
+    for key, name in (("serial_number", "serial_number"), ("device_name", "hostname")):
+        if raw.get(key):
+            observer[name] = raw[key]
+    for side, zone, interface in (
+        ("ingress", "source_zone", "inbound_interface"),
+        ("egress", "destination_zone", "outbound_interface"),
+    ):
+        values: dict[str, object] = {}
+        if raw.get(zone):
+            values["zone"] = raw[zone]
+        if raw.get(interface):
+            values["interface"] = {"name": raw[interface]}
+        if values:
+            observer[side] = values
+    rule = {k: raw[r] for k, r in (("name", "ruleset"), ("uuid", "rule_uuid")) if raw.get(r)}
+    if rule:
+        doc["rule"] = rule
+
+
+def _endpoints(doc: Event, raw: dict[str, str]) -> None:
+    ips = set()
+    for side in ("source", "destination"):
+        value = endpoint(raw.get(f"{side}_ip"), raw.get(f"{side}_port"))
+        nat = endpoint(raw.get(f"{side}_nat_ip"), raw.get(f"{side}_nat_port"))
+        if nat.get("ip") and nat["ip"] not in ("0.0.0.0", "::"):
+            value["nat"] = nat
+            ips.add(nat["ip"])
+        if user := raw.get(f"{side}_user"):
+            domain, _, name = user.rpartition("\\")
+            value["user"] = {"name": name, **({"domain": domain} if domain else {})}
+        if value:
+            doc[side] = value
+            ips.update([value["ip"]] if "ip" in value else [])
+    if ips:
+        doc["related"] = {"ip": sorted(ips)}
+    if "user" in doc.get("source", {}):
+        doc["user"] = dict(doc["source"]["user"])
+    network: dict[str, object] = {}
+    if raw.get("protocol"):
+        network["transport"] = raw["protocol"].lower()
+    if raw.get("application"):
+        network["application"] = raw["application"]
+    if "ip" in doc.get("source", {}):
+        network["type"] = "ipv6" if ":" in doc["source"]["ip"] else "ipv4"
+    doc["network"] = network
+
+
+def _categorize(doc: Event, raw: dict[str, str], *, threat: bool) -> None:
+    event = doc["event"]
+    action = raw.get("action", "").replace(" ", "-").lower()
+    event["kind"] = "alert" if threat else "event"
+    event["category"] = ["intrusion_detection", "threat", "network"] if threat else ["network"]
+    types = list(_CONNECTION_TYPES.get(raw["sub_type"], [])) if not threat else []
+    if action in _SUCCESS:
+        types.append("allowed")
+    elif action in _DENIED:
+        types.append("denied")
+    if types:
+        event["type"] = list(dict.fromkeys(types))
+    if raw["sub_type"] in _ACTIONS:
+        event["action"] = _ACTIONS[raw["sub_type"]]
+    if action:
+        event["outcome"] = "success" if action in _SUCCESS else "failure"
+
+
+def _traffic(doc: Event, raw: dict[str, str]) -> None:
+    for side, size, packets in (("source", "bytes_sent", "packets_sent"),
+                                ("destination", "bytes_received", "packets_received")):  # fmt: skip
+        for key, name in ((size, "bytes"), (packets, "packets")):
+            if (number := int_or_none(raw.get(key))) is not None:
+                doc.setdefault(side, {})[name] = number
+    for key, name in (("bytes", "bytes"), ("packets", "packets")):
+        if (number := int_or_none(raw.get(key))) is not None:
+            doc["network"][name] = number
+    if (elapsed := int_or_none(raw.get("elapsed_time"))) is not None:
+        doc["event"]["duration"] = elapsed * 1_000_000_000
+    if raw.get("session_end_reason"):
+        doc["event"]["reason"] = raw["session_end_reason"]
+
+
+def _threat(doc: Event, raw: dict[str, str]) -> None:
+    name, _, number = raw.get("threat_name", "").rpartition("(")
+    if number.endswith(")") and number[:-1].strip().isdigit():
+        raw["threat_name"], raw["threat_id"] = name.strip(), number[:-1].strip()
+    if raw.get("threat_id") == "9999":
+        raw["threat_name"] = "URL-filtering"
+    if severity := raw.get("severity"):
+        doc["log"] = {"level": severity}
+        if severity in _SEVERITIES:
+            doc["event"]["severity"] = _SEVERITIES[severity]
+    if direction := _DIRECTIONS.get(raw.get("direction", "")):
+        doc["network"]["direction"] = direction
+    misc = raw.get("misc", "")
+    if raw["sub_type"] == "url" or ("/" in misc and raw["sub_type"] in ("virus", "vulnerability")):
+        doc["url"] = {"original": misc}
+    elif misc and raw["sub_type"] in ("file", "virus", "vulnerability", "wildfire"):
+        doc["file"] = {"name": misc.replace("\\", "/").rsplit("/", 1)[-1]}
+    if raw.get("file_hash"):
+        doc.setdefault("file", {})["hash"] = {"sha256": raw["file_hash"]}
+    http: dict[str, object] = {}
+    if raw.get("http_method"):
+        http["request"] = {"method": raw["http_method"].upper()}
+    if raw.get("referrer"):
+        http.setdefault("request", {})["referrer"] = raw["referrer"]  # type: ignore[union-attr]
+    if http:
+        doc["http"] = http
+    if raw.get("user_agent"):
+        doc["user_agent"] = {"original": raw["user_agent"]}

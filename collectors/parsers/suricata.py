@@ -1,0 +1,200 @@
+"""Suricata EVE JSON records (alert, dns, http, tls, flow, and any other type) to ECS, after
+Elastic's Suricata integration (`event.dataset: suricata.eve`).
+
+EVE arrives over syslog (Suricata's `eve-log` with `filetype: syslog`, optionally behind
+`@cee:`) or from eve.json. The whole record is kept under `suricata.eve.*`; alerts become
+`event.kind: alert` with the signature as the rule. The record sits in its own namespace, so a
+sender cannot set `organization`, `event.id` or transport fields through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from collectors.parsers.values import IANA_TRANSPORTS, endpoint, int_or_none
+from soc.model.event import Event, isoformat
+
+DATASET = "suricata.eve"
+_CATEGORIES = {"alert": ["network", "intrusion_detection"], "http": ["network", "web"],
+               "fileinfo": ["network", "file"], "anomaly": ["network"]}  # fmt: skip
+_TYPES = {"dns": ["protocol"], "http": ["access", "protocol"], "tls": ["protocol"],
+          "ssh": ["protocol"], "smb": ["protocol"], "flow": ["connection"],
+          "fileinfo": ["info"], "anomaly": ["info"]}  # fmt: skip
+
+
+def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """ECS fields for an EVE record; None when the line is not a JSON object with
+    `event_type` and `timestamp`."""
+    text = message.strip().removeprefix("@cee:").lstrip()
+    if not text.startswith("{") or '"event_type"' not in text:
+        return None
+    try:
+        eve = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(eve, dict) or not isinstance(eve.get("event_type"), str):
+        return None
+    kind = eve["event_type"]
+    doc: Event = {
+        "event": {"module": "suricata", "dataset": DATASET, "kind": "event",
+                  "category": list(_CATEGORIES.get(kind, ["network"])),
+                  "type": list(_TYPES.get(kind, ["info"]))},
+        "suricata": {"eve": eve},
+    }  # fmt: skip
+    if isinstance(eve.get("timestamp"), str):
+        with contextlib.suppress(ValueError):
+            doc["@timestamp"] = isoformat(datetime.fromisoformat(eve["timestamp"]))
+    _network(doc, eve)
+    handler = {"alert": _alert, "dns": _dns, "http": _http, "tls": _tls, "flow": _flow}.get(kind)
+    if handler:
+        handler(doc, _object(eve.get(kind)))
+    if kind != "http" and isinstance(eve.get("http"), dict):
+        _http(doc, eve["http"])  # alerts carry the request that triggered them
+    return doc
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _network(doc: Event, eve: dict[str, Any]) -> None:
+    ips = []
+    for side, ip_key, port_key in (("source", "src_ip", "src_port"),
+                                   ("destination", "dest_ip", "dest_port")):  # fmt: skip
+        if value := endpoint(_text(eve.get(ip_key)), eve.get(port_key)):
+            doc[side] = value
+            ips += [value["ip"]] if "ip" in value else []
+    if ips:
+        doc["related"] = {"ip": sorted(set(ips))}
+    network: dict[str, Any] = {}
+    if proto := _text(eve.get("proto")):
+        network["transport"] = IANA_TRANSPORTS.get(proto, proto.lower())
+    if app := _text(eve.get("app_proto")):
+        network["protocol"] = app.lower()
+    if community := _text(eve.get("community_id")):
+        network["community_id"] = community
+    if network:
+        doc["network"] = network
+    if interface := _text(eve.get("in_iface")):
+        doc["observer"] = {"ingress": {"interface": {"name": interface}}}
+
+
+def _alert(doc: Event, alert: dict[str, Any]) -> None:
+    event = doc["event"]
+    event["kind"] = "alert"
+    action = _text(alert.get("action"))
+    if action:
+        event["action"] = action
+        event["type"].append("denied" if action == "blocked" else "allowed")
+    if (severity := int_or_none(alert.get("severity"))) is not None:
+        event["severity"] = severity
+    rule: dict[str, Any] = {}
+    if (signature_id := int_or_none(alert.get("signature_id"))) is not None:
+        rule["id"] = str(signature_id)
+    for key, name in (("signature", "name"), ("category", "category")):
+        if value := _text(alert.get(key)):
+            rule[name] = value
+    if rule:
+        doc["rule"] = rule
+        if "name" in rule:
+            doc["message"] = rule["name"]
+
+
+def _dns(doc: Event, dns: dict[str, Any]) -> None:
+    result: dict[str, Any] = {}
+    if kind := _text(dns.get("type")):
+        result["type"] = kind
+    if (ident := int_or_none(dns.get("id"))) is not None:
+        result["id"] = str(ident)
+    question = {
+        n: v for k, n in (("rrname", "name"), ("rrtype", "type")) if (v := _text(dns.get(k)))
+    }
+    queries = dns.get("queries")
+    if not question and isinstance(queries, list) and queries and isinstance(queries[0], dict):
+        question = {n: v for k, n in (("rrname", "name"), ("rrtype", "type"))
+                    if (v := _text(queries[0].get(k)))}  # fmt: skip
+    if question:
+        result["question"] = question
+    if code := _text(dns.get("rcode")):
+        result["response_code"] = code
+    answers = dns.get("answers") if isinstance(dns.get("answers"), list) else []
+    resolved = [a["rdata"] for a in answers if isinstance(a, dict) and
+                a.get("rrtype") in ("A", "AAAA") and _text(a.get("rdata"))]  # fmt: skip
+    if resolved:
+        result["resolved_ip"] = resolved
+    if result:
+        doc["dns"] = result
+
+
+def _http(doc: Event, http: dict[str, Any]) -> None:
+    url: dict[str, Any] = {}
+    if host := _text(http.get("hostname")):
+        url["domain"] = host
+    if target := _text(http.get("url")):
+        path, _, query = target.partition("?")
+        url.update(original=target, path=path)
+        if query:
+            url["query"] = query
+    if url:
+        doc["url"] = url
+    result: dict[str, Any] = {}
+    request = {n: v for k, n in (("http_method", "method"), ("http_refer", "referrer"))
+               if (v := _text(http.get(k)))}  # fmt: skip
+    if request:
+        result["request"] = request
+    response: dict[str, Any] = {}
+    if (status := int_or_none(http.get("status"))) is not None:
+        response["status_code"] = status
+    if (length := int_or_none(http.get("length"))) is not None:
+        response["body"] = {"bytes": length}
+    if response:
+        result["response"] = response
+    if version := _text(http.get("protocol")):
+        result["version"] = version.removeprefix("HTTP/")
+    if result:
+        doc["http"] = result
+    if agent := _text(http.get("http_user_agent")):
+        doc["user_agent"] = {"original": agent}
+
+
+def _tls(doc: Event, tls: dict[str, Any]) -> None:
+    result: dict[str, Any] = {}
+    if version := _text(tls.get("version")):
+        protocol, _, number = version.partition(" ")
+        result.update(version_protocol=protocol.lower(), version=number or protocol)
+    if sni := _text(tls.get("sni")):
+        result["client"] = {"server_name": sni}
+        doc.setdefault("destination", {})["domain"] = sni
+    server = {n: v for k, n in (("subject", "subject"), ("issuerdn", "issuer"))
+              if (v := _text(tls.get(k)))}  # fmt: skip
+    if server:
+        result["server"] = server
+    ja3 = _object(tls.get("ja3"))
+    if hash_ := _text(ja3.get("hash")):
+        result.setdefault("client", {})["ja3"] = hash_
+    if result:
+        doc["tls"] = result
+
+
+def _flow(doc: Event, flow: dict[str, Any]) -> None:
+    totals = {"bytes": 0, "packets": 0}
+    for side, suffix in (("source", "toserver"), ("destination", "toclient")):
+        for name, key in (("bytes", f"bytes_{suffix}"), ("packets", f"pkts_{suffix}")):
+            if (number := int_or_none(flow.get(key))) is not None:
+                doc.setdefault(side, {})[name] = number
+                totals[name] += number
+    doc.setdefault("network", {}).update({k: v for k, v in totals.items() if v})
+    for key, name in (("start", "start"), ("end", "end")):
+        if value := _text(flow.get(key)):
+            with contextlib.suppress(ValueError):
+                doc["event"][name] = isoformat(datetime.fromisoformat(value))
+    if state := _text(flow.get("state")):
+        doc["event"]["type"].append("end" if state == "closed" else "info")

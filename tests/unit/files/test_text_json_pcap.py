@@ -1,0 +1,139 @@
+"""JSON/NDJSON, syslog text files and packet captures through `read_events`."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from shared_data import SHARED_DATA
+
+from collectors.files import ReadProblem, detect_format, read_events
+from collectors.syslog import parse_syslog
+from collectors.syslog.normalize import to_ecs
+
+PARSER_SAMPLES = Path(__file__).parents[1] / "parsers" / "samples"
+LOGHUB = SHARED_DATA / "syslog" / "loghub"
+PCAPS = SHARED_DATA / "pcap"
+
+
+def test_ndjson_mixes_winlogbeat_nxlog_and_ecs_and_reports_bad_lines(tmp_path: Path) -> None:
+    winlogbeat, nxlog = (
+        orjson.dumps(orjson.loads((PARSER_SAMPLES / name).read_bytes()))  # one line each
+        for name in ("winlogbeat_sysmon_1.json", "nxlog_security_4688.json")
+    )
+    ecs = orjson.dumps({"@timestamp": "2024-03-05T08:00:00Z", "event": {"ingested": "x"}})
+    lines = [winlogbeat, b"", nxlog, b"{not json", ecs, b'["not", "events"]']
+    path = tmp_path / "export.txt"  # content decides, not the name
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert detect_format(path) == "ndjson"
+    problems: list[ReadProblem] = []
+    events = list(read_events([path], on_error=problems.append))
+    assert [e["event"]["dataset"] for e in events] == [
+        "windows.sysmon_operational",
+        "windows.security",
+        "json",
+    ]
+    assert events[0]["process"]["name"] == "powershell.exe"
+    assert events[1]["process"]["executable"].lower().endswith("whoami.exe")
+    assert "ingested" not in events[2]["event"]  # the store stamps its own
+    assert [(p.location, p.format) for p in problems] == [
+        ("line 4", "ndjson"),
+        ("line 6", "ndjson"),  # "not" and "events": two values, neither an event
+        ("line 6", "ndjson"),
+    ]
+    assert problems[0].raw == b"{not json"
+    assert all(e["log"]["file"]["path"] == str(path) for e in events)
+
+
+def test_json_array_and_search_response(tmp_path: Path) -> None:
+    doc = orjson.loads((PARSER_SAMPLES / "winlogbeat7_security_4625.json").read_bytes())
+    array = tmp_path / "events.json"
+    array.write_bytes(orjson.dumps([doc, doc], option=orjson.OPT_INDENT_2))
+    hits = tmp_path / "hits.json"
+    hits.write_bytes(orjson.dumps({"hits": {"hits": [{"_source": doc}]}}))
+    assert (detect_format(array), detect_format(hits)) == ("json", "ndjson")  # one line
+    events = list(read_events([array, hits]))
+    assert len(events) == 3
+    assert {e["winlog"]["event_id"] for e in events} == {"4625"}
+    assert len({e["event"]["id"] for e in events}) == 3
+
+
+def test_syslog_file_gives_what_the_listener_gives() -> None:
+    path = LOGHUB / "OpenSSH" / "OpenSSH_2k.log"
+    events = list(read_events([path]))
+    lines = path.read_bytes().splitlines()
+    assert len(events) == len(lines) == 2000
+    written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    for event, line in zip(events, lines, strict=True):
+        expected = to_ecs(parse_syslog(line, received=written), peer_ip=None)
+        event.pop("log")["file"]
+        expected.pop("log")
+        event["event"].pop("id")
+        assert event == {**expected, "event": {**expected.get("event", {}), **event["event"]}}
+    assert sum(e["event"]["dataset"] == "system.auth" for e in events) > 1000
+
+
+def test_apache_error_log_is_text_not_json() -> None:
+    path = LOGHUB / "Apache" / "Apache_2k.log"
+    assert detect_format(path) == "syslog"
+    assert sum(1 for _ in read_events([path])) == 2000
+
+
+def test_folders_skip_documentation_and_refuse_unknown_binaries(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# notes\n")
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01\x02binary")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "auth.log").write_bytes(
+        b"Dec 10 06:55:46 LabSZ sshd[24200]: Failed password for root from 1.2.3.4 port 22 ssh2\n"
+    )
+    problems: list[ReadProblem] = []
+    events = list(read_events([tmp_path, tmp_path / "missing.log"], on_error=problems.append))
+    assert [e["log"]["file"]["path"] for e in events] == [str(tmp_path / "sub" / "auth.log")]
+    assert [(Path(p.path).name, p.reason) for p in problems] == [
+        ("blob.bin", "binary content that is not EVTX, pcap, JSON or text"),
+        ("missing.log", "no such file or directory"),
+    ]
+
+
+def ipv4_packets(path: Path) -> list[tuple[str, str, int]]:
+    """(src, dst, IP total length) of each Ethernet/IPv4 frame, read with nothing but struct:
+    an independent count for the flow totals."""
+    data = path.read_bytes()
+    offset, found = 24, []
+    while offset + 16 <= len(data):
+        captured = struct.unpack_from("<I", data, offset + 8)[0]
+        frame = data[offset + 16 : offset + 16 + captured]
+        offset += 16 + captured
+        if len(frame) >= 34 and frame[12:14] == b"\x08\x00":
+            length = struct.unpack_from("!H", frame, 16)[0]
+            src, dst = (".".join(map(str, frame[i : i + 4])) for i in (26, 30))
+            found.append((src, dst, length))
+    return found
+
+
+def test_pcap_flows_account_for_every_ip_packet_and_byte() -> None:
+    path = PCAPS / "http.pcap"
+    flows = list(read_events([path]))
+    packets = ipv4_packets(path)
+    assert sum(f["network"]["packets"] for f in flows) == len(packets) == 43
+    assert sum(f["network"]["bytes"] for f in flows) == sum(n for _, _, n in packets)
+    assert {f["event"]["dataset"] for f in flows} == {"netflow.log"}
+    web = next(
+        f for f in flows if f["destination"].get("port") == 80 and f["source"]["port"] == 3372
+    )
+    reverse = next(
+        f for f in flows if f["source"].get("port") == 80 and f["destination"]["port"] == 3372
+    )
+    assert web["network"]["community_id"] == reverse["network"]["community_id"]
+    assert set(web["netflow"]["tcp_flags"]) == {"SYN", "ACK", "PSH", "FIN"}
+    assert web["event"]["start"] <= web["event"]["end"] == web["@timestamp"]
+
+
+def test_a_truncated_capture_counts_the_wire_length() -> None:
+    flows = list(read_events([PCAPS / "truncated_dns.pcap"]))
+    assert len(flows) == 1
+    (length,) = [n for _, _, n in ipv4_packets(PCAPS / "truncated_dns.pcap")]
+    assert flows[0]["network"]["bytes"] == length
+    assert flows[0]["source"]["port"] == 53

@@ -1,0 +1,237 @@
+"""Firewall logs to ECS from the samples: netfilter (iptables.log), pfSense filterlog, Cisco ASA,
+PAN-OS TRAFFIC/THREAT and FortiGate UTM/event logs, each through the syslog header parser."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from collectors.parsers import cisco_asa, iptables, panos, pfsense
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
+
+SAMPLES = Path(__file__).parent / "samples"
+RECEIVED = datetime(2024, 3, 5, 12, tzinfo=UTC)
+
+
+def events(name: str) -> list[dict]:
+    lines = (SAMPLES / name).read_bytes().splitlines()
+    return [to_ecs(parse_syslog(line, received=RECEIVED), peer_ip="10.20.0.254") for line in lines]
+
+
+def test_iptables_ufw_block() -> None:
+    ufw, drop, edge, ipv6 = events("iptables.log")
+    assert {d["event"]["dataset"] for d in (ufw, drop, edge, ipv6)} == {"iptables.log"}
+    assert ufw["event"]["action"] == "block"
+    assert ufw["event"]["type"] == ["connection", "denied"]
+    assert ufw["source"] == {"ip": "203.0.113.9", "port": 51515, "mac": "52-54-00-65-43-21"}
+    assert ufw["destination"] == {"ip": "10.20.1.5", "port": 22, "mac": "52-54-00-12-34-56"}
+    assert ufw["network"] == {"transport": "tcp", "type": "ipv4"}
+    assert ufw["iptables"]["input_device"] == "eth0"
+    assert ufw["iptables"]["tcp"] == {"flags": ["SYN"], "window": 64240, "reserved_bits": 0}
+    assert ufw["iptables"]["fragment_flags"] == ["DF"]
+    assert ufw["iptables"]["ttl"] == 51
+    assert ufw["process"]["name"] == "kernel"
+    assert drop["event"]["action"] == "drop"
+    assert drop["iptables"]["output_device"] == "eth1" or drop["iptables"]["output_device"]
+    assert drop["destination"]["port"] == 53 and drop["network"]["transport"] == "udp"
+
+
+def test_iptables_edgeos_and_ipv6() -> None:
+    _, _, edge, ipv6 = events("iptables.log")
+    assert edge["event"]["action"] == "drop"
+    assert edge["rule"] == {"name": "WAN_LOCAL", "id": "default"}
+    assert edge["iptables"]["icmp"] == {"type": 8, "code": 0}
+    assert edge["network"]["transport"] == "icmp"
+    assert ipv6["source"]["ip"] == "2001:db8::9"  # canonical form
+    assert ipv6["network"]["type"] == "ipv6"
+    assert ipv6["event"]["action"] == "accept"
+    assert ipv6["event"]["type"] == ["connection", "allowed"]
+    assert ipv6["iptables"]["flow_label"] == 12345
+
+
+def test_iptables_needs_its_keys() -> None:
+    assert iptables.parse("eth0: link up") is None
+    assert iptables.parse("IN=eth0 OUT= SRC=bogus DST=10.0.0.1 PROTO=TCP") is None
+
+
+def test_pfsense_filterlog_variants() -> None:
+    tcp4, udp4, icmp4, tcp6, icmp6 = events("pfsense_filterlog.log")
+    assert {d["event"]["dataset"] for d in events("pfsense_filterlog.log")} == {"pfsense.log"}
+    assert tcp4["process"]["name"] == "filterlog" and "name" not in tcp4.get("host", {})
+    assert tcp4["event"]["action"] == "block" and tcp4["event"]["outcome"] == "failure"
+    assert tcp4["network"] == {"type": "ipv4", "direction": "inbound", "transport": "tcp",
+                               "iana_number": "6"}  # fmt: skip
+    assert tcp4["source"] == {"ip": "203.0.113.9", "port": 51515}
+    assert tcp4["destination"] == {"ip": "10.20.1.5", "port": 22}
+    assert tcp4["rule"] == {"id": "1000000103", "name": "5"}
+    assert tcp4["observer"]["ingress"]["interface"]["name"] == "em0"
+    assert tcp4["pfsense"]["tcp"]["flags"] == "S"
+    assert tcp4["pfsense"]["ip"]["ttl"] == 64
+    assert udp4["event"]["type"] == ["connection", "allowed"]
+    assert udp4["network"]["direction"] == "outbound"
+    assert udp4["pfsense"]["udp"] == {"length": 53}
+    assert icmp4["pfsense"]["icmp"] == {"type": "request", "id": 4321, "seq": 1}
+    assert "port" not in icmp4["source"]
+    assert tcp6["network"]["type"] == "ipv6" and tcp6["destination"]["port"] == 3389
+    assert tcp6["source"]["ip"] == "2001:db8::9"
+    assert icmp6["network"]["transport"] == "ipv6-icmp"
+
+
+def test_pfsense_rejects_other_csv() -> None:
+    assert pfsense.parse("a,b,c") is None
+    assert pfsense.parse("5,,,1,em0,match,block,in,4,0x0,,64,1,0,DF,6,tcp,60,x,y,1,2") is None
+
+
+ASA_EXPECTED = {
+    "106001": ("firewall-rule", "failure", "203.0.113.9", 51515, "10.20.1.5", 22),
+    "106006": ("firewall-rule", "failure", "203.0.113.9", 5060, "10.20.1.5", 5060),
+    "106007": ("firewall-rule", "failure", "203.0.113.9", 53, "10.20.1.5", 5353),
+    "106014": ("firewall-rule", "failure", "203.0.113.9", None, "10.20.1.5", None),
+    "106015": ("firewall-rule", "failure", "10.20.1.5", 443, "203.0.113.9", 51515),
+    "106023": ("firewall-rule", "failure", "203.0.113.9", 51515, "10.20.1.5", 3389),
+    "106100": ("firewall-rule", "failure", "203.0.113.9", 51516, "10.20.1.5", 445),
+    "302014": ("flow-expiration", "success", "203.0.113.9", 51517, "10.20.1.5", 443),
+    "302015": ("flow-creation", "success", "10.20.4.17", 53111, "8.8.8.8", 53),
+    "302016": ("flow-expiration", "success", "8.8.8.8", 53, "10.20.4.17", 53111),
+    "302020": ("flow-creation", "success", "203.0.113.9", None, "10.20.1.5", None),
+    "302021": ("flow-expiration", "success", "10.20.1.5", None, "203.0.113.9", None),
+    "305011": ("nat-slot", "success", "10.20.4.17", 52244, None, None),
+    "305012": ("nat-slot", "success", "10.20.4.17", 52244, None, None),
+    "313001": ("firewall-rule", "failure", "203.0.113.9", None, None, None),
+    "710003": ("firewall-rule", "failure", "203.0.113.9", 51518, "198.51.100.5", 22),
+    "113004": ("logged-in", "success", None, None, None, None),
+    "113005": ("logon-failed", "failure", "203.0.113.9", None, None, None),
+    "611101": ("logged-in", "success", "10.20.4.17", None, None, None),
+    "605005": ("logged-in", "success", "10.20.4.17", 52300, "10.20.0.1", None),
+    "605004": ("logon-failed", "failure", "203.0.113.9", 52301, "198.51.100.5", None),
+}
+
+
+def asa_by_id() -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for doc in events("cisco_asa.log"):
+        found.setdefault(doc["event"]["code"], []).append(doc)
+    return found
+
+
+@pytest.mark.parametrize("message_id", ASA_EXPECTED)
+def test_asa_message(message_id: str) -> None:
+    doc = asa_by_id()[message_id][0]
+    action, outcome, src, sport, dst, dport = ASA_EXPECTED[message_id]
+    assert doc["event"]["dataset"] == "cisco.asa"
+    assert (doc["event"]["action"], doc["event"]["outcome"]) == (action, outcome)
+    assert doc.get("source", {}).get("ip") == src
+    assert doc.get("source", {}).get("port") == sport
+    assert doc.get("destination", {}).get("ip") == dst
+    assert doc.get("destination", {}).get("port") == dport
+    assert doc["observer"]["vendor"] == "Cisco"
+    assert doc["host"]["name"] == "asa-fw"
+
+
+def test_asa_details() -> None:
+    found = asa_by_id()
+    acl = found["106023"][0]
+    assert acl["rule"] == {"name": "outside_access_in"}
+    assert acl["cisco"]["asa"]["source_interface"] == "outside"
+    assert acl["observer"]["egress"]["interface"]["name"] == "inside"
+    assert acl["event"]["severity"] == 4 and acl["log"]["level"] == "warning"
+    inbound, outbound = found["302013"]
+    assert inbound["source"]["ip"] == "203.0.113.9"
+    assert inbound["destination"] == {"ip": "10.20.1.5", "port": 443,
+                                      "nat": {"ip": "198.51.100.5", "port": 443}}  # fmt: skip
+    assert inbound["network"] == {"direction": "inbound", "transport": "tcp"}
+    assert outbound["source"] == {"ip": "10.20.4.17", "port": 52244,
+                                  "nat": {"ip": "198.51.100.5", "port": 52244}}  # fmt: skip
+    assert outbound["destination"] == {"ip": "198.51.100.80", "port": 80}
+    teardown = found["302014"][0]
+    assert teardown["event"]["duration"] == 65 * 10**9
+    assert teardown["network"]["bytes"] == 123456
+    assert teardown["cisco"]["asa"]["termination_reason"] == "TCP FINs"
+    assert found["305011"][0]["source"]["nat"] == {"ip": "198.51.100.5", "port": 52244}
+    assert found["113005"][0]["user"]["name"] == "admin"
+    assert found["113004"][0]["user"]["name"] == "nguyen.van.a"
+    assert found["605004"][0]["user"]["name"] == "admin"
+    other = found["199005"][0]
+    assert other["message"] == "Startup begin" and "action" not in other["event"]
+    no_header = found["106023"][1]  # `<166>%ASA-4-106023: ...` with no timestamp or host
+    assert no_header["destination"]["port"] == 161 and no_header["network"]["transport"] == "udp"
+
+
+def test_asa_tag_in_message_and_ftd() -> None:
+    doc = cisco_asa.parse("%FTD-6-302016: Teardown UDP connection 9 for outside:8.8.8.8/53 to "
+                          "inside:10.0.0.1/5000 duration 0:00:01 bytes 90")  # fmt: skip
+    assert doc is not None and doc["observer"]["product"] == "ftd"
+    assert doc["event"]["action"] == "flow-expiration"
+    assert cisco_asa.parse("no tag here") is None
+
+
+def test_panos_traffic() -> None:
+    end, deny, *_ = events("panos.log")
+    assert end["event"]["dataset"] == "panw.panos"
+    assert end["event"]["action"] == "flow_terminated" and end["event"]["outcome"] == "success"
+    assert end["event"]["type"] == ["end", "connection", "allowed"]
+    assert end["source"]["ip"] == "10.20.4.17" and end["source"]["port"] == 52244
+    assert end["source"]["nat"] == {"ip": "198.51.100.5", "port": 40001}
+    assert end["source"]["bytes"] == 1200 and end["destination"]["bytes"] == 4200
+    assert end["network"]["bytes"] == 5400 and end["network"]["transport"] == "tcp"
+    assert end["network"]["application"] == "ssl"
+    assert end["user"] == {"name": "nguyen.van.a", "domain": "soyte"}
+    assert end["rule"]["name"] == "allow-web"
+    assert end["observer"]["hostname"] == "PA-SOYTE-01"
+    assert end["observer"]["ingress"] == {"zone": "trust", "interface": {"name": "ethernet1/2"}}
+    assert end["event"]["duration"] == 65 * 10**9
+    assert end["panw"]["panos"]["session_end_reason"] == "tcp-fin"
+    assert end["host"]["name"] == "PA-SOYTE-01"
+    assert deny["event"]["action"] == "flow_denied" and deny["event"]["outcome"] == "failure"
+    assert deny["destination"]["port"] == 3389
+    assert "nat" not in deny["source"]  # 0.0.0.0: no translation
+
+
+def test_panos_threat() -> None:
+    _, _, exploit, url, virus = events("panos.log")
+    assert exploit["event"]["kind"] == "alert"
+    assert exploit["event"]["action"] == "exploit_detected"
+    assert exploit["event"]["severity"] == 1 and exploit["log"]["level"] == "critical"
+    assert (
+        exploit["panw"]["panos"]["threat_name"]
+        == "Apache Log4j Remote Code Execution Vulnerability"
+    )
+    assert exploit["panw"]["panos"]["threat_id"] == "91991"
+    assert exploit["network"]["direction"] == "inbound"
+    assert exploit["http"]["request"]["method"] == "GET"
+    assert exploit["url"]["original"].startswith("portal.soyte.gov.vn/index.php?x=${jndi")
+    assert url["event"]["action"] == "url_filtering"
+    assert url["panw"]["panos"]["threat_name"] == "URL-filtering"
+    assert virus["file"]["name"] == "eicar.com"
+    assert virus["file"]["hash"]["sha256"].startswith("275a021b")
+    assert virus["network"]["direction"] == "outbound"
+
+
+def test_panos_other_lines() -> None:
+    assert panos.parse("1,2024/03/05 10:00:06,0128,SYSTEM,general,,") is None
+    assert panos.parse("x,TRAFFIC,short") is None
+
+
+def test_fortigate_utm_and_event_logs() -> None:
+    virus, ips, web, dns, admin, vpn_fail, tunnel = events("fortigate_utm_event.log")
+    assert virus["event"]["category"] == ["malware", "network"]
+    assert virus["event"]["type"] == ["denied"] and virus["event"]["outcome"] == "failure"
+    assert virus["file"]["name"] == "eicar.com"
+    assert virus["message"] == "File is infected."
+    assert ips["event"]["category"] == ["intrusion_detection", "network"]
+    assert ips["rule"]["description"] == "Apache.Log4j.Error.Log.Remote.Code.Execution"
+    assert ips["url"]["domain"] == "portal.soyte.gov.vn"
+    assert web["event"]["category"] == ["web", "network"]
+    assert web["rule"]["category"] == "Gambling"
+    assert dns["dns"]["question"] == {"name": "update.example.com", "type": "A"}
+    assert dns["event"]["type"] == ["allowed"]
+    assert admin["event"]["category"] == ["authentication"]
+    assert admin["event"]["outcome"] == "failure" and admin["user"]["name"] == "admin"
+    assert admin["source"]["ip"] == "203.0.113.9"
+    assert vpn_fail["event"]["action"] == "ssl-login-fail"
+    assert vpn_fail["event"]["category"] == ["authentication"]
+    assert tunnel["event"]["outcome"] == "success"
+    assert all(d["@timestamp"].startswith("2024-03-05T07:") for d in (virus, ips, web, dns))

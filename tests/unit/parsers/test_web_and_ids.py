@@ -1,0 +1,156 @@
+"""Web server error logs, IIS W3C and Suricata EVE from the samples, and loghub's Apache error
+log against its ground truth."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shared_data import SHARED_DATA
+
+from collectors.parsers import iis, parse_message, suricata, web_error
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
+
+SAMPLES = Path(__file__).parent / "samples"
+RECEIVED = datetime(2024, 3, 5, 12, tzinfo=UTC)
+
+
+def events(name: str) -> list[dict]:
+    lines = (SAMPLES / name).read_bytes().splitlines()
+    return [to_ecs(parse_syslog(line, received=RECEIVED), peer_ip="10.20.1.5") for line in lines]
+
+
+def test_nginx_error_lines() -> None:
+    missing, tls, *_ = events("web_error.log")
+    assert (missing["event"]["dataset"], missing["event"]["module"]) == ("nginx.error", "nginx")
+    assert missing["log"]["level"] == "error"
+    assert missing["process"] == {"pid": 1234, "thread": {"id": 1234}}
+    assert missing["nginx"]["error"]["connection_id"] == 5
+    assert missing["source"] == {"ip": "203.0.113.66"}
+    assert missing["url"] == {"domain": "portal.soyte.gov.vn", "original": "/shell.php?cmd=id",
+                              "path": "/shell.php", "query": "cmd=id"}  # fmt: skip
+    assert missing["http"] == {"request": {"method": "GET"}, "version": "1.1"}
+    assert missing["message"].startswith('open() "/var/www/html/shell.php" failed')
+    assert missing["@timestamp"] == "2024-03-05T10:00:08.000Z"  # from the header
+    assert tls["log"]["level"] == "crit" and tls["event"]["type"] == ["error"]
+
+
+def test_apache_24_error_lines() -> None:
+    *_, uri, denied, notice = events("web_error.log")
+    assert (uri["event"]["dataset"], uri["log"]["level"]) == ("apache.error", "error")
+    assert uri["error"] == {"code": "AH00126"}
+    assert uri["apache"]["error"]["module"] == "core"
+    assert uri["source"] == {"ip": "203.0.113.66", "port": 53211}
+    assert uri["process"] == {"pid": 35708, "thread": {"id": 140212345}}
+    assert uri["message"] == "Invalid URI in request GET /../../etc/passwd HTTP/1.1"
+    assert denied["source"] == {"ip": "2001:db8::66"}
+    assert notice["event"]["type"] == ["info"] and notice["log"]["level"] == "notice"
+
+
+def test_loghub_apache_error_log_matches_ground_truth() -> None:
+    folder = SHARED_DATA / "syslog/loghub/Apache"
+    lines = (folder / "Apache_2k.log").read_text(encoding="utf-8").splitlines()
+    with (folder / "Apache_2k.log_structured.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for line, row in zip(lines, rows, strict=True):
+        doc = parse_message(line)
+        assert doc is not None, row["LineId"]
+        assert doc["event"]["dataset"] == "apache.error"
+        assert doc["log"]["level"] == row["Level"], row["LineId"]
+        content = row["Content"].strip()
+        if "source" in doc:  # loghub keeps `[client IP]` in the content; we parse it out
+            prefix = f"[client {doc['source']['ip']}] "
+            assert content.startswith(prefix), row["LineId"]
+            content = content.removeprefix(prefix)
+        assert doc["message"] == content, row["LineId"]
+
+
+def test_error_parser_ignores_other_lines() -> None:
+    assert web_error.parse("[not a date] [error] x") is None
+    assert web_error.parse("2024/03/05 garbage") is None
+
+
+def test_iis_file_follows_its_field_directives() -> None:
+    reader = iis.W3CReader()
+    docs = [doc for line in (SAMPLES / "iis_w3c.log").read_text().splitlines()
+            if (doc := reader.parse_line(line)) is not None]  # fmt: skip
+    page, owa, shell, later = docs
+    assert page["event"]["dataset"] == "iis.access"
+    assert page["@timestamp"] == "2024-03-05T10:00:07.000Z"
+    assert page["source"] == {"ip": "10.20.9.9"}
+    assert page["destination"] == {"ip": "10.20.1.10", "port": 443}
+    assert page["url"] == {
+        "path": "/default.aspx",
+        "query": "id=1",
+        "original": "/default.aspx?id=1",
+    }
+    assert page["user_agent"]["original"] == "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"
+    assert page["http"]["response"]["status_code"] == 200
+    assert page["event"]["duration"] == 15_000_000
+    assert owa["user"]["name"] == "SOYTE\\nguyen.van.a"
+    assert owa["event"]["outcome"] == "failure"
+    assert owa["iis"]["access"] == {"sub_status": 1, "win32_status": 2148074254}
+    assert shell["url"]["query"] == "cmd=whoami"
+    assert later["iis"]["access"]["site_name"] == "W3SVC1"
+    assert later["url"]["domain"] == "portal.soyte.gov.vn"
+    assert later["http"]["version"] == "1.1"
+    assert later["http"]["response"]["body"]["bytes"] == 1520
+    assert reader.parse_line("2024-03-05 12:00:00 cut short") is None
+
+
+def test_iis_line_over_syslog_uses_the_default_fields() -> None:
+    line = (SAMPLES / "iis_w3c.log").read_text().splitlines()[4]
+    doc = to_ecs(
+        parse_syslog(f"<14>Mar  5 10:00:07 WEB-SOYTE IIS: {line}".encode(), received=RECEIVED),
+        peer_ip="10.20.1.10",
+    )
+    assert doc["event"]["dataset"] == "iis.access"
+    assert doc["url"]["path"] == "/default.aspx"
+    assert iis.parse("2024-03-05 10:00:07 too few fields") is None
+
+
+def test_suricata_eve_records() -> None:
+    lines = (SAMPLES / "suricata_eve.json").read_text().splitlines()
+    docs = [
+        to_ecs(parse_syslog(f"<14>Mar  5 10:00:09 ids suricata[99]: {line}".encode(),
+                            received=RECEIVED), peer_ip="10.20.0.2")
+        for line in lines
+    ]  # fmt: skip
+    alert, dns, http, tls, flow = docs
+    assert {d["event"]["dataset"] for d in docs} == {"suricata.eve"}
+    assert alert["event"]["kind"] == "alert"
+    assert alert["event"]["category"] == ["network", "intrusion_detection"]
+    assert alert["rule"] == {
+        "id": "2034647",
+        "category": "Attempted Administrator Privilege Gain",
+        "name": "ET EXPLOIT Apache log4j RCE Attempt (http ldap) (CVE-2021-44228)",
+    }
+    assert alert["event"]["severity"] == 1
+    assert alert["event"]["type"] == ["info", "allowed"]
+    assert alert["@timestamp"] == "2024-03-05T10:00:09.123Z"
+    assert alert["url"]["domain"] == "portal.soyte.gov.vn"
+    assert alert["network"]["community_id"] == "1:LQU9qZlK+B5F3KDmev6m5PMibrg="
+    assert alert["source"] == {"ip": "203.0.113.66", "port": 44321}
+    assert alert["suricata"]["eve"]["flow_id"] == 1234567890123456
+    assert dns["dns"]["question"] == {"name": "update.example.com", "type": "A"}
+    assert dns["dns"]["resolved_ip"] == ["198.51.100.7"]
+    assert dns["dns"]["response_code"] == "NOERROR"
+    assert http["http"]["response"]["status_code"] == 200
+    assert http["user_agent"]["original"] == "Wget/1.21"
+    assert http["url"]["query"] == "dl=1"
+    assert (
+        tls["tls"]["version"] == "1.2" and tls["tls"]["client"]["server_name"] == "gambling.example"
+    )
+    assert tls["tls"]["client"]["ja3"] == "e7d705a3286e19ea42f587b344ee6865"
+    assert flow["source"]["bytes"] == 520 and flow["destination"]["packets"] == 5
+    assert flow["network"]["bytes"] == 1544
+    assert flow["event"]["type"] == ["connection", "end"]
+    assert flow["process"]["name"] == "suricata"
+
+
+def test_suricata_rejects_other_json() -> None:
+    assert suricata.parse('{"EventID": 4688}') is None
+    assert suricata.parse('{"event_type": ') is None
+    assert suricata.parse('["event_type"]') is None
