@@ -29,13 +29,14 @@ class CommunityId:
         self._reference = communityid.CommunityID(seed=seed)
 
     def of(self, protocol: int, src: str, dst: str, src_port: int, dst_port: int) -> str:
-        """The `network.community_id` of an IPv4 flow.
+        """The `network.community_id` of an IPv4 or IPv6 flow.
 
-        For ICMP, NetFlow carries the type and code in the destination port (type * 256 +
-        code), which is where the spec's ICMP rules read them from.
+        For ICMP and ICMPv6, NetFlow carries the type and code in the destination port
+        (type * 256 + code), which is where the spec's ICMP rules read them from.
         """
         if protocol in _PORT_PROTOCOLS:
-            a, b = socket.inet_aton(src), socket.inet_aton(dst)
+            family = socket.AF_INET6 if ":" in src else socket.AF_INET
+            a, b = socket.inet_pton(family, src), socket.inet_pton(family, dst)
             if (a, src_port) > (b, dst_port):
                 a, b, src_port, dst_port = b, a, dst_port, src_port
             digest = hashlib.sha1(
@@ -44,6 +45,8 @@ class CommunityId:
             return "1:" + base64.b64encode(digest).decode("ascii")
         if protocol == communityid.PROTO_ICMP:
             flow = communityid.FlowTuple.make_icmp(src, dst, dst_port >> 8, dst_port & 0xFF)
+        elif protocol == communityid.PROTO_ICMP6:
+            flow = communityid.FlowTuple.make_icmp6(src, dst, dst_port >> 8, dst_port & 0xFF)
         else:
             flow = communityid.FlowTuple.make_ip(src, dst, protocol)
         return self._reference.calc(flow)

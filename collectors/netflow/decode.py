@@ -6,7 +6,9 @@ collector receiving from dozens of agency routers needs the former.
 
 Versions plug in by the header's version field: `decode` reads the first two bytes and hands
 the datagram to the decoder registered for that version in `_DECODERS`. Each version returns
-its own packet type; `collectors.netflow.normalize` dispatches on that type the same way.
+its own packet type. v9 and IPFIX packets come back with their templates parsed and their data
+sets still raw: reading those needs templates from earlier packets, which is state, and state
+lives in `collectors.netflow.session`, not here.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import struct
 from collections.abc import Callable
 from typing import NamedTuple
 
+from collectors.netflow.ipfix import IpfixPacket, decode_ipfix
+from collectors.netflow.v9 import V9Packet, decode_v9
 from soc.errors import ParseError
 
 V5_HEADER = struct.Struct("!HHIIIIBBH")
@@ -70,8 +74,8 @@ class V5Packet(NamedTuple):
     records: list[V5Record]
 
 
-ExportPacket = V5Packet
-"""Every decoded packet type; grows into a union as v9 and IPFIX arrive."""
+ExportPacket = V5Packet | V9Packet | IpfixPacket
+"""Every decoded packet type."""
 
 
 def decode(datagram: bytes, *, exporter: str) -> ExportPacket:
@@ -122,4 +126,8 @@ def decode_v5(datagram: bytes, exporter: str) -> V5Packet:
     return V5Packet(header, records)
 
 
-_DECODERS: dict[int, Callable[[bytes, str], ExportPacket]] = {5: decode_v5}
+_DECODERS: dict[int, Callable[[bytes, str], ExportPacket]] = {
+    5: decode_v5,
+    9: decode_v9,
+    10: decode_ipfix,
+}

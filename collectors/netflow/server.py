@@ -1,10 +1,11 @@
 """The UDP listener: datagrams in, ECS flow events out to the batching sink.
 
-One thread per socket is enough: decoding is ~1 µs per flow and the sink's queue decouples the
-store, so the kernel's receive buffer (`receive_buffer_bytes`, raised from Linux's ~200 KB
+One thread per socket is enough: decoding is a few µs per flow and the sink's queue decouples
+the store, so the kernel's receive buffer (`receive_buffer_bytes`, raised from Linux's ~200 KB
 default) absorbs bursts while the thread drains the socket without a syscall per wakeup.
-`close()` is prompt because the thread waits on the socket *and* a wake-up pair, not on a
-receive timeout.
+`close()` is prompt because the thread waits on the socket *and* a wake-up pair; it wakes at
+least every second to expire data that waits for a template too long, publish exporter health
+and save changed templates (at most every `SAVE_INTERVAL_SECONDS`, and at close).
 """
 
 from __future__ import annotations
@@ -13,28 +14,40 @@ import logging
 import selectors
 import socket
 import threading
+import time
+from pathlib import Path
 
 from collectors.deadletter import DeadLetter
 from collectors.netflow.community_id import CommunityId
-from collectors.netflow.decode import decode
-from collectors.netflow.normalize import DATASET, normalize
+from collectors.netflow.decode import V5Packet, decode
+from collectors.netflow.health import ExporterHealth
+from collectors.netflow.normalize import DATASET, normalize_flows, normalize_v5
+from collectors.netflow.persist import TemplateFile
+from collectors.netflow.sequence import SequenceTracker
+from collectors.netflow.session import Outcome, Sessions
+from collectors.netflow.sets import Problem
 from collectors.sink import BatchingSink
 from soc.config import NetflowSettings
 from soc.enrich.agency import AgencyTagger
 from soc.errors import ConfigError, ParseError
-from soc.model.event import stamp
+from soc.model.event import Event, stamp
+from soc.model.sources import SourceRegistry
 
 log = logging.getLogger(__name__)
 
 MAX_DATAGRAM_BYTES = 65535
 SOURCE = "netflow"
+TICK_SECONDS = 1.0
+SAVE_INTERVAL_SECONDS = 2.0
+DRAIN_BATCH = 1000
 
 
 class NetflowListener:
     """A bound, running NetFlow collector (`collectors.listener.Listener`).
 
     `receive_buffer_bytes` is what the kernel granted (Linux reports twice the request, capped
-    by net.core.rmem_max), so an operator can see why bursts drop.
+    by net.core.rmem_max), so an operator can see why bursts drop. `templates_path` keeps
+    templates and options across restarts; `sources` receives per-exporter health.
     """
 
     def __init__(
@@ -44,11 +57,25 @@ class NetflowListener:
         sink: BatchingSink,
         tagger: AgencyTagger,
         dead_letter: DeadLetter,
+        sources: SourceRegistry | None = None,
+        templates_path: str | Path | None = None,
     ) -> None:
         self._sink = sink
         self._tagger = tagger
         self._dead_letter = dead_letter
         self._community_id = CommunityId()
+        self._health = ExporterHealth(sources, tagger)
+        self._v5_sequences: dict[tuple[str, int, int], SequenceTracker] = {}
+        self._sessions = Sessions(
+            pending_max_records=settings.pending_max_records,
+            pending_max_age_seconds=settings.pending_max_age_seconds,
+        )
+        self._file = TemplateFile(templates_path) if templates_path else None
+        if self._file is not None:
+            unusable = self._sessions.restore(self._file.load())
+            if unusable:
+                log.warning("%d saved netflow sessions were unusable and skipped", unusable)
+        self._saved_at = 0.0
         self._sock = _bind(settings)
         self.addresses: list[tuple[str, int]] = [self._sock.getsockname()[:2]]
         self.receive_buffer_bytes = self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
@@ -68,7 +95,8 @@ class NetflowListener:
         self._thread.start()
 
     def close(self) -> None:
-        """Stop receiving and release the socket; datagrams already handled stay in the sink."""
+        """Stop receiving and release the socket; datagrams already handled stay in the sink,
+        and the templates learnt are saved."""
         with self._close_lock:
             if self._closing.is_set():
                 return
@@ -77,17 +105,40 @@ class NetflowListener:
             self._thread.join()
             for sock in (self._sock, self._wake_recv, self._wake_send):
                 sock.close()
+            self._save(force=True)
 
     def _run(self) -> None:
         with selectors.DefaultSelector() as selector:
             selector.register(self._sock, selectors.EVENT_READ)
             selector.register(self._wake_recv, selectors.EVENT_READ)
+            next_tick = time.monotonic() + TICK_SECONDS
             while not self._closing.is_set():
-                selector.select()
+                selector.select(max(0.0, next_tick - time.monotonic()))
                 self._drain()
+                if time.monotonic() >= next_tick:
+                    self._tick()
+                    next_tick = time.monotonic() + TICK_SECONDS
+
+    def _tick(self) -> None:
+        expired = Outcome([], [], 0)
+        self._sessions.expire(time.monotonic(), expired)
+        self._dead_letter_problems(expired.problems, b"", None)
+        self._health.publish(self._sessions)
+        self._save()
+
+    def _save(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._file is None or not self._sessions.changed:
+            return
+        if force or now - self._saved_at >= SAVE_INTERVAL_SECONDS:
+            self._sessions.changed = not self._file.save(self._sessions.to_json())
+            self._saved_at = now
 
     def _drain(self) -> None:
-        while not self._closing.is_set():
+        """Up to DRAIN_BATCH datagrams: under a steady flood the periodic work still runs."""
+        for _ in range(DRAIN_BATCH):
+            if self._closing.is_set():
+                return
             try:
                 datagram, peer = self._sock.recvfrom(MAX_DATAGRAM_BYTES)
             except BlockingIOError:
@@ -99,21 +150,53 @@ class NetflowListener:
 
     def _handle(self, datagram: bytes, ip: str, port: int) -> None:
         exporter = f"{ip}:{port}"
+        version = None
         try:
             packet = decode(datagram, exporter=exporter)
-            events = normalize(
-                packet, exporter_ip=ip, exporter_port=port, community_id=self._community_id
-            )
+            version = packet.header.version
+            if isinstance(packet, V5Packet):
+                outcome = Outcome([], [], self._v5_gap(ip, packet))
+                events = normalize_v5(
+                    packet, exporter_ip=ip, exporter_port=port, community_id=self._community_id
+                )
+            else:
+                outcome = self._sessions.process(packet, ip=ip, port=port, now=time.monotonic())
+                events = normalize_flows(outcome.flows, community_id=self._community_id)
         except ParseError as exc:
-            self._dead_letter.write(source=SOURCE, reason=str(exc), raw=datagram, peer=exporter)
-            return
+            outcome, events = Outcome([], [Problem(str(exc), datagram)], 0), []
         except Exception as exc:  # a decoder bug must cost one datagram, not the listener
             log.exception("netflow datagram from %s could not be handled", exporter)
-            reason = f"internal error: {exc!r}"
-            self._dead_letter.write(source=SOURCE, reason=reason, raw=datagram, peer=exporter)
-            return
+            outcome, events = Outcome([], [Problem(f"internal error: {exc!r}", datagram)], 0), []
+        self._put(events)
+        self._dead_letter_problems(outcome.problems, datagram, exporter)
+        self._health.datagram(
+            ip,
+            version=version,
+            flows=len(events),
+            sequence_gaps=outcome.sequence_gap,
+            decode_errors=len(outcome.problems),
+        )
+
+    def _put(self, events: list[Event]) -> None:
         for event in events:
             self._sink.put(self._tagger.tag(stamp(event, dataset=DATASET)))
+
+    def _dead_letter_problems(
+        self, problems: list[Problem], datagram: bytes, peer: str | None
+    ) -> None:
+        for problem in problems:
+            self._dead_letter.write(
+                source=SOURCE, reason=problem.reason, raw=problem.raw or datagram, peer=peer
+            )
+
+    def _v5_gap(self, ip: str, packet: V5Packet) -> int:
+        """v5's flow_sequence counts flows before the packet, per engine."""
+        header = packet.header
+        key = (ip, header.engine_type, header.engine_id)
+        tracker = self._v5_sequences.get(key)
+        if tracker is None:
+            tracker = self._v5_sequences[key] = SequenceTracker(counts_records=True)
+        return tracker.observe(header.flow_sequence, header.count)
 
 
 def _bind(settings: NetflowSettings) -> socket.socket:

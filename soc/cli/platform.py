@@ -53,8 +53,13 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
             idle_timeout_seconds=settings.syslog.idle_timeout_seconds,
         )
     if settings.netflow.enabled:
-        listeners["netflow (udp)"] = collectors.netflow.start(
-            settings.netflow, sink=sink, tagger=tagger, dead_letter=dead_letter
+        listeners["netflow v5/v9/ipfix (udp)"] = collectors.netflow.start(
+            settings.netflow,
+            sink=sink,
+            tagger=tagger,
+            dead_letter=dead_letter,
+            sources=services.sources,
+            templates_path=settings.data_dir / "netflow-templates.json",
         )
     if services.scheduler is not None:
         services.scheduler.start()

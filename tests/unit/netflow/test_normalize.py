@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collectors.netflow.community_id import CommunityId
 from collectors.netflow.decode import V5Header, V5Packet, V5Record
-from collectors.netflow.normalize import normalize, tcp_flag_names
+from collectors.netflow.ecs import tcp_flag_names
+from collectors.netflow.normalize import normalize_v5
 
 EXPORT_SECS = 1_700_000_000  # 2023-11-14T22:13:20Z
 
 
-def header(*, sys_uptime: int = 100_000, count: int = 1) -> V5Header:
+def header(*, sys_uptime: int = 100_000, count: int = 1, sampling: int = 0) -> V5Header:
     return V5Header(
         version=5,
         count=count,
@@ -19,7 +20,7 @@ def header(*, sys_uptime: int = 100_000, count: int = 1) -> V5Header:
         flow_sequence=77,
         engine_type=2,
         engine_id=9,
-        sampling_interval=(1 << 14) | 100,
+        sampling_interval=(1 << 14) | sampling,
     )
 
 
@@ -48,7 +49,7 @@ def record(**changes: object) -> V5Record:
 
 
 def run(packet: V5Packet) -> list[dict]:
-    return normalize(
+    return normalize_v5(
         packet, exporter_ip="192.0.2.1", exporter_port=40_000, community_id=CommunityId()
     )
 
@@ -77,8 +78,13 @@ def test_a_tcp_flow_becomes_the_filebeat_shaped_event() -> None:
         "bytes": 61_234,
         "packets": 42,
         "community_id": CommunityId().of(6, "10.20.1.5", "203.0.113.9", 51_234, 443),
+        "direction": "unknown",
     }
-    assert event["observer"] == {"ip": "192.0.2.1"}
+    assert event["observer"] == {
+        "ip": "192.0.2.1",
+        "ingress": {"interface": {"id": "3"}},
+        "egress": {"interface": {"id": "5"}},
+    }
     assert event["related"] == {"ip": ["10.20.1.5", "203.0.113.9"]}
     assert event["netflow"] == {
         "type": "netflow_flow",
@@ -91,7 +97,7 @@ def test_a_tcp_flow_becomes_the_filebeat_shaped_event() -> None:
             "engine_type": 2,
             "engine_id": 9,
             "sampling_mode": 1,
-            "sampling_interval": 100,
+            "sampling_interval": 0,
         },
         "source_ipv4_address": "10.20.1.5",
         "destination_ipv4_address": "203.0.113.9",
@@ -159,3 +165,13 @@ def test_a_flow_between_identical_endpoints_lists_the_address_once() -> None:
 def test_tcp_flag_names_follow_the_bit_order() -> None:
     assert tcp_flag_names(0) == []
     assert tcp_flag_names(0xFF) == ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]
+    assert tcp_flag_names(0x100) == ["NS"]
+
+
+def test_the_header_sampling_interval_scales_ecs_counters_and_keeps_raw_ones() -> None:
+    (event,) = run(V5Packet(header(sampling=100), [record()]))
+    assert event["source"]["bytes"] == event["network"]["bytes"] == 6_123_400
+    assert event["network"]["packets"] == 4_200
+    assert event["netflow"]["octet_delta_count"] == 61_234
+    assert event["netflow"]["packet_delta_count"] == 42
+    assert event["netflow"]["exporter"]["sampling_interval"] == 100

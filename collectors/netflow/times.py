@@ -1,0 +1,99 @@
+"""When a flow happened: every way v5, v9 and IPFIX exporters say it, to ns since the epoch.
+
+Exporters disagree on clocks. v5 and v9 stamp flows with the router's uptime and pair one
+uptime with a wall clock in the header; IPFIX adds absolute times in four precisions, offsets
+before the export, and uptimes anchored by systemInitTimeMilliseconds (often sent only in an
+options record). Integer nanoseconds throughout: a float of epoch seconds is ~0.2 µs coarse,
+enough to flip a millisecond.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_TIME_KEYS = tuple(
+    (
+        tuple(
+            f"flow_{edge}_{unit}"
+            for unit in ("nanoseconds", "microseconds", "milliseconds", "seconds")
+        ),
+        f"flow_{edge}_delta_microseconds",
+        f"flow_{edge}_sys_up_time",
+    )
+    for edge in ("start", "end")
+)
+
+
+def iso(ns: int) -> str:
+    """ECS timestamps: UTC, millisecond precision."""
+    moment = _EPOCH + timedelta(microseconds=ns // 1000)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def first_int(fields: dict[str, Any], *keys: str) -> int | None:
+    """The first of `keys` holding an integer (not a bool, not hex kept from an odd length)."""
+    for key in keys:
+        value = fields.get(key)
+        if type(value) is int:
+            return value
+    return None
+
+
+def _signed32(value: int) -> int:
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def _ns(moment: Any) -> int | None:
+    return (moment - _EPOCH) // _MICROSECOND * 1000 if isinstance(moment, datetime) else None
+
+
+def flow_times(
+    fields: dict[str, Any],
+    *,
+    export_ns: int,
+    sys_uptime_ms: int | None,
+    system_init_ms: int | None,
+) -> tuple[int | None, int | None]:
+    """Start and end in ns since the epoch, from whichever time fields the record has.
+
+    Absolute (IPFIX 150-157) first; then microseconds before the export (158/159); then
+    sysUpTime milliseconds (21/22), relative to the header's uptime (v5/v9: `sys_uptime_ms`,
+    taken as a signed 32-bit difference since the counter wraps every 49.7 days) or to
+    systemInitTimeMilliseconds (IPFIX, from the record or `system_init_ms` from an options
+    record). A duration (161/162) fills in a missing end or start.
+    """
+    times: list[int | None] = []
+    for absolute, delta, uptime_key in _TIME_KEYS:
+        found = None
+        for key in absolute:
+            if key in fields and (found := _ns(fields[key])) is not None:
+                break
+        if found is None and (delta_us := first_int(fields, delta)) is not None:
+            found = export_ns - delta_us * 1000
+        uptime = first_int(fields, uptime_key) if found is None else None
+        if uptime is not None:
+            if sys_uptime_ms is not None:
+                found = export_ns - _signed32(sys_uptime_ms - uptime) * 1_000_000
+            else:
+                base = _ns(fields.get("system_init_time_milliseconds"))
+                if base is None and system_init_ms is not None:
+                    base = system_init_ms * 1_000_000
+                if base is not None:
+                    found = base + uptime * 1_000_000
+        times.append(found)
+    start, end = times
+    duration_ms = first_int(fields, "flow_duration_milliseconds")
+    duration_ns = None if duration_ms is None else duration_ms * 1_000_000
+    micro = first_int(fields, "flow_duration_microseconds")
+    if duration_ns is None and micro is not None:
+        duration_ns = micro * 1000
+    if duration_ns is not None:
+        if end is None and start is not None:
+            end = start + duration_ns
+        elif start is None and end is not None:
+            start = end - duration_ns
+    return start, end
