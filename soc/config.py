@@ -65,7 +65,9 @@ class IngestSettings:
 @dataclass(frozen=True)
 class DetectionSettings:
     enabled: bool = True
-    rules_dirs: tuple[str, ...] = ("rules",)
+    rules_dirs: tuple[str, ...] = ("rules/soc", "rules/sigmahq/rules")
+    pipelines_dirs: tuple[str, ...] = ("rules/pipelines",)
+    own_rules_dirs: tuple[str, ...] = ("rules/soc",)  # `soc rules check` fails only on these
     interval_seconds: float = 5.0
     case_grouping_minutes: int = 60
 

@@ -56,12 +56,12 @@ def open_cases(settings: Settings) -> CaseService:
 
 def build_services(settings: Settings) -> Services:
     """Open (creating and migrating on first start) the stores and compile the rules."""
+    events = DuckDBEventStore(settings.events_path)  # first: it refuses while a server runs
     cases = open_cases(settings)
-    events = DuckDBEventStore(settings.events_path)
     services = Services(settings=settings, events=events, cases=cases)
     if settings.detection.enabled:
         ruleset = load_rules([Path(d) for d in settings.detection.rules_dirs])
-        services.catalog = compile_rules(ruleset)
+        services.catalog = compile_rules(ruleset, settings.detection.pipelines_dirs)
         for error in services.catalog.errors:
             log.warning("rule not loaded: %s", error)
         services.scheduler = Scheduler(
@@ -69,6 +69,7 @@ def build_services(settings: Settings) -> Services:
             services.catalog,
             alert_sink=cases,
             checkpoints=cases,
+            controls=cases,
             interval_seconds=settings.detection.interval_seconds,
         )
     return services

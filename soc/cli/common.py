@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import datetime, timedelta
+from typing import Any
 
 from soc.config import Settings, load_settings
-from soc.errors import ValidationError
+from soc.errors import SocError, StoreLockedError, ValidationError
 from soc.model.event import parse_timestamp, utcnow
 
 
@@ -31,3 +36,37 @@ def parse_time(value: str | None, *, now: datetime | None = None) -> datetime | 
         return parse_timestamp(value)
     except ValueError as exc:
         raise ValidationError(f"bad time {value!r}: {exc}") from exc
+
+
+def call_server(
+    settings: Settings,
+    path: str,
+    *,
+    query: dict[str, Any] | None = None,
+    body: Any = None,
+    timeout_seconds: float | None = 60.0,
+) -> Any:
+    """Ask the running server's JSON API with the local admin token.
+
+    The embedded event store admits one process, so while `soc serve` holds it the commands that
+    read or hunt go through the server instead.
+    """
+    token_path = settings.data_dir / "api.token"
+    if not token_path.exists():
+        raise StoreLockedError("store in use and no API token found", where=str(token_path))
+    url = f"http://{settings.ui.host}:{settings.ui.port}{path}"
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    headers = {"Authorization": f"Bearer {token_path.read_text(encoding='utf-8').strip()}"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_seconds) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        raise SocError(exc.read().decode(errors="replace"), where=url) from exc
+    except urllib.error.URLError as exc:
+        raise SocError(f"server not reachable: {exc.reason}", where=url) from exc

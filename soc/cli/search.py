@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 from datetime import datetime
 
-from soc.cli.common import parse_time, settings_of
+from soc.cli.common import call_server, parse_time, settings_of
 from soc.config import Settings
-from soc.errors import SocError, StoreLockedError
+from soc.errors import StoreLockedError
 from soc.model.event import Event, get_field
 
 
@@ -59,25 +56,9 @@ def _search_local(
 def _search_server(
     settings: Settings, query: str, start: str | None, end: str | None, limit: int | None
 ) -> list[Event]:
-    """The store is held by a running server: ask its API with the local admin token."""
-    token_path = settings.data_dir / "api.token"
-    if not token_path.exists():
-        raise StoreLockedError("store in use and no API token found", where=str(token_path))
+    """The store is held by a running server: ask its API."""
     params = {"q": query, "from": start or "", "to": end or "", "limit": limit or 0}
-    url = f"http://{settings.ui.host}:{settings.ui.port}/api/search?" + urllib.parse.urlencode(
-        params
-    )
-    request = urllib.request.Request(
-        url, headers={"Authorization": f"Bearer {token_path.read_text().strip()}"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = json.load(response)
-    except urllib.error.HTTPError as exc:
-        raise SocError(exc.read().decode(errors="replace"), where=url) from exc
-    except urllib.error.URLError as exc:
-        raise SocError(f"server not reachable: {exc.reason}", where=url) from exc
-    return body["events"]
+    return call_server(settings, "/api/search", query=params)["events"]
 
 
 _TABLE_FIELDS = (

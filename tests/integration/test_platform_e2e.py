@@ -41,7 +41,8 @@ def platform_env(tmp_path: Path, free_port) -> dict[str, str]:
             "SOC_SYSLOG__TCP_PORT": str(syslog_port),
             "SOC_NETFLOW__PORT": str(free_port()),
             "SOC_DETECTION__INTERVAL_SECONDS": "2",
-            "SOC_DETECTION__RULES_DIRS": str(ROOT / "rules"),
+            "SOC_DETECTION__RULES_DIRS": str(ROOT / "rules" / "soc"),
+            "SOC_DETECTION__PIPELINES_DIRS": str(ROOT / "rules" / "pipelines"),
         }
     )
     return env
