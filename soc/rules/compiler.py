@@ -1,7 +1,8 @@
 """Compile loaded Sigma rules into the SQL the event store runs, one statement per rule.
 
-A rule that cannot be compiled (unsupported modifier, unmapped log source, a correlation over a
-broken rule) is listed in `Catalog.errors` with its file and line; all the others compile.
+A rule that cannot be compiled (unsupported modifier, unmapped log source, unknown placeholder,
+a correlation over a broken rule) is listed in `Catalog.errors` with its file and line; all the
+others compile.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from soc.rules.loader import (
     location,
     problem_for,
 )
+from soc.rules.placeholders import Placeholders
 from soc.rules.problems import RuleProblem
 
 LOGSOURCE_ITEM_PREFIX = "logsource_"
@@ -50,6 +52,7 @@ class CompiledRule:
     source: str  # path:line of the rule's YAML document
     entity_fields: tuple[str, ...]
     timespan_seconds: int | None = None  # correlations only
+    references: tuple[str, ...] = ()  # correlations only: the rules (ids, else names) it uses
 
 
 @dataclass
@@ -82,17 +85,30 @@ def load_pipeline(paths: Iterable[str | Path]) -> ProcessingPipeline:
     return sum(pipelines, ProcessingPipeline())
 
 
-def compile_rules(ruleset: RuleSet, pipelines: Iterable[str | Path] | None = None) -> Catalog:
+def compile_rules(
+    ruleset: RuleSet,
+    pipelines: Iterable[str | Path] | None = None,
+    placeholders: Iterable[str | Path] | None = None,
+) -> Catalog:
     """Compile every loadable rule; the rule set itself is left untouched (compiled on a copy).
 
-    `pipelines` (YAML files or folders) default to the rule set's own `pipelines/` folders.
+    `pipelines` (YAML files or folders) default to the rule set's own `pipelines/` folders,
+    `placeholders` (files of placeholder values) to its `placeholders.yml` files.
     """
     collection = copy.deepcopy(ruleset.collection)
+    catalog = Catalog(errors=list(ruleset.errors))
+    files = ruleset.placeholder_files if placeholders is None else [Path(p) for p in placeholders]
+    try:
+        values = Placeholders.load(files)
+    except RuleError as exc:  # rules that use placeholders will each say which one is unknown
+        values = Placeholders()
+        reason = str(exc).removeprefix(f"{exc.where}: ")
+        catalog.errors.append(RuleProblem(path=exc.where or "", reason=reason, stage="load"))
     backend = DuckDBBackend(
-        load_pipeline(ruleset.pipeline_dirs if pipelines is None else pipelines)
+        load_pipeline(ruleset.pipeline_dirs if pipelines is None else pipelines),
+        placeholders=values,
     )
     backend.init_processing_pipeline()
-    catalog = Catalog(errors=list(ruleset.errors))
     failed: set[int] = set()
     for item in collection.rules:  # referenced rules come before the correlations using them
         try:
@@ -151,6 +167,9 @@ def _compiled(item: SigmaItem, queries: list[str]) -> CompiledRule | None:
             sql=queries[0],
             entity_fields=tuple(item.group_by or ()),
             timespan_seconds=item.timespan.seconds,
+            references=tuple(
+                str(ref.rule.id) if ref.rule.id else ref.reference for ref in item.referenced_rules
+            ),
         )
     where = " OR ".join(f"({q})" for q in queries) if len(queries) > 1 else queries[0]
     return CompiledRule(

@@ -4,6 +4,13 @@ Each YAML document is parsed on its own, so a problem is reported with the file 
 where its document starts, and one bad document never hides the good ones next to it. Rules that
 cannot be used (syntax, schema, duplicate id, a correlation naming a rule that is not there) are
 left out of the set and listed in `RuleSet.errors`.
+
+Sigma filters (documents with `filter:`, anywhere in a rules folder) are applied here, before
+compiling: they are how a province tunes a rule, for every agency or one (`organization.id` in
+the filter's selection), without editing the rule. pySigma adds the filter's condition to the
+rule's with AND, so a filter that excludes says `condition: not selection`. A filter that names a
+rule it cannot apply to (not loaded, a correlation, a log source the filter does not cover) is a
+problem, not silently ignored.
 """
 
 from __future__ import annotations
@@ -19,8 +26,10 @@ from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule, SigmaExtendedCorrelationCondition
 from sigma.exceptions import SigmaError, SigmaRuleLocation
 from sigma.filters import SigmaFilter
+from sigma.modifiers import SigmaWideModifier, modifier_mapping
 from sigma.rule import SigmaRule
 
+from soc.rules.placeholders import PLACEHOLDERS_FILE
 from soc.rules.problems import RuleProblem
 
 SigmaItem = SigmaRule | SigmaCorrelationRule
@@ -35,12 +44,14 @@ class RuleSet:
     """Loaded rules with their references resolved, ready to compile; and what could not load.
 
     `pipeline_dirs` are the `pipelines/` folders found in the loaded directories: the rules and
-    the pipelines that map their fields ship together, so compiling uses them by default.
+    the pipelines that map their fields ship together, so compiling uses them by default; so do
+    the `placeholders.yml` files at the root of the loaded directories.
     """
 
     collection: SigmaCollection
     errors: list[RuleProblem] = field(default_factory=list)
     pipeline_dirs: list[Path] = field(default_factory=list)
+    placeholder_files: list[Path] = field(default_factory=list)
 
     @property
     def rules(self) -> list[SigmaItem]:
@@ -50,6 +61,7 @@ class RuleSet:
 def load_rules(paths: Iterable[str | Path]) -> RuleSet:
     """Load every `*.yml`/`*.yaml` under the given files and directories (pipelines excluded)."""
     paths = [Path(p) for p in paths]
+    _add_spec_modifiers()
     errors: list[RuleProblem] = []
     items: list[SigmaItem] = []
     filters: list[SigmaFilter] = []
@@ -60,9 +72,22 @@ def load_rules(paths: Iterable[str | Path]) -> RuleSet:
     items = _apply_filters(items, filters, errors)
     items = _drop_dangling_correlations(items, errors)
     pipeline_dirs = [p / PIPELINE_DIR for p in paths if (p / PIPELINE_DIR).is_dir()]
+    placeholder_files = [p / PLACEHOLDERS_FILE for p in paths if (p / PLACEHOLDERS_FILE).is_file()]
     return RuleSet(
-        SigmaCollection(init_rules=items, resolve_references=True), errors, pipeline_dirs
+        SigmaCollection(init_rules=items, resolve_references=True),
+        errors,
+        pipeline_dirs,
+        placeholder_files,
     )
+
+
+def _add_spec_modifiers() -> None:
+    """Modifier names of the Sigma 2.1 specification that pySigma spells otherwise.
+
+    The specification names `utf16le` (pySigma knows it only as `wide`); registering the alias
+    is idempotent, and done when loading rules rather than on import.
+    """
+    modifier_mapping.setdefault("utf16le", SigmaWideModifier)
 
 
 def problem_for(
@@ -107,6 +132,8 @@ def _yaml_files(folder: Path) -> Iterator[Path]:
     for candidate in sorted(folder.rglob("*")):
         relative = candidate.relative_to(folder).parts
         if any(part == PIPELINE_DIR or part.startswith(".") for part in relative[:-1]):
+            continue
+        if relative == (PLACEHOLDERS_FILE,):
             continue
         if candidate.suffix in (".yml", ".yaml") and candidate.is_file():
             yield candidate
@@ -195,6 +222,7 @@ def _apply_filters(
 ) -> list[SigmaItem]:
     """Sigma filters (meta rules) add their exclusions to the rules they name, before compiling."""
     for sigma_filter in filters:
+        errors.extend(_unappliable(sigma_filter, items))
         updated = []
         for item in items:
             try:
@@ -206,6 +234,29 @@ def _apply_filters(
                 updated.append(item)
         items = updated
     return items
+
+
+def _unappliable(sigma_filter: SigmaFilter, items: list[SigmaItem]) -> list[RuleProblem]:
+    """Rules a filter names but would leave alone (pySigma skips them without a word)."""
+    if not isinstance(sigma_filter.filter.rules, list):  # `any`: every rule of its log source
+        return []
+    problems = []
+    for ref in sigma_filter.filter.rules:
+        name = _canonical(str(ref.reference))
+        targets = [item for item in items if name in (str(item.id), item.name)]
+        if not targets:
+            reason = f"filter names rule {ref.reference}, which is not loaded"
+        elif any(isinstance(t, SigmaCorrelationRule) for t in targets):
+            reason = (
+                f"filter names correlation {ref.reference}: filters apply to detection rules, "
+                "name the rules it refers to"
+            )
+        elif any(t.logsource not in sigma_filter.logsource for t in targets):
+            reason = f"filter's log source does not cover rule {ref.reference}'s"
+        else:
+            continue
+        problems.append(problem_for(sigma_filter, reason, "load"))
+    return problems
 
 
 def _drop_dangling_correlations(

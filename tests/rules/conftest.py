@@ -25,7 +25,7 @@ RunRule = Callable[[str, Iterable[Event]], list[dict[str, Any]]]
 
 @pytest.fixture(scope="session")
 def shipped() -> Catalog:
-    catalog = load_catalog([RULES_DIR])
+    catalog = load_catalog([RULES_DIR / "soc"], pipelines=[RULES_DIR / "pipelines"])
     assert catalog.errors == []
     return catalog
 

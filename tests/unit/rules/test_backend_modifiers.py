@@ -130,15 +130,29 @@ def test_numeric_comparisons(matches) -> None:
     assert matches(detection, events) == ["c"]
 
 
-def test_keywords_search_the_message_ignoring_case(matches) -> None:
+def test_keywords_search_every_field_of_the_event_ignoring_case(matches) -> None:
     events = [
         ev("a", message="sshd[1]: FAILED PASSWORD for root"),
         ev("b", message="accepted publickey"),
-        ev("c", user__name="Failed password"),
+        ev("c", winlog__event_data__Data="Failed password"),
+        ev("d", url__original="/x?q=refused"),
     ]
-    assert matches(
-        {"keywords": ["failed password", "refused"], "condition": "keywords"}, events
-    ) == ["a"]
+    detection = {"keywords": ["failed password", "refused"], "condition": "keywords"}
+    assert matches(detection, events) == ["a", "c", "d"]
+
+
+def test_keywords_match_quotes_backslashes_and_wildcards_as_written(matches) -> None:
+    events = [
+        ev("a", process__command_line=r'cmd /c "C:\Temp\x.exe"'),
+        ev("b", process__command_line="cmd /c C:/Temp/x.exe"),
+        ev("c", message="100% done"),
+        ev("d", message="100 percent done"),
+    ]
+    # Sigma: a plain backslash, then an escaped backslash before the wildcard.
+    detection = {"k": [r'"C:\Temp\\*.exe"'], "condition": "k"}
+    assert matches(detection, events) == ["a"]
+    assert matches({"k": ["100%"], "condition": "k"}, events) == ["c"]
+    assert matches({"k": {"|all": ["cmd", "x.exe"]}, "condition": "k"}, events) == ["a", "b"]
 
 
 def test_not_treats_a_missing_field_as_not_matching(matches) -> None:

@@ -146,13 +146,14 @@ def test_unsupported_correlation_types_are_reported_not_crashing(compile_files) 
     catalog = compile_files(
         {
             "temporal.yml": """\
-        title: both within a minute
+        title: one or two, in order
         id: 55555555-5555-4555-8555-555555555555
         correlation:
-          type: temporal
+          type: temporal_ordered
           rules: [one, two]
           group-by: [user.name]
           timespan: 1m
+          condition: one or two
         ---
         title: one
         name: one
@@ -170,7 +171,7 @@ def test_unsupported_correlation_types_are_reported_not_crashing(compile_files) 
     problem = only_problem(catalog, "temporal.yml")
     assert problem.stage == "compile"
     assert problem.rule_id == "55555555-5555-4555-8555-555555555555"
-    assert "temporal" in problem.reason
+    assert "temporal_ordered" in problem.reason
     assert [r.title for r in catalog.compiled] == ["good rule"]
 
 
