@@ -56,6 +56,10 @@ def _correlation_alert(rule: CompiledRule, row: Mapping[str, Any], ran_at: datet
     }
     if row.get("value_count"):
         details["value_count"] = int(row["value_count"])
+    if row.get("measure") is not None:
+        details["measure"] = float(row["measure"])
+    if row.get("rule_ids"):
+        details["rule_ids"] = [str(r) for r in row["rule_ids"]]
     return Alert(
         id=alert_id(rule.id, group_key, window_start),
         rule_id=rule.id,

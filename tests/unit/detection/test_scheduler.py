@@ -81,6 +81,8 @@ def test_a_burst_split_over_two_runs_is_detected_once(
     assert alert.event_ids == tuple(e["event"]["id"] for e in burst[:12])
     assert alert.details["match_count"] == 12
     assert alert.details["window_seconds"] == 300
+    assert alert.details["measure"] >= 10  # what met the rule's `gte: 10`
+    assert len(alert.details["rule_ids"]) == 1  # the referenced "SSH failed login" rule
 
 
 def test_a_restarted_scheduler_resumes_from_the_saved_checkpoint(store, cases, shipped, make):
@@ -179,3 +181,59 @@ def test_stop_without_start_is_harmless(store, cases, shipped):
 def test_interval_must_be_positive(store, cases, shipped):
     with pytest.raises(ConfigError):
         Scheduler(store, shipped, cases, cases, interval_seconds=0)
+
+
+def test_a_disabled_rule_stops_on_the_next_pass_and_resumes_from_its_re_enabling(
+    store, cases, shipped, alerts_of, make
+):
+    analyst = cases.add_user("rule-analyst", "a long enough password", "analyst")
+    caller = cases.get_principal(analyst.id)
+    # Every position written at once, so the store shows what the scheduler holds.
+    scheduler = Scheduler(store, shipped, cases, cases, controls=cases, checkpoint_every_seconds=0)
+    scheduler.run_once()
+    ran_at = cases.rule_state(caller, WEBSHELL).last_run_at
+
+    cases.set_rule_enabled(caller, WEBSHELL, False)
+    store.write_batch([make.webshell_request(datetime.now(UTC), ip="203.0.113.1")])
+    off = scheduler.run_once()  # the same scheduler: no restart
+    assert off.rules_run == len(shipped.compiled) - 1
+    assert alerts_of(WEBSHELL) == []
+    state = cases.rule_state(caller, WEBSHELL)
+    assert state.checkpoint == off.until  # it keeps up while off...
+    assert state.last_run_at == ran_at  # ...without pretending to have run
+
+    cases.set_rule_enabled(caller, WEBSHELL, True)
+    store.write_batch([make.webshell_request(datetime.now(UTC), ip="203.0.113.2")])
+    on = scheduler.run_once()
+    assert on.rules_run == len(shipped.compiled)
+    # What arrived while it was off is left to a retro-hunt; what came after is detected.
+    assert [alert.entity for alert in alerts_of(WEBSHELL)] == ["203.0.113.2"]
+    assert cases.rule_state(caller, WEBSHELL).checkpoint == on.until
+
+
+def test_a_rule_disabled_while_detection_was_down_stays_off_after_a_restart(
+    store, cases, shipped, alerts_of, make
+):
+    analyst = cases.add_user("rule-analyst", "a long enough password", "analyst")
+    cases.set_rule_enabled(cases.get_principal(analyst.id), WEBSHELL, False)
+    store.write_batch([make.webshell_request(datetime.now(UTC))])
+    report = Scheduler(store, shipped, cases, cases, controls=cases).run_once()
+    assert report.rules_run == len(shipped.compiled) - 1
+    assert alerts_of(WEBSHELL) == []
+    assert cases.get_checkpoint(WEBSHELL) == report.until
+
+
+def test_a_retried_rule_leaves_quarantine_on_the_next_pass(store, cases, shipped):
+    analyst = cases.add_user("rule-analyst", "a long enough password", "analyst")
+    caller = cases.get_principal(analyst.id)
+    broken = replace(shipped.compiled[0], id="broken-rule", sql="SELECT * FROM no_such_table")
+    catalog = Catalog(compiled=[broken, *shipped.compiled], errors=[])
+    scheduler = Scheduler(store, catalog, cases, cases, controls=cases)
+    assert list(scheduler.run_once().failed) == ["broken-rule"]
+    assert scheduler.run_once().failed == {}  # quarantined: not run again
+    cases.retry_rule(caller, "broken-rule")
+    assert "broken-rule" not in cases.failing_rules()
+    retried = scheduler.run_once()
+    assert list(retried.failed) == ["broken-rule"]  # run again (and still broken)
+    assert "no_such_table" in cases.rule_state(caller, "broken-rule").last_error
+    assert "broken-rule" in scheduler.quarantined
