@@ -26,6 +26,8 @@ class UiSettings:
     secret_key: str = ""  # empty: generated once and kept in <data_dir>/secret_key
     session_cookie_secure: bool = False  # set true behind TLS
     session_lifetime_minutes: int = 480
+    tls_cert_file: str = ""  # both set: the UI and ingest API are served over HTTPS
+    tls_key_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,21 @@ class DetectionSettings:
 
 
 @dataclass(frozen=True)
+class EnrichSettings:
+    geoip_enabled: bool = True
+    geoip_data_file: str = ""  # empty: the data geoip2fast ships
+    refresh_seconds: float = 30.0  # how soon new agencies and feeds reach a running server
+
+
+@dataclass(frozen=True)
+class SilenceSettings:
+    enabled: bool = True
+    default_interval_minutes: float = 15.0
+    kind_intervals: tuple[str, ...] = ("site=10",)  # KIND=MINUTES
+    check_interval_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class StorageSettings:
     data_dir: str = "var"
     events_path: str = ""  # empty: <data_dir>/events.duckdb
@@ -86,6 +103,8 @@ class Settings:
     netflow: NetflowSettings = field(default_factory=NetflowSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     detection: DetectionSettings = field(default_factory=DetectionSettings)
+    enrich: EnrichSettings = field(default_factory=EnrichSettings)
+    silence: SilenceSettings = field(default_factory=SilenceSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
 
     @property

@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from soc.cases import CaseService
 from soc.config import Settings
 from soc.detection import Scheduler
-from soc.enrich.agency import AgencyTagger
+from soc.detection.silence import SilenceChecker, parse_kind_intervals
+from soc.enrich.chain import Enricher, EnrichmentSources
+from soc.enrich.geoip import GeoIp
 from soc.model.sources import SourceRegistry
 from soc.rules import Catalog, compile_rules, load_rules
 from soc.storage import DuckDBEventStore
@@ -31,15 +34,36 @@ class Services:
     cases: CaseService
     catalog: Catalog | None = None
     sources: SourceRegistry = field(default_factory=SourceRegistry)
+    silence: SilenceChecker | None = field(default=None, repr=False)
+    _enricher: Enricher | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     scheduler: Scheduler | None = field(default=None, repr=False)
 
-    def tagger(self) -> AgencyTagger:
-        """A tagger over the agencies as they are now (agencies change rarely)."""
-        return AgencyTagger(self.cases.agencies())
+    def tagger(self) -> Enricher:
+        """The one enrichment chain (agency, GeoIP/ASN, threat intel) that the listeners and the
+        ingest API share; it reloads agencies and feeds by itself when they change."""
+        with self._lock:
+            if self._enricher is None:
+                enrich = self.settings.enrich
+                self._enricher = Enricher(
+                    EnrichmentSources(
+                        agencies=self.cases.agencies,
+                        intel_version=self.cases.intel.version,
+                        indicators=self.cases.intel.active_indicators,
+                    ),
+                    alerts=self.cases,
+                    geoip=GeoIp(enrich.geoip_data_file) if enrich.geoip_enabled else None,
+                    refresh_seconds=enrich.refresh_seconds,
+                )
+            return self._enricher
 
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.silence is not None:
+            self.silence.stop()  # saves the latest last-seen times
+        if self._enricher is not None:
+            self._enricher.close()  # hands over pending intel alerts
         self.cases.close()
         self.events.close()
 
@@ -71,6 +95,15 @@ def build_services(settings: Settings) -> Services:
             checkpoints=cases,
             controls=cases,
             interval_seconds=settings.detection.interval_seconds,
+        )
+    if settings.silence.enabled:
+        services.silence = SilenceChecker(
+            services.sources,
+            cases.sources,
+            cases,
+            default_interval_seconds=int(settings.silence.default_interval_minutes * 60),
+            kind_intervals=parse_kind_intervals(settings.silence.kind_intervals),
+            check_interval_seconds=settings.silence.check_interval_seconds,
         )
     return services
 

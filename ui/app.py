@@ -16,7 +16,20 @@ from soc.services import Services
 from ui import errors, templating
 from ui.context import SERVICES_KEY, THROTTLE_KEY, SessionUser
 from ui.security import LoginThrottle, add_security_headers, load_api_token, load_secret_key
-from ui.views import alerts, api, auth, cases, health, home, language, rules, search
+from ui.views import (
+    alerts,
+    api,
+    auth,
+    cases,
+    health,
+    home,
+    language,
+    rules,
+    rules_api,
+    search,
+    sites,
+    sources,
+)
 
 
 def create_app(services: Services) -> Flask:
@@ -60,12 +73,16 @@ def create_app(services: Services) -> Flask:
         cases.blueprint,
         search.blueprint,
         rules.blueprint,
+        sites.blueprint,
+        sources.blueprint,
         language.blueprint,
         health.blueprint,
         api.blueprint,
+        rules_api.blueprint,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api.blueprint)  # bearer-token API: no cookies, so no cross-site forgery
+    csrf.exempt(rules_api.blueprint)
 
     templating.install(app)
     errors.install(app)

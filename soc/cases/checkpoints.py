@@ -28,7 +28,7 @@ def set_checkpoint(
         raise ValidationError("checkpoint without time zone", where=f"rule {rule_id}")
     state = session.get(RuleState, rule_id, with_for_update=True)
     if state is None:
-        state = RuleState(rule_id=rule_id, last_matches=0, total_matches=0, enabled=True)
+        state = new_state(rule_id)
         session.add(state)
     if error is None:
         state.checkpoint = until
@@ -41,3 +41,29 @@ def set_checkpoint(
 def rule_states(session: Session) -> list[RuleStateView]:
     rows = session.scalars(select(RuleState).order_by(RuleState.rule_id))
     return [rule_state_view(row) for row in rows]
+
+
+def disabled_rules(session: Session) -> frozenset[str]:
+    query = select(RuleState.rule_id).where(RuleState.enabled.is_(False))
+    return frozenset(session.scalars(query))
+
+
+def failing_rules(session: Session) -> frozenset[str]:
+    query = select(RuleState.rule_id).where(RuleState.last_error.is_not(None))
+    return frozenset(session.scalars(query))
+
+
+def pass_over(session: Session, rule_id: str, until: datetime) -> None:
+    """A disabled rule's checkpoint follows detection; its last run and error stay as they were."""
+    if until.tzinfo is None:
+        raise ValidationError("checkpoint without time zone", where=f"rule {rule_id}")
+    state = session.get(RuleState, rule_id, with_for_update=True)
+    if state is None:
+        state = new_state(rule_id)
+        session.add(state)
+    state.checkpoint = until
+
+
+def new_state(rule_id: str) -> RuleState:
+    """The state of a rule nobody has run or touched yet: enabled, nothing counted."""
+    return RuleState(rule_id=rule_id, last_matches=0, total_matches=0, enabled=True)

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
 
-from soc.cases import casework, checkpoints, intake, triage, users
+from soc.cases import casework, checkpoints, intake, rules, triage, users
 from soc.cases.db import Database
+from soc.cases.intel_store import IntelStore
 from soc.cases.models import Alert, Case
 from soc.cases.passwords import Passwords
 from soc.cases.schema import upgrade
+from soc.cases.sites import Sites
+from soc.cases.source_store import SourceStates
 from soc.cases.views import (
     AlertView,
     AuditView,
@@ -258,9 +262,77 @@ class CaseService:
         with self._db.write() as s:
             checkpoints.set_checkpoint(s, rule_id, until, matches=matches, error=error)
 
-    def rule_states(self) -> list[RuleStateView]:
+    def disabled_rules(self) -> frozenset[str]:
+        """Implements detection's `RuleControls`, like the two methods below."""
+        with self._db.read() as s:
+            return checkpoints.disabled_rules(s)
+
+    def failing_rules(self) -> frozenset[str]:
+        with self._db.read() as s:
+            return checkpoints.failing_rules(s)
+
+    def pass_over(self, rule_id: str, until: datetime) -> None:
+        with self._db.write() as s:
+            checkpoints.pass_over(s, rule_id, until)
+
+    # -- rule management -------------------------------------------------------------------------
+
+    def rule_states(self, principal: Principal | None = None) -> list[RuleStateView]:
+        """Every rule's state; province staff only (None: detection and the CLI)."""
+        if principal is not None:
+            rules.require_rule_reader(principal)
         with self._db.read() as s:
             return checkpoints.rule_states(s)
+
+    def rule_state(self, principal: Principal, rule_id: str) -> RuleStateView | None:
+        """None for a rule that never ran and was never switched."""
+        rules.require_rule_reader(principal)
+        with self._db.read() as s:
+            return rules.rule_state(s, rule_id)
+
+    def set_rule_enabled(
+        self, principal: Principal, rule_id: str, enabled: bool, *, reason: str = ""
+    ) -> RuleStateView:
+        """Analysts and admins; audited with the reason. Detection follows on its next pass."""
+        with self._db.write() as s:
+            return rules.set_enabled(s, principal, rule_id, enabled, reason=reason)
+
+    def retry_rule(self, principal: Principal, rule_id: str) -> RuleStateView:
+        """Clear a quarantined rule's error so that detection runs it again; audited."""
+        with self._db.write() as s:
+            return rules.retry(s, principal, rule_id)
+
+    def record_retro_hunt(
+        self,
+        principal: Principal | None,
+        rule_ids: Sequence[str],
+        *,
+        start: datetime,
+        end: datetime,
+    ) -> None:
+        """Check and audit a retro-hunt before it runs (None: the local operator)."""
+        with self._db.write() as s:
+            rules.record_retro_hunt(s, principal, rule_ids, start=start, end=end)
+
+    def rule_history(self, principal: Principal, rule_id: str) -> list[AuditView]:
+        """Switches, retries and retro-hunts of the rule, newest first."""
+        rules.require_rule_reader(principal)
+        with self._db.read() as s:
+            return rules.history(s, rule_id)
+
+    # -- what feeds the platform: remote sites, source states, threat intel -------------------
+
+    @cached_property
+    def sites(self) -> Sites:
+        return Sites(self._db)
+
+    @cached_property
+    def sources(self) -> SourceStates:
+        return SourceStates(self._db)
+
+    @cached_property
+    def intel(self) -> IntelStore:
+        return IntelStore(self._db)
 
     # -- health --------------------------------------------------------------------------------
 

@@ -71,7 +71,7 @@ class AuditView:
     at: datetime
     actor: str  # username, or "system" for detection and grouping
     action: str  # e.g. "alert.acknowledged", "case.updated", "comment.added"
-    object_type: str  # "alert" | "case"
+    object_type: str  # "alert" | "case" | "rule" | ...
     object_id: str
     agency_id: str | None
     before: Mapping[str, Any] | None

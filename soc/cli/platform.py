@@ -63,7 +63,16 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
         )
     if services.scheduler is not None:
         services.scheduler.start()
-    server = make_server(settings.ui.host, settings.ui.port, create_app(services), threaded=True)
+    if services.silence is not None:
+        services.silence.start()
+    tls = settings.ui.tls_cert_file and settings.ui.tls_key_file
+    server = make_server(
+        settings.ui.host,
+        settings.ui.port,
+        create_app(services),
+        threaded=True,
+        ssl_context=(settings.ui.tls_cert_file, settings.ui.tls_key_file) if tls else None,
+    )
     web = threading.Thread(target=server.serve_forever, name="web", daemon=True)
     web.start()
 
@@ -71,7 +80,7 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 
-    url = f"http://{settings.ui.host}:{server.server_port}"
+    url = f"{'https' if tls else 'http'}://{settings.ui.host}:{server.server_port}"
     print(f"SOC platform running at {url}", flush=True)
     for username, password, role in credentials:
         print(f"  login: {username} / {password}  ({role})", flush=True)

@@ -29,3 +29,24 @@ class CheckpointStore(Protocol):
     ) -> None:
         """Record a run; with `error`, the rule failed and its checkpoint must not move."""
         ...
+
+
+class RuleControls(Protocol):
+    """What people decide about rules, read by the scheduler on every pass.
+
+    Read from the case store rather than pushed to the scheduler, so a switch made in any UI
+    process reaches the one detection worker without a restart or a message bus.
+    """
+
+    def disabled_rules(self) -> frozenset[str]:
+        """Rules an analyst switched off."""
+        ...
+
+    def failing_rules(self) -> frozenset[str]:
+        """Rules whose last recorded run failed; a quarantined rule that leaves this set was
+        retried by someone and runs again."""
+        ...
+
+    def pass_over(self, rule_id: str, until: datetime) -> None:
+        """Move a disabled rule's checkpoint to `until` without recording a run."""
+        ...

@@ -3,6 +3,13 @@
 Windows are measured in ingest time (`event.ingested`), not in event time, so an event that
 arrives late (an agency's collector was offline for a day) is still seen exactly once by every
 rule. A rule whose run fails is quarantined with its error recorded; the others keep running.
+
+People steer it through `RuleControls`, read at the start of every pass: a disabled rule is not
+run, and its checkpoint follows detection's clock while it is off. Re-enabled, it resumes from
+the pass it was switched back on in; the events ingested while it was off are not examined
+(an analyst usually switches a rule off because it floods the queue, and a catch-up would replay
+that flood). The stretch is in the audit log, and `soc.detection.retro` hunts it on request.
+A quarantined rule whose error someone cleared (a retry) runs again on the next pass.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from soc.detection.alerts import alerts_from_rows
-from soc.detection.ports import AlertSink, CheckpointStore
+from soc.detection.ports import AlertSink, CheckpointStore, RuleControls
 from soc.errors import ConfigError
 from soc.rules import Catalog, CompiledRule
 from soc.storage.base import EventStore
@@ -33,12 +40,14 @@ class RunReport:
 
 
 class Scheduler:
-    """Detection loop over one event store; `run_once` is also usable on its own (retro-hunt).
+    """Detection loop over one event store; `run_once` is also usable on its own.
 
     Checkpoints are kept in memory and written to the checkpoint store after every run that
     matched or failed, and otherwise at most every `checkpoint_every_seconds` per rule: with
     thousands of rules, one database write per rule every few seconds would be most of the
     load. After a restart the unsaved stretch is simply run again; alert ids make that harmless.
+
+    Without `controls` every rule is enabled and a quarantine lasts until the next start.
     """
 
     def __init__(
@@ -51,6 +60,7 @@ class Scheduler:
         interval_seconds: float = 5.0,
         initial_lookback_seconds: float = 24 * 3600.0,
         checkpoint_every_seconds: float = 60.0,
+        controls: RuleControls | None = None,
     ) -> None:
         if interval_seconds <= 0:
             raise ConfigError("must be positive", where="detection.interval_seconds")
@@ -60,6 +70,7 @@ class Scheduler:
         self._catalog = catalog
         self._sink = alert_sink
         self._checkpoints = checkpoints
+        self._controls = controls
         self._interval = interval_seconds
         self._lookback = timedelta(seconds=initial_lookback_seconds)
         self._persist_every = timedelta(seconds=checkpoint_every_seconds)
@@ -73,7 +84,7 @@ class Scheduler:
 
     @property
     def quarantined(self) -> dict[str, str]:
-        """Rules that failed to run (id -> error); they are skipped until the next start."""
+        """Rules that failed to run (id -> error); skipped until a retry or the next start."""
         return dict(self._quarantined)
 
     # -- one pass --------------------------------------------------------------------------------
@@ -88,11 +99,15 @@ class Scheduler:
             # The store guarantees every batch written after now() is stamped later than it.
             until = self._store.now()
             self._report_compile_errors(until)
+            disabled = self._read_controls()
             rules_run = matches = new_alerts = 0
             failed: dict[str, str] = {}
             for rule in self._catalog.compiled:
                 if self._stop.is_set():
                     break
+                if rule.id in disabled:
+                    self._pass_over(rule.id, until)
+                    continue
                 if rule.id in self._quarantined:
                     continue
                 after = self._position(rule.id, until)
@@ -127,6 +142,27 @@ class Scheduler:
         last = self._persisted.get(rule_id)
         if matches or last is None or until - last >= self._persist_every:
             self._checkpoints.set_checkpoint(rule_id, until, matches=matches)
+            self._persisted[rule_id] = until
+
+    def _read_controls(self) -> frozenset[str]:
+        """The disabled rules; quarantined rules whose error was cleared leave quarantine."""
+        if self._controls is None:
+            return frozenset()
+        if self._quarantined:
+            failing = self._controls.failing_rules()
+            for rule_id in [r for r in self._quarantined if r not in failing]:
+                del self._quarantined[rule_id]
+                log.info("rule %s retried: out of quarantine", rule_id)
+        return self._controls.disabled_rules()
+
+    def _pass_over(self, rule_id: str, until: datetime) -> None:
+        """Keep a disabled rule's checkpoint up with detection, written as sparingly as runs."""
+        assert self._controls is not None  # only rules `_read_controls` disabled get here
+        self._position(rule_id, until)  # picks up the saved checkpoint, if any
+        self._positions[rule_id] = until
+        last = self._persisted.get(rule_id)
+        if last is None or until - last >= self._persist_every:
+            self._controls.pass_over(rule_id, until)
             self._persisted[rule_id] = until
 
     def _quarantine(self, rule: CompiledRule, until: datetime, exc: Exception) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 # algorithm of each hash it carries (`file.hash.sha256`), and a match must compare like with like.
 INDICATOR_KINDS = ("ip", "domain", "url", "md5", "sha1", "sha256", "sha512")
 HASH_KINDS = ("md5", "sha1", "sha256", "sha512")
+FEED_FORMATS = ("csv", "stix", "misp")  # the files `soc intel import` reads
 
 # STIX 2.1 confidence scale (0-100) in ECS words (`threat.indicator.confidence`).
 CONFIDENCE_WORDS = ("None", "Low", "Medium", "High")

@@ -129,18 +129,99 @@ MESSAGES: dict[str, str] = {
     "Rules": "Luật",
     "Detection rules": "Luật phát hiện",
     "Detection is not running in this process.": "Tiến trình này không chạy phát hiện.",
-    "Active rules": "Luật đang chạy",
-    "Quarantined rules": "Luật bị cách ly",
-    "Rules failing at run time": "Luật lỗi khi chạy",
-    "Quarantined and failing rules": "Luật bị cách ly và luật lỗi",
-    "Where": "Vị trí",
-    "Stage": "Giai đoạn",
     "Error": "Lỗi",
     "Kind": "Loại",
     "Last run": "Lần chạy gần nhất",
     "Last matches": "Khớp lần gần nhất",
     "Total matches": "Tổng số khớp",
-    "No rules loaded.": "Chưa nạp luật nào.",
+    "Title, id or tag": "Tiêu đề, mã hoặc nhãn",
+    "ATT&CK": "ATT&CK",
+    "No rules match these filters.": "Không có luật phù hợp bộ lọc.",
+    "Rule id": "Mã luật",
+    "Source file": "Tệp nguồn",
+    "Checkpoint": "Mốc đã quét",
+    "Sigma rule": "Luật Sigma",
+    "The rule file cannot be read.": "Không đọc được tệp luật.",
+    "Compiled SQL": "SQL đã biên dịch",
+    "Recent alerts": "Cảnh báo gần đây",
+    "Detection": "Phát hiện",
+    "Enabled": "Bật",
+    "Enable": "Bật",
+    "Disable": "Tắt",
+    "Why it is switched off": "Lý do tắt luật",
+    "Rule enabled. Events ingested while it was off were not examined.": (
+        "Đã bật luật. Các sự kiện nhận được trong thời gian luật bị tắt chưa được quét."
+    ),
+    "Rule disabled. Detection stops running it within one pass.": (
+        "Đã tắt luật. Bộ phát hiện ngừng chạy luật này từ lượt quét kế tiếp."
+    ),
+    "Detection skips this rule since its last run failed. Retry once the cause is fixed.": (
+        "Bộ phát hiện đang bỏ qua luật này vì lần chạy gần nhất bị lỗi. "
+        "Hãy chạy lại sau khi đã khắc phục nguyên nhân."
+    ),
+    "Retry the rule": "Chạy lại luật",
+    "The rule runs again on the next detection pass.": (
+        "Luật sẽ được chạy lại ở lượt phát hiện kế tiếp."
+    ),
+    "No such rule.": "Không có luật này.",
+    # retro-hunt
+    "Retro-hunt": "Truy quét hồi tố",
+    "Run retro-hunt": "Chạy truy quét hồi tố",
+    "Retro-hunt selected rules": "Truy quét hồi tố các luật đã chọn",
+    "Run the selected rules over a past period of event time (@timestamp). "
+    "Alerts already raised are not raised twice.": (
+        "Chạy các luật đã chọn trên một khoảng thời gian xảy ra sự kiện (@timestamp) trong quá "
+        "khứ. Cảnh báo đã có sẽ không bị tạo lại."
+    ),
+    "Event time (@timestamp). Alerts already raised are not raised twice.": (
+        "Theo thời gian xảy ra sự kiện (@timestamp). Cảnh báo đã có sẽ không bị tạo lại."
+    ),
+    "Recent retro-hunts": "Các lần truy quét hồi tố gần đây",
+    "Select at least one rule.": "Hãy chọn ít nhất một luật.",
+    "The end of the window must come after its start.": (
+        "Thời điểm kết thúc phải sau thời điểm bắt đầu."
+    ),
+    "Submitted": "Gửi lúc",
+    "By": "Người yêu cầu",
+    "Window": "Khoảng thời gian",
+    "Progress": "Tiến độ",
+    "Finished": "Hoàn tất lúc",
+    "This page reloads until the hunt is over.": "Trang tự tải lại cho đến khi truy quét xong.",
+    "Matches": "Số khớp",
+    "Total": "Tổng",
+    # remote sites
+    "Remote sites": "Điểm thu thập từ xa",
+    "A site runs `soc collect` inside an agency network and forwards its logs here over HTTPS. "
+    "Every event a site sends belongs to the site's agency.": (
+        "Điểm thu thập chạy `soc collect` trong mạng của cơ quan và chuyển nhật ký về đây qua "
+        "HTTPS. Mọi sự kiện do một điểm gửi lên đều thuộc về cơ quan của điểm đó."
+    ),
+    "Token for site %(id)s": "Mã truy cập của điểm %(id)s",
+    "Copy it now: it is shown only once. Store it on the site's machine in a file readable "
+    "only by the collector.": (
+        "Hãy sao chép ngay: mã chỉ hiển thị một lần. Lưu mã trên máy của điểm thu thập, trong "
+        "một tệp chỉ bộ thu thập được đọc."
+    ),
+    "Command on the site": "Lệnh chạy tại điểm thu thập",
+    "Site ID": "Mã điểm",
+    "Site name": "Tên điểm",
+    "Last report": "Lần báo gần nhất",
+    "Events since start": "Sự kiện từ khi khởi động",
+    "Spooled batches": "Lô đang chờ gửi",
+    "Reported from": "Địa chỉ gửi",
+    "Token issued": "Cấp mã lúc",
+    "Site revoked": "Đã thu hồi",
+    "Site silent": "Mất tín hiệu",
+    "Site reporting": "Đang gửi",
+    "Never reported": "Chưa từng gửi",
+    "New token": "Cấp mã mới",
+    "Revoke site": "Thu hồi",
+    "No remote sites yet.": "Chưa có điểm thu thập từ xa.",
+    "Add a site": "Thêm điểm thu thập",
+    "Create site and token": "Tạo điểm và cấp mã",
+    "Site %(id)s revoked: its token no longer works.": (
+        "Đã thu hồi điểm %(id)s: mã truy cập của điểm không còn hiệu lực."
+    ),
     # form validation
     "%(field)s is required": "Cần nhập %(field)s",
     "%(field)s is too long (at most %(n)d characters)": "%(field)s quá dài (tối đa %(n)d ký tự)",
@@ -187,6 +268,18 @@ MESSAGES: dict[str, str] = {
     "stage:run": "Chạy",
     "kind:event": "Sự kiện đơn",
     "kind:correlation": "Tương quan",
+    "rule_status:enabled": "Đang bật",
+    "rule_status:disabled": "Đã tắt",
+    "rule_status:failing": "Bị cách ly (lỗi khi chạy)",
+    "rule_status:not_compiled": "Không biên dịch được",
+    "retro_state:queued": "Đang chờ",
+    "retro_state:running": "Đang chạy",
+    "retro_state:done": "Hoàn tất",
+    "retro_state:failed": "Thất bại",
+    "audit:rule.enabled": "đã bật luật",
+    "audit:rule.disabled": "đã tắt luật",
+    "audit:rule.retried": "đã cho chạy lại luật",
+    "audit:rule.retro_hunt": "đã chạy truy quét hồi tố",
     "audit:alert.acknowledged": "đã xác nhận một cảnh báo",
     "audit:alert.closed": "đã đóng một cảnh báo",
     "audit:alert.escalated": "đã chuyển một cảnh báo vào sự cố",
@@ -194,4 +287,42 @@ MESSAGES: dict[str, str] = {
     "audit:case.opened": "đã mở sự cố",
     "audit:case.updated": "đã cập nhật sự cố",
     "audit:comment.added": "đã thêm bình luận",
+    # source health (sources page)
+    "Sources": "Nguồn dữ liệu",
+    "Every device that sends us data, since this server started: what arrived, and where "
+    "data was lost.": (
+        "Mọi thiết bị gửi dữ liệu về, tính từ khi máy chủ khởi động: đã nhận được gì "
+        "và dữ liệu bị mất ở đâu."
+    ),
+    "UDP datagrams received (host-wide)": "Gói UDP đã nhận (toàn máy chủ)",
+    "UDP receive buffer overflows (host-wide)": "Tràn bộ đệm nhận UDP (toàn máy chủ)",
+    "UDP receive errors (host-wide)": "Lỗi nhận UDP (toàn máy chủ)",
+    "Kernel counters since boot, for every UDP socket of this machine: they cannot be told "
+    "apart per exporter. A growing overflow count means datagrams were dropped before any "
+    "collector saw them; raise the receive buffer.": (
+        "Bộ đếm của nhân hệ điều hành từ lúc khởi động, cho mọi socket UDP của máy này: "
+        "không tách được theo từng thiết bị xuất. Số lần tràn tăng dần nghĩa là gói tin bị "
+        "bỏ trước khi bộ thu nhận được; hãy tăng bộ đệm nhận."
+    ),
+    "NetFlow and IPFIX exporters": "Thiết bị xuất NetFlow và IPFIX",
+    "Exporter": "Thiết bị xuất",
+    "Protocol": "Giao thức",
+    "Last seen": "Lần cuối nhận",
+    "Packets": "Gói tin",
+    "Flows": "Luồng",
+    "Templates": "Mẫu (template)",
+    "No template: waiting / dropped": "Thiếu mẫu: đang chờ / bị bỏ",
+    "Sequence gaps": "Hụt số thứ tự",
+    "Decode errors": "Lỗi giải mã",
+    "Sampling": "Lấy mẫu",
+    "Sequence gaps: lost export packets for NetFlow v9, lost flow records for v5 and IPFIX. "
+    "Waiting and dropped counts are data sets, each holding one or more flows.": (
+        "Hụt số thứ tự: số gói xuất bị mất với NetFlow v9, số bản ghi luồng bị mất với v5 "
+        "và IPFIX. Số đang chờ và bị bỏ tính theo tập dữ liệu, mỗi tập chứa một hoặc nhiều luồng."
+    ),
+    "No NetFlow exporter has sent data since the server started.": (
+        "Chưa có thiết bị NetFlow nào gửi dữ liệu kể từ khi máy chủ khởi động."
+    ),
+    "Other sources": "Nguồn khác",
+    "Counters": "Bộ đếm",
 }

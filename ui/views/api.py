@@ -1,39 +1,61 @@
 """The JSON API for the CLI, remote collectors and scripts: search and NDJSON ingest.
 
-Authenticated only by the local admin bearer token from `<data_dir>/api.token`; without that
-file the API is closed. The token holder is the platform operator, so searches see every agency.
+Two kinds of bearer token open it. The local admin token (`<data_dir>/api.token`) belongs to the
+platform operator: it searches every agency and its ingested events keep the agency they carry.
+A site token (issued per remote `soc collect`, see `soc.cases.sites`) may only ingest, and binds
+every event it sends to its site's agency: `organization.*` is set from the site, never taken
+from the body, so one agency's site can neither speak for another agency nor make its events
+show up in another agency's view.
 """
 
 from __future__ import annotations
 
 import hmac
+import zlib
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
 import orjson
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from soc.errors import QueryError, ValidationError
-from soc.model.event import Event, parse_timestamp, stamp
+from soc.cases.sites import SiteView
+from soc.errors import QueryError, SocError, ValidationError
+from soc.model.event import Event, get_field, parse_timestamp, stamp
 from ui.context import services
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_INGEST_BYTES = 10 * 1024 * 1024  # also the app-wide request limit
+MAX_INFLATED_BYTES = 64 * 1024 * 1024  # a gzip body may not unpack to more than this
 DEFAULT_SEARCH_LIMIT = 100
+# What a site reports about itself on each request (see collectors.forwarder.client).
+SITE_HEALTH_HEADERS = {
+    "X-SOC-Spool-Bytes": "spool_bytes",
+    "X-SOC-Spool-Batches": "spool_batches",
+    "X-SOC-Dead-Letters": "dead_letters",
+}
+# Fields a site may not set: the platform decides them (see the module docstring).
+_SITE_FORCED = ("organization", "agent", "threat")
 
 
 @blueprint.before_request
 def require_token() -> None:
-    expected: str | None = current_app.config.get("SOC_API_TOKEN")
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    if (
-        not expected
-        or scheme.lower() != "bearer"
-        or not hmac.compare_digest(presented.strip().encode(), expected.encode())
-    ):
+    presented = presented.strip()
+    if scheme.lower() != "bearer" or not presented:
         abort(401)
+    expected: str | None = current_app.config.get("SOC_API_TOKEN")
+    if expected and hmac.compare_digest(presented.encode(), expected.encode()):
+        g.api_site = None
+        return
+    site = services().cases.sites.authenticate(presented)
+    if site is None:
+        abort(401)
+    if request.endpoint != "api.ingest":
+        abort(403)  # a site token only ever sends events
+    g.api_site = site
 
 
 @blueprint.route("/search")
@@ -54,22 +76,96 @@ def search() -> ResponseReturnValue:
 
 @blueprint.route("/ingest", methods=["POST"])
 def ingest() -> ResponseReturnValue:
+    """NDJSON, plain or `Content-Encoding: gzip`. An empty body is a site's heartbeat."""
     if (request.content_length or 0) > MAX_INGEST_BYTES:
         abort(413)
+    site: SiteView | None = g.api_site
+    try:
+        body = _inflate(request.get_data())
+    except ValueError as exc:
+        return jsonify({"error": str(exc)}), 400
     accepted: list[Event] = []
     rejected: list[dict[str, Any]] = []
-    for number, line in enumerate(request.get_data().splitlines(), start=1):
+    for number, line in enumerate(body.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            accepted.append(_event_from_line(line))
+            event = _event_from_line(line)
         except ValueError as exc:
             rejected.append({"line": number, "reason": str(exc)})
+            continue
+        if site is not None:
+            _bind_to_site(event, site)
+        accepted.append(event)
+    platform = services()
     if accepted:
         # Remote collectors may not know the province's address plan; tag what they left open.
-        tagger = services().tagger()
-        services().events.write_batch([tagger.tag(event) for event in accepted])
+        tagger = platform.tagger()
+        try:
+            platform.events.write_batch([tagger.tag(event) for event in accepted])
+        except SocError as exc:
+            # Not acknowledged: the sender keeps the batch and retries (event ids dedupe).
+            return jsonify({"error": f"event store unavailable: {exc}"}), 503
+    if site is not None:
+        _record_site_health(site, accepted, len(rejected))
     return jsonify({"accepted": len(accepted), "rejected": rejected})
+
+
+def _inflate(data: bytes) -> bytes:
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding == "identity":
+        return data
+    if encoding != "gzip":
+        raise ValueError(f"unsupported Content-Encoding {encoding!r} (use gzip)")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        body = inflater.decompress(data, MAX_INFLATED_BYTES + 1)
+    except zlib.error as exc:
+        raise ValueError(f"body is not valid gzip: {exc}") from None
+    if len(body) > MAX_INFLATED_BYTES or inflater.unconsumed_tail:
+        abort(413)
+    if not inflater.eof:
+        raise ValueError("gzip body is truncated")
+    return body
+
+
+def _bind_to_site(event: Event, site: SiteView) -> None:
+    for name in _SITE_FORCED:
+        event.pop(name, None)
+    related = event.get("related")
+    if isinstance(related, dict):
+        related.pop("organization_ids", None)
+    event["organization"] = {"id": site.agency_id, "name": site.agency_name}
+    event["agent"] = {"type": "soc-collect", "name": site.id}
+
+
+def _record_site_health(site: SiteView, events: list[Event], rejected: int) -> None:
+    """The site is alive (heartbeats included), and so is each device behind it that sent."""
+    registry = services().sources
+    registry.touch("site", site.id, agency_id=site.agency_id, events=len(events), rejected=rejected)
+    info: dict[str, str | int] = {"address": request.remote_addr or ""}
+    for header, name in SITE_HEALTH_HEADERS.items():
+        value = request.headers.get(header, "")
+        if value.isdigit():
+            info[name] = int(value)
+    registry.set_info("site", site.id, **info)
+    devices = Counter(_device(event) for event in events)
+    for (kind, address), count in devices.items():
+        if address:
+            registry.touch(kind, f"{address}@{site.id}", agency_id=site.agency_id, events=count)
+
+
+def _device(event: Event) -> tuple[str, str | None]:
+    """(source kind, address of the sending device) of an event forwarded by a site."""
+    dataset = get_field(event, "event.dataset")
+    kind = "netflow" if isinstance(dataset, str) and dataset.startswith("netflow") else "syslog"
+    for field in ("observer.ip", "log.source.address"):
+        value = get_field(event, field)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, str) and value:
+            return kind, value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+    return kind, None
 
 
 def _event_from_line(line: bytes) -> Event:

@@ -26,6 +26,10 @@ TABLES = {
     "comments",
     "audit_log",
     "rule_states",
+    "sites",
+    "source_states",
+    "intel_feeds",
+    "intel_indicators",
     "alembic_version",
 }
 

@@ -62,7 +62,7 @@ class Platform:
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    loaded = load_catalog([RULES_DIR])
+    loaded = load_catalog([RULES_DIR / "soc"], pipelines=[RULES_DIR / "pipelines"])
     assert set(EXPECTED) <= {rule.id for rule in loaded.compiled}
     return loaded
 
