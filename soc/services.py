@@ -78,12 +78,15 @@ def open_cases(settings: Settings) -> CaseService:
     return cases
 
 
-def build_services(settings: Settings) -> Services:
-    """Open (creating and migrating on first start) the stores and compile the rules."""
+def build_services(settings: Settings, *, detection: bool = True) -> Services:
+    """Open (creating and migrating on first start) the stores and compile the rules.
+
+    `detection=False` skips compiling the rules, for commands that only read or write events.
+    """
     events = DuckDBEventStore(settings.events_path)  # first: it refuses while a server runs
     cases = open_cases(settings)
     services = Services(settings=settings, events=events, cases=cases)
-    if settings.detection.enabled:
+    if detection and settings.detection.enabled:
         ruleset = load_rules([Path(d) for d in settings.detection.rules_dirs])
         services.catalog = compile_rules(ruleset, settings.detection.pipelines_dirs)
         for error in services.catalog.errors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -44,6 +45,7 @@ def call_server(
     *,
     query: dict[str, Any] | None = None,
     body: Any = None,
+    ndjson: bytes | None = None,
     timeout_seconds: float | None = 60.0,
 ) -> Any:
     """Ask the running server's JSON API with the local admin token.
@@ -62,6 +64,9 @@ def call_server(
     if body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
+    elif ndjson is not None:
+        data = ndjson
+        headers["Content-Type"] = "application/x-ndjson"
     request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout_seconds) as response:
@@ -70,3 +75,22 @@ def call_server(
         raise SocError(exc.read().decode(errors="replace"), where=url) from exc
     except urllib.error.URLError as exc:
         raise SocError(f"server not reachable: {exc.reason}", where=url) from exc
+
+
+class ProgressBar:
+    """A one-line bar on stderr, drawn only on a terminal (logs and CI stay clean)."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def draw(self, fraction: float, text: str) -> None:
+        if not self.enabled:
+            return
+        fraction = min(max(fraction, 0.0), 1.0)
+        bar = "#" * int(fraction * 30)
+        sys.stderr.write(f"\r[{bar:<30}] {fraction:4.0%} {text}\033[K")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")

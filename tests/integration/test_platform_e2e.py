@@ -48,7 +48,9 @@ def platform_env(tmp_path: Path, free_port) -> dict[str, str]:
     return env
 
 
-def test_demo_reaches_alerts_and_cases_then_stops_cleanly(platform_env: dict[str, str]) -> None:
+def test_demo_reaches_alerts_and_cases_then_stops_cleanly(
+    platform_env: dict[str, str], tmp_path: Path
+) -> None:
     ui_port = int(platform_env["SOC_UI__PORT"])
     proc = subprocess.Popen(
         [*SOC, "demo"],
@@ -86,6 +88,20 @@ def test_demo_reaches_alerts_and_cases_then_stops_cleanly(platform_env: dict[str
         assert running.returncode == 0, running.stderr
         found = [json.loads(line) for line in running.stdout.splitlines()]
         assert found and all(e["event"]["dataset"] == "system.auth" for e in found)
+
+        # ... and `soc ingest` hands files to the server's ingest API.
+        evidence = tmp_path / "evidence.ndjson"
+        evidence.write_text(json.dumps({"message": "evidence-7f3a", "event": {"dataset": "x"}}))
+        ingested = subprocess.run(
+            [*SOC, "ingest", str(evidence), "--no-progress"],
+            env=platform_env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert ingested.returncode == 0, ingested.stderr
+        assert "1 events stored" in ingested.stdout
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
@@ -106,3 +122,4 @@ def test_demo_reaches_alerts_and_cases_then_stops_cleanly(platform_env: dict[str
     stored = [json.loads(line) for line in stopped.stdout.splitlines()]
     assert len(stored) >= health["counts"]["events"]
     assert {e["organization"]["id"] for e in stored if "organization" in e}
+    assert [e["message"] for e in stored if e.get("message") == "evidence-7f3a"]
