@@ -89,8 +89,12 @@ def build_services(settings: Settings, *, detection: bool = True) -> Services:
     if detection and settings.detection.enabled:
         ruleset = load_rules([Path(d) for d in settings.detection.rules_dirs])
         services.catalog = compile_rules(ruleset, settings.detection.pipelines_dirs)
-        for error in services.catalog.errors:
-            log.warning("rule not loaded: %s", error)
+        if services.catalog.errors:
+            log.warning(
+                "%d rules compiled, %d not (listed by `soc rules check` and on the rules page)",
+                len(services.catalog.compiled),
+                len(services.catalog.errors),
+            )
         services.scheduler = Scheduler(
             events,
             services.catalog,
