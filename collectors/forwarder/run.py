@@ -12,13 +12,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import collectors.netflow
-import collectors.syslog
 from collectors.deadletter import DeadLetter
 from collectors.forwarder.client import IngestClient
 from collectors.forwarder.sink import ForwardingSink
 from collectors.forwarder.spool import Spool
 from collectors.listener import Listener
+from collectors.listeners import start_listeners
 from soc.config import Settings
 from soc.errors import ConfigError
 from soc.model.agency import Agency
@@ -85,35 +84,16 @@ def collect(settings: Settings, options: CollectOptions, stop: threading.Event) 
     dead_letter = DeadLetter(settings.dead_letter_path)
     sink = start_forwarding(settings, options, dead_letter)
     tagger = Unenriched()
-    listeners: list[Listener] = []
+    listeners: dict[str, Listener] = {}
     try:
-        if settings.syslog.enabled:
-            listeners.append(
-                collectors.syslog.start(
-                    settings.syslog,
-                    sink=sink,
-                    tagger=tagger,
-                    dead_letter=dead_letter,
-                    idle_timeout_seconds=settings.syslog.idle_timeout_seconds,
-                )
-            )
-        if settings.netflow.enabled:
-            listeners.append(
-                collectors.netflow.start(
-                    settings.netflow,
-                    sink=sink,
-                    tagger=tagger,
-                    dead_letter=dead_letter,
-                    templates_path=settings.data_dir / "netflow-templates.json",
-                )
-            )
+        listeners = start_listeners(settings, sink=sink, tagger=tagger, dead_letter=dead_letter)
         print(f"forwarding to {options.server_url}", flush=True)
-        for listener in listeners:
+        for listener in listeners.values():
             for host, port in listener.addresses:
                 print(f"  listening on {host}:{port} ({type(listener).__module__})", flush=True)
         stop.wait()
     finally:
-        for listener in listeners:
+        for listener in listeners.values():
             listener.close()
         sink.close()
         status = sink.status()

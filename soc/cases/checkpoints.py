@@ -26,10 +26,7 @@ def set_checkpoint(
     run again once the rule works instead of being skipped silently."""
     if until.tzinfo is None:
         raise ValidationError("checkpoint without time zone", where=f"rule {rule_id}")
-    state = session.get(RuleState, rule_id, with_for_update=True)
-    if state is None:
-        state = new_state(rule_id)
-        session.add(state)
+    state = locked_state(session, rule_id)
     if error is None:
         state.checkpoint = until
     state.last_run_at = utcnow()
@@ -57,11 +54,17 @@ def pass_over(session: Session, rule_id: str, until: datetime) -> None:
     """A disabled rule's checkpoint follows detection; its last run and error stay as they were."""
     if until.tzinfo is None:
         raise ValidationError("checkpoint without time zone", where=f"rule {rule_id}")
+    state = locked_state(session, rule_id)
+    state.checkpoint = until
+
+
+def locked_state(session: Session, rule_id: str) -> RuleState:
+    """The rule's state, locked for an update; a new one (added) for a rule nobody ran yet."""
     state = session.get(RuleState, rule_id, with_for_update=True)
     if state is None:
         state = new_state(rule_id)
         session.add(state)
-    state.checkpoint = until
+    return state
 
 
 def new_state(rule_id: str) -> RuleState:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soc.cases.audit import SYSTEM, record
-from soc.cases.checkpoints import new_state
+from soc.cases.checkpoints import locked_state
 from soc.cases.convert import audit_view, rule_state_view
 from soc.cases.models import AuditLog, RuleState
 from soc.cases.scope import require_triage
@@ -53,10 +53,7 @@ def set_enabled(
     _check_rule_id(rule_id)
     if len(reason) > MAX_REASON:
         raise ValidationError(f"reason longer than {MAX_REASON} characters", where="reason")
-    state = session.get(RuleState, rule_id, with_for_update=True)
-    if state is None:
-        state = new_state(rule_id)
-        session.add(state)
+    state = locked_state(session, rule_id)
     if state.enabled != enabled:
         after: dict[str, object] = {"enabled": enabled}
         if reason:

@@ -7,7 +7,8 @@ silence raised, so the analyst sees how long the gap lasted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,8 +39,34 @@ def _state(row: SourceStateRow) -> SourceState:
     )
 
 
-def _object_id(kind: str, key: str) -> str:
-    return f"{kind}:{key}"[:64]
+def _existing(session: Session, kind: str, key: str) -> SourceStateRow:
+    row = session.get(SourceStateRow, (kind, key))
+    if row is None:
+        raise NotFound("no such source", where=f"{kind} {key}")
+    return row
+
+
+def _record(
+    session: Session,
+    actor: str,
+    action: str,
+    kind: str,
+    key: str,
+    agency_id: str | None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> None:
+    """An audit row about the source `kind:key`."""
+    record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="source",
+        object_id=f"{kind}:{key}"[:64],
+        agency_id=agency_id,
+        before=before,
+        after=after,
+    )
 
 
 class SourceStates:
@@ -82,14 +109,9 @@ class SourceStates:
                 self._note_return(session, state)
 
     def _note_return(self, session: Session, state: SourceState) -> None:
-        record(
-            session,
-            actor=SYSTEM,
-            action="source.returned",
-            object_type="source",
-            object_id=_object_id(state.kind, state.key),
-            agency_id=state.agency_id,
-            after={"last_seen": isoformat(state.last_seen)},
+        after = {"last_seen": isoformat(state.last_seen)}
+        _record(
+            session, SYSTEM, "source.returned", state.kind, state.key, state.agency_id, None, after
         )
         if state.alert_id is None:
             return
@@ -106,36 +128,17 @@ class SourceStates:
             raise ValidationError("an interval must not be negative", where=f"{kind} {key}")
         with self._db.write() as session:
             actor = admin_actor(principal, "set source intervals")
-            row = session.get(SourceStateRow, (kind, key))
-            if row is None:
-                raise NotFound("no such source", where=f"{kind} {key}")
-            before = row.interval_seconds
+            row = _existing(session, kind, key)
+            before = {"interval_seconds": row.interval_seconds}
+            after = {"interval_seconds": interval_seconds}
             row.interval_seconds = interval_seconds
-            record(
-                session,
-                actor=actor,
-                action="source.interval_set",
-                object_type="source",
-                object_id=_object_id(kind, key),
-                agency_id=row.agency_id,
-                before={"interval_seconds": before},
-                after={"interval_seconds": interval_seconds},
-            )
+            _record(session, actor, "source.interval_set", kind, key, row.agency_id, before, after)
             return _state(row)
 
     def forget(self, principal: Principal | None, kind: str, key: str) -> None:
         """Drop a retired source so that its silence is not reported again."""
         with self._db.write() as session:
             actor = admin_actor(principal, "forget sources")
-            row = session.get(SourceStateRow, (kind, key))
-            if row is None:
-                raise NotFound("no such source", where=f"{kind} {key}")
+            row = _existing(session, kind, key)
             session.delete(row)
-            record(
-                session,
-                actor=actor,
-                action="source.forgotten",
-                object_type="source",
-                object_id=_object_id(kind, key),
-                agency_id=row.agency_id,
-            )
+            _record(session, actor, "source.forgotten", kind, key, row.agency_id)

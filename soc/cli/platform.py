@@ -25,9 +25,8 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     # loading Flask, the listeners and scapy.
     from werkzeug.serving import make_server
 
-    import collectors.netflow
-    import collectors.syslog
     from collectors.deadletter import DeadLetter
+    from collectors.listeners import start_listeners
     from collectors.sink import BatchingSink
     from ui import create_app
 
@@ -41,26 +40,9 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     )
     dead_letter = DeadLetter(settings.dead_letter_path)
     tagger = services.tagger()
-    listeners = {}
-    if settings.syslog.enabled:
-        label = "syslog (udp, tcp, tls)" if settings.syslog.tls_enabled else "syslog (udp, tcp)"
-        listeners[label] = collectors.syslog.start(
-            settings.syslog,
-            sink=sink,
-            tagger=tagger,
-            dead_letter=dead_letter,
-            sources=services.sources,
-            idle_timeout_seconds=settings.syslog.idle_timeout_seconds,
-        )
-    if settings.netflow.enabled:
-        listeners["netflow v5/v9/ipfix (udp)"] = collectors.netflow.start(
-            settings.netflow,
-            sink=sink,
-            tagger=tagger,
-            dead_letter=dead_letter,
-            sources=services.sources,
-            templates_path=settings.data_dir / "netflow-templates.json",
-        )
+    listeners = start_listeners(
+        settings, sink=sink, tagger=tagger, dead_letter=dead_letter, sources=services.sources
+    )
     if services.scheduler is not None:
         services.scheduler.start()
     if services.silence is not None:

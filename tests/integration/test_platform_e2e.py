@@ -30,6 +30,13 @@ def _health(port: int) -> dict | None:
         return None
 
 
+def _soc(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run one `soc` command to completion, its output captured."""
+    return subprocess.run(
+        [*SOC, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
 @pytest.fixture
 def platform_env(tmp_path: Path, free_port) -> dict[str, str]:
     env = dict(os.environ)
@@ -77,13 +84,14 @@ def test_demo_reaches_alerts_and_cases_then_stops_cleanly(
         assert health["counts"]["cases"] > 0, health
 
         # While the server holds the store, `soc search` goes through the API.
-        running = subprocess.run(
-            [*SOC, "search", "event.dataset:system.auth", "--format", "ndjson", "--limit", "5"],
+        running = _soc(
+            "search",
+            "event.dataset:system.auth",
+            "--format",
+            "ndjson",
+            "--limit",
+            "5",
             env=platform_env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
         )
         assert running.returncode == 0, running.stderr
         found = [json.loads(line) for line in running.stdout.splitlines()]
@@ -92,14 +100,7 @@ def test_demo_reaches_alerts_and_cases_then_stops_cleanly(
         # ... and `soc ingest` hands files to the server's ingest API.
         evidence = tmp_path / "evidence.ndjson"
         evidence.write_text(json.dumps({"message": "evidence-7f3a", "event": {"dataset": "x"}}))
-        ingested = subprocess.run(
-            [*SOC, "ingest", str(evidence), "--no-progress"],
-            env=platform_env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        ingested = _soc("ingest", str(evidence), "--no-progress", env=platform_env)
         assert ingested.returncode == 0, ingested.stderr
         assert "1 events stored" in ingested.stdout
     finally:
@@ -110,14 +111,7 @@ def test_demo_reaches_alerts_and_cases_then_stops_cleanly(
     assert "stopped" in output
 
     # After the stop, the CLI reads the embedded store directly and sees what was flushed.
-    stopped = subprocess.run(
-        [*SOC, "search", "", "--all", "--format", "ndjson"],
-        env=platform_env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    stopped = _soc("search", "", "--all", "--format", "ndjson", env=platform_env)
     assert stopped.returncode == 0, stopped.stderr
     stored = [json.loads(line) for line in stopped.stdout.splitlines()]
     assert len(stored) >= health["counts"]["events"]

@@ -7,45 +7,27 @@ the hunt runs in the background and its page reloads until the result is in. Scr
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from browser_harness import BROWSER_MARKS, PASSWORD, SCREENSHOTS, chromium_page, log_in, running_ui
 
 from soc.cases import CaseService
-from soc.config import Settings, StorageSettings
 from soc.model.agency import Agency
 from soc.model.event import isoformat, stamp
 from soc.rules import load_catalog
 from soc.services import Services
 from soc.storage.duckdb_store import DuckDBEventStore
-from ui import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-PASSWORD = "browser test password"
-SCREENSHOTS = Path("/tmp/soc-ui-screenshots")
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 WEBSHELL = "f339a58b-8176-4934-8df6-5054d5696c9e"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
-    settings = replace(Settings(), storage=StorageSettings(data_dir=str(tmp_path / "var")))
-    events = DuckDBEventStore(settings.events_path)
-    cases = CaseService(settings.cases_url)
-    cases.migrate()
+def _seed(events: DuckDBEventStore, cases: CaseService) -> None:
     cases.upsert_agency(Agency("so-tttt", "Sở Thông tin và Truyền thông", ("10.1.0.0/16",)))
     cases.add_user("analyst", PASSWORD, "analyst")
     three_days_ago = datetime.now(UTC) - timedelta(days=3)
@@ -65,67 +47,44 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
             for i, ip in enumerate(["203.0.113.80", "198.51.100.4"])
         ]
     )
-    services = Services(
-        settings=settings,
-        events=events,
-        cases=cases,
-        catalog=load_catalog([RULES_DIR / "soc"], pipelines=[RULES_DIR / "pipelines"]),
-    )
-    httpd = make_server("127.0.0.1", 0, create_app(services), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", services
-    httpd.shutdown()
-    thread.join()
-    services.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
+    catalog = load_catalog([RULES_DIR / "soc"], pipelines=[RULES_DIR / "pipelines"])
+    with running_ui(tmp_path, _seed, catalog=catalog) as served:
+        yield served
 
 
 def test_analyst_disables_a_rule_and_retro_hunts_it(server: tuple[str, Services]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, services = server
-    SCREENSHOTS.mkdir(exist_ok=True)
-    csp_violations: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.on(
-                "console",
-                lambda msg: (
-                    csp_violations.append(msg.text)
-                    if "Content Security Policy" in msg.text
-                    else None
-                ),
-            )
-            page.goto(f"{base}/login?next=/rules/")
-            page.fill("#username", "analyst")
-            page.fill("#password", PASSWORD)
-            page.click("form.stack button[type=submit]")
-            expect(page).to_have_url(f"{base}/rules/")
+    with chromium_page() as (page, csp_violations):
+        page.goto(f"{base}/login?next=/rules/")
+        log_in(page, "analyst")
+        expect(page).to_have_url(f"{base}/rules/")
 
-            page.fill("#f-q", WEBSHELL)
-            page.click("form.filters button[type=submit]")
-            row = page.locator("table.rules tbody tr")
-            expect(row).to_have_count(1)
-            expect(row).to_contain_text("Web Shell Style Request")
-            row.locator("button.btn-danger").click()  # "Tắt": switch it off
-            expect(page.locator(".flash-success")).to_contain_text("Đã tắt luật.")
-            expect(row.locator(".rule-disabled")).to_be_visible()
-            page.screenshot(path=SCREENSHOTS / "10-rules.png", full_page=True)
+        page.fill("#f-q", WEBSHELL)
+        page.click("form.filters button[type=submit]")
+        row = page.locator("table.rules tbody tr")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("Web Shell Style Request")
+        row.locator("button.btn-danger").click()  # "Tắt": switch it off
+        expect(page.locator(".flash-success")).to_contain_text("Đã tắt luật.")
+        expect(row.locator(".rule-disabled")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / "10-rules.png", full_page=True)
 
-            row.locator("input[name=rule_ids]").check()
-            page.click("#retro-form button[type=submit]")
-            expect(page.locator("#retro-state")).to_have_text("Hoàn tất", timeout=60_000)
-            expect(page.locator("#retro-new")).to_have_text("2")
-            page.screenshot(path=SCREENSHOTS / "11-retro-hunt.png", full_page=True)
+        row.locator("input[name=rule_ids]").check()
+        page.click("#retro-form button[type=submit]")
+        expect(page.locator("#retro-state")).to_have_text("Hoàn tất", timeout=60_000)
+        expect(page.locator("#retro-new")).to_have_text("2")
+        page.screenshot(path=SCREENSHOTS / "11-retro-hunt.png", full_page=True)
 
-            page.click("table.retro-results a >> nth=0")  # to the rule's own page
-            expect(page.locator("#rule-yaml")).to_contain_text(f"id: {WEBSHELL}")
-            expect(page.locator("ul.timeline")).to_contain_text("đã chạy truy quét hồi tố")
-            page.screenshot(path=SCREENSHOTS / "12-rule.png", full_page=True)
-        finally:
-            browser.close()
+        page.click("table.retro-results a >> nth=0")  # to the rule's own page
+        expect(page.locator("#rule-yaml")).to_contain_text(f"id: {WEBSHELL}")
+        expect(page.locator("ul.timeline")).to_contain_text("đã chạy truy quét hồi tố")
+        page.screenshot(path=SCREENSHOTS / "12-rule.png", full_page=True)
 
     assert services.cases.disabled_rules() == {WEBSHELL}
     analyst = services.cases.authenticate("analyst", PASSWORD)

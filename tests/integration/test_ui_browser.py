@@ -8,43 +8,23 @@ script or style would silently break in production.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from browser_harness import BROWSER_MARKS, PASSWORD, SCREENSHOTS, chromium_page, log_in, running_ui
 
 from soc.cases import CaseService
-from soc.config import Settings, StorageSettings
 from soc.model.agency import Agency
 from soc.model.alert import Alert, alert_id
 from soc.model.event import stamp
 from soc.services import Services
 from soc.storage.duckdb_store import DuckDBEventStore
-from ui import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "browser test password"
-SCREENSHOTS = Path("/tmp/soc-ui-screenshots")
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 def _seed(events: DuckDBEventStore, cases: CaseService) -> None:
@@ -92,83 +72,54 @@ def _seed(events: DuckDBEventStore, cases: CaseService) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
-    settings = replace(Settings(), storage=StorageSettings(data_dir=str(tmp_path / "var")))
-    events = DuckDBEventStore(settings.events_path)
-    cases = CaseService(settings.cases_url)
-    cases.migrate()
-    _seed(events, cases)
-    services = Services(settings=settings, events=events, cases=cases)
-    httpd = make_server("127.0.0.1", 0, create_app(services), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", services
-    httpd.shutdown()
-    thread.join()
-    services.close()
+    with running_ui(tmp_path, _seed) as served:
+        yield served
 
 
 def test_analyst_escalates_an_alert_and_comments_on_the_case(
     server: tuple[str, Services],
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, services = server
-    SCREENSHOTS.mkdir(exist_ok=True)
-    csp_violations: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.on(
-                "console",
-                lambda msg: (
-                    csp_violations.append(msg.text)
-                    if "Content Security Policy" in msg.text
-                    else None
-                ),
-            )
+    with chromium_page() as (page, csp_violations):
+        page.goto(f"{base}/alerts/")
+        expect(page).to_have_url(f"{base}/login?next=%2Falerts%2F")
+        page.screenshot(path=SCREENSHOTS / "01-login.png")
+        log_in(page, "analyst")
 
-            page.goto(f"{base}/alerts/")
-            expect(page).to_have_url(f"{base}/login?next=%2Falerts%2F")
-            page.screenshot(path=SCREENSHOTS / "01-login.png")
-            page.fill("#username", "analyst")
-            page.fill("#password", PASSWORD)
-            page.click("form.stack button[type=submit]")
+        expect(page).to_have_url(f"{base}/alerts/")
+        rows = page.locator("table.alerts tbody tr")
+        expect(rows).to_have_count(3)
+        expect(page.locator("table.alerts")).to_contain_text("203.0.113.7")
+        page.screenshot(path=SCREENSHOTS / "02-alert-queue.png", full_page=True)
 
-            expect(page).to_have_url(f"{base}/alerts/")
-            rows = page.locator("table.alerts tbody tr")
-            expect(rows).to_have_count(3)
-            expect(page.locator("table.alerts")).to_contain_text("203.0.113.7")
-            page.screenshot(path=SCREENSHOTS / "02-alert-queue.png", full_page=True)
+        row = rows.filter(has_text="192.0.2.44")
+        row.locator("input[name=alert_ids]").check()
+        page.fill("#a-title", "Tấn công dò mật khẩu SSH vào máy chủ Sở TTTT")
+        page.click("button[name=action][value=escalate]")
 
-            row = rows.filter(has_text="192.0.2.44")
-            row.locator("input[name=alert_ids]").check()
-            page.fill("#a-title", "Tấn công dò mật khẩu SSH vào máy chủ Sở TTTT")
-            page.click("button[name=action][value=escalate]")
+        expect(page).to_have_url(f"{base}/cases/4")  # three opened by detection, then ours
+        expect(page.locator("h1")).to_contain_text("Tấn công dò mật khẩu SSH")
+        expect(page.locator(".flash-success")).to_contain_text("Đã chuyển 1 cảnh báo")
+        expect(page.locator("section.card").nth(1)).to_contain_text("192.0.2.44")
 
-            expect(page).to_have_url(f"{base}/cases/4")  # three opened by detection, then ours
-            expect(page.locator("h1")).to_contain_text("Tấn công dò mật khẩu SSH")
-            expect(page.locator(".flash-success")).to_contain_text("Đã chuyển 1 cảnh báo")
-            expect(page.locator("section.card").nth(1)).to_contain_text("192.0.2.44")
+        comment = "Đã chặn IP 192.0.2.44 trên tường lửa; <b>theo dõi</b> thêm 24h."
+        page.fill("#c-body", comment)
+        page.click("#comments button[type=submit]")
+        expect(page.locator(".comment-body")).to_have_text(comment)
+        page.screenshot(path=SCREENSHOTS / "03-case.png", full_page=True)
 
-            comment = "Đã chặn IP 192.0.2.44 trên tường lửa; <b>theo dõi</b> thêm 24h."
-            page.fill("#c-body", comment)
-            page.click("#comments button[type=submit]")
-            expect(page.locator(".comment-body")).to_have_text(comment)
-            page.screenshot(path=SCREENSHOTS / "03-case.png", full_page=True)
+        page.goto(f"{base}/search?q=user.name:root")
+        expect(page.locator("tbody.event")).to_have_count(3)
+        page.locator("tbody.event").first.locator("summary").click()
+        expect(page.locator("pre.json").first).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / "04-search.png", full_page=True)
 
-            page.goto(f"{base}/search?q=user.name:root")
-            expect(page.locator("tbody.event")).to_have_count(3)
-            page.locator("tbody.event").first.locator("summary").click()
-            expect(page.locator("pre.json").first).to_be_visible()
-            page.screenshot(path=SCREENSHOTS / "04-search.png", full_page=True)
-
-            page.click("button[name=lang][value=en]")
-            expect(page.locator("h1")).to_have_text("Event search")
-            page.goto(f"{base}/")
-            page.screenshot(path=SCREENSHOTS / "05-dashboard-en.png", full_page=True)
-        finally:
-            browser.close()
+        page.click("button[name=lang][value=en]")
+        expect(page.locator("h1")).to_have_text("Event search")
+        page.goto(f"{base}/")
+        page.screenshot(path=SCREENSHOTS / "05-dashboard-en.png", full_page=True)
 
     analyst = services.cases.authenticate("analyst", PASSWORD)
     assert analyst is not None
