@@ -11,13 +11,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from soc.cli import accounts, files, intel, platform, remote, rules, search
+from soc.cli import accounts, files, hunt, intel, platform, remote, rules, search
 from soc.cli.common import parse_time
 from soc.errors import SocError
 
 __all__ = ["main", "parse_time"]
 
-_GROUPS = (platform, accounts, search, files, rules, remote, intel)
+_GROUPS = (platform, accounts, search, files, hunt, rules, remote, intel)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from soc.detection.alerts import alerts_from_rows
 from soc.detection.ports import AlertSink, CheckpointStore, RuleControls
+from soc.detection.prefilter import quiet_rules
 from soc.errors import ConfigError
 from soc.rules import Catalog, CompiledRule
 from soc.storage.base import EventStore
@@ -100,6 +101,7 @@ class Scheduler:
             until = self._store.now()
             self._report_compile_errors(until)
             disabled = self._read_controls()
+            quiet = self._quiet_rules(until, disabled)
             rules_run = matches = new_alerts = 0
             failed: dict[str, str] = {}
             for rule in self._catalog.compiled:
@@ -114,8 +116,12 @@ class Scheduler:
                 if after >= until:
                     continue
                 try:
-                    rows = self._store.run_rule(
-                        rule.sql, ingested_after=after, ingested_until=until
+                    rows = (
+                        []
+                        if rule.id in quiet
+                        else self._store.run_rule(
+                            rule.sql, ingested_after=after, ingested_until=until
+                        )
                     )
                     alerts = alerts_from_rows(rule, rows, ran_at=until)
                 # A per-rule boundary: a rule the store cannot run must not stop the others.
@@ -128,6 +134,24 @@ class Scheduler:
                 rules_run += 1
                 matches += len(alerts)
             return RunReport(until, rules_run, matches, new_alerts, failed)
+
+    def _quiet_rules(self, until: datetime, disabled: frozenset[str]) -> set[str]:
+        """Rules with nothing to report in their window, found by one batch per window
+        (`soc.detection.prefilter`): their statements are skipped. On any failure the pass
+        simply runs every rule's statement."""
+        windows: dict[datetime, list[CompiledRule]] = {}
+        for rule in self._catalog.compiled:
+            if rule.id not in disabled and rule.id not in self._quarantined:
+                after = self._position(rule.id, until)
+                if after < until:
+                    windows.setdefault(after, []).append(rule)
+        quiet: set[str] = set()
+        for after, rules in windows.items():
+            try:
+                quiet |= quiet_rules(self._store, rules, after=after, until=until)
+            except Exception:  # an optimisation only: never a reason to miss a window
+                log.exception("batched pre-check failed; running every rule's statement")
+        return quiet
 
     def _position(self, rule_id: str, until: datetime) -> datetime:
         if rule_id not in self._positions:

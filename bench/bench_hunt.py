@@ -1,0 +1,113 @@
+"""`soc hunt` speed against the `evtx` package alone, on the same files, in one run.
+
+Prints the rate at which `evtx` parses the sample files (records to JSON, the package's own
+work and nothing else), the rate of the whole hunt (read the files, load them, run every rule,
+write the JSON lines) and their ratio; then where the hunt's time went, rule compilation (a
+fixed cost per rule set, outside the rate), and the peak memory of the process.
+
+    .venv/bin/python bench/bench_hunt.py [--rules DIR] [--input DIR] [--per-rule]
+
+`--per-rule` adds the straightforward way for comparison: every compiled rule as its own
+statement over the live store's layout (what the scheduler does), on the same events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import evtx
+
+from collectors.files import read_events
+from soc.detection.hunt import HuntProgress, compile_hunt_rules, run_hunt
+from soc.detection.hunt_report import write_jsonl
+from soc.rules import RuleSet, compile_rules, load_rules
+from soc.storage import DuckDBEventStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SOC_SHARED_DATA") or ROOT.parent / "shared" / "data")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def evtx_rate(folder: Path) -> tuple[int, float]:
+    started = time.perf_counter()
+    records = 0
+    for path in sorted(folder.rglob("*.evtx")):
+        for _ in evtx.PyEvtxParser(str(path)).records_json():
+            records += 1
+    return records, records / (time.perf_counter() - started)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rules", type=Path, default=SHARED / "sigma" / "rules" / "windows")
+    parser.add_argument("--pipelines", type=Path, default=ROOT / "rules" / "pipelines")
+    parser.add_argument("--input", type=Path, default=SHARED / "evtx" / "hayabusa-sample-evtx")
+    parser.add_argument("--per-rule", action="store_true")
+    args = parser.parse_args(argv[1:])
+
+    started = time.perf_counter()
+    ruleset = load_rules([args.rules])
+    rules = compile_hunt_rules(ruleset, [args.pipelines])
+    compile_seconds = time.perf_counter() - started
+    print(
+        f"rules: {len(rules.catalog.compiled)} compiled, {len(rules.catalog.errors)} not, "
+        f"in {compile_seconds:.1f} s (not counted below)"
+    )
+
+    records, parse_rate = evtx_rate(args.input)
+    print(f"evtx package alone: {records} records, {parse_rate:,.0f} events/s")
+
+    marks: dict[str, float] = {}
+
+    def progress(step: HuntProgress) -> None:
+        marks.setdefault(step.phase, time.perf_counter())
+
+    started = time.perf_counter()
+    events = read_events([args.input], format="evtx")
+    with run_hunt(rules, events, on_progress=progress) as result, open(os.devnull, "wb") as out:
+        lines = write_jsonl(result, out)
+        summary = result.summary
+    elapsed = time.perf_counter() - started
+    hunt_rate = summary.events / elapsed
+    print(
+        f"soc hunt:           {summary.events} events, {hunt_rate:,.0f} events/s "
+        f"({elapsed:.2f} s, {lines} matches from {len(summary.rule_stats)} rules)"
+    )
+    print(f"ratio hunt / evtx:  {hunt_rate / parse_rate:.3f}")
+    load = marks.get("match", marks.get("load", started)) - started
+    match = marks.get("done", started) - marks.get("match", started)
+    print(
+        f"  read + load {load:.2f} s, rules {match:.2f} s, "
+        f"JSON lines {elapsed - load - match:.2f} s"
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (RSS): {peak:,.0f} MiB")
+
+    if args.per_rule:
+        per_rule(ruleset, args.pipelines, args.input, hunt_rate)
+    return 0
+
+
+def per_rule(ruleset: RuleSet, pipelines: Path, folder: Path, hunt_rate: float) -> None:
+    """Every live-compiled rule as its own statement, as the scheduler runs them."""
+    catalog = compile_rules(ruleset, [pipelines])
+    store = DuckDBEventStore(":memory:")
+    started = time.perf_counter()
+    events = list(read_events([folder], format="evtx"))
+    store.write_batch(events)
+    until = store.now()
+    for rule in catalog.compiled:
+        store.run_rule(rule.sql, ingested_after=EPOCH, ingested_until=until)
+    rate = len(events) / (time.perf_counter() - started)
+    print(f"per-rule statements: {rate:,.0f} events/s (hunt is {hunt_rate / rate:.1f}x that)")
+    store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,81 @@
+"""`soc hunt`: run the rules over evidence files, offline, without a server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from soc.cli.common import ProgressBar, settings_of
+from soc.errors import ValidationError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from collectors.files import FORMATS
+
+    hunt = sub.add_parser("hunt", help="run the rules over evidence files (no server needed)")
+    hunt.add_argument("--rules", action="append", required=True, metavar="PATH")
+    hunt.add_argument("--input", action="append", required=True, metavar="PATH")
+    hunt.add_argument("--format", choices=("auto", *FORMATS), default="auto")
+    hunt.add_argument(
+        "--pipelines",
+        action="append",
+        metavar="PATH",
+        help="default: the rule folders' own pipelines/, else detection.pipelines_dirs",
+    )
+    hunt.add_argument("--out", metavar="FILE", help="JSON lines (default: stdout)")
+    hunt.add_argument("--summary", metavar="FILE", help="FILE.html or FILE.csv")
+    hunt.add_argument("--no-progress", action="store_true")
+    hunt.set_defaults(run=_hunt)
+
+
+def _hunt(args: argparse.Namespace) -> int:
+    from collectors.files import ReadProblem, ReadProgress, read_events
+    from soc.detection.hunt import HuntProgress, compile_hunt_rules, run_hunt
+    from soc.detection.hunt_report import summary_text, write_csv, write_html, write_jsonl
+    from soc.rules import load_rules
+
+    missing = [p for p in [*args.rules, *args.input] if not Path(p).exists()]
+    if missing:
+        raise ValidationError(f"no such file or folder: {', '.join(missing)}")
+    summary_path = Path(args.summary) if args.summary else None
+    if summary_path and summary_path.suffix.lower() not in (".html", ".htm", ".csv"):
+        raise ValidationError("--summary must end in .html or .csv", where="--summary")
+    ruleset = load_rules(args.rules)
+    pipelines = (
+        args.pipelines or ruleset.pipeline_dirs or settings_of(args).detection.pipelines_dirs
+    )
+    rules = compile_hunt_rules(ruleset, pipelines)
+    bar = ProgressBar(enabled=not args.no_progress)
+    problems: list[ReadProblem] = []
+
+    def reading(p: ReadProgress) -> None:
+        fraction = p.bytes_done / p.bytes_total if p.bytes_total else 1.0
+        bar.draw(fraction, f"reading {p.files_done}/{p.files_total} files, {p.events} events")
+
+    def hunting(p: HuntProgress) -> None:
+        if p.phase in ("match", "correlate"):
+            bar.draw(p.rules_done / max(p.rules_total, 1), f"rules {p.rules_done}/{p.rules_total}")
+
+    events = read_events(args.input, format=args.format, on_error=problems.append, progress=reading)
+    out = Path(args.out).open("wb") if args.out else sys.stdout.buffer  # noqa: SIM115
+    try:
+        with run_hunt(rules, events, on_progress=hunting) as result:
+            write_jsonl(result, out)
+            summary = result.summary
+    finally:
+        if args.out:
+            out.close()
+        else:
+            out.flush()
+    bar.done()
+    if summary_path:
+        with summary_path.open("w", encoding="utf-8", newline="") as report:
+            if summary_path.suffix.lower() == ".csv":
+                write_csv(summary, report)
+            else:
+                write_html(summary, report, inputs=args.input, read_problems=len(problems))
+    for problem in problems[:20]:
+        print(f"unreadable: {problem.path}: {problem.location}: {problem.reason}", file=sys.stderr)
+    sys.stderr.write(summary_text(summary, read_problems=len(problems)))
+    return 0

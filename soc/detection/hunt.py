@@ -1,0 +1,287 @@
+"""Offline hunt (`soc hunt`): the platform's compiled rules over evidence files, no server.
+
+The events go into an in-memory event store (`soc.storage.hunt_store`), the same table the live
+store has plus a column per document field the rules read; the rules are compiled for that
+table (`soc.rules.sqlfields.flat_columns`). A single-event rule keeps its compiled condition,
+only reading a column where live detection parses the document, and every rule still runs as
+SQL in DuckDB, so a hunt reports what live detection would have alerted on for the same events.
+Correlations run their compiled statement unchanged over the whole hunt.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from soc.detection.alerts import alerts_from_rows
+from soc.detection.prefilter import split_conditions, statement_frame
+from soc.errors import SocError
+from soc.model.alert import Alert
+from soc.model.event import Event, isoformat
+from soc.rules import Catalog, RuleSet, compile_rules
+from soc.rules.sqlfields import FlatColumns, flat_columns
+from soc.storage.conjuncts import conjuncts
+from soc.storage.hunt_store import HuntEventStore
+
+LOAD_BATCH_EVENTS = 5000
+"""Events written to the hunt store at a time: large enough for DuckDB's bulk path, small
+enough that the reader's events never pile up in memory."""
+_EVERYTHING = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
+
+Phase = Literal["load", "match", "correlate", "done"]
+
+
+@dataclass(frozen=True)
+class HuntRules:
+    """Rules compiled for the hunt table: the catalog and the document fields it reads."""
+
+    catalog: Catalog
+    columns: dict[str, str]  # hunt column -> JSON path into the document
+    frame: tuple[str, str]  # an event rule's statement before and after its condition
+
+
+def compile_hunt_rules(
+    ruleset: RuleSet, pipelines: Iterable[str | Path] | None = None
+) -> HuntRules:
+    """Compile `ruleset` for the hunt table (pipelines as `soc.rules.compile_rules`)."""
+    layout = FlatColumns()
+    with flat_columns(layout):
+        catalog = compile_rules(ruleset, pipelines)
+        frame = statement_frame()
+    for condition in split_conditions(catalog.compiled, frame)[0]:
+        conjuncts(condition.where)  # split with the rules (it is remembered), not per hunt
+    return HuntRules(catalog=catalog, columns=layout.paths, frame=frame)
+
+
+@dataclass(frozen=True)
+class HuntProgress:
+    """Where a hunt is: events loaded so far, then rules settled (ruled out or run)."""
+
+    phase: Phase
+    events: int
+    rules_done: int = 0
+    rules_total: int = 0
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the hunt output says about a rule."""
+
+    id: str
+    title: str
+    level: str
+    tags: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "level": self.level, "tags": list(self.tags)}
+
+
+@dataclass(frozen=True)
+class HuntMatch:
+    """One match: a rule and its event, or a correlation with its group and member events."""
+
+    rule: RuleInfo
+    events: tuple[Event, ...]
+    correlation: dict[str, Any] | None = None  # the live alert's details: group_key, ...
+
+    def to_json(self) -> dict[str, Any]:
+        if self.correlation is None:
+            return {"rule": self.rule.to_json(), "event": self.events[0]}
+        return {
+            "rule": self.rule.to_json(),
+            "correlation": self.correlation,
+            "events": list(self.events),
+        }
+
+
+@dataclass(frozen=True)
+class SkippedRule:
+    """A rule the hunt could not use, and why (nothing is skipped silently)."""
+
+    rule_id: str | None
+    title: str | None
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RuleStats:
+    """How one rule matched: how often, when (event time, ISO 8601) and on which hosts."""
+
+    rule: RuleInfo
+    matches: int
+    first_seen: str | None
+    last_seen: str | None
+    hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HuntSummary:
+    """The figures the analyst's report starts with."""
+
+    events: int
+    rules_loaded: int  # compiled and run
+    skipped: tuple[SkippedRule, ...]  # did not load, compile or run, each with why
+    matches: int
+    rule_stats: tuple[RuleStats, ...]  # the rules that matched
+    rules: dict[str, RuleInfo]  # every rule that ran, by id
+    seconds: float  # loading and matching, without compiling the rules
+    first_event: str | None
+    last_event: str | None
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class HuntResult:
+    """A finished hunt: its summary, and its matches read back from the in-memory store.
+
+    Holds the store until `close()` (or the end of a `with` block), so that matches stream out
+    one at a time however many there are.
+    """
+
+    summary: HuntSummary
+    _store: HuntEventStore
+    _event_hits: list[tuple[str, str]] = field(repr=False)  # (rule id, event id)
+    _correlations: list[Alert] = field(repr=False)
+
+    def matches(self) -> Iterator[HuntMatch]:
+        """Single-event matches in event time order, then correlation matches."""
+        rules = self.summary.rules
+        for rule_id, doc in self._store.hits(self._event_hits):
+            yield HuntMatch(rules[rule_id], (doc,))
+        for alert in self._correlations:
+            docs = {doc["event"]["id"]: doc for doc in self._store.get_many(alert.event_ids)}
+            members = tuple(docs[i] for i in alert.event_ids if i in docs)  # the alert's order
+            details = {k: v for k, v in alert.details.items() if k != "kind"}
+            yield HuntMatch(rules[alert.rule_id], members, details)
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> HuntResult:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def run_hunt(
+    rules: HuntRules,
+    events: Iterable[Event],
+    *,
+    on_progress: Callable[[HuntProgress], None] | None = None,
+    threads: int = 2,
+) -> HuntResult:
+    """Load `events` into a fresh in-memory store and run every compiled rule over all of them.
+
+    Events need an `event.id` (`soc.model.event.stamp`; file readers stamp them). A rule that
+    fails to run is reported in `summary.skipped`; the others still run.
+    """
+    report = on_progress or (lambda _: None)
+    started = time.perf_counter()
+    store = HuntEventStore(threads=threads)
+    try:
+        loaded = _load(store, events, report)
+        store.add_columns(rules.columns)
+        event_rules, whole = split_conditions(rules.catalog.compiled, rules.frame)
+        total = len(rules.catalog.compiled)
+        report(HuntProgress("match", loaded, 0, total))
+        found = store.match_rules(
+            event_rules, on_step=lambda done: report(HuntProgress("match", loaded, done, total))
+        )
+        hits = [(key, event_id) for key, ids in found.events.items() for event_id in ids]
+        failures = dict(found.errors)
+        correlations: list[Alert] = []
+        for done, rule in enumerate(whole, start=len(event_rules) + 1):
+            report(HuntProgress("correlate", loaded, done - 1, total))
+            try:
+                rows = store.run_rule(
+                    rule.sql, ingested_after=_EVERYTHING[0], ingested_until=_EVERYTHING[1]
+                )
+            except SocError as exc:
+                failures[rule.id] = str(exc)
+                continue
+            if rule.kind == "correlation":  # as live detection describes them on its alerts
+                correlations.extend(alerts_from_rows(rule, rows, ran_at=store.now()))
+            else:
+                hits.extend((rule.id, str(row["event_id"])) for row in rows)
+        summary = _summary(store, rules.catalog, loaded, hits, correlations, failures, started)
+        report(HuntProgress("done", loaded, total, total))
+    except BaseException:
+        store.close()
+        raise
+    return HuntResult(summary, store, hits, correlations)
+
+
+def _load(
+    store: HuntEventStore, events: Iterable[Event], report: Callable[[HuntProgress], None]
+) -> int:
+    loaded = 0
+    iterator = iter(events)
+    while batch := list(itertools.islice(iterator, LOAD_BATCH_EVENTS)):
+        store.write_batch(batch)
+        loaded += len(batch)
+        report(HuntProgress("load", loaded))
+    return loaded
+
+
+def _summary(
+    store: HuntEventStore,
+    catalog: Catalog,
+    events: int,
+    hits: Sequence[tuple[str, str]],
+    correlations: Sequence[Alert],
+    failures: dict[str, str],
+    started: float,
+) -> HuntSummary:
+    counts: dict[str, int] = {}
+    for rule_id in itertools.chain((r for r, _ in hits), (a.rule_id for a in correlations)):
+        counts[rule_id] = counts.get(rule_id, 0) + 1
+    members = [(a.rule_id, e) for a in correlations for e in a.event_ids]
+    seen = store.hit_stats([*hits, *members])
+    skipped = [
+        SkippedRule(p.rule_id, p.title, f"{p.path}:{p.line}" if p.line else p.path, p.reason)
+        for p in catalog.errors
+    ]
+    infos = {r.id: RuleInfo(r.id, r.title, r.level, r.tags) for r in catalog.compiled}
+    skipped.extend(
+        SkippedRule(r.id, r.title, r.source, f"failed to run: {failures[r.id]}")
+        for r in catalog.compiled
+        if r.id in failures
+    )
+    stats = []
+    for rule_id, count in counts.items():
+        first_seen, last_seen, hosts = seen.get(rule_id, (None, None, []))
+        stats.append(
+            RuleStats(infos[rule_id], count, _iso(first_seen), _iso(last_seen), tuple(hosts))
+        )
+    first, last = store.time_span()
+    return HuntSummary(
+        events=events,
+        rules_loaded=len(catalog.compiled) - len(failures),
+        skipped=tuple(skipped),
+        matches=len(hits) + len(correlations),
+        rule_stats=tuple(stats),
+        rules=infos,
+        seconds=time.perf_counter() - started,
+        first_event=_iso(first),
+        last_event=_iso(last),
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return isoformat(moment) if moment is not None else None

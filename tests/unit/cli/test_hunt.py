@@ -1,0 +1,61 @@
+"""`soc hunt` end to end: evidence files in, JSON lines and a report out, no server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from soc.cli import main
+
+ROOT = Path(__file__).resolve().parents[3]
+ACCESS_LOG = (
+    '192.0.2.77 - - [22/Nov/2026:08:00:00 +0700] "GET /uploads/shell.php?cmd=whoami HTTP/1.1" '
+    '200 512 "-" "curl/8.5.0"\n'
+    '10.20.0.9 - - [22/Nov/2026:08:00:01 +0700] "GET /index.html HTTP/1.1" 200 1024 "-" '
+    '"Mozilla/5.0"\n'
+)
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> Path:
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "access.log").write_text(
+        "".join(
+            f"<150>Nov 22 01:00:00 web-01 apache2: {line}" for line in ACCESS_LOG.splitlines(True)
+        )
+    )
+    return folder
+
+
+def test_hunt_writes_one_line_per_match_and_a_report(
+    evidence: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, report = tmp_path / "matches.ndjson", tmp_path / "report.html"
+    code = main(
+        [
+            "hunt",
+            "--rules", str(ROOT / "rules" / "soc"),
+            "--pipelines", str(ROOT / "rules" / "pipelines"),
+            "--input", str(evidence),
+            "--out", str(out),
+            "--summary", str(report),
+            "--no-progress",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    [match] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert match["rule"]["title"] == "Web Shell Style Request Answered By The Web Server"
+    assert match["event"]["url"]["original"] == "/uploads/shell.php?cmd=whoami"
+    assert match["event"]["log"]["file"]["path"] == str(evidence / "access.log")
+    assert "Web Shell Style Request" in report.read_text()
+    err = capsys.readouterr().err
+    assert "events read:    2" in err
+    assert "matches:        1 from 1 rules" in err
+
+
+def test_hunt_refuses_a_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hunt", "--rules", str(ROOT / "rules" / "soc"), "--input", "/nope"]) == 2
+    assert "no such file or folder: /nope" in capsys.readouterr().err
