@@ -72,6 +72,7 @@ class DetectionSettings:
     own_rules_dirs: tuple[str, ...] = ("rules/soc",)  # `soc rules check` fails only on these
     interval_seconds: float = 5.0
     case_grouping_minutes: int = 60
+    min_level: str = "medium"  # lower rules only run in retro-hunts and `soc hunt`
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ def build_services(settings: Settings, *, detection: bool = True) -> Services:
             checkpoints=cases,
             controls=cases,
             interval_seconds=settings.detection.interval_seconds,
+            min_level=settings.detection.min_level,
         )
     if settings.silence.enabled:
         services.silence = SilenceChecker(

@@ -7,6 +7,7 @@ validation must agree; the UI reads them for its drop-downs.
 from __future__ import annotations
 
 from soc.model.agency import ROLES
+from soc.model.alert import SEVERITIES
 
 __all__ = [
     "ALERT_STATUSES",
@@ -20,7 +21,6 @@ __all__ = [
 ]
 
 # Sigma levels, lowest first: the index is the rank used to pick a case's severity.
-SEVERITIES = ("informational", "low", "medium", "high", "critical")
 ALERT_STATUSES = ("new", "acknowledged", "escalated", "closed")
 VERDICTS = ("true_positive", "false_positive")
 CASE_STATUSES = ("open", "in_progress", "resolved", "closed")

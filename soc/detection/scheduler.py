@@ -23,6 +23,7 @@ from soc.detection.alerts import alerts_from_rows
 from soc.detection.ports import AlertSink, CheckpointStore, RuleControls
 from soc.detection.prefilter import quiet_rules
 from soc.errors import ConfigError
+from soc.model.alert import SEVERITIES, severity_rank
 from soc.rules import Catalog, CompiledRule
 from soc.storage.base import EventStore
 
@@ -62,6 +63,7 @@ class Scheduler:
         initial_lookback_seconds: float = 24 * 3600.0,
         checkpoint_every_seconds: float = 60.0,
         controls: RuleControls | None = None,
+        min_level: str = "informational",
     ) -> None:
         if interval_seconds <= 0:
             raise ConfigError("must be positive", where="detection.interval_seconds")
@@ -69,6 +71,12 @@ class Scheduler:
             raise ConfigError("must not be negative", where="detection scheduler")
         self._store = store
         self._catalog = catalog
+        if min_level not in SEVERITIES:
+            raise ConfigError(f"one of {', '.join(SEVERITIES)}", where="detection.min_level")
+        # Rules below the minimum level stay in the catalog for retro-hunts and `soc hunt`, but
+        # do not raise live alerts: SigmaHQ means informational and low rules for hunting.
+        floor = severity_rank(min_level)
+        self._live = [r for r in catalog.compiled if severity_rank(r.level) >= floor]
         self._sink = alert_sink
         self._checkpoints = checkpoints
         self._controls = controls
@@ -104,7 +112,7 @@ class Scheduler:
             quiet = self._quiet_rules(until, disabled)
             rules_run = matches = new_alerts = 0
             failed: dict[str, str] = {}
-            for rule in self._catalog.compiled:
+            for rule in self._live:
                 if self._stop.is_set():
                     break
                 if rule.id in disabled:
@@ -140,7 +148,7 @@ class Scheduler:
         (`soc.detection.prefilter`): their statements are skipped. On any failure the pass
         simply runs every rule's statement."""
         windows: dict[datetime, list[CompiledRule]] = {}
-        for rule in self._catalog.compiled:
+        for rule in self._live:
             if rule.id not in disabled and rule.id not in self._quarantined:
                 after = self._position(rule.id, until)
                 if after < until:

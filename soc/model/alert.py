@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+SEVERITIES = ("informational", "low", "medium", "high", "critical")  # Sigma's levels, in order
+
+
+def severity_rank(level: str) -> int:
+    """Position in SEVERITIES; an unknown level counts as medium (pySigma's default)."""
+    return SEVERITIES.index(level) if level in SEVERITIES else SEVERITIES.index("medium")
+
 
 @dataclass(frozen=True)
 class Alert:

@@ -237,3 +237,18 @@ def test_a_retried_rule_leaves_quarantine_on_the_next_pass(store, cases, shipped
     assert list(retried.failed) == ["broken-rule"]  # run again (and still broken)
     assert "no_such_table" in cases.rule_state(caller, "broken-rule").last_error
     assert "broken-rule" in scheduler.quarantined
+
+
+def test_rules_below_the_minimum_level_do_not_run_live(
+    store, cases, shipped, alerts_of, make, window
+):
+    """The web-shell rule is `high`: a `critical` floor keeps it for hunts only."""
+    store.write_batch([make.webshell_request(window)])
+    assert Scheduler(store, shipped, cases, cases, min_level="critical").run_once().matches == 0
+    assert alerts_of(WEBSHELL) == []
+    assert Scheduler(store, shipped, cases, cases, min_level="high").run_once().matches == 1
+
+
+def test_an_unknown_minimum_level_is_a_configuration_error(store, cases, shipped):
+    with pytest.raises(ConfigError, match=r"detection\.min_level"):
+        Scheduler(store, shipped, cases, cases, min_level="severe")
