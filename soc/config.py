@@ -28,6 +28,9 @@ class UiSettings:
     session_lifetime_minutes: int = 480
     tls_cert_file: str = ""  # both set: the UI and ingest API are served over HTTPS
     tls_key_file: str = ""
+    # Every time the UI shows or reads (search and hunt windows) is in this IANA zone; the
+    # stores and the API stay UTC. A Vietnamese province's analysts think in UTC+7.
+    timezone: str = "Asia/Ho_Chi_Minh"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from ui.views import (
 def create_app(services: Services) -> Flask:
     """Build the web UI and JSON API over `services` (the caller owns and closes them)."""
     settings = services.settings
+    zone = templating.load_zone(settings.ui.timezone)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=load_secret_key(settings.ui.secret_key, settings.data_dir),
@@ -84,7 +85,7 @@ def create_app(services: Services) -> Flask:
     csrf.exempt(api.blueprint)  # bearer-token API: no cookies, so no cross-site forgery
     csrf.exempt(rules_api.blueprint)
 
-    templating.install(app)
+    templating.install(app, zone)
     errors.install(app)
     app.after_request(add_security_headers)
     return app

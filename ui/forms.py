@@ -7,10 +7,11 @@ whose message is shown to the user next to the form.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 from soc.errors import ValidationError
 from ui.i18n import translate as _
+from ui.templating import display_zone
 
 
 def text(
@@ -65,7 +66,8 @@ def page_number(values: Mapping[str, str]) -> int:
 
 
 def moment(values: Mapping[str, str], name: str, *, label: str) -> datetime | None:
-    """An ISO 8601 time (`datetime-local` inputs send no zone: taken as UTC)."""
+    """An ISO 8601 time; `datetime-local` inputs send no zone: taken in the display zone, which
+    the pages show times in."""
     value = (values.get(name) or "").strip()
     if not value:
         return None
@@ -73,4 +75,4 @@ def moment(values: Mapping[str, str], name: str, *, label: str) -> datetime | No
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError(_("%(field)s is not a valid date and time", field=_(label))) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=display_zone())

@@ -6,24 +6,41 @@ every page.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 
 from soc.cases import vocab
+from soc.errors import ConfigError
 from ui.context import services
 from ui.i18n import LANGUAGES, current_language, label, translate
+
+ZONE_KEY = "SOC_DISPLAY_ZONE"
 
 # Most severe first: how analysts scan a drop-down.
 SEVERITIES = tuple(reversed(vocab.SEVERITIES))
 
 
+def display_zone() -> tzinfo:
+    """The zone of `ui.timezone`, which every time on every page is shown and read in."""
+    zone: tzinfo = current_app.config[ZONE_KEY]
+    return zone
+
+
+def zone_name() -> str:
+    """The zone as people read it: `Asia/Ho_Chi_Minh (UTC+07:00)`."""
+    zone = display_zone()
+    offset = datetime.now(zone).strftime("%z")
+    return f"{zone} (UTC{offset[:3]}:{offset[3:]})"
+
+
 def format_time(value: datetime | str | None) -> str:
-    """UTC, to the second: analysts compare these with raw log lines, which are UTC too."""
+    """In the display zone, to the second; the footer of every page names the zone."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -31,9 +48,9 @@ def format_time(value: datetime | str | None) -> str:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-    if value.tzinfo:
-        value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+    if value.tzinfo is None:  # the stores hand out UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(display_zone()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def pretty_json(value: Any) -> str:
@@ -66,7 +83,16 @@ def _template_context() -> dict[str, Any]:
     return {"caller": caller, "lang": current_language()}
 
 
-def install(app: Flask) -> None:
+def load_zone(name: str) -> ZoneInfo:
+    """`ui.timezone` as a zone, refused at start rather than on the first page shown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown time zone {name!r}", where="settings.ui.timezone") from exc
+
+
+def install(app: Flask, zone: ZoneInfo) -> None:
+    app.config[ZONE_KEY] = zone
     app.jinja_env.globals.update(
         _=translate,
         label=label,
@@ -74,6 +100,7 @@ def install(app: Flask) -> None:
         LANGUAGES=LANGUAGES,
         SEVERITIES=SEVERITIES,
         page_url=page_url,
+        zone_name=zone_name,
     )
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["pretty_json"] = pretty_json

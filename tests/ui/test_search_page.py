@@ -20,11 +20,17 @@ def test_bad_query_shows_the_parser_message(as_user) -> None:
     assert 'value="source.ip:(unbalanced"' in page  # the query stays in the box to fix
 
 
-def test_time_range(as_user) -> None:
+def test_time_range_is_read_and_shown_in_the_display_zone(as_user) -> None:
+    # The event happened at 08:00 UTC: 15:00 in Asia/Ho_Chi_Minh, the default `ui.timezone`.
     analyst = as_user("analyst")
-    inside = analyst.get("/search?from=2026-03-02T07:59&to=2026-03-02T08:01")
-    assert "203.0.113.7" in inside.get_data(as_text=True)
-    after = analyst.get("/search?from=2026-03-02T08:00:01").get_data(as_text=True)
+    inside = analyst.get("/search?from=2026-03-02T14:59&to=2026-03-02T15:01").get_data(as_text=True)
+    assert "203.0.113.7" in inside and "2026-03-02 15:00:00" in inside
+    assert "Asia/Ho_Chi_Minh (UTC+07:00)" in inside
+    utc_window = analyst.get("/search?from=2026-03-02T07:59&to=2026-03-02T08:01")
+    assert "203.0.113.7" not in utc_window.get_data(as_text=True)
+    explicit = analyst.get("/search?from=2026-03-02T07:59Z&to=2026-03-02T08:01Z")
+    assert "203.0.113.7" in explicit.get_data(as_text=True)
+    after = analyst.get("/search?from=2026-03-02T15:00:01").get_data(as_text=True)
     assert "203.0.113.7" not in after and "0 kết quả" in after
     bad = analyst.get("/search?from=yesterday")
     assert bad.status_code == 400

@@ -20,6 +20,7 @@ from soc.model.event import utcnow
 from ui import forms
 from ui.context import services
 from ui.i18n import translate as _
+from ui.templating import display_zone
 
 JOBS_KEY = "soc.retro_jobs"
 API_REQUESTER = "api"  # who the job page names for hunts asked through the token API
@@ -37,7 +38,7 @@ def jobs() -> RetroJobs:
 
 def default_window() -> dict[str, str]:
     """The last week, as the form's initial values: the question analysts usually ask."""
-    now = utcnow()
+    now = utcnow().astimezone(display_zone())
     return {
         "from": (now - timedelta(days=DEFAULT_DAYS)).strftime(_INPUT_FORMAT),
         "to": now.strftime(_INPUT_FORMAT),
@@ -45,13 +46,13 @@ def default_window() -> dict[str, str]:
 
 
 def submit_form(caller: Principal, rule_ids: Sequence[str], form: Mapping[str, str]) -> RetroJob:
-    """The rules pages' hunt form: the window in UTC, to now when left empty."""
-    start = forms.moment(form, "from", label="From (UTC)")
-    end = forms.moment(form, "to", label="To (UTC)") or utcnow()
+    """The rules pages' hunt form: the window in the display zone, to now when left empty."""
+    start = forms.moment(form, "from", label="From")
+    end = forms.moment(form, "to", label="To") or utcnow()
     if not rule_ids:
         raise ValidationError(_("Select at least one rule."))
     if start is None:
-        raise ValidationError(_("%(field)s is required", field=_("From (UTC)")))
+        raise ValidationError(_("%(field)s is required", field=_("From")))
     if start >= end:
         raise ValidationError(_("The end of the window must come after its start."))
     return queue_hunt(caller, rule_ids, start=start, end=end)
