@@ -162,12 +162,12 @@ def _send(transport: str, address: tuple[str, int], count: int) -> None:
             sock.sendall(frames)
 
 
-def bench_end_to_end(transport: str, count: int) -> None:
+def bench_end_to_end(transport: str, count: int, workers: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         store = DuckDBEventStore(Path(tmp) / "events.duckdb")
         sink = BatchingSink(store, batch_size=2000, flush_interval_seconds=0.2)
         listener = collectors.syslog.start(
-            SyslogSettings(host="127.0.0.1", udp_port=0, tcp_port=0),
+            SyslogSettings(host="127.0.0.1", udp_port=0, tcp_port=0, workers=workers),
             sink=sink,
             tagger=tagger(),
             dead_letter=DeadLetter(Path(tmp) / "dead-letter.ndjson"),
@@ -175,6 +175,7 @@ def bench_end_to_end(transport: str, count: int) -> None:
         address = listener.addresses[0 if transport == "udp" else 1]
         if transport == "tcp":
             count -= count % len(CORPUS)
+        time.sleep(1.5 if workers > 1 else 0)  # let the worker processes start
         errors_before = udp_errors()
         start = time.perf_counter()
         sender = multiprocessing.Process(target=_send, args=(transport, address, count))
@@ -194,10 +195,11 @@ def bench_end_to_end(transport: str, count: int) -> None:
         store.close()
     dropped = udp_errors() - errors_before
     print(
-        f"  {transport}: sent {count:,} in {sent_seconds:.2f} s, stored {stored:,} "
-        f"({stored / count:.1%}) in {elapsed:.2f} s = {stored / elapsed:,.0f} msgs/s"
+        f"  {transport} workers={workers}: sent {count:,} in {sent_seconds:.2f} s, stored "
+        f"{stored:,} ({stored / count:.1%}) in {elapsed:.2f} s = {stored / elapsed:,.0f} msgs/s"
         + (f"; kernel RcvbufErrors +{dropped:,}" if transport == "udp" else "")
     )
+    return stored / elapsed
 
 
 def profile(count: int) -> None:
@@ -222,15 +224,25 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--only", choices=["parse", "store", "e2e"], default=None)
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="syslog.workers values to compare end to end, comma-separated (default 1,2)",
+    )
     args = parser.parse_args()
+    workers = [int(w) for w in args.workers.split(",")]
     if args.only in (None, "parse"):
         bench_parse(args.seconds)
     if args.only in (None, "store"):
         bench_serialize_and_store(args.seconds)
     if args.only in (None, "e2e"):
         print(f"end to end ({args.messages:,} messages, socket -> DuckDB):")
-        bench_end_to_end("udp", args.messages)
-        bench_end_to_end("tcp", args.messages)
+        for transport in ("udp", "tcp"):
+            rates = {w: bench_end_to_end(transport, args.messages, w) for w in workers}
+            if len(rates) > 1:
+                first, *rest = rates
+                ratios = ", ".join(f"workers={w}: {rates[w] / rates[first]:.2f}x" for w in rest)
+                print(f"  {transport}: against workers={first}: {ratios}")
     if args.profile:
         profile(args.messages)
 

@@ -49,6 +49,11 @@ class SyslogSettings:
     tls_cert_file: str = ""
     tls_key_file: str = ""
     tls_ca_file: str = ""  # set to require client certificates signed by this CA
+    # Parser processes sharing the sockets (collectors/syslog/workers.py); 0 = one per CPU,
+    # 1 = parse in the listener's own thread (small installs, tests).
+    workers: int = 0
+    # UDP receive buffer asked of the kernel (net.core.rmem_max caps it unless privileged).
+    receive_buffer_bytes: int = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ class Intake:
         self,
         *,
         sink: BatchingSink,
-        tagger: AgencyTagger,
+        tagger: AgencyTagger | None,
         dead_letter: DeadLetter,
         sources: SourceRegistry | None,
         zone: tzinfo,
@@ -65,7 +65,8 @@ class Intake:
             self.reject(source, f"internal error: {exc!r}", raw, peer)
             return
         stamp(doc, dataset="syslog", received=received)
-        doc = self._tagger.tag(doc)
+        if self._tagger is not None:  # None: a worker process; its parent tags
+            doc = self._tagger.tag(doc)
         if self._sources is not None:
             tally = self._tally(peer[0])
             tally.messages += 1

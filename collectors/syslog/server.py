@@ -21,6 +21,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from collectors.deadletter import DeadLetter
 from collectors.sink import BatchingSink
@@ -34,18 +35,22 @@ from soc.enrich.agency import AgencyTagger
 from soc.errors import ConfigError
 from soc.model.sources import SourceRegistry
 
+if TYPE_CHECKING:
+    from collectors.syslog.workers import WorkerPool
+
 log = logging.getLogger(__name__)
 
 _UDP_SOURCE = "syslog/udp"
 _TCP_SOURCE = "syslog/tcp"
 _TLS_SOURCE = "syslog/tls"
-_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+_SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux; Python does not name it
 _READ_BYTES = 64 * 1024  # per connection and turn: the fairness budget
 _UDP_DATAGRAMS_PER_WAKE = 256  # then let TCP clients have a turn
 _ACCEPTS_PER_WAKE = 64  # a connection flood must not starve the connections already open
 _HANDSHAKE_SECONDS = 30.0  # at most; never longer than the idle timeout
 _REFUSAL_LOG_SECONDS = 10.0  # one warning per interval, however hard a client retries
 _JOIN_SECONDS = 5.0
+_DRAIN_UDP_SECONDS = 5.0  # at close: what the kernel holds, unless a flood never lets up
 _DRAIN_READS = 16  # per connection at close: bounded, a sender that never stops cannot hold us
 
 
@@ -57,12 +62,21 @@ class SyslogServer:
         settings: SyslogSettings,
         *,
         sink: BatchingSink,
-        tagger: AgencyTagger,
+        tagger: AgencyTagger | None,
         dead_letter: DeadLetter,
         sources: SourceRegistry | None = None,
         idle_timeout_seconds: float = 300.0,
+        sockets: list[socket.socket] | None = None,
+        after_wake: Callable[[], None] | None = None,
+        connection_share: int = 1,
     ) -> None:
+        """`tagger` None leaves tagging to whoever receives the events (worker processes, whose
+        parent tags). `sockets` are already bound listeners (udp, tcp[, tls]) shared with other
+        worker processes; `after_wake` runs after each turn of the loop (a worker hands its
+        batch on there); `connection_share` divides the connection limits among that many
+        processes."""
         self._max = settings.max_message_bytes
+        self._after_wake = after_wake
         self._intake = Intake(
             sink=sink,
             tagger=tagger,
@@ -72,8 +86,8 @@ class SyslogServer:
         )
         tls_context = server_context(settings) if settings.tls_enabled else None
         self._admission = Admission(
-            max_connections=settings.max_connections,
-            max_connections_per_ip=settings.max_connections_per_ip,
+            max_connections=-(-settings.max_connections // connection_share),
+            max_connections_per_ip=-(-settings.max_connections_per_ip // connection_share),
         )
         self._idle_seconds = idle_timeout_seconds
         self._handshake_seconds = min(idle_timeout_seconds, _HANDSHAKE_SECONDS)
@@ -86,7 +100,7 @@ class SyslogServer:
         self._closing = threading.Event()
         self._closed = False
         self._released = False
-        self._listeners = _bind_all(settings)
+        self._listeners = sockets if sockets is not None else bind_all(settings)
         udp, tcp, *tls = self._listeners
         self._wake_reader, self._wake_writer = socket.socketpair()
         handlers: list[tuple[socket.socket, Callable[[], object] | None]] = [
@@ -149,6 +163,8 @@ class SyslogServer:
                 if time.monotonic() >= self._next_sweep:
                     self._guarded(self._sweep)
                 self._intake.flush_sources()
+                if self._after_wake is not None:
+                    self._guarded(self._after_wake)
         finally:
             self._release()
 
@@ -166,7 +182,10 @@ class SyslogServer:
             return
         self._released = True
         try:
-            self._on_datagrams()
+            deadline = time.monotonic() + _DRAIN_UDP_SECONDS
+            while self._on_datagrams() == _UDP_DATAGRAMS_PER_WAKE:
+                if time.monotonic() >= deadline:
+                    break
             self._on_accept(self._listeners[1], None)
             for stream in list(self._streams.values()):
                 for _ in range(_DRAIN_READS):
@@ -174,6 +193,8 @@ class SyslogServer:
                         break
                 self._drop(stream)
             self._intake.flush_sources()
+            if self._after_wake is not None:
+                self._after_wake()
         except Exception:
             log.exception("syslog server: input pending at shutdown could not be handled")
         finally:
@@ -183,22 +204,24 @@ class SyslogServer:
                 sock.close()
             self._selector.close()
 
-    def _on_datagrams(self) -> None:
+    def _on_datagrams(self) -> int:
+        """Take up to `_UDP_DATAGRAMS_PER_WAKE` datagrams; returns how many were read."""
         udp = self._listeners[0]
-        for _ in range(_UDP_DATAGRAMS_PER_WAKE):
+        for done in range(_UDP_DATAGRAMS_PER_WAKE):
             try:
                 data, address = udp.recvfrom(self._max + 1)
             except (BlockingIOError, InterruptedError):
-                return
+                return done
             except OSError as exc:  # e.g. ICMP errors surfacing on some platforms
                 log.warning("syslog UDP receive failed: %s", exc)
-                return
+                return done
             peer = _peer(address)
             if len(data) > self._max:
                 reason = f"datagram exceeds max_message_bytes ({self._max})"
                 self._intake.reject(_UDP_SOURCE, reason, data[: self._max], peer)
             else:
                 self._intake.handle(_UDP_SOURCE, data, peer)
+        return _UDP_DATAGRAMS_PER_WAKE
 
     def _on_accept(self, listener: socket.socket, tls: ssl.SSLContext | None) -> None:
         for _ in range(_ACCEPTS_PER_WAKE):
@@ -300,10 +323,24 @@ def start(
     dead_letter: DeadLetter,
     sources: SourceRegistry | None = None,
     idle_timeout_seconds: float = 300.0,
-) -> SyslogServer:
+) -> SyslogServer | WorkerPool:
     """Bind UDP and TCP (and TLS when `tls_enabled`) on settings.host (port 0 picks a free port;
-    see `addresses`: udp, tcp[, tls]) and serve in a background thread until `close()`.
-    `sources` receives per-host last-seen times and counters."""
+    see `addresses`: udp, tcp[, tls]) and serve until `close()`: in a background thread when
+    `settings.workers` is 1, else in that many worker processes (0: one per CPU; see
+    `collectors.syslog.workers`). `sources` receives per-host last-seen times and counters."""
+    from collectors.syslog.workers import WorkerPool, worker_count
+
+    workers = worker_count(settings.workers)
+    if workers > 1:
+        return WorkerPool(
+            settings,
+            workers=workers,
+            sink=sink,
+            tagger=tagger,
+            dead_letter=dead_letter,
+            sources=sources,
+            idle_timeout_seconds=idle_timeout_seconds,
+        ).start()
     return SyslogServer(
         settings,
         sink=sink,
@@ -314,7 +351,7 @@ def start(
     ).start()
 
 
-def _bind_all(settings: SyslogSettings) -> list[socket.socket]:
+def bind_all(settings: SyslogSettings) -> list[socket.socket]:
     """UDP, TCP and (if enabled) TLS sockets; none stays open when one cannot be bound."""
     wanted = [
         (settings.udp_port, socket.SOCK_DGRAM, "udp"),
@@ -326,6 +363,7 @@ def _bind_all(settings: SyslogSettings) -> list[socket.socket]:
     try:
         for port, kind, name in wanted:
             bound.append(_bind(settings.host, port, kind, name))
+        _grow_receive_buffer(bound[0], settings.receive_buffer_bytes)
     except ConfigError:
         for sock in bound:
             sock.close()
@@ -343,8 +381,6 @@ def _bind(host: str, port: int, kind: socket.SocketKind, name: str) -> socket.so
     try:
         if kind == socket.SOCK_STREAM:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        else:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)
         sock.bind(address)
         if kind == socket.SOCK_STREAM:
             sock.listen(socket.SOMAXCONN)
@@ -352,6 +388,43 @@ def _bind(host: str, port: int, kind: socket.SocketKind, name: str) -> socket.so
         sock.close()
         raise ConfigError(str(exc), where=where) from exc
     return sock
+
+
+def _grow_receive_buffer(sock: socket.socket, wanted: int) -> int:
+    """Ask for a UDP receive buffer of `wanted` bytes, so that bursts wait in the kernel while
+    the parsers catch up, and log what the kernel granted. `net.core.rmem_max` caps SO_RCVBUF
+    (4 MiB on the development machine); a privileged process (CAP_NET_ADMIN) may exceed it with
+    SO_RCVBUFFORCE, which is tried first. Linux reports twice the size asked (bookkeeping)."""
+    if wanted <= 0:
+        return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    forced = False
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, wanted)
+        forced = True
+    if not forced:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, wanted)
+    granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    cap = _rmem_max()
+    log.info(
+        "syslog UDP receive buffer: asked %d bytes, kernel granted %d%s",
+        wanted,
+        granted,
+        ""
+        if forced
+        else f" (net.core.rmem_max caps it at {cap}; raise it or run with CAP_NET_ADMIN for more)"
+        if cap is not None
+        else "",
+    )
+    return granted
+
+
+def _rmem_max() -> int | None:
+    try:
+        with open("/proc/sys/net/core/rmem_max") as fh:
+            return int(fh.read())
+    except (OSError, ValueError):
+        return None
 
 
 def _peer(address: tuple[str, int] | tuple[str, int, int, int]) -> tuple[str, int]:

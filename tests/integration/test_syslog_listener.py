@@ -20,6 +20,7 @@ from collectors.deadletter import DeadLetter
 from collectors.listener import Listener
 from collectors.sink import BatchingSink
 from collectors.syslog import SyslogServer
+from collectors.syslog.workers import WorkerPool
 from soc.config import SyslogSettings
 from soc.enrich.agency import AgencyTagger
 from soc.model.agency import Agency
@@ -33,7 +34,7 @@ LOGGER = shutil.which("logger")
 
 @dataclass
 class Collector:
-    listener: SyslogServer
+    listener: SyslogServer | WorkerPool
     store: DuckDBEventStore
     sink: BatchingSink
     dead_letter: DeadLetter
@@ -70,14 +71,19 @@ class Collector:
         return [json.loads(line) for line in self.dead_letter.path.read_text().splitlines()]
 
 
-@pytest.fixture
-def collector(tmp_path: Path) -> Iterator[Collector]:
+@pytest.fixture(params=[1, 2], ids=["thread", "workers"])
+def collector(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Collector]:
+    """Every test runs against the in-thread listener and against two worker processes."""
     store = DuckDBEventStore(tmp_path / "events.duckdb")
     sink = BatchingSink(store, batch_size=100, flush_interval_seconds=0.05)
     dead_letter = DeadLetter(tmp_path / "dead-letter.ndjson")
     listener = collectors.syslog.start(
         SyslogSettings(
-            host="127.0.0.1", udp_port=0, tcp_port=0, max_message_bytes=MAX_MESSAGE_BYTES
+            host="127.0.0.1",
+            udp_port=0,
+            tcp_port=0,
+            max_message_bytes=MAX_MESSAGE_BYTES,
+            workers=request.param,
         ),
         sink=sink,
         tagger=AgencyTagger([AGENCY, LOOPBACK]),

@@ -18,6 +18,7 @@ import collectors.syslog
 from collectors.deadletter import DeadLetter
 from collectors.sink import BatchingSink
 from collectors.syslog import SyslogServer
+from collectors.syslog.workers import WorkerPool
 from soc.config import SyslogSettings
 from soc.enrich.agency import AgencyTagger
 from soc.model.agency import Agency
@@ -30,7 +31,7 @@ WAIT_SECONDS = 30
 
 @dataclass
 class Collector:
-    listener: SyslogServer
+    listener: SyslogServer | WorkerPool
     store: DuckDBEventStore
     sink: BatchingSink
     dead_letter: DeadLetter
@@ -70,7 +71,7 @@ def running_collector(
     batch_size: int = 100,
     **settings: object,
 ) -> Iterator[Collector]:
-    values: dict[str, object] = {"host": "127.0.0.1", "udp_port": 0, "tcp_port": 0}
+    values: dict[str, object] = {"host": "127.0.0.1", "udp_port": 0, "tcp_port": 0, "workers": 1}
     values.update(settings)
     store = DuckDBEventStore(tmp_path / "events.duckdb")
     sink = BatchingSink(store, batch_size=batch_size, flush_interval_seconds=0.05)
