@@ -17,7 +17,6 @@ from collectors.syslog.rfc3164 import parse_rfc3164
 from collectors.syslog.rfc5424 import parse_rfc5424
 from soc.errors import ConfigError, ParseError
 
-_PRI = re.compile(r"<(\d{1,3})>")
 _STRIP = "\r\n\x00 \t"
 _OFFSET = re.compile(r"(?:UTC)?(?P<sign>[+-])(?P<hours>\d{1,2}):?(?P<minutes>\d\d)")
 
@@ -32,10 +31,11 @@ def parse_syslog(raw: bytes, *, received: datetime, zone: tzinfo = UTC) -> Syslo
     """
     text = raw.decode("utf-8", errors="replace").strip(_STRIP)
     priority = None
-    match = _PRI.match(text)
-    if match and int(match.group(1)) <= 191:
-        priority = int(match.group(1))
-        text = text[match.end() :]
+    if text.startswith("<"):  # what `<(\d{1,3})>` matches, without the regex
+        end = text.find(">", 2, 5)
+        if end > 0 and (digits := text[1:end]).isdecimal() and (value := int(digits)) <= 191:
+            priority = value
+            text = text[end + 1 :]
     if not text.strip(_STRIP):
         raise ParseError("empty message", where="syslog header")
     if priority is not None:

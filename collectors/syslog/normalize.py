@@ -25,8 +25,8 @@ def to_ecs(msg: SyslogMessage, *, peer_ip: str | None) -> Event:
     elif "process" not in doc and not (msg.appname or "").startswith("%"):
         doc.update(_process(msg))  # kernel, filterlog, nginx...; a Cisco `%ASA-6-...` is no process
     doc.setdefault("message", msg.message)
-    if msg.timestamp is not None:
-        doc.setdefault("@timestamp", isoformat(msg.timestamp))
+    if msg.timestamp is not None and "@timestamp" not in doc:
+        doc["@timestamp"] = isoformat(msg.timestamp)
     if msg.hostname:
         object_field(doc, "host").setdefault("name", msg.hostname)
     if msg.sequence is not None:
@@ -54,15 +54,22 @@ def _process(msg: SyslogMessage) -> Event:
 
 def _syslog_fields(msg: SyslogMessage) -> dict[str, Any]:
     syslog: dict[str, Any] = {}
-    if msg.priority is not None and msg.facility is not None and msg.severity is not None:
-        syslog["priority"] = msg.priority
-        syslog["facility"] = {"code": msg.facility, "name": FACILITIES[msg.facility]}
-        syslog["severity"] = {"code": msg.severity, "name": SEVERITIES[msg.severity]}
+    priority = msg.priority
+    if priority is not None:
+        facility, severity = priority >> 3, priority & 7
+        syslog["priority"] = priority
+        syslog["facility"] = {"code": facility, "name": FACILITIES[facility]}
+        syslog["severity"] = {"code": severity, "name": SEVERITIES[severity]}
     if msg.version is not None:
         syslog["version"] = str(msg.version)
-    for name in ("hostname", "appname", "procid", "msgid"):
-        if (value := getattr(msg, name)) is not None:
-            syslog[name] = value
+    if msg.hostname is not None:
+        syslog["hostname"] = msg.hostname
+    if msg.appname is not None:
+        syslog["appname"] = msg.appname
+    if msg.procid is not None:
+        syslog["procid"] = msg.procid
+    if msg.msgid is not None:
+        syslog["msgid"] = msg.msgid
     if msg.structured_data:
         syslog["structured_data"] = msg.structured_data
     return syslog

@@ -109,7 +109,9 @@ def stamp(doc: Event, *, dataset: str, received: datetime | None = None) -> Even
     or a remote collector) keeps it.
     """
     event = doc.setdefault("event", {})
-    event.setdefault("id", new_event_id())
+    if "id" not in event:  # not setdefault: its argument would be computed every time
+        event["id"] = new_event_id()
     event.setdefault("dataset", dataset)
-    doc.setdefault("@timestamp", isoformat(received or utcnow()))
+    if "@timestamp" not in doc:
+        doc["@timestamp"] = isoformat(received or utcnow())
     return doc
