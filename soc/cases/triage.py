@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from soc.cases.audit import record
 from soc.cases.casework import get_case, open_case
 from soc.cases.convert import alert_view
-from soc.cases.models import Alert
+from soc.cases.models import Alert, Case
 from soc.cases.paging import check_page
 from soc.cases.scope import alert_in, load_alert, load_case, require_triage
 from soc.cases.views import AlertView, CaseView
-from soc.cases.vocab import ALERT_STATUSES, SEVERITIES, VERDICTS
+from soc.cases.vocab import ALERT_STATUSES, OPEN_CASE_STATUSES, SEVERITIES, VERDICTS
 from soc.errors import ValidationError
 from soc.model.agency import Principal
 from soc.model.event import utcnow
@@ -171,6 +171,7 @@ def escalate_alerts(
             rule_id=first.rule_id if same_rule else None,
             entity=first.entity if same_entity else None,
         )
+    left = {row.case_id for row in rows if row.case_id is not None and row.case_id != case.id}
     for row in rows:
         before = {"status": row.status, "case_id": row.case_id}
         row.status = "escalated"
@@ -184,4 +185,35 @@ def escalate_alerts(
             {"status": "escalated", "case_id": case.id},
         )
     session.flush()
+    _close_emptied(session, principal, left, into=case.id)
     return get_case(session, principal, case.id)
+
+
+def _close_emptied(
+    session: Session, principal: Principal, case_ids: set[int], *, into: int
+) -> None:
+    """Close the open cases that escalation took every alert out of: merged into `into`.
+
+    Otherwise an automatically opened case lingers in the open queue with nothing in it, and
+    grouping would keep adding the next alerts of its rule and entity to it instead of the case
+    the analyst chose.
+    """
+    for case_id in sorted(case_ids):
+        remaining = session.scalar(select(func.count()).where(Alert.case_id == case_id))
+        old = session.get(Case, case_id)
+        if remaining or old is None or old.status not in OPEN_CASE_STATUSES:
+            continue
+        now = utcnow()
+        before = {"status": old.status}
+        old.status, old.updated_at, old.closed_at = "closed", now, now
+        record(
+            session,
+            actor=principal.username,
+            action="case.merged",
+            object_type="case",
+            object_id=old.id,
+            agency_id=old.agency_id,
+            before=before,
+            after={"status": "closed", "merged_into": into},
+        )
+    session.flush()

@@ -47,5 +47,6 @@ VOCABULARY: dict[str, str] = {
     "audit:alert.grouped": "grouped an alert into the case",
     "audit:case.opened": "opened the case",
     "audit:case.updated": "updated the case",
+    "audit:case.merged": "closed the case: every alert moved to another case",
     "audit:comment.added": "added a comment",
 }

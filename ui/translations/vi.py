@@ -284,6 +284,7 @@ MESSAGES: dict[str, str] = {
     "audit:alert.grouped": "đã gộp một cảnh báo vào sự cố",
     "audit:case.opened": "đã mở sự cố",
     "audit:case.updated": "đã cập nhật sự cố",
+    "audit:case.merged": "đã đóng sự cố vì mọi cảnh báo đã được chuyển sang sự cố khác",
     "audit:comment.added": "đã thêm bình luận",
     # source health (sources page)
     "Sources": "Nguồn dữ liệu",

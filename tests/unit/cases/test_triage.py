@@ -128,6 +128,30 @@ def test_escalate_into_an_existing_case(queue: CaseService, people) -> None:
         queue.escalate_alerts(people.analyst, ["a4"], case_id=target)
 
 
+def test_a_case_left_without_alerts_is_closed_as_merged(
+    queue: CaseService, people, make_alert
+) -> None:
+    queue.add_alerts([make_alert("a5", minutes=4)])  # grouped with a1: same rule and entity
+    grouped = queue.get_alert(people.analyst, "a1").case_id
+    alone = queue.get_alert(people.analyst, "a2").case_id
+    target = queue.get_alert(people.analyst, "a4").case_id
+    assert grouped is not None and alone is not None and target is not None
+    assert queue.get_alert(people.analyst, "a5").case_id == grouped
+
+    queue.escalate_alerts(people.analyst, ["a2", "a5"], case_id=target)
+
+    emptied = queue.get_case(people.analyst, alone)
+    assert (emptied.status, emptied.alert_count) == ("closed", 0)
+    assert emptied.closed_at is not None
+    row = queue.case_audit(people.analyst, alone)[-1]
+    assert (row.actor, row.action, row.object_id) == ("analyst", "case.merged", str(alone))
+    assert row.before == {"status": "open"}
+    assert row.after == {"status": "closed", "merged_into": target}
+    still = queue.get_case(people.analyst, grouped)  # a1 is still in it
+    assert (still.status, [a.id for a in still.alerts]) == ("open", ["a1"])
+    assert queue.get_case(people.analyst, target).status == "open"
+
+
 def test_escalate_validation(queue: CaseService, people) -> None:
     with pytest.raises(ValidationError):
         queue.escalate_alerts(people.analyst, [])
