@@ -44,6 +44,7 @@ class HuntRules:
     catalog: Catalog
     columns: dict[str, str]  # hunt column -> JSON path into the document
     frame: tuple[str, str]  # an event rule's statement before and after its condition
+    lowered: dict[str, str] = field(default_factory=dict)  # hunt column -> column it lowers
 
 
 def compile_hunt_rules(
@@ -56,7 +57,9 @@ def compile_hunt_rules(
         frame = statement_frame()
     for condition in split_conditions(catalog.compiled, frame)[0]:
         conjuncts(condition.where)  # split with the rules (it is remembered), not per hunt
-    return HuntRules(catalog=catalog, columns=layout.paths, frame=frame)
+    return HuntRules(
+        catalog=catalog, columns=layout.paths, frame=frame, lowered=layout.lowered_columns
+    )
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,7 @@ def run_hunt(
     store = HuntEventStore(threads=threads)
     try:
         loaded = _load(store, events, report)
-        store.add_columns(rules.columns)
+        store.add_columns(rules.columns, lowered=rules.lowered)
         event_rules, whole = split_conditions(rules.catalog.compiled, rules.frame)
         total = len(rules.catalog.compiled)
         report(HuntProgress("match", loaded, 0, total))

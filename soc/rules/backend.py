@@ -69,6 +69,7 @@ from soc.rules.values import (
     Predicate,
     cidr_predicate,
     compare_predicate,
+    equals_any_predicate,
     number_predicate,
     regex_literal,
     regex_predicate,
@@ -266,7 +267,12 @@ class DuckDBBackend(TextQueryBackend):
         """One text value tested against any of `values` (networks checked together)."""
         networks = [v for v in values if isinstance(v, SigmaCIDRExpression)]
         tests = [cidr_predicate(networks)] if networks else []
+        plain = [v for v in values if _plain(v)]
+        if len(plain) > 1:  # one `lower(v) IN (...)` for all of them
+            tests.append(equals_any_predicate(plain))
         for value in values:
+            if len(plain) > 1 and _plain(value):
+                continue
             if isinstance(value, SigmaExpansion):
                 tests.append(DuckDBBackend._predicate(list(value.values)))
             elif isinstance(value, SigmaString):
@@ -357,6 +363,16 @@ class DuckDBBackend(TextQueryBackend):
         self, rule: SigmaRule | SigmaCorrelationRule, query: str, index: int, state: ConversionState
     ) -> str:
         return query
+
+
+def _plain(value: Any) -> bool:
+    """A case-insensitive string without wildcards: tested by equality."""
+    return (
+        isinstance(value, SigmaString)
+        and not isinstance(value, SigmaCasedString)
+        and not value.contains_special()
+        and not value.contains_placeholder()
+    )
 
 
 def _part(field: str, value: SigmaTimestampPart) -> str:

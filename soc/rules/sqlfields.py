@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from soc.model.fields import TYPED_FIELDS, column_name
 
 NUMERIC_KINDS = frozenset({"int", "bigint"})
+_TEXT_COLUMNS = frozenset(column_name(f) for f, kind in TYPED_FIELDS.items() if kind == "text")
 
 
 class FlatColumns:
@@ -38,6 +39,8 @@ class FlatColumns:
     def __init__(self) -> None:
         self._names: dict[str, str] = {}  # field -> column name
         self._taken: set[str] = set()  # lower-cased column names
+        self._quoted: set[str] = set()  # the columns as SQL (quoted names)
+        self._lowered: dict[str, str] = {}  # column SQL -> name of its lower-cased copy
 
     def column(self, field: str) -> str:
         """The column's name (unquoted), assigned on first use."""
@@ -50,12 +53,33 @@ class FlatColumns:
                 name = f"{base}#{suffix}"
             self._taken.add(name.lower())
             self._names[field] = name
+            self._quoted.add(_quote(name))
         return name
+
+    def lowered(self, column: str) -> str | None:
+        """The quoted name of a lower-cased copy of `column` (SQL of a flat column or a typed
+        text column), assigned on first use; None for any other SQL."""
+        name = self._lowered.get(column)
+        if name is None:
+            if column not in self._quoted and column not in _TEXT_COLUMNS:
+                return None
+            plain = column[1:-1].replace('""', '"') if column.startswith('"') else column
+            name = self._lowered[column] = f"lower({plain})"
+        return _quote(name)
 
     @property
     def paths(self) -> dict[str, str]:
         """Column name -> the JSON path whose text (`json_extract_string`) fills it."""
         return {name: json_path(field) for field, name in self._names.items()}
+
+    @property
+    def lowered_columns(self) -> dict[str, str]:
+        """Column name -> the SQL (a column) whose `lower()` fills it."""
+        return {name: column for column, name in self._lowered.items()}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 _FLAT: ContextVar[FlatColumns | None] = ContextVar("soc_rules_flat_columns", default=None)
@@ -76,7 +100,21 @@ def _flat_column(field: str) -> str | None:
     layout = _FLAT.get()
     if layout is None:
         return None
-    return '"' + layout.column(field).replace('"', '""') + '"'
+    return _quote(layout.column(field))
+
+
+def lowered_sql(value: str) -> str | None:
+    """A column holding `lower(value)`, when the hunt layout can keep one: `value` is the SQL
+    of a flat or typed text column. None otherwise (the live layout, list elements, ...).
+
+    Sigma compares text case-insensitively, so a rule lower-cases a field once per value it
+    tests: fifty `|contains` values on a command line cost fifty `lower()` (or ILIKE) calls
+    per row. Over a lower-cased copy the same tests are plain `contains()`, `=` or `IN`, 4-6x
+    faster (DuckDB 2.0, 60 patterns over 200k command lines, same run: ILIKE 1.5 s, LIKE on
+    the copy 0.38 s, `ends_with` 0.24 s, `lower(c) =` 1.5 s against `l =` 0.02 s).
+    """
+    layout = _FLAT.get()
+    return layout.lowered(value) if layout is not None else None
 
 
 def field_sql(field: str) -> str:

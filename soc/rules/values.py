@@ -25,9 +25,10 @@ from sigma.types import (
     SigmaCIDRExpression,
     SigmaRegularExpression,
     SigmaString,
+    SpecialChars,
 )
 
-from soc.rules.sqlfields import sql_literal
+from soc.rules.sqlfields import lowered_sql, sql_literal
 
 Predicate = Callable[[str], str]
 """SQL condition on one text value, given the SQL of that value."""
@@ -54,16 +55,64 @@ def plain_literal(value: SigmaString) -> str:
 
 
 def string_predicate(value: SigmaString, *, cased: bool) -> Predicate:
-    """Equality or an anchored wildcard match, case-insensitive unless `cased`."""
+    """Equality or an anchored wildcard match, case-insensitive unless `cased`.
+
+    Over a column the hunt layout keeps lower-cased (`soc.rules.sqlfields.lowered_sql`), a
+    case-insensitive test reads that copy: `=`, `contains()`, `starts_with()`, `ends_with()`,
+    or LIKE (with `ESCAPE` only when the pattern escapes something). The same test as
+    `lower(v) = ...` and `v ILIKE ...`, which DuckDB evaluates by lower-casing both sides.
+    """
     if value.contains_special():
         operator = "LIKE" if cased else "ILIKE"
         pattern = like_literal(value)
-        return lambda v: f"{v} {operator} {pattern} ESCAPE '\\'"
+        if cased:
+            return lambda v: f"{v} {operator} {pattern} ESCAPE '\\'"
+        lowered_test = _lowered_match(value)
+        return lambda v: (
+            lowered_test(low)
+            if (low := lowered_sql(v)) is not None
+            else f"{v} {operator} {pattern} ESCAPE '\\'"
+        )
     literal = plain_literal(value)
     if cased:
         return lambda v: f"{v} = {literal}"
     lowered = sql_literal(value.convert(None, None, None).lower())
-    return lambda v: f"lower({v}) = {lowered}"
+    return lambda v: f"{low} = {lowered}" if (low := lowered_sql(v)) else f"lower({v}) = {lowered}"
+
+
+def equals_any_predicate(values: Sequence[SigmaString]) -> Predicate:
+    """Case-insensitive equality to any of several values without wildcards: `lower(v)` once,
+    tested with `IN`, rather than once per value (the same as their OR, NULL included)."""
+    listed = ", ".join(sql_literal(v.convert(None, None, None).lower()) for v in values)
+    return lambda v: f"{lowered_sql(v) or f'lower({v})'} IN ({listed})"
+
+
+def _lowered_match(value: SigmaString) -> Predicate:
+    """The wildcard match of `value` over an already lower-cased text."""
+    parts = list(value.s)
+    leading = trailing = False
+    while parts and parts[0] == SpecialChars.WILDCARD_MULTI:
+        parts.pop(0)
+        leading = True
+    while parts and parts[-1] == SpecialChars.WILDCARD_MULTI:
+        parts.pop()
+        trailing = True
+    if all(isinstance(part, str) for part in parts):  # `*text*`, `text*`, `*text`
+        text = _lower_literal("".join(parts))  # type: ignore[arg-type]
+        function = "contains" if leading == trailing else "ends_with" if leading else "starts_with"
+        return lambda low: f"{function}({low}, {text})"
+    pattern = value.convert("\\", "%", "_", "\\")
+    escape = " ESCAPE '\\'" if "\\" in pattern else ""
+    literal = _lower_literal(pattern)
+    return lambda low: f"{low} LIKE {literal}{escape}"
+
+
+def _lower_literal(text: str) -> str:
+    """`text` lower-cased as DuckDB's `lower()` would: by Python for ASCII (the same), by
+    DuckDB otherwise (Unicode case mappings differ between libraries)."""
+    if text.isascii():
+        return sql_literal(text.lower())
+    return f"lower({sql_literal(text)})"
 
 
 def regex_literal(value: SigmaRegularExpression) -> str:

@@ -28,26 +28,37 @@ class HuntEventStore(DuckDBEventStore):
         super().__init__(":memory:")
         self._threads = max(1, threads)
 
-    def add_columns(self, paths: Mapping[str, str]) -> None:
-        """Add a text column per entry (name -> JSON path), filled from the stored documents.
+    def add_columns(
+        self, paths: Mapping[str, str], *, lowered: Mapping[str, str] | None = None
+    ) -> None:
+        """Add a text column per entry of `paths` (name -> JSON path), filled from the stored
+        documents, then per entry of `lowered` (name -> column) that column lower-cased.
 
         Filled by one multi-path `json_extract_string` per document: the document is parsed
         once for all columns, and each value is what the live store's per-field
         `json_extract_string(doc, path)` reads.
         """
-        if not paths:
+        lowered = lowered or {}
+        if not paths and not lowered:
             return
         names = list(paths)
         listed = ", ".join(_literal(paths[name]) for name in names)
         columns = ", ".join(f"_v[{i}] AS {_ident(name)}" for i, name in enumerate(names, start=1))
+        lower = ", ".join(f"lower({column}) AS {_ident(name)}" for name, column in lowered.items())
+        statements = []
+        if paths:
+            statements.append(
+                f"SELECT * EXCLUDE (_v), {columns} FROM "
+                f"(SELECT *, json_extract_string(doc, [{listed}]) AS _v FROM events)"
+            )
+        if lowered:
+            statements.append(f"SELECT *, {lower} FROM events")
         with self._lock:
             try:
-                self._con.execute(
-                    f"CREATE TABLE flat AS SELECT * EXCLUDE (_v), {columns} FROM "
-                    f"(SELECT *, json_extract_string(doc, [{listed}]) AS _v FROM events)"
-                )
-                self._con.execute("DROP TABLE events")
-                self._con.execute("ALTER TABLE flat RENAME TO events")
+                for select in statements:
+                    self._con.execute(f"CREATE TABLE flat AS {select}")
+                    self._con.execute("DROP TABLE events")
+                    self._con.execute("ALTER TABLE flat RENAME TO events")
             except duckdb.Error as exc:
                 raise StoreError(str(exc), where="hunt store: add_columns") from exc
 

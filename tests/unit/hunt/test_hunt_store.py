@@ -31,7 +31,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def store(windows_hunt: HuntRules) -> Iterator[HuntEventStore]:
     hunt = HuntEventStore()
     hunt.write_batch(list(read_events([EXECUTION], format="evtx")))
-    hunt.add_columns(windows_hunt.columns)
+    hunt.add_columns(windows_hunt.columns, lowered=windows_hunt.lowered)
     yield hunt
     hunt.close()
 

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from soc.model.event import Event, stamp
-from soc.rules import Catalog, load_catalog
+from soc.detection.hunt import compile_hunt_rules, run_hunt
+from soc.rules import Catalog, load_catalog, load_rules
 from soc.storage import DuckDBEventStore
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -60,11 +61,14 @@ def store(tmp_path: Path) -> Iterable[DuckDBEventStore]:
     events.close()
 
 
-@pytest.fixture
-def matches_with_files(compile_files, store: DuckDBEventStore) -> MatchesWithFiles:
-    """Ids of the events (dataset `test`) that the one rule compiled from `files` matches."""
+@pytest.fixture(params=["live", "hunt"])
+def matches_with_files(
+    request: pytest.FixtureRequest, compile_files, tmp_path: Path, pipeline_dir: Path, store
+) -> MatchesWithFiles:
+    """Ids of the events (dataset `test`) that the one rule compiled from `files` matches:
+    as live detection runs it, and as `soc hunt` does (its own layout, the same answer)."""
 
-    def run(files: dict[str, str], events: Iterable[Event]) -> list[str]:
+    def live(files: dict[str, str], events: Iterable[Event]) -> list[str]:
         catalog = compile_files(files)
         assert catalog.errors == []
         [rule] = catalog.compiled
@@ -72,7 +76,15 @@ def matches_with_files(compile_files, store: DuckDBEventStore) -> MatchesWithFil
         rows = store.run_rule(rule.sql, ingested_after=EPOCH, ingested_until=store.now())
         return sorted(row["event_id"] for row in rows)
 
-    return run
+    def hunt(files: dict[str, str], events: Iterable[Event]) -> list[str]:
+        compile_files(files)  # writes the files
+        rules = compile_hunt_rules(load_rules([tmp_path / "rules"]), [pipeline_dir])
+        assert rules.catalog.errors == []
+        with run_hunt(rules, [stamp(e, dataset="test") for e in events]) as result:
+            assert not result.summary.skipped
+            return sorted(m.events[0]["event"]["id"] for m in result.matches())
+
+    return live if request.param == "live" else hunt
 
 
 @pytest.fixture

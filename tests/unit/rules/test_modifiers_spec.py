@@ -240,3 +240,24 @@ def test_all_values_may_match_different_elements_of_a_list(matches) -> None:
     events = [ev("a", tags=["alpha", "beta"]), ev("b", tags=["alpha"]), ev("c", tags="alpha beta")]
     assert matches(sel("tags|all", ["alpha", "beta"]), events) == ["a"]
     assert matches(sel("tags|contains|all", ["alpha", "beta"]), events) == ["a", "c"]
+
+
+def test_sql_wildcards_in_values_are_literal_on_columns_and_document_fields(matches) -> None:
+    """The hunt tests pre-lowered copies with `contains()`, `LIKE` without `ESCAPE`, `IN`:
+    SQL's `%` and `_` must stay literal, and a middle wildcard still anchors both ends."""
+    events = [
+        ev("pct", process__command_line="50%_Off", winlog__event_data__Path="C:\\A_B%"),
+        ev("plain", process__command_line="50xyOff", winlog__event_data__Path="C:\\AxBy"),
+        ev("mid", process__command_line="Start-Mid-End", winlog__event_data__Path="Ünï\\Çode"),
+    ]
+    assert matches(sel("process.command_line|contains", "%_"), events) == ["pct"]
+    assert matches(sel("process.command_line", "50%_*"), events) == ["pct"]
+    assert matches(sel("winlog.event_data.Path|endswith", "_b%"), events) == ["pct"]
+    assert matches(sel("winlog.event_data.Path", "c:\\a?b*"), events) == ["pct", "plain"]
+    assert matches(sel("process.command_line", "start*end"), events) == ["mid"]
+    assert matches(sel("process.command_line", "start*mid"), events) == []
+    assert matches(sel("winlog.event_data.Path", "üNÏ*çODE"), events) == ["mid"]
+    assert matches(sel("winlog.event_data.Path|startswith", "ÜNÏ\\"), events) == ["mid"]
+    values = ["50%_off", "C:\\AXBY", "start-mid-end", "none"]
+    assert matches(sel("process.command_line", values), events) == ["mid", "pct"]
+    assert matches(sel("winlog.event_data.Path", values), events) == ["plain"]
