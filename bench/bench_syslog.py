@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -148,6 +149,9 @@ def udp_errors() -> int:
     return int(values[header.index("RcvbufErrors")])
 
 
+_TCP_CONNECTIONS = 4  # devices; a connection is parsed by one worker process
+
+
 def _send(transport: str, address: tuple[str, int], count: int) -> None:
     lines = list(CORPUS.values())
     if transport == "udp":
@@ -157,42 +161,85 @@ def _send(transport: str, address: tuple[str, int], count: int) -> None:
         return
     frames = b"".join(b"%d %s" % (len(raw), raw) for raw in lines)
     per_block = len(lines)
-    with socket.create_connection(address) as sock:
-        for _ in range(count // per_block):
-            sock.sendall(frames)
+    connections = [socket.create_connection(address) for _ in range(_TCP_CONNECTIONS)]
+    for block in range(count // per_block):
+        connections[block % _TCP_CONNECTIONS].sendall(frames)
+    for sock in connections:
+        sock.close()
+
+
+def _paced_send(address: tuple[str, int], rate: int, seconds: float, sent: Any) -> None:
+    """UDP at a fixed `rate` per second for `seconds`, in 5 ms steps; `sent` counts."""
+    lines = itertools.cycle(list(CORPUS.values()))
+    step = 0.005
+    per_step = rate * step
+    owed = 0.0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        start = time.perf_counter()
+        tick = start
+        while tick - start < seconds:
+            owed += per_step
+            burst = int(owed)
+            owed -= burst
+            for raw in itertools.islice(lines, burst):
+                sock.sendto(raw, address)
+            sent.value += burst
+            tick += step
+            if (pause := tick - time.perf_counter()) > 0:
+                time.sleep(pause)
+
+
+class _Listening:
+    """A real listener, sink and DuckDB file in a temporary folder."""
+
+    def __init__(self, tmp: str, workers: int) -> None:
+        self.store = DuckDBEventStore(Path(tmp) / "events.duckdb")
+        self.sink = BatchingSink(self.store, batch_size=2000, flush_interval_seconds=0.2)
+        self.dead_letter = DeadLetter(Path(tmp) / "dead-letter.ndjson")
+        self.listener = collectors.syslog.start(
+            SyslogSettings(host="127.0.0.1", udp_port=0, tcp_port=0, workers=workers),
+            sink=self.sink,
+            tagger=tagger(),
+            dead_letter=self.dead_letter,
+        )
+        time.sleep(2.0 if workers > 1 else 0)  # let the worker processes start
+
+    def wait(self, expected: int, *, errors_before: int, quiet_seconds: float = 5.0) -> float:
+        """Until stored + kernel drops reach `expected`, or nothing moved for `quiet_seconds`;
+        returns the time of the last stored event (perf_counter)."""
+        stored, last_change = -1, time.perf_counter()
+        while time.perf_counter() - last_change < quiet_seconds:
+            now_stored = self.sink.written
+            if now_stored != stored:
+                stored, last_change = now_stored, time.perf_counter()
+            if stored + udp_errors() - errors_before >= expected:
+                break
+            time.sleep(0.05)
+        return last_change
+
+    def close(self) -> int:
+        self.listener.close()
+        self.sink.close()
+        stored = self.store.count()
+        self.store.close()
+        return stored
 
 
 def bench_end_to_end(transport: str, count: int, workers: int) -> float:
+    """Peak rate: the sender blasts `count` messages as fast as it can."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = DuckDBEventStore(Path(tmp) / "events.duckdb")
-        sink = BatchingSink(store, batch_size=2000, flush_interval_seconds=0.2)
-        listener = collectors.syslog.start(
-            SyslogSettings(host="127.0.0.1", udp_port=0, tcp_port=0, workers=workers),
-            sink=sink,
-            tagger=tagger(),
-            dead_letter=DeadLetter(Path(tmp) / "dead-letter.ndjson"),
-        )
-        address = listener.addresses[0 if transport == "udp" else 1]
+        running = _Listening(tmp, workers)
+        address = running.listener.addresses[0 if transport == "udp" else 1]
         if transport == "tcp":
             count -= count % len(CORPUS)
-        time.sleep(1.5 if workers > 1 else 0)  # let the worker processes start
         errors_before = udp_errors()
         start = time.perf_counter()
         sender = multiprocessing.Process(target=_send, args=(transport, address, count))
         sender.start()
         sender.join()
         sent_seconds = time.perf_counter() - start
-        stored, last_change = 0, time.perf_counter()
-        while time.perf_counter() - last_change < 2.0 and stored < count:
-            time.sleep(0.1)
-            now_stored = sink.written
-            if now_stored != stored:
-                stored, last_change = now_stored, time.perf_counter()
-        elapsed = last_change - start
-        listener.close()
-        sink.close()
-        stored = store.count()
-        store.close()
+        elapsed = running.wait(count, errors_before=errors_before) - start
+        stored = running.close()
     dropped = udp_errors() - errors_before
     print(
         f"  {transport} workers={workers}: sent {count:,} in {sent_seconds:.2f} s, stored "
@@ -200,6 +247,39 @@ def bench_end_to_end(transport: str, count: int, workers: int) -> float:
         + (f"; kernel RcvbufErrors +{dropped:,}" if transport == "udp" else "")
     )
     return stored / elapsed
+
+
+def soak(seconds: float, rate: int, workers: int) -> None:
+    """Fixed-rate UDP for `seconds`: sent against stored, kernel drops, and how far storing lags
+    behind sending (printed every 10 s)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        running = _Listening(tmp, workers)
+        sent = multiprocessing.Value("q", 0, lock=False)
+        errors_before = udp_errors()
+        start = time.perf_counter()
+        sender = multiprocessing.Process(
+            target=_paced_send, args=(running.listener.addresses[0], rate, seconds, sent)
+        )
+        sender.start()
+        while sender.is_alive():
+            sender.join(10)
+            print(
+                f"  {time.perf_counter() - start:5.0f} s: sent {sent.value:,}, stored "
+                f"{running.sink.written:,}, RcvbufErrors +{udp_errors() - errors_before:,}",
+                flush=True,
+            )
+        send_seconds = time.perf_counter() - start
+        total = sent.value
+        last = running.wait(total, errors_before=errors_before)
+        stored = running.close()
+        dead = running.dead_letter.count
+    dropped = udp_errors() - errors_before
+    print(
+        f"syslog soak, workers={workers}: {rate:,}/s for {seconds:g} s: sent {total:,} "
+        f"({total / send_seconds:,.0f}/s), stored {stored:,} ({stored / max(total, 1):.2%}), "
+        f"kernel RcvbufErrors +{dropped:,}, dead letters {dead}, last event stored "
+        f"{last - start - send_seconds:.1f} s after the last send"
+    )
 
 
 def profile(count: int) -> None:
@@ -229,8 +309,14 @@ def main() -> None:
         default="1,2",
         help="syslog.workers values to compare end to end, comma-separated (default 1,2)",
     )
+    parser.add_argument("--soak", type=float, metavar="SECONDS", help="fixed-rate UDP soak")
+    parser.add_argument("--rate", type=int, default=25_000, help="soak messages per second")
     args = parser.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
+    if args.soak:
+        for count in workers:
+            soak(args.soak, args.rate, count)
+        return
     if args.only in (None, "parse"):
         bench_parse(args.seconds)
     if args.only in (None, "store"):

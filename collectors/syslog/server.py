@@ -51,6 +51,7 @@ _HANDSHAKE_SECONDS = 30.0  # at most; never longer than the idle timeout
 _REFUSAL_LOG_SECONDS = 10.0  # one warning per interval, however hard a client retries
 _JOIN_SECONDS = 5.0
 _DRAIN_UDP_SECONDS = 5.0  # at close: what the kernel holds, unless a flood never lets up
+_DRAIN_ACCEPTS = 1000
 _DRAIN_READS = 16  # per connection at close: bounded, a sender that never stops cannot hold us
 
 
@@ -69,13 +70,16 @@ class SyslogServer:
         sockets: list[socket.socket] | None = None,
         after_wake: Callable[[], None] | None = None,
         connection_share: int = 1,
+        accepts_per_wake: int = _ACCEPTS_PER_WAKE,
     ) -> None:
         """`tagger` None leaves tagging to whoever receives the events (worker processes, whose
         parent tags). `sockets` are already bound listeners (udp, tcp[, tls]) shared with other
         worker processes; `after_wake` runs after each turn of the loop (a worker hands its
         batch on there); `connection_share` divides the connection limits among that many
-        processes."""
+        processes; `accepts_per_wake` 1 lets the other processes waiting on a shared listening
+        socket take the next connection (the first one woken would otherwise take them all)."""
         self._max = settings.max_message_bytes
+        self._accepts_per_wake = accepts_per_wake
         self._after_wake = after_wake
         self._intake = Intake(
             sink=sink,
@@ -186,7 +190,9 @@ class SyslogServer:
             while self._on_datagrams() == _UDP_DATAGRAMS_PER_WAKE:
                 if time.monotonic() >= deadline:
                     break
-            self._on_accept(self._listeners[1], None)
+            for _ in range(_DRAIN_ACCEPTS):  # connections still in the backlog
+                if self._on_accept(self._listeners[1], None) < self._accepts_per_wake:
+                    break
             for stream in list(self._streams.values()):
                 for _ in range(_DRAIN_READS):
                     if not stream.established or not self._on_readable(stream):
@@ -223,15 +229,16 @@ class SyslogServer:
                 self._intake.handle(_UDP_SOURCE, data, peer)
         return _UDP_DATAGRAMS_PER_WAKE
 
-    def _on_accept(self, listener: socket.socket, tls: ssl.SSLContext | None) -> None:
-        for _ in range(_ACCEPTS_PER_WAKE):
+    def _on_accept(self, listener: socket.socket, tls: ssl.SSLContext | None) -> int:
+        """Accept up to `accepts_per_wake` connections; returns how many were taken."""
+        for done in range(self._accepts_per_wake):
             try:
                 sock, address = listener.accept()
             except (BlockingIOError, InterruptedError):
-                return
+                return done
             except OSError as exc:  # out of file descriptors: keep serving the others
                 log.warning("syslog accept failed: %s", exc)
-                return
+                return done
             peer = _peer(address)
             if refusal := self._admission.admit(peer[0]):
                 self._refused(peer, refusal)
@@ -245,6 +252,7 @@ class SyslogServer:
                 stream.fd, selectors.EVENT_READ, functools.partial(self._on_readable, stream)
             )
             self._intake.describe(peer[0], transport=source.removeprefix("syslog/"))
+        return self._accepts_per_wake
 
     def _refused(self, peer: tuple[str, int], reason: str) -> None:
         """No data was lost (the sender still holds it and will retry), so no dead letter: a

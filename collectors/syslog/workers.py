@@ -314,6 +314,7 @@ def _worker_main(
         sockets=sockets,
         after_wake=send,
         connection_share=share,
+        accepts_per_wake=1,  # spread connections over the workers
     ).start()
     with contextlib.suppress(EOFError, OSError):
         connection.recv_bytes()  # b"stop", or EOF when the parent is gone
