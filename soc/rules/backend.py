@@ -68,10 +68,12 @@ from soc.rules.values import (
     COMPARE_OPS,
     Predicate,
     cidr_predicate,
+    any_text_predicate,
     compare_predicate,
     equals_any_predicate,
     number_predicate,
     regex_literal,
+    regex_alternative_ok,
     regex_predicate,
     string_predicate,
 )
@@ -270,8 +272,16 @@ class DuckDBBackend(TextQueryBackend):
         plain = [v for v in values if _plain(v)]
         if len(plain) > 1:  # one `lower(v) IN (...)` for all of them
             tests.append(equals_any_predicate(plain))
+        else:
+            plain = []
+        texts = [v for v in values if _literal_text(v)]
+        if len(texts) > 1:  # one regular expression over a pre-lowered hunt column
+            tests.append(any_text_predicate(texts))
+        else:
+            texts = []
+        combined = {id(v) for v in (*plain, *texts)}
         for value in values:
-            if len(plain) > 1 and _plain(value):
+            if id(value) in combined:
                 continue
             if isinstance(value, SigmaExpansion):
                 tests.append(DuckDBBackend._predicate(list(value.values)))
@@ -372,6 +382,17 @@ def _plain(value: Any) -> bool:
         and not isinstance(value, SigmaCasedString)
         and not value.contains_special()
         and not value.contains_placeholder()
+    )
+
+
+def _literal_text(value: Any) -> bool:
+    """A case-insensitive `*text*`, `text*` or `*text` (`soc.rules.values.any_text_predicate`)."""
+    return (
+        isinstance(value, SigmaString)
+        and not isinstance(value, SigmaCasedString)
+        and not value.contains_placeholder()
+        and value.contains_special()
+        and regex_alternative_ok(value)
     )
 
 

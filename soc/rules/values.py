@@ -87,8 +87,33 @@ def equals_any_predicate(values: Sequence[SigmaString]) -> Predicate:
     return lambda v: f"{lowered_sql(v) or f'lower({v})'} IN ({listed})"
 
 
-def _lowered_match(value: SigmaString) -> Predicate:
-    """The wildcard match of `value` over an already lower-cased text."""
+def any_text_predicate(values: Sequence[SigmaString]) -> Predicate:
+    """Case-insensitive `*text*`, `text*` or `*text` matches (ASCII text, no other wildcard),
+    any of them: over a pre-lowered hunt column, one RE2 alternation; otherwise each value's
+    own test.
+
+    DuckDB plans a rule's every function call: 60 `contains()` cost 3.1 ms to plan and 35 ms
+    over 16k rows, the same 60 words as one `regexp_matches` 1.0 ms and 6.8 ms (DuckDB 2.0,
+    one run). The pattern only holds literal text, escaped, with `^`/`$` for the anchors (RE2's
+    `$` is the end of the text, never before a final newline), so it matches exactly when
+    one of the tests would.
+    """
+    alternatives = "|".join(_regex_alternative(value) for value in values)
+    pattern = sql_literal(alternatives)
+    tests = [string_predicate(value, cased=False) for value in values]
+
+    def predicate(v: str) -> str:
+        low = lowered_sql(v)
+        if low is not None:
+            return f"regexp_matches({low}, {pattern})"
+        return "(" + " OR ".join(test(v) for test in tests) + ")"
+
+    return predicate
+
+
+def literal_shape(value: SigmaString) -> tuple[str, bool, bool] | None:
+    """(text, wildcard before, wildcard after) when `value` is text between optional leading
+    and trailing `*` only; None for any other wildcard or a placeholder."""
     parts = list(value.s)
     leading = trailing = False
     while parts and parts[0] == SpecialChars.WILDCARD_MULTI:
@@ -97,10 +122,41 @@ def _lowered_match(value: SigmaString) -> Predicate:
     while parts and parts[-1] == SpecialChars.WILDCARD_MULTI:
         parts.pop()
         trailing = True
-    if all(isinstance(part, str) for part in parts):  # `*text*`, `text*`, `*text`
-        text = _lower_literal("".join(parts))  # type: ignore[arg-type]
+    if not all(isinstance(part, str) for part in parts):
+        return None
+    return "".join(parts), leading, trailing  # type: ignore[arg-type]
+
+
+def regex_alternative_ok(value: SigmaString) -> bool:
+    """Whether `value` can join `any_text_predicate`'s alternation."""
+    shape = literal_shape(value)
+    return (
+        shape is not None
+        and (shape[1] or shape[2])
+        and shape[0].isascii()
+        and "\0" not in shape[0]
+        and len(shape[0]) <= REGEX_TEXT_MAX_CHARS
+    )
+
+
+REGEX_TEXT_MAX_CHARS = 512
+_REGEX_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+
+
+def _regex_alternative(value: SigmaString) -> str:
+    text, leading, trailing = literal_shape(value)  # type: ignore[misc]
+    escaped = "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text.lower())
+    return ("" if leading else "^") + escaped + ("" if trailing else "$")
+
+
+def _lowered_match(value: SigmaString) -> Predicate:
+    """The wildcard match of `value` over an already lower-cased text."""
+    shape = literal_shape(value)
+    if shape is not None:  # `*text*`, `text*`, `*text`
+        text, leading, trailing = shape
+        literal = _lower_literal(text)
         function = "contains" if leading == trailing else "ends_with" if leading else "starts_with"
-        return lambda low: f"{function}({low}, {text})"
+        return lambda low: f"{function}({low}, {literal})"
     pattern = value.convert("\\", "%", "_", "\\")
     escape = " ESCAPE '\\'" if "\\" in pattern else ""
     literal = _lower_literal(pattern)

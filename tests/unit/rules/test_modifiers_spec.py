@@ -261,3 +261,22 @@ def test_sql_wildcards_in_values_are_literal_on_columns_and_document_fields(matc
     values = ["50%_off", "C:\\AXBY", "start-mid-end", "none"]
     assert matches(sel("process.command_line", values), events) == ["mid", "pct"]
     assert matches(sel("winlog.event_data.Path", values), events) == ["plain"]
+
+
+def test_many_contains_values_with_regex_characters_are_literal(matches) -> None:
+    """Several `|contains`/`|startswith`/`|endswith` values are one RE2 alternation in the
+    hunt: its metacharacters and anchors must mean what the values say."""
+    events = [
+        ev("dots", process__command_line="RUN a.b (x|y) [1] {2} ^$ \\q+ ?*"),
+        ev("any", process__command_line="run aXb xy 1 2 q"),
+        ev("nl", process__command_line="tail.exe\nmore"),
+    ]
+    contains = ["A.B", "(X|Y)", "[1]", "{2}", "^$", "\\Q+", "\\?\\*"]
+    for value in contains:
+        assert matches(sel("process.command_line|contains", [value, "nothing"]), events) == [
+            "dots"
+        ], value
+    assert matches(sel("process.command_line|startswith", ["run a.", "x"]), events) == ["dots"]
+    assert matches(sel("process.command_line|endswith", ["\\?\\*", "q"]), events) == ["any", "dots"]
+    assert matches(sel("process.command_line|endswith", [".exe", "zzz"]), events) == []
+    assert matches(sel("process.command_line|startswith", ["more", "zzz"]), events) == []
