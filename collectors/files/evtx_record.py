@@ -47,8 +47,8 @@ def winlog_document(record: Mapping[str, Any]) -> Event:
     dead-letter it with its record number.
     """
     event = record.get("Event")
-    system = event.get("System") if isinstance(event, Mapping) else None
-    if not isinstance(system, Mapping):
+    system = event.get("System") if isinstance(event, dict) else None
+    if not isinstance(system, dict):
         raise ParseError("record has no Event/System element", where="evtx record")
     winlog = _system_fields(system)
     doc: Event = {"winlog": winlog}
@@ -58,13 +58,13 @@ def winlog_document(record: Mapping[str, Any]) -> Event:
         doc["log"] = {"level": _LEVELS[level]}
         winlog["level"] = str(level)  # the number, which some Sigma rules compare
     event_data = event.get("EventData")
-    if isinstance(event_data, Mapping):
+    if isinstance(event_data, dict):
         winlog["event_data"] = event_data_fields(event_data)
     user_data = event.get("UserData")
-    if isinstance(user_data, Mapping):
+    if isinstance(user_data, dict):
         winlog["user_data"] = _user_data_fields(user_data)
     rendering = event.get("RenderingInfo")
-    if isinstance(rendering, Mapping):
+    if isinstance(rendering, dict):
         _rendering_info(doc, rendering)
     return doc
 
@@ -119,7 +119,7 @@ def _user_data_fields(user_data: Mapping[str, Any]) -> dict[str, Any]:
         if name == ATTRIBUTES:
             continue
         fields: dict[str, Any] = {"xml_name": name}
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             fields.update((key, _value(item)) for key, item in value.items() if key != ATTRIBUTES)
         return fields
     return {}
@@ -134,7 +134,7 @@ def _rendering_info(doc: Event, rendering: Mapping[str, Any]) -> None:
         if isinstance(text := _text(rendering.get(name)), str) and text:
             winlog[name.lower()] = text
     keywords = rendering.get("Keywords")
-    if isinstance(keywords, Mapping):
+    if isinstance(keywords, dict):
         names = _text(keywords.get("Keyword"))
         names = names if isinstance(names, list) else [names]
         if rendered := [str(name) for name in names if name]:
@@ -151,8 +151,16 @@ def _keyword_names(mask_text: str) -> list[str]:
 
 def _value(value: Any) -> Any:
     """A data item as Windows renders it in XML text: strings stay, numbers become decimal text,
-    booleans `true`/`false`, empty elements `""`; nested elements keep their structure."""
-    value = _text(value)
+    booleans `true`/`false`, empty elements `""`; nested elements keep their structure.
+
+    Plain `dict`/`list` checks, strings first: the records come from `orjson.loads`, and
+    abstract-class checks (`Mapping`) were a fifth of reading an EVTX file."""
+    if type(value) is str:
+        return value
+    if isinstance(value, dict) and TEXT in value:
+        value = value[TEXT]
+        if type(value) is str:
+            return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -161,10 +169,10 @@ def _value(value: Any) -> Any:
         return str(value)
     if isinstance(value, list):
         return [_value(item) for item in value]
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         flat = {key: _value(item) for key, item in value.items() if key != ATTRIBUTES}
         attributes = value.get(ATTRIBUTES)
-        if isinstance(attributes, Mapping):
+        if isinstance(attributes, dict):
             flat.update((key, _value(item)) for key, item in attributes.items())
         return flat
     return value
@@ -172,15 +180,15 @@ def _value(value: Any) -> Any:
 
 def _text(node: Any) -> Any:
     """An element's content: `#text` when the element also has attributes, else itself."""
-    if isinstance(node, Mapping) and TEXT in node:
+    if isinstance(node, dict) and TEXT in node:
         return node[TEXT]
     return node
 
 
 def _attribute(node: Any, name: str) -> Any:
-    if isinstance(node, Mapping):
+    if isinstance(node, dict):
         attributes = node.get(ATTRIBUTES)
-        if isinstance(attributes, Mapping):
+        if isinstance(attributes, dict):
             return attributes.get(name)
     return None
 

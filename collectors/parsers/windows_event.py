@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping
 
 from collectors.parsers.values import object_field
 from collectors.parsers.windows_ecs import derive_ecs
@@ -57,14 +56,14 @@ def finish_windows_event(doc: Event) -> Event:
     _normalize_timestamp(doc)
     _expose_user_data(winlog)
     data = winlog.get("event_data")
-    if isinstance(data, Mapping) and event_id is not None:
+    if isinstance(data, dict) and event_id is not None:
         derive_ecs(doc, channel, event_id, data)
     return doc
 
 
 def _expose_user_data(winlog: dict) -> None:
     user_data = winlog.get("user_data")
-    if isinstance(user_data, Mapping) and not isinstance(winlog.get("event_data"), Mapping):
+    if isinstance(user_data, dict) and not isinstance(winlog.get("event_data"), dict):
         winlog["event_data"] = {k: v for k, v in user_data.items() if k != _USER_DATA_NAME}
 
 
