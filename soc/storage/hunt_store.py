@@ -41,24 +41,24 @@ class HuntEventStore(DuckDBEventStore):
         lowered = lowered or {}
         if not paths and not lowered:
             return
-        names = list(paths)
-        listed = ", ".join(_literal(paths[name]) for name in names)
-        columns = ", ".join(f"_v[{i}] AS {_ident(name)}" for i, name in enumerate(names, start=1))
-        lower = ", ".join(f"lower({column}) AS {_ident(name)}" for name, column in lowered.items())
-        statements = []
+        position = {_ident(name): i for i, name in enumerate(paths, start=1)}
+        listed = ", ".join(_literal(path) for path in paths.values())
+        columns = [f"_v[{i}] AS {_ident(name)}" for i, name in enumerate(paths, start=1)]
+        columns.extend(  # a flat column lowered from the extracted value, in the same pass
+            f"lower({f'_v[{position[column]}]' if column in position else column}) "
+            f"AS {_ident(name)}"
+            for name, column in lowered.items()
+        )
+        select = f"SELECT * EXCLUDE (_v), {', '.join(columns)} FROM "
         if paths:
-            statements.append(
-                f"SELECT * EXCLUDE (_v), {columns} FROM "
-                f"(SELECT *, json_extract_string(doc, [{listed}]) AS _v FROM events)"
-            )
-        if lowered:
-            statements.append(f"SELECT *, {lower} FROM events")
+            select += f"(SELECT *, json_extract_string(doc, [{listed}]) AS _v FROM events)"
+        else:
+            select += "(SELECT *, NULL AS _v FROM events)"
         with self._lock:
             try:
-                for select in statements:
-                    self._con.execute(f"CREATE TABLE flat AS {select}")
-                    self._con.execute("DROP TABLE events")
-                    self._con.execute("ALTER TABLE flat RENAME TO events")
+                self._con.execute(f"CREATE TABLE flat AS {select}")
+                self._con.execute("DROP TABLE events")
+                self._con.execute("ALTER TABLE flat RENAME TO events")
             except duckdb.Error as exc:
                 raise StoreError(str(exc), where="hunt store: add_columns") from exc
 

@@ -141,3 +141,19 @@ def test_batched_rules_run_in_utc_whatever_the_server_zone(tmp_path: Path) -> No
         [sys.executable, str(script)], env=env, capture_output=True, text=True, check=True
     )
     assert shown.stdout.strip() == "3"
+
+
+def test_lowered_columns_hold_their_column_lower_cased(
+    store: HuntEventStore, windows_hunt: HuntRules
+) -> None:
+    assert len(windows_hunt.lowered) > 100
+    checks = ", ".join(
+        f"count_if({ident(name)} IS DISTINCT FROM lower({column}))"
+        for name, column in windows_hunt.lowered.items()
+    )
+    differing = store.run_rule(
+        f"SELECT {checks} FROM events WHERE event_ingested > $after AND event_ingested <= $until",
+        ingested_after=EPOCH,
+        ingested_until=store.now(),
+    )[0]
+    assert set(differing.values()) == {0}
