@@ -189,12 +189,31 @@ def _paced_send(address: tuple[str, int], rate: int, seconds: float, sent: Any) 
                 time.sleep(pause)
 
 
+class _Counting:
+    """Stands in for the sink and the store (`--no-store`): what the syslog side alone delivers."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def put(self, event: dict) -> None:
+        self.written += 1
+
+    def close(self) -> None:
+        pass
+
+    def count(self) -> int:
+        return self.written
+
+
 class _Listening:
     """A real listener, sink and DuckDB file in a temporary folder."""
 
-    def __init__(self, tmp: str, workers: int) -> None:
-        self.store = DuckDBEventStore(Path(tmp) / "events.duckdb")
-        self.sink = BatchingSink(self.store, batch_size=2000, flush_interval_seconds=0.2)
+    def __init__(self, tmp: str, workers: int, *, store: bool = True) -> None:
+        if store:
+            self.store: Any = DuckDBEventStore(Path(tmp) / "events.duckdb")
+            self.sink: Any = BatchingSink(self.store, batch_size=2000, flush_interval_seconds=0.2)
+        else:
+            self.store = self.sink = _Counting()
         self.dead_letter = DeadLetter(Path(tmp) / "dead-letter.ndjson")
         self.listener = collectors.syslog.start(
             SyslogSettings(host="127.0.0.1", udp_port=0, tcp_port=0, workers=workers),
@@ -225,10 +244,10 @@ class _Listening:
         return stored
 
 
-def bench_end_to_end(transport: str, count: int, workers: int) -> float:
+def bench_end_to_end(transport: str, count: int, workers: int, *, store: bool = True) -> float:
     """Peak rate: the sender blasts `count` messages as fast as it can."""
     with tempfile.TemporaryDirectory() as tmp:
-        running = _Listening(tmp, workers)
+        running = _Listening(tmp, workers, store=store)
         address = running.listener.addresses[0 if transport == "udp" else 1]
         if transport == "tcp":
             count -= count % len(CORPUS)
@@ -242,7 +261,8 @@ def bench_end_to_end(transport: str, count: int, workers: int) -> float:
         stored = running.close()
     dropped = udp_errors() - errors_before
     print(
-        f"  {transport} workers={workers}: sent {count:,} in {sent_seconds:.2f} s, stored "
+        f"  {transport} workers={workers}{'' if store else ' no store'}: sent {count:,} in "
+        f"{sent_seconds:.2f} s, stored "
         f"{stored:,} ({stored / count:.1%}) in {elapsed:.2f} s = {stored / elapsed:,.0f} msgs/s"
         + (f"; kernel RcvbufErrors +{dropped:,}" if transport == "udp" else "")
     )
@@ -309,6 +329,9 @@ def main() -> None:
         default="1,2",
         help="syslog.workers values to compare end to end, comma-separated (default 1,2)",
     )
+    parser.add_argument(
+        "--no-store", action="store_true", help="e2e without sink and store: the syslog side"
+    )
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="fixed-rate UDP soak")
     parser.add_argument("--rate", type=int, default=25_000, help="soak messages per second")
     args = parser.parse_args()
@@ -322,9 +345,13 @@ def main() -> None:
     if args.only in (None, "store"):
         bench_serialize_and_store(args.seconds)
     if args.only in (None, "e2e"):
-        print(f"end to end ({args.messages:,} messages, socket -> DuckDB):")
+        target = "the parent's sink (no store)" if args.no_store else "DuckDB"
+        print(f"end to end ({args.messages:,} messages, socket -> {target}):")
         for transport in ("udp", "tcp"):
-            rates = {w: bench_end_to_end(transport, args.messages, w) for w in workers}
+            rates = {
+                w: bench_end_to_end(transport, args.messages, w, store=not args.no_store)
+                for w in workers
+            }
             if len(rates) > 1:
                 first, *rest = rates
                 ratios = ", ".join(f"workers={w}: {rates[w] / rates[first]:.2f}x" for w in rest)

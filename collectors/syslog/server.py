@@ -77,15 +77,18 @@ class SyslogServer:
         after_wake: Callable[[], None] | None = None,
         connection_share: int = 1,
         accepts_per_wake: int = _ACCEPTS_PER_WAKE,
+        max_wait_seconds: float | None = None,
     ) -> None:
         """`tagger` None leaves tagging to whoever receives the events (worker processes, whose
         parent tags). `sockets` are already bound listeners (udp, tcp[, tls]) shared with other
         worker processes; `after_wake` runs after each turn of the loop (a worker hands its
         batch on there); `connection_share` divides the connection limits among that many
         processes; `accepts_per_wake` 1 lets the other processes waiting on a shared listening
-        socket take the next connection (the first one woken would otherwise take them all)."""
+        socket take the next connection (the first one woken would otherwise take them all);
+        `max_wait_seconds` bounds each wait, so that `after_wake` runs at least that often."""
         self._max = settings.max_message_bytes
         self._accepts_per_wake = accepts_per_wake
+        self._max_wait = max_wait_seconds
         self._after_wake = after_wake
         self._intake = Intake(
             sink=sink,
@@ -164,6 +167,8 @@ class SyslogServer:
         try:
             while not self._closing.is_set():
                 timeout = 0 if self._buffered else max(0, self._next_sweep - time.monotonic())
+                if self._max_wait is not None:
+                    timeout = min(timeout, self._max_wait)
                 for key, _ in self._selector.select(timeout):
                     if key.data is not None:  # None: the wake-up socket
                         self._guarded(key.data)
