@@ -119,6 +119,12 @@ class WorkerPool:
     def tls_address(self) -> tuple[str, int] | None:
         return self.addresses[2] if len(self.addresses) > 2 else None
 
+    @property
+    def pids(self) -> list[int]:
+        """The worker processes (for benchmarks and health: CPU time, memory)."""
+        with self._lock:
+            return [p.pid for p in self._workers.values() if p.pid is not None]
+
     def start(self) -> WorkerPool:
         self._thread.start()
         return self

@@ -134,3 +134,20 @@ def test_the_granted_receive_buffer_is_logged(
         pass
     (line,) = [r.getMessage() for r in caplog.records if "receive buffer" in r.getMessage()]
     assert "asked 8388608 bytes, kernel granted" in line
+
+
+def test_a_worker_that_dies_is_replaced_and_the_listener_goes_on(tmp_path: Path) -> None:
+    with running_collector(tmp_path, workers=2) as collector:
+        pool = collector.listener
+        assert isinstance(pool, WorkerPool)
+        victim = next(iter(pool._workers.values()))
+        victim.kill()
+        assert collector.wait_for(
+            lambda: len(pool._workers) == 2 and victim not in pool._workers.values()
+        )
+        with socket.create_connection(pool.tcp_address) as client:
+            client.sendall(
+                b"".join(b"<13>Mar  5 10:00:00 h app: after %d\n" % i for i in range(50))
+            )
+        collector.wait_for_events(50)
+        assert collector.store.count() == 50
