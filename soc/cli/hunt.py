@@ -26,14 +26,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     hunt.add_argument("--out", metavar="FILE", help="JSON lines (default: stdout)")
     hunt.add_argument("--summary", metavar="FILE", help="FILE.html or FILE.csv")
     hunt.add_argument("--no-progress", action="store_true")
+    hunt.add_argument(
+        "--no-rule-cache",
+        action="store_true",
+        help="compile the rules afresh (default: reuse <data_dir>/cache/hunt-rules)",
+    )
     hunt.set_defaults(run=_hunt)
 
 
 def _hunt(args: argparse.Namespace) -> int:
     from collectors.files import ReadProblem, ReadProgress, read_events
-    from soc.detection.hunt import HuntProgress, compile_hunt_rules, run_hunt
+    from soc.detection.hunt import HuntProgress, load_hunt_rules, run_hunt
     from soc.detection.hunt_report import summary_text, write_csv, write_html, write_jsonl
-    from soc.rules import load_rules
 
     missing = [p for p in [*args.rules, *args.input] if not Path(p).exists()]
     if missing:
@@ -41,11 +45,13 @@ def _hunt(args: argparse.Namespace) -> int:
     summary_path = Path(args.summary) if args.summary else None
     if summary_path and summary_path.suffix.lower() not in (".html", ".htm", ".csv"):
         raise ValidationError("--summary must end in .html or .csv", where="--summary")
-    ruleset = load_rules(args.rules)
-    pipelines = (
-        args.pipelines or ruleset.pipeline_dirs or settings_of(args).detection.pipelines_dirs
+    settings = settings_of(args)
+    rules = load_hunt_rules(
+        args.rules,
+        args.pipelines,
+        fallback_pipelines=settings.detection.pipelines_dirs,
+        cache_dir=None if args.no_rule_cache else settings.data_dir / "cache" / "hunt-rules",
     )
-    rules = compile_hunt_rules(ruleset, pipelines)
     bar = ProgressBar(enabled=not args.no_progress)
     problems: list[ReadProblem] = []
 
