@@ -20,6 +20,7 @@ import argparse
 import os
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from pathlib import Path
 import evtx
 
 from collectors.files import read_events
-from soc.detection.hunt import HuntProgress, compile_hunt_rules, run_hunt
+from soc.detection.hunt import HuntProgress, load_hunt_rules, run_hunt
 from soc.detection.hunt_report import write_jsonl
 from soc.rules import RuleSet, compile_rules, load_rules
 from soc.storage import DuckDBEventStore, rule_batch
@@ -97,12 +98,16 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv[1:])
 
     started = time.perf_counter()
-    ruleset = load_rules([args.rules])
-    rules = compile_hunt_rules(ruleset, [args.pipelines])
-    compile_seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as cache:
+        rules = load_hunt_rules([args.rules], [args.pipelines], cache_dir=cache)
+        compile_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        load_hunt_rules([args.rules], [args.pipelines], cache_dir=cache)
+        cached_seconds = time.perf_counter() - started
     print(
         f"rules: {len(rules.catalog.compiled)} compiled, {len(rules.catalog.errors)} not, "
-        f"in {compile_seconds:.1f} s (not counted below)"
+        f"in {compile_seconds:.1f} s, {cached_seconds:.2f} s from the rule cache "
+        "(not counted below)"
     )
 
     records, parse_rate = evtx_rate(args.input)
@@ -146,7 +151,7 @@ def main(argv: list[str]) -> int:
     print(f"peak memory (RSS): {peak:,.0f} MiB")
 
     if args.per_rule:
-        per_rule(ruleset, args.pipelines, args.input, hunt_rate)
+        per_rule(load_rules([args.rules]), args.pipelines, args.input, hunt_rate)
     return 0
 
 

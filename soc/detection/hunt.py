@@ -11,6 +11,7 @@ Correlations run their compiled statement unchanged over the whole hunt.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import itertools
 import os
@@ -312,6 +313,21 @@ def run_hunt(
 
 
 def _load(
+    store: HuntEventStore, events: Iterable[Event], report: Callable[[HuntProgress], None]
+) -> int:
+    """Write the events in batches. The objects alive before (compiled rules, pySigma's parsed
+    rules when the caller keeps them: 300k+ objects) are frozen out of the garbage collector
+    meanwhile: reading creates millions of short-lived dicts, and each full collection would
+    walk all of those old objects again (measured: the EVTX samples read in 0.63 s instead of
+    0.85 s with SigmaHQ's Windows rules loaded)."""
+    gc.freeze()
+    try:
+        return _load_batches(store, events, report)
+    finally:
+        gc.unfreeze()
+
+
+def _load_batches(
     store: HuntEventStore, events: Iterable[Event], report: Callable[[HuntProgress], None]
 ) -> int:
     loaded = 0
