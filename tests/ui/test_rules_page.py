@@ -186,3 +186,19 @@ def test_rule_codes_have_words_in_both_languages() -> None:
         *(f"audit:rule.{action}" for action in ("enabled", "disabled", "retried", "retro_hunt")),
     ]
     assert [code for code in codes if code not in MESSAGES or code not in VOCABULARY] == []
+
+
+def test_rules_below_the_live_minimum_level_are_marked_hunt_only(platform, as_user) -> None:
+    assert platform.services.settings.detection.min_level == "medium"
+    platform.services.catalog = Catalog(
+        compiled=[
+            compiled("ssh-brute", "SSH brute force"),
+            compiled("web-shell", "Web shell upload", level="low"),
+        ]
+    )
+    analyst = as_user("analyst")
+    page = analyst.get("/rules/").get_data(as_text=True)
+    assert "Chỉ dùng khi săn tìm" in page  # the tile, the filter and the badge
+    assert page.count('class="badge rule-hunt_only"') == 1  # the low rule only
+    only = analyst.get("/rules/?status=hunt_only").get_data(as_text=True)
+    assert _titles(only) == ["Web shell upload"]

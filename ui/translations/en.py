@@ -33,6 +33,7 @@ VOCABULARY: dict[str, str] = {
     "rule_status:disabled": "Disabled",
     "rule_status:failing": "Quarantined (failing)",
     "rule_status:not_compiled": "Not compiled",
+    "rule_status:hunt_only": "Hunt only",
     "retro_state:queued": "Queued",
     "retro_state:running": "Running",
     "retro_state:done": "Done",

@@ -270,6 +270,7 @@ MESSAGES: dict[str, str] = {
     "rule_status:disabled": "Đã tắt",
     "rule_status:failing": "Bị cách ly (lỗi khi chạy)",
     "rule_status:not_compiled": "Không biên dịch được",
+    "rule_status:hunt_only": "Chỉ dùng khi săn tìm",
     "retro_state:queued": "Đang chờ",
     "retro_state:running": "Đang chạy",
     "retro_state:done": "Hoàn tất",

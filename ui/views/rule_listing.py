@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soc.cases.views import RuleStateView
+from soc.model.alert import severity_rank
 from soc.rules import Catalog, CompiledRule, RuleProblem
 
-STATUSES = ("enabled", "disabled", "failing", "not_compiled")
-"""What the status filter offers; a rule can be in two at once (disabled and failing)."""
+STATUSES = ("enabled", "disabled", "failing", "not_compiled", "hunt_only")
+"""What the status filter offers; a rule can be in several at once (disabled and failing; hunt
+only: below `detection.min_level`, so live detection skips it and only hunts run it)."""
 
 NOT_COMPILED_STAGES = ("load", "compile")  # "validate" findings are style, the rule still runs
 MAX_SOURCE_BYTES = 256 * 1024
@@ -29,6 +31,7 @@ class RuleRow:
     rule: CompiledRule | None = None
     problem: RuleProblem | None = None
     state: RuleStateView | None = None
+    hunt_only: bool = False  # below detection.min_level: retro-hunts and `soc hunt` only
 
     @property
     def id(self) -> str | None:
@@ -50,6 +53,8 @@ class RuleRow:
         found = ["enabled" if self.enabled else "disabled"]
         if self.failing:
             found.append("failing")
+        if self.hunt_only:
+            found.append("hunt_only")
         return tuple(found)
 
     @property
@@ -57,10 +62,20 @@ class RuleRow:
         return tuple(t for t in (self.rule.tags if self.rule else ()) if t.startswith("attack."))
 
 
-def rule_rows(catalog: Catalog, states: Mapping[str, RuleStateView]) -> list[RuleRow]:
-    """Compiled rules and problems, by title (a problem without a title by its file)."""
+def rule_rows(
+    catalog: Catalog, states: Mapping[str, RuleStateView], *, min_level: str | None = None
+) -> list[RuleRow]:
+    """Compiled rules and problems, by title (a problem without a title by its file). Rules
+    below `min_level` (live detection's `detection.min_level`) are marked hunt only."""
+    floor = severity_rank(min_level) if min_level else 0
     rows = [
-        RuleRow(title=rule.title, source=rule.source, rule=rule, state=states.get(rule.id))
+        RuleRow(
+            title=rule.title,
+            source=rule.source,
+            rule=rule,
+            state=states.get(rule.id),
+            hunt_only=severity_rank(rule.level) < floor,
+        )
         for rule in catalog.compiled
     ]
     rows.extend(

@@ -51,7 +51,9 @@ def _render_index(error: str | None = None) -> ResponseReturnValue:
     caller = principal()
     platform = services()
     states = {state.rule_id: state for state in platform.cases.rule_states(caller)}
-    rows = rule_rows(platform.catalog or Catalog(), states)
+    rows = rule_rows(
+        platform.catalog or Catalog(), states, min_level=platform.settings.detection.min_level
+    )
     args = request.args
     filters = {
         "q": (args.get("q") or "").strip()[:200],
@@ -87,7 +89,12 @@ def _render_detail(rule_id: str, error: str | None = None) -> ResponseReturnValu
     platform = services()
     state = platform.cases.rule_state(caller, rule_id)  # also the role check
     states = {rule_id: state} if state is not None else {}
-    row = find_row(rule_rows(platform.catalog or Catalog(), states), rule_id)
+    row = find_row(
+        rule_rows(
+            platform.catalog or Catalog(), states, min_level=platform.settings.detection.min_level
+        ),
+        rule_id,
+    )
     if row is None:
         raise NotFound("no such rule", where=f"rule {rule_id}")
     alerts, alert_total = platform.cases.list_alerts(
