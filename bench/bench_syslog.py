@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gc
 import itertools
 import multiprocessing
 import os
@@ -352,10 +353,18 @@ def main() -> None:
     parser.add_argument(
         "--no-store", action="store_true", help="e2e without sink and store: the syslog side"
     )
+    parser.add_argument(
+        "--gc-threshold",
+        type=int,
+        default=0,
+        help="first threshold of the cyclic GC in this (the storing) process; 0 leaves 700",
+    )
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="fixed-rate UDP soak")
     parser.add_argument("--rate", type=int, default=25_000, help="soak messages per second")
     args = parser.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
+    if args.gc_threshold:
+        gc.set_threshold(args.gc_threshold, 50, 100)
     if args.soak:
         for count in workers:
             soak(args.soak, args.rate, count)
