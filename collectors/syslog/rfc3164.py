@@ -47,6 +47,7 @@ _CISCO_HOST = re.compile(r"([A-Za-z0-9][\w.-]*):\s+(?=[*.]?[A-Z][a-z]{2}\s)")
 _KEY_VALUE_START = re.compile(r"[A-Za-z_][\w.-]*=")
 _TAG = re.compile(r"(?P<tag>[^\s\[\]:]{1,64})(?:\[(?P<pid>[^\]\s]{0,32})\]:?|:)(?:\s+|$)")
 _FUTURE_SLACK = timedelta(days=2)
+_ZONE_SLACK = timedelta(days=2)
 _HOSTNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:%-]{0,254}")
 
 
@@ -125,8 +126,11 @@ def _bsd_moment(match: re.Match[str], received: datetime, zone: tzinfo) -> datet
     if year := match["year"] or match["year_after"]:
         return _moment(zone, int(year), *parts)
     latest = received + _FUTURE_SLACK
+    # Next year can only qualify in the last days of December (two days more cover any zone
+    # offsets); skipping it otherwise saves building a datetime for nearly every line.
+    first = received.year + 1 if (latest + _ZONE_SLACK).year > received.year else received.year
     # Walking back up to 8 years also finds the leap year a `Feb 29` belongs to (even past 2100).
-    for year in range(received.year + 1, received.year - 9, -1):
+    for year in range(first, received.year - 9, -1):
         moment = _moment(zone, year, *parts)
         if moment is not None and moment <= latest:
             return moment
