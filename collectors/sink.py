@@ -5,14 +5,18 @@ thread flushes by size or age. A batch the store refuses stays at the head and i
 backoff (at-least-once; `event.id` makes the retry idempotent). When the queue is full, `put`
 blocks the listener: backpressure instead of unbounded memory, and for UDP the kernel buffer
 then absorbs bursts.
+
+The queue holds chunks, not events: `put_many` (a NetFlow datagram's flows, a syslog read's
+lines) takes the lock once per chunk. A `queue.Queue` of single events cost two lock round
+trips per event, ~2.5 µs, a tenth of the listener thread's budget at 40k events/s.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 
 from soc.errors import SocError
@@ -36,58 +40,94 @@ class BatchingSink:
         self._batch_size = batch_size
         self._flush_interval = flush_interval_seconds
         self._retry_max = retry_max_seconds
-        self._queue: queue.Queue[Event | None] = queue.Queue(maxsize=max_queued_events)
-        self._idle = threading.Condition()
-        self._pending = 0
+        self._max_queued = max_queued_events
+        self._lock = threading.Lock()
+        self._has_room = threading.Condition(self._lock)
+        self._has_work = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
+        self._chunks: deque[list[Event]] = deque()
+        self._queued = 0  # events in _chunks
+        self._pending = 0  # events put and not yet stored
+        self._stopping = False
+        self._flushers = 0
         self.written = 0
         self._thread = threading.Thread(target=self._run, name="batching-sink", daemon=True)
         self._thread.start()
 
     def put(self, event: Event) -> None:
-        with self._idle:
-            self._pending += 1
-        self._queue.put(event)
+        self.put_many([event])
 
     def put_many(self, events: Iterable[Event]) -> None:
-        for event in events:
-            self.put(event)
+        """Queue events as one chunk; blocks while the queue is full (an oversized chunk is
+        let in once the queue is empty)."""
+        chunk = events if isinstance(events, list) else list(events)
+        if not chunk:
+            return
+        size = len(chunk)
+        with self._lock:
+            while self._queued and self._queued + size > self._max_queued:
+                self._has_room.wait()
+            self._chunks.append(chunk)
+            self._queued += size
+            self._pending += size
+            if self._queued >= self._batch_size:
+                self._has_work.notify()
 
     def flush(self, timeout_seconds: float = 30.0) -> bool:
         """Wait until every event put so far is stored; False on timeout."""
         deadline = time.monotonic() + timeout_seconds
-        with self._idle:
-            while self._pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._idle.wait(remaining)
+        with self._lock:
+            self._flushers += 1  # the writer takes what is queued now, not at the next tick
+            self._has_work.notify()
+            try:
+                while self._pending:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._idle.wait(remaining)
+            finally:
+                self._flushers -= 1
         return True
 
     def close(self, timeout_seconds: float = 30.0) -> None:
         """Flush what is pending (SIGTERM path) and stop the writer thread."""
-        self._queue.put(None)
+        with self._lock:
+            self._stopping = True
+            self._has_work.notify()
         self._thread.join(timeout_seconds)
 
-    def _run(self) -> None:
+    def _take(self) -> list[Event]:
+        """Up to batch_size queued events (lock held)."""
         batch: list[Event] = []
+        while self._chunks and len(batch) < self._batch_size:
+            chunk = self._chunks.popleft()
+            room = self._batch_size - len(batch)
+            if len(chunk) > room:
+                self._chunks.appendleft(chunk[room:])
+                chunk = chunk[:room]
+            batch.extend(chunk)
+        self._queued -= len(batch)
+        self._has_room.notify_all()
+        return batch
+
+    def _run(self) -> None:
         deadline = time.monotonic() + self._flush_interval
-        stopping = False
-        while not stopping:
-            timeout = max(0.0, deadline - time.monotonic())
-            try:
-                item = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                item = ...
-            if item is None:
-                stopping = True
-            elif item is not ...:
-                batch.append(item)
-                if len(batch) < self._batch_size:
-                    continue
+        while True:
+            with self._lock:
+                while not self._stopping and self._queued < self._batch_size:
+                    if self._flushers and self._queued:
+                        break
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._has_work.wait(remaining)
+                batch = self._take()
+                stopping = self._stopping and not self._queued
             if batch:
                 self._write(batch)
-                batch = []
             deadline = time.monotonic() + self._flush_interval
+            if stopping:
+                return
 
     def _write(self, batch: list[Event]) -> None:
         delay = 0.2
@@ -99,6 +139,6 @@ class BatchingSink:
                 log.warning("store refused a batch of %d events, retrying: %s", len(batch), exc)
                 time.sleep(delay)
                 delay = min(delay * 2, self._retry_max)
-        with self._idle:
+        with self._lock:
             self._pending -= len(batch)
             self._idle.notify_all()

@@ -1,0 +1,67 @@
+"""collectors.sink.BatchingSink over a real DuckDB file: chunks, batch sizes, backpressure."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from collectors.sink import BatchingSink
+from soc.model.event import stamp
+from soc.storage.duckdb_store import DuckDBEventStore
+
+
+class _CountingStore(DuckDBEventStore):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.batch_sizes: list[int] = []
+
+    def write_batch(self, events):  # type: ignore[override]
+        events = list(events)
+        self.batch_sizes.append(len(events))
+        return super().write_batch(events)
+
+
+def _events(n: int, start: int = 0) -> list[dict]:
+    return [stamp({"message": f"m{i}"}, dataset="syslog") for i in range(start, start + n)]
+
+
+def test_chunks_are_split_and_joined_into_batches(tmp_path: Path) -> None:
+    store = _CountingStore(tmp_path / "events.duckdb")
+    sink = BatchingSink(store, batch_size=100, flush_interval_seconds=5)
+    sink.put_many(_events(250))
+    for i in range(30):
+        sink.put(_events(1, 1000 + i)[0])
+    sink.put_many(iter(_events(40, 2000)))
+    assert sink.flush(30)
+    assert store.count() == 320
+    assert sink.written == 320
+    assert max(store.batch_sizes) == 100
+    sink.close()
+    store.close()
+
+
+def test_close_stores_what_is_queued(tmp_path: Path) -> None:
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    sink = BatchingSink(store, batch_size=10_000, flush_interval_seconds=60)
+    sink.put_many(_events(7))
+    sink.close()
+    assert store.count() == 7
+    store.close()
+
+
+def test_full_queue_blocks_the_producer_until_the_writer_catches_up(tmp_path: Path) -> None:
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    sink = BatchingSink(store, batch_size=50, flush_interval_seconds=0.01, max_queued_events=100)
+    done = threading.Event()
+
+    def produce() -> None:
+        for i in range(40):
+            sink.put_many(_events(30, i * 30))
+        done.set()
+
+    threading.Thread(target=produce, daemon=True).start()
+    assert done.wait(60)
+    assert sink.flush(30)
+    assert store.count() == 1200
+    sink.close()
+    store.close()
