@@ -210,9 +210,10 @@ class WorkerPool:
         batch: dict[str, Any] = orjson.loads(message)
         agencies = self._agencies
         tag, put = self._tagger.tag, self._sink.put
+        track = self._sources is not None  # the agency of each sender, for its health row
         for doc in batch["events"]:
             doc = tag(doc)
-            if organization := doc.get("organization"):
+            if track and (organization := doc.get("organization")):
                 with contextlib.suppress(KeyError, TypeError, AttributeError):
                     agencies[doc["log"]["source"]["address"]] = organization["id"]
             put(doc)
