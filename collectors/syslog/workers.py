@@ -179,6 +179,7 @@ class WorkerPool:
                 str(self._dead_letter.path),
                 self._idle,
                 self._count,
+                logging.getLogger().getEffectiveLevel(),
                 theirs,
             ),
             name="soc-syslog-worker",
@@ -338,11 +339,16 @@ def _worker_main(
     dead_letter_path: str,
     idle_timeout_seconds: float,
     share: int,
+    log_level: int,
     connection: Connection,
 ) -> None:
     """A worker process: serve the shared sockets until the parent says stop or goes away."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
+    logging.basicConfig(  # as `soc` configures the parent; a spawned process starts bare
+        level=log_level,
+        format=f"%(asctime)s %(levelname)s %(name)s[worker {os.getpid()}]: %(message)s",
+    )
     outbox = _Outbox(connection)
     send: Callable[[], None] = outbox.send_due
     server = SyslogServer(
