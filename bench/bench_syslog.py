@@ -40,6 +40,7 @@ from collectors.deadletter import DeadLetter
 from collectors.sink import BatchingSink
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
+from collectors.syslog.workers import worker_count
 from soc.config import SyslogSettings
 from soc.enrich.agency import AgencyTagger
 from soc.model.agency import Agency
@@ -225,7 +226,7 @@ class _Listening:
             tagger=tagger(),
             dead_letter=self.dead_letter,
         )
-        time.sleep(2.0 if workers > 1 else 0)  # let the worker processes start
+        time.sleep(2.0 if worker_count(workers) > 1 else 0)  # let the worker processes start
 
     def wait(self, expected: int, *, errors_before: int, quiet_seconds: float = 5.0) -> float:
         """Until stored + kernel drops reach `expected`, or nothing moved for `quiet_seconds`;
