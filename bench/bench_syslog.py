@@ -226,7 +226,9 @@ class _Listening:
             tagger=tagger(),
             dead_letter=self.dead_letter,
         )
-        time.sleep(2.0 if worker_count(workers) > 1 else 0)  # let the worker processes start
+        if worker_count(workers) > 1:  # start-up is not work: wait for the workers
+            self.listener.wait_ready(60)
+            time.sleep(0.5)
 
     def wait(self, expected: int, *, errors_before: int, quiet_seconds: float = 5.0) -> float:
         """Until stored + kernel drops reach `expected`, or nothing moved for `quiet_seconds`;

@@ -121,6 +121,8 @@ class WorkerPool:
         self._closing = False
         self._closed = False
         self.received = 0  # events handed to the sink
+        self._ready = threading.Condition()
+        self._ready_count = 0  # workers that reported their loop running (restarts included)
         try:
             for _ in range(workers):
                 self._spawn()
@@ -146,6 +148,15 @@ class WorkerPool:
         """The worker processes (for benchmarks and health: CPU time, memory)."""
         with self._lock:
             return [p.pid for p in self._workers.values() if p.pid is not None]
+
+    def wait_ready(self, timeout_seconds: float = 30.0) -> bool:
+        """Wait until every worker started serving (a spawned process needs ~0.5-2 s to import
+        the parsers); False on timeout. Not needed for correctness: the kernel holds what
+        arrives meanwhile. Benchmarks use it so that start-up is not counted as work."""
+        with self._ready:
+            return self._ready.wait_for(
+                lambda: self._ready_count >= self._count, timeout=timeout_seconds
+            )
 
     def start(self) -> WorkerPool:
         self._thread.start()
@@ -205,6 +216,11 @@ class WorkerPool:
                     continue
                 if message == b"end":
                     self._ended(connection, cleanly=True)
+                    continue
+                if message == b"ready":
+                    with self._ready:
+                        self._ready_count += 1
+                        self._ready.notify_all()
                     continue
                 try:
                     self._take(message)
@@ -351,7 +367,7 @@ def _worker_main(
     )
     outbox = _Outbox(connection)
     send: Callable[[], None] = outbox.send_due
-    server = SyslogServer(
+    server = SyslogServer(  # the loop thread starts after "ready": one sender at a time
         settings,
         sink=outbox,  # type: ignore[arg-type]
         tagger=None,
@@ -363,7 +379,10 @@ def _worker_main(
         connection_share=share,
         accepts_per_wake=1,  # spread connections over the workers
         max_wait_seconds=_BATCH_SECONDS,
-    ).start()
+    )
+    with contextlib.suppress(OSError):  # the parent is gone: the recv below sees EOF
+        connection.send_bytes(b"ready")
+    server.start()
     with contextlib.suppress(EOFError, OSError):
         connection.recv_bytes()  # b"stop", or EOF when the parent is gone
     server.close()

@@ -34,6 +34,8 @@ def test_workers_setting_zero_means_one_per_cpu() -> None:
 def test_udp_and_tcp_messages_are_stored_once_tagged_with_source_health(tmp_path: Path) -> None:
     with running_collector(tmp_path, workers=2) as collector:
         assert isinstance(collector.listener, WorkerPool)
+        assert collector.listener.wait_ready(60)
+        assert len(collector.listener.pids) == 2
         udp, tcp = collector.listener.addresses
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
             for number in range(300):
