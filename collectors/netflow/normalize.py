@@ -10,11 +10,21 @@ renamed to those names here, so one mapping (`collectors.netflow.ecs`) serves ev
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
+from typing import Any
 
 from collectors.netflow.community_id import CommunityId
-from collectors.netflow.decode import V5Packet
-from collectors.netflow.ecs import Export, flow_event
+from collectors.netflow.decode import V5Packet, V5Record
+from collectors.netflow.ecs import (
+    PORT_PROTOCOLS,
+    TRANSPORTS,
+    Export,
+    _icmp,
+    flow_event,
+    tcp_flag_names,
+)
 from collectors.netflow.session import FlowRecord
+from collectors.netflow.times import _signed32, iso
 from soc.model.event import Event
 
 DATASET = "netflow.log"
@@ -67,16 +77,72 @@ def normalize_v5(
         },
     )
     rate = max(header.sampling_rate, 1)
-    return [
-        flow_event(
-            dict(zip(V5_NAMES, record, strict=True)),
-            export,
-            options=None,
-            rate=rate,
-            community_id=community_id,
-        )
-        for record in packet.records
-    ]
+    isos: dict[int, str] = {}  # flows of one datagram often share their start and end
+    return [_v5_event(record, export, rate, community_id, isos) for record in packet.records]
+
+
+def _v5_event(
+    record: V5Record, export: Export, rate: int, community_id: CommunityId, isos: dict[int, str]
+) -> Event:
+    """`flow_event` of a v5 record, specialised: a v5 record always holds the same 18 integer
+    and IPv4 fields, so the generic mapping's lookups of fields v5 never has are skipped.
+    Same document, key order included (tests/unit/netflow/test_v5_fast_path.py compares them
+    over generated records); ~2x faster, the listener thread's largest cost at high rates."""
+    netflow: dict[str, Any] = dict(zip(V5_NAMES, record, strict=True))
+    src, dst = record.src_addr, record.dst_addr
+    protocol, src_port, dst_port = record.protocol, record.src_port, record.dst_port
+    source: dict[str, Any] = {"ip": src}
+    destination: dict[str, Any] = {"ip": dst}
+    if protocol in PORT_PROTOCOLS:
+        source["port"] = src_port
+        destination["port"] = dst_port
+    network: dict[str, Any] = {"type": "ipv4", "iana_number": str(protocol)}
+    if protocol in TRANSPORTS:
+        network["transport"] = TRANSPORTS[protocol]
+    if protocol == 6:
+        netflow["tcp_flags"] = tcp_flag_names(record.tcp_flags)
+    icmp = _icmp(netflow, protocol, dst_port) if protocol in (1, 58) else None
+    octets = record.octets if rate == 1 else round(record.octets * rate)
+    packets = record.packets if rate == 1 else round(record.packets * rate)
+    source["bytes"] = octets
+    source["packets"] = packets
+    network["bytes"] = octets
+    network["packets"] = packets
+    ports = (src_port, dst_port) if icmp is None else (0, icmp)
+    with suppress(OSError, ValueError):
+        network["community_id"] = community_id.of(protocol, src, dst, *ports)
+    network["direction"] = "unknown"
+    export_ns, uptime = export.export_ns, export.sys_uptime_ms or 0
+    start = export_ns - _signed32(uptime - record.first) * 1_000_000
+    end = export_ns - _signed32(uptime - record.last) * 1_000_000
+    start_iso = isos.get(start) or isos.setdefault(start, iso(start))
+    end_iso = isos.get(end) or isos.setdefault(end, iso(end))
+    netflow["type"] = "netflow_flow"
+    netflow["exporter"] = dict(export.exporter)
+    return {
+        "@timestamp": export.exporter["timestamp"],
+        "event": {
+            "kind": "event",
+            "category": ["network"],
+            "type": ["connection"],
+            "action": "netflow_flow",
+            "module": "netflow",
+            "dataset": "netflow.log",
+            "start": start_iso,
+            "end": end_iso,
+            "duration": end - start,
+        },
+        "source": source,
+        "destination": destination,
+        "network": network,
+        "observer": {
+            "ip": export.exporter_ip,
+            "ingress": {"interface": {"id": str(record.input_interface)}},
+            "egress": {"interface": {"id": str(record.output_interface)}},
+        },
+        "related": {"ip": [src, dst] if src != dst else [src]},
+        "netflow": netflow,
+    }
 
 
 def normalize_flows(flows: Iterable[FlowRecord], *, community_id: CommunityId) -> list[Event]:
