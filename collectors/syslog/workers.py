@@ -36,8 +36,10 @@ every loop turn made a pipe message per datagram or two and halved the rate). In
 process, the cyclic GC's first threshold raised from 700 to 100,000 (bench `--gc-threshold`)
 cut the CPU per stored event by 10-15 %: queued events are acyclic but every collection scans
 them. That is a process-wide choice, left to the entry point. At a moderate steady rate the
-fixed costs per wake-up and per batch weigh more: 6,000 datagrams/s paced, no store, cost 52 us
-of CPU per event in one process and 85 us with two workers. Waking only one worker per datagram
+difference is larger: 6,000 datagrams/s paced, no store, cost 52 us
+of CPU per event in one process and 83-89 us with two workers, most of it in the workers
+themselves (each spent more per event than the single process did for everything: the shared
+cores, not the hand-over, which py-spy finds idle). Waking only one worker per datagram
 (EPOLLEXCLUSIVE on the shared sockets) was tried and measured no difference (84-87 against
 86-89 us), so it was left out.
 
