@@ -161,6 +161,12 @@ class SyslogServer:
             log.warning("syslog server thread still busy after %.0f s (sink full?)", _JOIN_SECONDS)
         self._wake_writer.close()
 
+    def join(self, timeout_seconds: float | None = None) -> bool:
+        """After `close()`: wait for the thread to finish draining; True when it has."""
+        if self._thread.is_alive():
+            self._thread.join(timeout_seconds)
+        return not self._thread.is_alive()
+
     # -- the selector thread -----------------------------------------------------------------
 
     def _serve(self) -> None:

@@ -79,7 +79,7 @@ log = logging.getLogger(__name__)
 
 _BATCH = 1000  # events per message to the parent, at most
 _BATCH_SECONDS = 0.05  # and no event waits longer than this in a worker
-_STOP_SECONDS = 15.0
+_STOP_SECONDS = 30.0  # as `BatchingSink.close`: the sink may be full when SIGTERM comes
 _RESTART_PAUSE_SECONDS = 1.0
 
 
@@ -279,8 +279,9 @@ class WorkerPool:
             self._workers.clear()
         for connection, process in workers:
             process.join(1)
-            if process.is_alive():
-                process.terminate()
+            if process.is_alive():  # it ignores SIGTERM (the parent decides): SIGKILL
+                log.warning("syslog worker %s did not stop; killed, its batch is lost", process.pid)
+                process.kill()
                 process.join(5)
             connection.close()
         for sock in self._sockets:
@@ -300,6 +301,7 @@ class _Outbox:
         self._info: dict[str, dict[str, str]] = {}
         self.dead_letters = 0
         self._first = 0.0  # when the oldest unsent event arrived
+        self._lock = threading.Lock()
 
     def put(self, event: dict[str, Any]) -> None:
         if not self._events:
@@ -325,6 +327,10 @@ class _Outbox:
         self._info.setdefault(key, {}).update({k: str(v) for k, v in values.items()})
 
     def send(self) -> None:
+        with self._lock:  # whole messages only, whichever thread sends
+            self._send()
+
+    def _send(self) -> None:
         if not (self._events or self._counters or self._info or self.dead_letters):
             return
         keys = self._counters.keys() | self._info.keys()
@@ -388,6 +394,10 @@ def _worker_main(
     with contextlib.suppress(EOFError, OSError):
         connection.recv_bytes()  # b"stop", or EOF when the parent is gone
     server.close()
+    # The loop may still be draining into a full pipe (the parent's sink full): wait for it, so
+    # that the last batch and the end marker follow its messages instead of cutting into them.
+    # The parent bounds the wait: it terminates workers that take longer than `_STOP_SECONDS`.
+    server.join()
     with contextlib.suppress(OSError):
         outbox.send()
         connection.send_bytes(b"end")

@@ -153,3 +153,32 @@ def test_a_worker_that_dies_is_replaced_and_the_listener_goes_on(tmp_path: Path)
             )
         collector.wait_for_events(50)
         assert collector.store.count() == 50
+
+
+def test_close_while_the_sink_is_full_loses_nothing_taken_and_corrupts_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGTERM under overload: the workers' loops are still draining into full pipes when
+    asked to stop; their last batches must follow, whole, and all of it must be stored."""
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    sink = BatchingSink(store, batch_size=50, flush_interval_seconds=0.05, max_queued_events=50)
+    listener = collectors.syslog.start(
+        SyslogSettings(host="127.0.0.1", udp_port=0, tcp_port=0, workers=2),
+        sink=sink,
+        tagger=AgencyTagger([LOOPBACK]),
+        dead_letter=DeadLetter(tmp_path / "dead-letter.ndjson"),
+    )
+    assert isinstance(listener, WorkerPool)
+    assert listener.wait_ready(60)
+    line = b"<13>Mar  5 10:00:00 h app: under pressure %d\n"
+    clients = [socket.create_connection(listener.tcp_address) for _ in range(4)]
+    for number, client in enumerate(clients):
+        client.sendall(b"".join(line % (number * 1000 + i) for i in range(1000)))
+    for client in clients:
+        client.close()
+    listener.close()
+    sink.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert store.count() == listener.received
+    assert listener.received > 0
+    store.close()
