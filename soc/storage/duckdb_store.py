@@ -56,7 +56,13 @@ _MULTI_VALUED = frozenset({"event.category", "host.ip"})
 
 def _schema() -> str:
     cols = ",\n  ".join(f"{column_name(f)} {_SQL_TYPES[t]}" for f, t in TYPED_FIELDS.items())
-    return f"CREATE TABLE IF NOT EXISTS events (\n  {cols},\n  doc JSON NOT NULL\n)"
+    # zstd for the documents: a sixth of the file DuckDB's default (FSST/dictionary) leaves, at
+    # the same write and search speed (100k NetFlow events, one run: 11 MB against 69 MB).
+    # Stores created before keep their column as it was.
+    return (
+        f"CREATE TABLE IF NOT EXISTS events (\n  {cols},\n"
+        "  doc JSON NOT NULL USING COMPRESSION zstd\n)"
+    )
 
 
 def _insert_sql() -> str:
