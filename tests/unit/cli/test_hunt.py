@@ -18,6 +18,14 @@ ACCESS_LOG = (
 )
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the compiled-rule cache out of the checkout's `var/`."""
+    folder = tmp_path / "var"
+    monkeypatch.setenv("SOC_STORAGE__DATA_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def evidence(tmp_path: Path) -> Path:
     folder = tmp_path / "evidence"
@@ -51,6 +59,7 @@ def test_hunt_writes_one_line_per_match_and_a_report(
     assert match["event"]["url"]["original"] == "/uploads/shell.php?cmd=whoami"
     assert match["event"]["log"]["file"]["path"] == str(evidence / "access.log")
     assert "Web Shell Style Request" in report.read_text()
+    assert list((tmp_path / "var" / "cache" / "hunt-rules").iterdir())  # compiled once, kept
     err = capsys.readouterr().err
     assert "events read:    2" in err
     assert "matches:        1 from 1 rules" in err
