@@ -21,7 +21,7 @@ from collectors.deadletter import DeadLetter
 from collectors.netflow.community_id import CommunityId
 from collectors.netflow.decode import V5Packet, decode
 from collectors.netflow.health import ExporterHealth
-from collectors.netflow.normalize import DATASET, normalize_flows, normalize_v5
+from collectors.netflow.normalize import DATASET, event_ids, normalize_flows, normalize_v5
 from collectors.netflow.persist import TemplateFile
 from collectors.netflow.sequence import SequenceTracker
 from collectors.netflow.session import Outcome, Sessions
@@ -181,6 +181,8 @@ class NetflowListener:
         """A datagram's flows go to the sink as one chunk: one lock round trip, not one each."""
         if events:
             tag = self._tagger.tag
+            for event, event_id in zip(events, event_ids(len(events)), strict=True):
+                event["event"]["id"] = event_id
             self._sink.put_many([tag(stamp(event, dataset=DATASET)) for event in events])
 
     def _dead_letter_problems(
