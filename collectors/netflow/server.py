@@ -6,6 +6,11 @@ default) absorbs bursts while the thread drains the socket without a syscall per
 `close()` is prompt because the thread waits on the socket *and* a wake-up pair; it wakes at
 least every second to expire data that waits for a template too long, publish exporter health
 and save changed templates (at most every `SAVE_INTERVAL_SECONDS`, and at close).
+
+The thread shares the GIL with the sink's writer, so the hot path avoids anything that releases
+it per flow: a datagram's event ids come from one `os.urandom` call and its flows reach the sink
+as one chunk (`put_many`). In a 25,000 flows/s soak, per-flow ids alone cost a quarter of the
+thread's time and 4 % of the flows (bench/bench_soak.py, bench/README.md).
 """
 
 from __future__ import annotations
