@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import secrets
 import signal
 import threading
@@ -40,6 +41,7 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     )
     dead_letter = DeadLetter(settings.dead_letter_path)
     tagger = services.tagger()
+    _tune_gc()
     listeners = start_listeners(
         settings, sink=sink, tagger=tagger, dead_letter=dead_letter, sources=services.sources
     )
@@ -97,6 +99,19 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     services.close()
     print("stopped", flush=True)
     return 0
+
+
+def _tune_gc() -> None:
+    """Keep Python's cyclic collector off the ingest path.
+
+    What start-up built (compiled rules, pySigma objects, settings) lives as long as the process
+    and is frozen out of every later scan; events in flight are acyclic, yet each young
+    collection walks them, so it runs every 100,000 allocations instead of 700. Measured with
+    bench/bench_syslog.py `--gc-threshold 100000`: 10-15 % less CPU per stored event.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000)
 
 
 def _prepare_demo(services: Services) -> list[tuple[str, str, str]]:
