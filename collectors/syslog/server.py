@@ -61,7 +61,25 @@ _DRAIN_ACCEPTS = 1000
 _DRAIN_READS = 16  # per connection at close: bounded, a sender that never stops cannot hold us
 
 
-class SyslogServer:
+class BoundAddresses:
+    """Where a syslog listener took its sockets (port 0 in tests: what the kernel chose)."""
+
+    addresses: list[tuple[str, int]]
+
+    @property
+    def udp_address(self) -> tuple[str, int]:
+        return self.addresses[0]
+
+    @property
+    def tcp_address(self) -> tuple[str, int]:
+        return self.addresses[1]
+
+    @property
+    def tls_address(self) -> tuple[str, int] | None:
+        return self.addresses[2] if len(self.addresses) > 2 else None
+
+
+class SyslogServer(BoundAddresses):
     """Receives syslog over UDP, TCP and TLS and hands each event to the sink (see module doc)."""
 
     def __init__(
@@ -128,18 +146,6 @@ class SyslogServer:
             self._selector.register(sock, selectors.EVENT_READ, handler)
         self.addresses: list[tuple[str, int]] = [s.getsockname()[:2] for s in self._listeners]
         self._thread = threading.Thread(target=self._serve, name="syslog-server", daemon=True)
-
-    @property
-    def udp_address(self) -> tuple[str, int]:
-        return self.addresses[0]
-
-    @property
-    def tcp_address(self) -> tuple[str, int]:
-        return self.addresses[1]
-
-    @property
-    def tls_address(self) -> tuple[str, int] | None:
-        return self.addresses[2] if len(self.addresses) > 2 else None
 
     def start(self) -> SyslogServer:
         self._thread.start()

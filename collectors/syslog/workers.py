@@ -73,7 +73,7 @@ import orjson
 from collectors.deadletter import DeadLetter
 from collectors.sink import BatchingSink
 from collectors.syslog.intake import SOURCE_KIND
-from collectors.syslog.server import SyslogServer, bind_all
+from collectors.syslog.server import BoundAddresses, SyslogServer, bind_all
 from soc.config import SyslogSettings
 from soc.enrich.agency import AgencyTagger
 from soc.model.sources import SourceRegistry
@@ -96,7 +96,7 @@ def worker_count(setting: int) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class WorkerPool:
+class WorkerPool(BoundAddresses):
     """A syslog listener whose parsing runs in `workers` processes (see module doc)."""
 
     def __init__(
@@ -135,18 +135,6 @@ class WorkerPool:
             self._terminate()
             raise
         self._thread = threading.Thread(target=self._collect, name="syslog-collect", daemon=True)
-
-    @property
-    def udp_address(self) -> tuple[str, int]:
-        return self.addresses[0]
-
-    @property
-    def tcp_address(self) -> tuple[str, int]:
-        return self.addresses[1]
-
-    @property
-    def tls_address(self) -> tuple[str, int] | None:
-        return self.addresses[2] if len(self.addresses) > 2 else None
 
     @property
     def pids(self) -> list[int]:
