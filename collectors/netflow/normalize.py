@@ -9,8 +9,6 @@ renamed to those names here, so one mapping (`collectors.netflow.ecs`) serves ev
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterable
 from contextlib import suppress
 from typing import Any
@@ -54,23 +52,6 @@ V5_NAMES = (  # V5Record's fields, in order, by their IPFIX names
 
 
 _FLAG_NAMES = tuple(tuple(tcp_flag_names(bits)) for bits in range(256))
-
-
-def event_ids(count: int) -> list[str]:
-    """`count` UUIDv7 event ids, as `soc.model.event.new_event_id` makes them, from one
-    `os.urandom` call: each call releases the GIL, and in the listener thread every release
-    handed the GIL to the sink's writer for up to a switch interval (a profile of the running
-    listener showed 12 us per id, a quarter of its time per flow)."""
-    ms = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
-    high = ms << 80 | 0x7 << 76
-    pool = os.urandom(10 * count)
-    ids = []
-    for i in range(0, 10 * count, 10):
-        rand = int.from_bytes(pool[i : i + 10], "big")
-        value = high | (rand >> 68) << 64 | 0b10 << 62 | (rand & ((1 << 62) - 1))
-        text = f"{value:032x}"
-        ids.append(f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}")
-    return ids
 
 
 def normalize_v5(

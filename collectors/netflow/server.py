@@ -8,9 +8,10 @@ least every second to expire data that waits for a template too long, publish ex
 and save changed templates (at most every `SAVE_INTERVAL_SECONDS`, and at close).
 
 The thread shares the GIL with the sink's writer, so the hot path avoids anything that releases
-it per flow: a datagram's event ids come from one `os.urandom` call and its flows reach the sink
-as one chunk (`put_many`). In a 25,000 flows/s soak, per-flow ids alone cost a quarter of the
-thread's time and 4 % of the flows (bench/bench_soak.py, bench/README.md).
+it per flow: event ids come without a system call (`soc.model.event.new_event_ids`) and a
+datagram's flows reach the sink as one chunk (`put_many`). In a 25,000 flows/s soak, an
+`os.urandom` per id alone cost a quarter of the thread's time and 4 % of the flows
+(bench/bench_soak.py, bench/README.md).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collectors.deadletter import DeadLetter
 from collectors.netflow.community_id import CommunityId
 from collectors.netflow.decode import V5Packet, decode
 from collectors.netflow.health import ExporterHealth
-from collectors.netflow.normalize import DATASET, event_ids, normalize_flows, normalize_v5
+from collectors.netflow.normalize import DATASET, normalize_flows, normalize_v5
 from collectors.netflow.persist import TemplateFile
 from collectors.netflow.sequence import SequenceTracker
 from collectors.netflow.session import Outcome, Sessions
@@ -35,7 +36,7 @@ from collectors.sink import BatchingSink
 from soc.config import NetflowSettings
 from soc.enrich.agency import AgencyTagger
 from soc.errors import ConfigError, ParseError
-from soc.model.event import Event, stamp
+from soc.model.event import Event, new_event_ids, stamp
 from soc.model.sources import SourceRegistry
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class NetflowListener:
         """A datagram's flows go to the sink as one chunk: one lock round trip, not one each."""
         if events:
             tag = self._tagger.tag
-            for event, event_id in zip(events, event_ids(len(events)), strict=True):
+            for event, event_id in zip(events, new_event_ids(len(events)), strict=True):
                 event["event"]["id"] = event_id
             self._sink.put_many([tag(stamp(event, dataset=DATASET)) for event in events])
 

@@ -84,23 +84,3 @@ def test_fast_v5_mapping_equals_the_generic_one(header: V5Header, recs: list[V5R
     fast = normalize_v5(packet, exporter_ip="192.0.2.1", exporter_port=2055, community_id=IDS)
     # Byte-equal serializations: same keys, same values, same order.
     assert [orjson.dumps(e) for e in fast] == [orjson.dumps(e) for e in generic(packet)]
-
-
-def test_batched_event_ids_are_uuid7_like_new_event_id() -> None:
-    import time
-    import uuid
-
-    from collectors.netflow.normalize import event_ids
-    from soc.model.event import new_event_id
-
-    before = new_event_id()
-    ids = event_ids(1000)
-    assert len(set(ids)) == 1000
-    for text in ids:
-        parsed = uuid.UUID(text)
-        assert str(parsed) == text
-        assert parsed.version == 7
-        assert parsed.variant == uuid.RFC_4122
-    now_ms = time.time_ns() // 1_000_000
-    assert before[:8] <= ids[0][:8]
-    assert abs(int(ids[0].replace("-", "")[:12], 16) - now_ms) < 5_000
