@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
-import gc
 import itertools
 import multiprocessing
 import os
@@ -41,7 +40,8 @@ from collectors.sink import BatchingSink
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
 from collectors.syslog.workers import worker_count
-from soc.config import SyslogSettings
+from soc.cli.platform import tune_gc
+from soc.config import IngestSettings, SyslogSettings
 from soc.enrich.agency import AgencyTagger
 from soc.model.agency import Agency
 from soc.model.event import stamp
@@ -213,10 +213,17 @@ class _Counting:
 class _Listening:
     """A real listener, sink and DuckDB file in a temporary folder."""
 
+    max_batch = IngestSettings.max_batch_size
+
     def __init__(self, tmp: str, workers: int, *, store: bool = True) -> None:
         if store:
             self.store: Any = DuckDBEventStore(Path(tmp) / "events.duckdb")
-            self.sink: Any = BatchingSink(self.store, batch_size=2000, flush_interval_seconds=0.2)
+            self.sink: Any = BatchingSink(
+                self.store,
+                batch_size=IngestSettings.batch_size,
+                max_batch_size=self.max_batch,
+                flush_interval_seconds=0.2,
+            )
         else:
             self.store = self.sink = _Counting()
         self.dead_letter = DeadLetter(Path(tmp) / "dead-letter.ndjson")
@@ -362,17 +369,23 @@ def main() -> None:
         "--no-store", action="store_true", help="e2e without sink and store: the syslog side"
     )
     parser.add_argument(
-        "--gc-threshold",
+        "--no-gc-tuning",
+        action="store_true",
+        help="leave this (storing) process's GC as Python starts it, not as `soc serve` sets it",
+    )
+    parser.add_argument(
+        "--max-batch",
         type=int,
-        default=0,
-        help="first threshold of the cyclic GC in this (the storing) process; 0 leaves 700",
+        default=IngestSettings.max_batch_size,
+        help="the most one sink write takes from a backlog",
     )
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="fixed-rate UDP soak")
     parser.add_argument("--rate", type=int, default=25_000, help="soak messages per second")
     args = parser.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
-    if args.gc_threshold:
-        gc.set_threshold(args.gc_threshold, 50, 100)
+    if not args.no_gc_tuning:
+        tune_gc()
+    _Listening.max_batch = args.max_batch
     if args.soak:
         for count in workers:
             soak(args.soak, args.rate, count)
