@@ -99,6 +99,14 @@ class Enricher:
         """The agency owning `ip` (`AgencyTagger.lookup`), for collectors' per-source health."""
         return self._tables.tagger.lookup(ip)
 
+    def ipv4_prefixes(self) -> list[tuple[int, dict[int, Agency]]] | None:
+        """`AgencyTagger.ipv4_prefixes` when agencies are all `tag` adds; None while GeoIP or
+        threat-intel indicators are on, which only `tag` applies (events then stay dicts)."""
+        tables = self._tables
+        if self._geoip is not None or tables.intel:
+            return None
+        return tables.tagger.ipv4_prefixes()
+
     def refresh(self) -> bool:
         """Reload agencies and indicators if they changed; True when something was reloaded."""
         current = self._tables
