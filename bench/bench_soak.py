@@ -2,7 +2,11 @@
 nothing).
 
     .venv/bin/python bench/bench_soak.py --kind netflow [--mode peak|soak|both]
-        [--seconds 60] [--rate 50000] [--peak-seconds 10] [--batch 5000]
+        [--seconds 60] [--rate 50000] [--peak-seconds 10] [--batch 2000] [--max-batch 20000]
+        [--no-gc-tuning]
+
+The sink's batch sizes default to the platform's (`ingest.batch_size`, `ingest.max_batch_size`)
+and the GC is tuned as `soc serve` tunes it, so the figures are the product's.
 
 A real listener (`collectors.netflow.start`) on 127.0.0.1 feeds a real `BatchingSink` into a
 real DuckDB file store. The sender is a separate process (so it does not share the collector's
@@ -48,7 +52,8 @@ from bench_netflow import (
 import collectors.netflow
 from collectors.deadletter import DeadLetter
 from collectors.sink import BatchingSink
-from soc.config import NetflowSettings
+from soc.cli.platform import tune_gc
+from soc.config import IngestSettings, NetflowSettings
 from soc.enrich.agency import AgencyTagger
 from soc.model.agency import Agency
 from soc.storage.duckdb_store import DuckDBEventStore
@@ -127,10 +132,12 @@ class Run:
     cpu: dict[str, float]  # CPU seconds: listener thread, sink writer thread, the rest (DuckDB)
 
 
-def run_netflow(kind: str, rate: float | None, seconds: float, batch: int) -> Run:
+def run_netflow(kind: str, rate: float | None, seconds: float, batch: tuple[int, int]) -> Run:
     with tempfile.TemporaryDirectory() as tmp:
         store = DuckDBEventStore(Path(tmp) / "events.duckdb")
-        sink = BatchingSink(store, batch_size=batch, flush_interval_seconds=0.5)
+        sink = BatchingSink(
+            store, batch_size=batch[0], max_batch_size=batch[1], flush_interval_seconds=0.5
+        )
         dead = Path(tmp) / "dead-letter.ndjson"
         listener = collectors.netflow.start(
             NetflowSettings(host="127.0.0.1", port=0),
@@ -185,7 +192,7 @@ def _cpu(run: Run) -> str:
     return "CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in run.cpu.items())
 
 
-def peak(rate: float, seconds: float, batch: int) -> None:
+def peak(rate: float, seconds: float, batch: tuple[int, int]) -> None:
     for kind in ("v5", "ipfix"):
         run = run_netflow(kind, rate, seconds, batch)
         print(
@@ -197,7 +204,7 @@ def peak(rate: float, seconds: float, batch: int) -> None:
         )
 
 
-def soak(rate: float, seconds: float, batch: int) -> None:
+def soak(rate: float, seconds: float, batch: tuple[int, int]) -> None:
     run = run_netflow("v5", rate, seconds, batch)
     lost = run.sent_flows - run.stored
     print(
@@ -239,15 +246,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=GOAL_FLOWS_PER_SECOND / 2)
     parser.add_argument("--peak-seconds", type=float, default=10.0)
     parser.add_argument("--peak-rate", type=float, default=GOAL_FLOWS_PER_SECOND * 2)
-    parser.add_argument("--batch", type=int, default=5000, help="sink batch size")
+    parser.add_argument(
+        "--batch", type=int, default=IngestSettings.batch_size, help="sink batch size"
+    )
+    parser.add_argument(
+        "--max-batch",
+        type=int,
+        default=IngestSettings.max_batch_size,
+        help="the most one sink write takes from a backlog",
+    )
+    parser.add_argument(
+        "--no-gc-tuning", action="store_true", help="leave the GC as Python starts it"
+    )
     args = parser.parse_args(argv)
+    if not args.no_gc_tuning:
+        tune_gc()  # as `soc serve` does
     if args.kind == "syslog":
         rate = args.rate if args.rate != GOAL_FLOWS_PER_SECOND / 2 else SYSLOG_GOAL_PER_SECOND / 2
         run_syslog(args.mode, rate, args.seconds, args.peak_seconds)
         return 0
+    batches = (args.batch, args.max_batch)
     runners: dict[str, Callable[[], None]] = {
-        "peak": lambda: peak(args.peak_rate, args.peak_seconds, args.batch),
-        "soak": lambda: soak(args.rate, args.seconds, args.batch),
+        "peak": lambda: peak(args.peak_rate, args.peak_seconds, batches),
+        "soak": lambda: soak(args.rate, args.seconds, batches),
     }
     for mode in ("peak", "soak") if args.mode == "both" else (args.mode,):
         runners[mode]()

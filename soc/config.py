@@ -69,7 +69,8 @@ class NetflowSettings:
 
 @dataclass(frozen=True)
 class IngestSettings:
-    batch_size: int = 2000
+    batch_size: int = 2000  # a write starts at this many queued events (or at the interval)
+    max_batch_size: int = 20_000  # the most one write takes when a backlog has built up
     flush_interval_seconds: float = 1.0
 
 

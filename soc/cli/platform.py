@@ -37,11 +37,12 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     sink = BatchingSink(
         services.events,
         batch_size=settings.ingest.batch_size,
+        max_batch_size=settings.ingest.max_batch_size,
         flush_interval_seconds=settings.ingest.flush_interval_seconds,
     )
     dead_letter = DeadLetter(settings.dead_letter_path)
     tagger = services.tagger()
-    _tune_gc()
+    tune_gc()
     listeners = start_listeners(
         settings, sink=sink, tagger=tagger, dead_letter=dead_letter, sources=services.sources
     )
@@ -101,7 +102,7 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     return 0
 
 
-def _tune_gc() -> None:
+def tune_gc() -> None:
     """Keep Python's cyclic collector off the ingest path.
 
     What start-up built (compiled rules, pySigma objects, settings) lives as long as the process

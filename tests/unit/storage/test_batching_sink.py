@@ -27,7 +27,7 @@ def _events(n: int, start: int = 0) -> list[dict]:
 
 def test_chunks_are_split_and_joined_into_batches(tmp_path: Path) -> None:
     store = _CountingStore(tmp_path / "events.duckdb")
-    sink = BatchingSink(store, batch_size=100, flush_interval_seconds=5)
+    sink = BatchingSink(store, batch_size=100, max_batch_size=100, flush_interval_seconds=5)
     sink.put_many(_events(250))
     for i in range(30):
         sink.put(_events(1, 1000 + i)[0])
@@ -36,6 +36,37 @@ def test_chunks_are_split_and_joined_into_batches(tmp_path: Path) -> None:
     assert store.count() == 320
     assert sink.written == 320
     assert max(store.batch_sizes) == 100
+    sink.close()
+    store.close()
+
+
+class _HeldStore(_CountingStore):
+    """Holds its first write until released, so that a backlog builds behind it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def write_batch(self, events):  # type: ignore[override]
+        if not self.entered.is_set():
+            self.entered.set()
+            assert self.release.wait(30)
+        return super().write_batch(events)
+
+
+def test_a_backlog_is_written_in_larger_batches_up_to_the_maximum(tmp_path: Path) -> None:
+    store = _HeldStore(tmp_path / "events.duckdb")
+    sink = BatchingSink(store, batch_size=100, max_batch_size=1000, flush_interval_seconds=5)
+    sink.put_many(_events(100))  # the first write starts and is held
+    assert store.entered.wait(30)
+    for i in range(25):
+        sink.put_many(_events(100, 1000 + i * 100))
+    store.release.set()
+    assert sink.flush(30)
+    assert store.count() == 2600
+    assert store.batch_sizes[0] == 100
+    assert store.batch_sizes[1:] == [1000, 1000, 500]
     sink.close()
     store.close()
 

@@ -57,7 +57,7 @@ class _Recording(DuckDBEventStore):
 
 def test_column_and_dict_chunks_keep_their_order_and_batch_sizes(tmp_path: Path) -> None:
     store = _Recording(tmp_path / "events.duckdb")
-    sink = BatchingSink(store, batch_size=100, flush_interval_seconds=5)
+    sink = BatchingSink(store, batch_size=100, max_batch_size=100, flush_interval_seconds=5)
     sink.put_many(_events(30))
     sink.put_columns(_columns(250))
     sink.put_columns(_columns(20, 1000))
@@ -121,7 +121,9 @@ def test_a_store_without_columns_gets_the_same_events_as_dicts(tmp_path: Path) -
 
 def test_backpressure_counts_the_events_of_column_batches(tmp_path: Path) -> None:
     store = DuckDBEventStore(tmp_path / "events.duckdb")
-    sink = BatchingSink(store, batch_size=50, flush_interval_seconds=0.01, max_queued_events=100)
+    sink = BatchingSink(
+        store, batch_size=50, max_batch_size=50, flush_interval_seconds=0.01, max_queued_events=100
+    )
     done = threading.Event()
 
     def produce() -> None:
