@@ -40,7 +40,7 @@ from soc.errors import StoreError, StoreLockedError
 from soc.model.event import Event, isoformat, nest
 from soc.model.fields import TYPED_FIELDS, column_name
 from soc.storage.base import SearchPage
-from soc.storage.columnar_sql import insert_sql
+from soc.storage.columnar_sql import SHAPE_COLUMN, insert_sql, row_shapes
 from soc.storage.columns import ColumnBatch
 from soc.storage.lucene import LuceneToSql, field_expr
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
@@ -191,8 +191,13 @@ class DuckDBEventStore:
         if pc.count_distinct(ids).as_py() != table.num_rows:  # first of each id, as write_batch
             first = {value: i for i, value in reversed(list(enumerate(ids.to_pylist())))}
             table = table.take(sorted(first.values()))
+        shaped = row_shapes(table)
+        shapes = None
+        if shaped is not None:
+            shapes, index = shaped
+            table = table.append_column(SHAPE_COLUMN, index)
         try:
-            sql = insert_sql(table.schema, batch.constants)
+            sql = insert_sql(table.schema, batch.constants, shapes)
         except ValueError as exc:
             raise StoreError(str(exc), where="write_columns") from exc
         oldest = pc.min(table.column("event.id")).as_py()
@@ -203,8 +208,10 @@ class DuckDBEventStore:
             params = {
                 "oldest": oldest,
                 "ingested": ingested,
-                "ingested_json": orjson.dumps(isoformat(ingested.replace(tzinfo=UTC))).decode(),
+                "ingested_text": isoformat(ingested.replace(tzinfo=UTC)),
             }
+            if "$ingested_json" in sql:  # DuckDB refuses a parameter the statement lacks
+                params["ingested_json"] = orjson.dumps(params.pop("ingested_text")).decode()
             try:
                 rows = self._con.execute(sql, params).fetchall()
             except duckdb.Error as exc:

@@ -21,6 +21,7 @@ from soc.enrich.agency import AgencyTagger
 from soc.model.agency import Agency
 from soc.model.event import new_event_ids, stamp
 from soc.model.fields import TYPED_FIELDS, column_name
+from soc.storage import columnar_sql
 from soc.storage.duckdb_store import DuckDBEventStore
 
 IDS = CommunityId()
@@ -98,12 +99,27 @@ def _rows(store: DuckDBEventStore, ids: list[str]) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(datagrams)
 def test_columnar_v5_stores_what_the_dict_path_stores(stores, sent) -> None:
-    dict_store, column_store = stores
+    _compare(*stores, sent)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(datagrams)
+def test_documents_by_concatenation_when_rows_have_too_many_shapes(stores, sent) -> None:
+    limit = columnar_sql.MAX_SHAPES
+    columnar_sql.MAX_SHAPES = 0  # every batch takes the concatenating statement
+    try:
+        _compare(*stores, sent)
+    finally:
+        columnar_sql.MAX_SHAPES = limit
+
+
+def _compare(dict_store: DuckDBEventStore, column_store: DuckDBEventStore, sent) -> None:
     packets = [(_datagram(h, recs), ip, port) for h, recs, (ip, port) in sent]
     total = sum(len(recs) for _, recs, _ in sent)
     ids = new_event_ids(total)
