@@ -14,11 +14,12 @@ datagram's flows reach the sink as one chunk (`put_many`). In a 25,000 flows/s s
 (bench/bench_soak.py, bench/README.md).
 
 NetFlow v5 takes the columnar path when the sink and the tagger allow it (`put_columns`, and
-`ipv4_prefixes()` not None: agencies are all the tagging): each datagram's header is checked
-(dead letter, health and sequence gaps as before) and its bytes kept; at the end of a drain
-`collectors.netflow.columnar` turns them into one column batch, mapped with numpy and stored
-by DuckDB without a dict or a JSON parse per flow. Anything else, or a datagram of the dict
-path in between (its events must not overtake the v5 flows before it), flushes that first.
+`ipv4_prefixes()` not None: agencies and GeoIP are all the tagging, no intel indicators): each
+datagram's header is checked (dead letter, health and sequence gaps as before) and its bytes
+kept; at the end of a drain `collectors.netflow.columnar` turns them into one column batch,
+mapped with numpy and stored by DuckDB without a dict or a JSON parse per flow. Anything else,
+or a datagram of the dict path in between (its events must not overtake the v5 flows before
+it), flushes that first.
 """
 
 from __future__ import annotations
@@ -231,7 +232,8 @@ class NetflowListener:
             return
         datagrams = columns.pending()
         try:
-            batch = columns.take(prefixes, self._tagger.lookup)
+            geoip = getattr(self._tagger, "geoip_lookup", lambda: None)()
+            batch = columns.take(prefixes, self._tagger.lookup, geoip)
         except Exception:  # a bug here must not cost the flows: the dict path takes them
             log.exception(
                 "netflow v5 columns failed; %d datagrams take the dict path", len(datagrams)

@@ -18,6 +18,7 @@ from collectors.netflow.community_id import CommunityId
 from collectors.netflow.decode import V5_HEADER, V5_RECORD, decode_v5
 from collectors.netflow.normalize import DATASET, normalize_v5
 from soc.enrich.agency import AgencyTagger
+from soc.enrich.geoip import GeoIp
 from soc.model.agency import Agency
 from soc.model.event import new_event_ids, stamp
 from soc.model.fields import TYPED_FIELDS, column_name
@@ -119,7 +120,20 @@ def test_documents_by_concatenation_when_rows_have_too_many_shapes(stores, sent)
         columnar_sql.MAX_SHAPES = limit
 
 
-def _compare(dict_store: DuckDBEventStore, column_store: DuckDBEventStore, sent) -> None:
+@pytest.fixture(scope="module")
+def geoip() -> GeoIp:
+    return GeoIp()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(datagrams)
+def test_columnar_v5_adds_geoip_as_the_enricher_does(stores, geoip, sent) -> None:
+    _compare(*stores, sent, geoip)
+
+
+def _compare(
+    dict_store: DuckDBEventStore, column_store: DuckDBEventStore, sent, geo: GeoIp | None = None
+) -> None:
     packets = [(_datagram(h, recs), ip, port) for h, recs, (ip, port) in sent]
     total = sum(len(recs) for _, recs, _ in sent)
     ids = new_event_ids(total)
@@ -130,13 +144,14 @@ def _compare(dict_store: DuckDBEventStore, column_store: DuckDBEventStore, sent)
         packet = decode_v5(raw, f"{ip}:{port}")
         for event in normalize_v5(packet, exporter_ip=ip, exporter_port=port, community_id=IDS):
             event["event"]["id"] = next(given_ids)
-            events.append(TAGGER.tag(stamp(event, dataset=DATASET)))
+            event = TAGGER.tag(stamp(event, dataset=DATASET))
+            events.append(geo.tag(event) if geo is not None else event)
     assert dict_store.write_batch(events) == total
 
     columns = V5Columns(IDS, ids=lambda n: ids[:n])
     for raw, ip, port in packets:
         columns.add(raw, V5_HEADER.unpack_from(raw)[1], ip, port)
-    batch = columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup)
+    batch = columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup, geo.lookup if geo else None)
     if not total:
         assert batch is None
         return
