@@ -96,8 +96,9 @@ def decode(datagram: bytes, *, exporter: str) -> ExportPacket:
     return decoder(datagram, exporter)
 
 
-def decode_v5(datagram: bytes, exporter: str) -> V5Packet:
-    """A NetFlow v5 datagram: a 24-byte header and `count` 48-byte records.
+def v5_header(datagram: bytes, exporter: str) -> V5Header:
+    """The header of a NetFlow v5 datagram, checked against its length: a 24-byte header and
+    `count` 48-byte records (what `decode_v5` and the columnar path accept).
 
     Bytes after the last record are ignored rather than rejected: the format has no padding,
     but dropping every flow of an exporter that pads would lose data for no gain.
@@ -118,6 +119,13 @@ def decode_v5(datagram: bytes, exporter: str) -> V5Packet:
             f"received {size} bytes",
             where=exporter,
         )
+    return header
+
+
+def decode_v5(datagram: bytes, exporter: str) -> V5Packet:
+    """A NetFlow v5 datagram: its header (`v5_header`) and records."""
+    header = v5_header(datagram, exporter)
+    end = V5_HEADER.size + header.count * V5_RECORD.size
     ntoa = socket.inet_ntoa
     records = [
         V5Record(ntoa(src), ntoa(dst), ntoa(hop), *rest)

@@ -12,6 +12,14 @@ it per flow: event ids come without a system call (`soc.model.event.new_event_id
 datagram's flows reach the sink as one chunk (`put_many`). In a 25,000 flows/s soak, an
 `os.urandom` per id alone cost a quarter of the thread's time and 4 % of the flows
 (bench/bench_soak.py, bench/README.md).
+
+NetFlow v5 takes the columnar path when the sink and the tagger allow it (`put_columns`, and
+`ipv4_prefixes()` not None: agencies and GeoIP are all the tagging, no intel indicators): each
+datagram's header is checked (dead letter, health and sequence gaps as before) and its bytes
+kept; at the end of a drain `collectors.netflow.columnar` turns them into one column batch,
+mapped with numpy and stored by DuckDB without a dict or a JSON parse per flow. Anything else,
+or a datagram of the dict path in between (its events must not overtake the v5 flows before
+it), flushes that first.
 """
 
 from __future__ import annotations
@@ -24,8 +32,9 @@ import time
 from pathlib import Path
 
 from collectors.deadletter import DeadLetter
+from collectors.netflow.columnar import V5Columns
 from collectors.netflow.community_id import CommunityId
-from collectors.netflow.decode import V5Packet, decode
+from collectors.netflow.decode import V5Header, V5Packet, decode, decode_v5, v5_header
 from collectors.netflow.health import ExporterHealth
 from collectors.netflow.normalize import DATASET, normalize_flows, normalize_v5
 from collectors.netflow.persist import TemplateFile
@@ -36,11 +45,13 @@ from collectors.sink import BatchingSink
 from soc.config import NetflowSettings
 from soc.enrich.agency import AgencyTagger
 from soc.errors import ConfigError, ParseError
+from soc.model.agency import Agency
 from soc.model.event import Event, new_event_ids, stamp
 from soc.model.sources import SourceRegistry
 
 log = logging.getLogger(__name__)
 
+V5_VERSION = b"\x00\x05"
 MAX_DATAGRAM_BYTES = 65535
 SOURCE = "netflow"
 TICK_SECONDS = 1.0
@@ -72,6 +83,9 @@ class NetflowListener:
         self._community_id = CommunityId()
         self._health = ExporterHealth(sources, tagger)
         self._v5_sequences: dict[tuple[str, int, int], SequenceTracker] = {}
+        # v5 as columns when the sink takes them (a remote site's forwarding sink does not)
+        self._columns = V5Columns(self._community_id) if hasattr(sink, "put_columns") else None
+        self._columns_prefixes: list[tuple[int, dict[int, Agency]]] | None = None
         self._sessions = Sessions(
             pending_max_records=settings.pending_max_records,
             pending_max_age_seconds=settings.pending_max_age_seconds,
@@ -142,6 +156,12 @@ class NetflowListener:
 
     def _drain(self) -> None:
         """Up to DRAIN_BATCH datagrams: under a steady flood the periodic work still runs."""
+        try:
+            self._receive()
+        finally:
+            self._flush_columns()
+
+    def _receive(self) -> None:
         for _ in range(DRAIN_BATCH):
             if self._closing.is_set():
                 return
@@ -155,13 +175,22 @@ class NetflowListener:
             self._handle(datagram, peer[0], peer[1])
 
     def _handle(self, datagram: bytes, ip: str, port: int) -> None:
+        if datagram[:2] == V5_VERSION and self._columns is not None:
+            prefixes = getattr(self._tagger, "ipv4_prefixes", lambda: None)()
+            if prefixes is not None:
+                if prefixes is not self._columns_prefixes:
+                    self._flush_columns()
+                    self._columns_prefixes = prefixes
+                self._handle_v5_columns(datagram, ip, port)
+                return
+        self._flush_columns()  # v5 flows received before these events go first
         exporter = f"{ip}:{port}"
         version = None
         try:
             packet = decode(datagram, exporter=exporter)
             version = packet.header.version
             if isinstance(packet, V5Packet):
-                outcome = Outcome([], [], self._v5_gap(ip, packet))
+                outcome = Outcome([], [], self._v5_gap(ip, packet.header))
                 events = normalize_v5(
                     packet, exporter_ip=ip, exporter_port=port, community_id=self._community_id
                 )
@@ -183,6 +212,43 @@ class NetflowListener:
             decode_errors=len(outcome.problems),
         )
 
+    def _handle_v5_columns(self, datagram: bytes, ip: str, port: int) -> None:
+        """Check the header and keep the datagram for `_flush_columns`; health as `_handle`."""
+        assert self._columns is not None
+        try:
+            header = v5_header(datagram, f"{ip}:{port}")
+        except ParseError as exc:
+            self._dead_letter_problems([Problem(str(exc), datagram)], datagram, f"{ip}:{port}")
+            self._health.datagram(ip, version=None, decode_errors=1)
+            return
+        gap = self._v5_gap(ip, header)
+        self._columns.add(datagram, header.count, ip, port)
+        self._health.datagram(ip, version=5, flows=header.count, sequence_gaps=gap)
+
+    def _flush_columns(self) -> None:
+        """The v5 datagrams kept so far, to the sink as one column batch."""
+        columns, prefixes = self._columns, self._columns_prefixes
+        if columns is None or prefixes is None or not len(columns):
+            return
+        datagrams = columns.pending()
+        try:
+            geoip = getattr(self._tagger, "geoip_lookup", lambda: None)()
+            batch = columns.take(prefixes, self._tagger.lookup, geoip)
+        except Exception:  # a bug here must not cost the flows: the dict path takes them
+            log.exception(
+                "netflow v5 columns failed; %d datagrams take the dict path", len(datagrams)
+            )
+            for datagram, _, ip, port in datagrams:
+                packet = decode_v5(datagram, f"{ip}:{port}")
+                self._put(
+                    normalize_v5(
+                        packet, exporter_ip=ip, exporter_port=port, community_id=self._community_id
+                    )
+                )
+            return
+        if batch is not None:
+            self._sink.put_columns(batch)  # type: ignore[attr-defined]
+
     def _put(self, events: list[Event]) -> None:
         """A datagram's flows go to the sink as one chunk: one lock round trip, not one each."""
         if events:
@@ -199,9 +265,8 @@ class NetflowListener:
                 source=SOURCE, reason=problem.reason, raw=problem.raw or datagram, peer=peer
             )
 
-    def _v5_gap(self, ip: str, packet: V5Packet) -> int:
+    def _v5_gap(self, ip: str, header: V5Header) -> int:
         """v5's flow_sequence counts flows before the packet, per engine."""
-        header = packet.header
         key = (ip, header.engine_type, header.engine_id)
         tracker = self._v5_sequences.get(key)
         if tracker is None:

@@ -65,6 +65,12 @@ class AgencyTagger:
         self._v6.freeze()
         self._cache: dict[str, Agency | None] = {}
 
+    def ipv4_prefixes(self) -> list[tuple[int, dict[int, Agency]]] | None:
+        """The IPv4 table `lookup` reads: (netmask, {network address: agency}), longest prefix
+        first, so that a vectorised lookup (`collectors.netflow.columnar`) follows these rules
+        rather than a copy of them. None when `tag` does more than agencies (never here)."""
+        return self._v4._order
+
     def lookup(self, ip: str | list[str] | None) -> Agency | None:
         if isinstance(ip, list):
             ip = ip[0] if ip else None

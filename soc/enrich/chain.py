@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from soc.enrich.agency import AgencyTagger
-from soc.enrich.geoip import GeoIp
+from soc.enrich.geoip import GeoInfo, GeoIp
 from soc.enrich.intel import IntelIndex, alerts_for, apply_matches
 from soc.errors import SocError
 from soc.model.agency import Agency
@@ -98,6 +98,21 @@ class Enricher:
     def lookup(self, ip: str | list[str] | None) -> Agency | None:
         """The agency owning `ip` (`AgencyTagger.lookup`), for collectors' per-source health."""
         return self._tables.tagger.lookup(ip)
+
+    def ipv4_prefixes(self) -> list[tuple[int, dict[int, Agency]]] | None:
+        """`AgencyTagger.ipv4_prefixes` for a columnar path that applies agencies and
+        `geoip_lookup` itself; None while threat-intel indicators are loaded, which only `tag`
+        matches (events then stay dicts)."""
+        if self._worker is None:  # as `tag` does: refreshes must run for columnar callers too
+            self._start()
+        tables = self._tables
+        if tables.intel:
+            return None
+        return tables.tagger.ipv4_prefixes()
+
+    def geoip_lookup(self) -> Callable[[str], GeoInfo | None] | None:
+        """What `tag` adds after agencies, per address (`GeoIp.lookup`); None when GeoIP is off."""
+        return self._geoip.lookup if self._geoip is not None else None
 
     def refresh(self) -> bool:
         """Reload agencies and indicators if they changed; True when something was reloaded."""

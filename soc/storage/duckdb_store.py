@@ -20,6 +20,13 @@ half of the insert time.
 
 One lock serialises writes and rule runs so that `event.ingested` is assigned and committed
 atomically: a detection window (after, until] can never miss a row stamped inside it.
+
+`write_columns` takes events as Arrow columns (`soc.storage.columns`, NetFlow v5 today): the
+typed columns are casts of the given columns and DuckDB builds each document itself
+(`soc.storage.columnar_sql`), so nothing is serialized in Python and nothing parsed in DuckDB.
+On 20,000 v5 flows in memory: 8-23 µs of CPU per flow against 15-30 for the first version
+that concatenated JSON text per field; most of what is left is storing the compressed document
+(measured alone, with a prebuilt document column: 4.5-29 µs per row).
 """
 
 from __future__ import annotations
@@ -34,11 +41,14 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from soc.errors import StoreError, StoreLockedError
 from soc.model.event import Event, isoformat, nest
 from soc.model.fields import TYPED_FIELDS, column_name
 from soc.storage.base import SearchPage
+from soc.storage.columnar_sql import SHAPE_COLUMN, insert_sql, row_shapes
+from soc.storage.columns import ColumnBatch
 from soc.storage.lucene import LuceneToSql, field_expr
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
 
@@ -173,6 +183,46 @@ class DuckDBEventStore:
             rows = self._con.execute(_INSERT, {"oldest": oldest}).fetchall()
         except duckdb.Error as exc:
             raise StoreError(str(exc), where=f"{self.path}: write_batch") from exc
+        return int(rows[0][0]) if rows else 0
+
+    def write_columns(self, batch: ColumnBatch) -> int:
+        """`write_batch` for events given as columns (`soc.storage.columns`): the same rows and
+        documents, built by DuckDB from the Arrow columns without parsing JSON; idempotent on
+        `event.id` and stamped with `event.ingested` under the lock, as `write_batch`."""
+        table = batch.table
+        if not table.num_rows:
+            return 0
+        ids = table.column("event.id")
+        if ids.null_count:
+            raise StoreError("event without a text event.id", where="write_columns")
+        if pc.count_distinct(ids).as_py() != table.num_rows:  # first of each id, as write_batch
+            first = {value: i for i, value in reversed(list(enumerate(ids.to_pylist())))}
+            table = table.take(sorted(first.values()))
+        shaped = row_shapes(table)
+        shapes = None
+        if shaped is not None:
+            shapes, index = shaped
+            table = table.append_column(SHAPE_COLUMN, index)
+        try:
+            sql = insert_sql(table.schema, batch.constants, shapes)
+        except ValueError as exc:
+            raise StoreError(str(exc), where="write_columns") from exc
+        oldest = pc.min(table.column("event.id")).as_py()
+        # Found by DuckDB's replacement scan of this frame's locals, as in `_insert`.
+        _soc_column_batch = table
+        with self._lock:
+            ingested = self._next_ingested()
+            params = {
+                "oldest": oldest,
+                "ingested": ingested,
+                "ingested_text": isoformat(ingested.replace(tzinfo=UTC)),
+            }
+            if "$ingested_json" in sql:  # DuckDB refuses a parameter the statement lacks
+                params["ingested_json"] = orjson.dumps(params.pop("ingested_text")).decode()
+            try:
+                rows = self._con.execute(sql, params).fetchall()
+            except duckdb.Error as exc:
+                raise StoreError(str(exc), where=f"{self.path}: write_columns") from exc
         return int(rows[0][0]) if rows else 0
 
     def _next_ingested(self) -> datetime:

@@ -94,3 +94,17 @@ def test_close_hands_over_pending_alerts(cases: CaseService) -> None:
     enricher.close()
     alerts, total = cases.list_alerts(Principal(0, "a", "analyst"), status=None)
     assert total == 1 and alerts[0].agency_ids == ("so-b",)
+
+
+def test_columnar_callers_get_the_agency_table_only_while_no_indicators_are_loaded(
+    cases: CaseService,
+) -> None:
+    enricher = _enricher(cases)
+    prefixes = enricher.ipv4_prefixes()
+    assert prefixes is not None and enricher._worker is not None  # refreshes run
+    assert enricher.geoip_lookup() is not None
+    assert enricher.geoip_lookup()("8.8.4.4").country_iso_code == "US"
+    cases.intel.import_feed("cert", "csv", "cert.csv", [Indicator("ip", "8.8.4.4", "cert")])
+    assert enricher.refresh()
+    assert enricher.ipv4_prefixes() is None  # intel matching needs the event dicts
+    enricher.close()
