@@ -19,6 +19,7 @@ from soc.errors import StoreError
 from soc.model.event import Event
 from soc.storage.duckdb_store import DuckDBEventStore
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
+from soc.storage.rule_eval import evaluate_rules
 
 
 class HuntEventStore(DuckDBEventStore):
@@ -117,9 +118,38 @@ class HuntEventStore(DuckDBEventStore):
         *,
         on_step: Callable[[int], None] | None = None,
     ) -> RuleMatches:
-        """Every event matching each rule's condition, over the whole table
-        (`soc.storage.rule_batch.match_rules`)."""
-        return match_rules(self._cursor, rules, threads=self._threads, on_step=on_step)
+        """Every event matching each rule's condition, over the whole table.
+
+        Conditions the Python evaluator understands run there (`soc.storage.rule_eval`: no
+        DuckDB planning per rule); the others run in DuckDB (`soc.storage.rule_batch`), which
+        also reports their errors.
+        """
+        cursor = self._cursor()
+        try:
+            done = evaluate_rules(
+                cursor,
+                [rule.key for rule in rules],
+                [rule.where for rule in rules],
+                on_step=on_step,
+            )
+        except duckdb.Error as exc:
+            raise StoreError(str(exc), where="hunt store: match_rules") from exc
+        finally:
+            cursor.close()
+        evaluated = len(rules) - len(done.fallback)
+
+        def step(settled: int) -> None:
+            if on_step is not None:
+                on_step(evaluated + settled)
+
+        rest = match_rules(
+            self._cursor, [rules[i] for i in done.fallback], threads=self._threads, on_step=step
+        )
+        events = {
+            rule.key: done.events[rule.key] if rule.key in done.events else rest.events[rule.key]
+            for rule in rules
+        }
+        return RuleMatches(events, rest.errors, done.planned + rest.planned)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
