@@ -90,8 +90,9 @@ class _Rule:
 @dataclass
 class Evaluated:
     """What the evaluator decided: matching event ids per rule it ran (table order), the rules
-    it left to DuckDB (indexes into the rules given, ascending) and why, and how many rules it
-    evaluated whole (the others were ruled out by a term no row satisfies)."""
+    it left to DuckDB (indexes into the rules given, ascending) and why, and `planned`: the
+    rules no term ruled out, as `RuleMatches.planned` counts them (terms only see the rows the
+    earlier ones kept, so these are the rules that matched)."""
 
     events: dict[str, list[str]]
     fallback: list[int]
@@ -170,7 +171,7 @@ def evaluate_rules(
                         if not len(rows):
                             break
                         rows = rows[chunk.eval(run.tree_or_raise(term), rows)[0]]
-                    else:
+                    if len(rows):  # no term ruled it out
                         whole.add(rule.key)
                 except _NeedsDuckDB as exc:
                     failed[rule.key] = str(exc)
@@ -413,10 +414,10 @@ class _Column:
 
     def find(self, run: _Run, source: str, text: str, start: bool, end: bool) -> np.ndarray:
         """Per value: `text` inside it (at its start with `start`, at its end with `end`)."""
-        if not text:
-            return np.ones(self.size, dtype=bool)
         if start and end:
             return self.equal((text,))
+        if not text:
+            return np.ones(self.size, dtype=bool)
         joined, starts = self.joined()
         if "\0" in text or (self.size and not starts):
             if start:
