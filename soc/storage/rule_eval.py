@@ -207,7 +207,7 @@ class _Run:
         self.trees: dict[str, Node | None] = {}
         self.failures: dict[str, str] = {}
         self.needles: dict[str, dict[str, int]] = defaultdict(dict)
-        self._automata: dict[str, ahocorasick.Automaton | None] = {}
+        self._automata: dict[str, ahocorasick.Automaton] = {}
 
     def tree(self, sql: str) -> Node | None:
         """The parsed term; None (and why in `failures`) when the parser does not know it."""
@@ -273,16 +273,18 @@ class _Run:
                 needles.setdefault(_needle(literal, start, end), len(needles))
 
     def automaton(self, source: str) -> ahocorasick.Automaton | None:
-        if source not in self._automata:
-            needles = self.needles.get(source)
-            automaton = None
+        """An automaton finding every text registered for `source` (rebuilt if more were
+        registered since); None if there are none."""
+        needles = self.needles.get(source) or {}
+        built = self._automata.get(source)
+        if built is None or len(built) != len(needles):
+            built = ahocorasick.Automaton()
+            for needle, number in needles.items():
+                built.add_word(needle, number)
             if needles:
-                automaton = ahocorasick.Automaton()
-                for needle, number in needles.items():
-                    automaton.add_word(needle, number)
-                automaton.make_automaton()
-            self._automata[source] = automaton
-        return self._automata[source]
+                built.make_automaton()
+            self._automata[source] = built
+        return built if needles else None
 
     def batches(self, sources: Sequence[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
         """The sources' values, `chunk_rows` rows at a time, in table order."""
@@ -377,7 +379,8 @@ class _Column:
         self._values: list[str] | None = None
         self._index: dict[str, int] | None = None
         self._joined: tuple[str, list[int]] | None = None
-        self._found: tuple[np.ndarray, np.ndarray] | None = None  # needle ids, codes; sorted
+        # the codes of the values holding each registered text: codes[bounds[n]:bounds[n + 1]]
+        self._found: tuple[np.ndarray, list[int]] | None = None
         self.listed: np.ndarray | None = None  # per value: starts with '['
 
     @property
@@ -427,31 +430,31 @@ class _Column:
             return np.array([text in v for v in self.values], dtype=bool)
         needle = _needle(text, start, end)
         number = run.needles.get(source, {}).get(needle)
-        automaton = run.automaton(source) if number is not None else None
-        if automaton is None:  # not registered: one scan for this text
-            found = np.zeros(self.size, dtype=bool)
-            last = len(starts) - 1
-            at = joined.find(needle)
-            while at >= 0:
-                code = bisect.bisect_right(starts, at) - 1
-                found[code] = True
-                if code == last:
-                    break
-                at = joined.find(needle, starts[code + 1] - 1)
-            return found
-        if self._found is None:  # every registered text of the source, in one pass
-            hits = list(automaton.iter(joined))
+        if number is not None and self._found is None:  # every text of the source, one pass
+            automaton = run.automaton(source)
+            hits = list(automaton.iter(joined)) if automaton is not None else []
             if hits:
                 pairs = np.array(hits, dtype=np.int64)
                 codes = np.searchsorted(np.array(starts), pairs[:, 0], side="right") - 1
                 order = np.argsort(pairs[:, 1], kind="stable")
-                self._found = (pairs[order, 1], codes[order])
+                bounds = np.searchsorted(pairs[order, 1], np.arange(len(automaton) + 1))
+                self._found = (codes[order], bounds.tolist())
             else:
-                self._found = (np.zeros(0, np.int64), np.zeros(0, np.int64))
-        numbers, codes = self._found
-        low, high = np.searchsorted(numbers, [number, number + 1])
-        found = np.zeros(self.size, dtype=bool)
-        found[codes[low:high]] = True
+                self._found = (np.zeros(0, np.int64), [0] * (len(run.needles[source]) + 1))
+        if number is not None and number + 1 < len(self._found[1]):  # type: ignore[index]
+            codes, bounds = self._found  # type: ignore[misc]
+            found = np.zeros(self.size, dtype=bool)
+            found[codes[bounds[number] : bounds[number + 1]]] = True
+            return found
+        found = np.zeros(self.size, dtype=bool)  # a text not registered: a scan of its own
+        last = len(starts) - 1
+        at = joined.find(needle)
+        while at >= 0:
+            code = bisect.bisect_right(starts, at) - 1
+            found[code] = True
+            if code == last:
+                break
+            at = joined.find(needle, starts[code + 1] - 1)
         return found
 
     def search(self, pattern: str) -> np.ndarray:

@@ -20,7 +20,7 @@ from soc.model.event import Event
 from soc.storage.condition_tree import Atoms, Unsupported, parse
 from soc.storage.hunt_store import HuntEventStore
 from soc.storage.rule_batch import RuleCondition, match_rules
-from soc.storage.rule_eval import evaluate_rules, like_re2, literal_alternatives
+from soc.storage.rule_eval import Evaluated, evaluate_rules, like_re2, literal_alternatives
 
 ALPHABET = "aAbB_%\\'\"[]. é€\n|$^*()İ"
 texts = st.text(alphabet=ALPHABET, max_size=6)
@@ -97,7 +97,7 @@ conditions = st.recursive(
 )
 
 
-def evaluate(db: duckdb.DuckDBPyConnection, wheres: Sequence[str], **kwargs: int):  # noqa: ANN201
+def evaluate(db: duckdb.DuckDBPyConnection, wheres: Sequence[str], **kwargs: int) -> Evaluated:
     return evaluate_rules(db, [f"r{i}" for i in range(len(wheres))], wheres, **kwargs)
 
 
