@@ -33,7 +33,8 @@ class Atom:
     """One test of one value source (a column, or `lower()` of one) against literals.
 
     `op`: `eq` (arg: text), `in` (frozenset), `contains`/`starts`/`ends` (text), `regex`
-    (RE2 pattern), `like` ((pattern, escape character or '')), `null` (None).
+    (RE2 pattern), `like` ((pattern, escape character or '')), `null` (None), `any`/`all`
+    (atoms of the same source, joined by OR/AND).
     """
 
     source: str  # the SQL DuckDB reads the value with: a quoted column, or lower() of one
@@ -113,7 +114,8 @@ def parse(
     return _Parser(sql, columns, atoms, lower_text).parse()
 
 
-_Token = tuple[str, str]  # (kind: 'lit' | 'ident' | 'word' | 'punct', text)
+_Token = tuple[str, str]  # (kind: 'lit' | 'ident' | 'word' | 'punct' | 'end', text)
+_END: _Token = ("end", "")
 
 
 def _tokens(sql: str) -> list[_Token]:
@@ -153,7 +155,8 @@ class _Parser:
         atoms: Atoms,
         lower_text: Callable[[str], str],
     ) -> None:
-        self.tokens = _tokens(sql)
+        self.tokens = [*_tokens(sql), _END, _END]  # room for peek(1)
+        self.end = len(self.tokens) - 2
         self.at = 0
         self.columns = columns
         self.atoms = atoms
@@ -161,20 +164,21 @@ class _Parser:
 
     # -- token helpers -------------------------------------------------------------------------
 
-    def peek(self, offset: int = 0) -> _Token | None:
-        index = self.at + offset
-        return self.tokens[index] if index < len(self.tokens) else None
+    def peek(self, offset: int = 0) -> _Token:
+        """The next token (`_END` past the last)."""
+        return self.tokens[self.at + offset]
 
     def word(self, *words: str) -> str | None:
         """Consume the next token if it is one of `words`."""
-        token = self.peek()
-        if token is not None and token[0] == "word" and token[1] in words:
+        kind, text = self.tokens[self.at]
+        if kind == "word" and text in words:
             self.at += 1
-            return token[1]
+            return text
         return None
 
     def punct(self, char: str) -> bool:
-        if self.peek() == ("punct", char):
+        kind, text = self.tokens[self.at]
+        if kind == "punct" and text == char:
             self.at += 1
             return True
         return False
@@ -189,7 +193,7 @@ class _Parser:
 
     def literal(self) -> str:
         token = self.peek()
-        if token is not None and token[0] == "lit":
+        if token[0] == "lit":
             self.at += 1
             return token[1]
         value = self.value()
@@ -201,7 +205,7 @@ class _Parser:
 
     def parse(self) -> Node:
         node = self.disjunction()
-        if self.at != len(self.tokens):
+        if self.at != self.end:
             raise Unsupported(f"unexpected {self.peek()}")
         return node
 
@@ -209,13 +213,37 @@ class _Parser:
         children = [self.conjunction()]
         while self.word("OR"):
             children.append(self.conjunction())
+        children = self.merged(children, "any")
         return children[0] if len(children) == 1 else Or(tuple(children))
 
     def conjunction(self) -> Node:
         children = [self.negation()]
         while self.word("AND"):
             children.append(self.negation())
+        children = self.merged(children, "all")
         return children[0] if len(children) == 1 else And(tuple(children))
+
+    def merged(self, children: list[Node], op: str) -> list[Node]:
+        """Tests of one source joined by OR (`any`) or AND (`all`) as one atom: each is NULL
+        exactly when the source is (`IS NULL` aside), so their OR or AND is too, and it can
+        be decided per distinct value at once."""
+        by_source: dict[str, list[Atom]] = {}
+        for child in children:
+            if isinstance(child, Atom) and child.op != "null":
+                by_source.setdefault(child.source, []).append(child)
+        if all(len(tests) < 2 for tests in by_source.values()):
+            return children
+        out: list[Node] = []
+        for child in children:
+            if not (isinstance(child, Atom) and child.op != "null"):
+                out.append(child)
+                continue
+            tests = by_source[child.source]
+            if len(tests) == 1:
+                out.append(child)
+            elif tests[0] is child:
+                out.append(self.atoms.get(child.source, op, tuple(tests)))
+        return out
 
     def negation(self) -> Node:
         if self.word("NOT"):
@@ -229,7 +257,7 @@ class _Parser:
             node = self.disjunction()
             self.expect(")")
             return node
-        if token is not None and token[0] == "word":
+        if token[0] == "word":
             name = token[1]
             if name in ("TRUE", "FALSE"):
                 self.at += 1
@@ -289,7 +317,7 @@ class _Parser:
 
     def value(self) -> _Value:
         token = self.peek()
-        if token is None:
+        if token is _END:
             raise Unsupported("unexpected end")
         kind, text = token
         if kind == "lit":
@@ -337,7 +365,7 @@ class _Parser:
         depth = cases = 0  # skip the list branch: it never runs while no value starts with [
         while True:
             token = self.peek()
-            if token is None:
+            if token is _END:
                 raise Unsupported("CASE without ELSE")
             if token == ("punct", "("):
                 depth += 1
