@@ -17,6 +17,7 @@ statement over the live store's layout (what the scheduler does), on the same ev
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import resource
 import sys
@@ -110,6 +111,9 @@ def main(argv: list[str]) -> int:
         "(not counted below)"
     )
 
+    # The compiler's garbage (~800k objects) is freed now, not by a collection inside the timed
+    # hunt (`soc hunt` usually reads its rules from the cache and has none).
+    gc.collect()
     records, parse_rate = evtx_rate(args.input)
     print(f"evtx package alone: {records} records, {parse_rate:,.0f} events/s")
 
