@@ -3,8 +3,10 @@
 It is the embedded event store (same table, same typed columns, same documents) plus one text
 column per document field the rules read (`add_columns`): DuckDB spends most of a rule's time
 parsing JSON when a field comes from the document, about six times what a plain column costs.
-Rules run through `soc.storage.rule_batch`, over every row, on two connections; matches stream
-back in event order (`hits`) so that a hunt with millions of them never holds them in memory.
+Single-event rules run over every row in `soc.storage.rule_eval` (Python, no DuckDB planning
+per rule), and those it does not understand through `soc.storage.rule_batch` on two
+connections; matches stream back in event order (`hits`) so that a hunt with millions of them
+never holds them in memory.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from datetime import UTC, datetime
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from soc.errors import StoreError
 from soc.model.event import Event
 from soc.storage.duckdb_store import DuckDBEventStore
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
-from soc.storage.rule_eval import evaluate_rules
+from soc.storage.rule_eval import Evaluated, evaluate_rules
 
 
 class HuntEventStore(DuckDBEventStore):
@@ -122,7 +125,8 @@ class HuntEventStore(DuckDBEventStore):
 
         Conditions the Python evaluator understands run there (`soc.storage.rule_eval`: no
         DuckDB planning per rule); the others run in DuckDB (`soc.storage.rule_batch`), which
-        also reports their errors.
+        also reports their errors. Should the evaluator itself fail (reading the columns), every
+        rule goes to DuckDB: the hunt loses time, never rules.
         """
         cursor = self._cursor()
         try:
@@ -132,8 +136,8 @@ class HuntEventStore(DuckDBEventStore):
                 [rule.where for rule in rules],
                 on_step=on_step,
             )
-        except duckdb.Error as exc:
-            raise StoreError(str(exc), where="hunt store: match_rules") from exc
+        except (duckdb.Error, pa.ArrowException):
+            done = Evaluated(events={}, fallback=list(range(len(rules))))
         finally:
             cursor.close()
         evaluated = len(rules) - len(done.fallback)

@@ -251,7 +251,7 @@ def test_store_match_rules_reports_progress_up_to_every_rule(
     sample_store: HuntEventStore,
 ) -> None:
     rules = [
-        RuleCondition("sysmon", '"lower($.""winlog"".""channel"")" = \'security\''),
+        RuleCondition("security", '"lower($.""winlog"".""channel"")" = \'security\''),
         RuleCondition("fallback", "event_module <> 'x'"),
         RuleCondition("absent", "event_module = 'none' AND event_code = '1'"),
     ]
@@ -260,3 +260,20 @@ def test_store_match_rules_reports_progress_up_to_every_rule(
     assert steps == sorted(steps) and steps[-1] == len(rules)
     assert len(found.events["fallback"]) == sample_store.count()
     assert found.events["absent"] == []
+
+
+def test_a_failing_evaluator_leaves_every_rule_to_duckdb(
+    sample_store: HuntEventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = [
+        RuleCondition("security", '"lower($.""winlog"".""channel"")" = \'security\''),
+        RuleCondition("absent", "event_module = 'none' AND event_code = '1'"),
+    ]
+    expected = sample_store.match_rules(rules)
+    assert len(expected.events["security"]) > 100
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise duckdb.InvalidInputException("reading the columns failed")
+
+    monkeypatch.setattr("soc.storage.hunt_store.evaluate_rules", failing)
+    assert sample_store.match_rules(rules).events == expected.events
