@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -422,20 +423,45 @@ class _Column:
 
     def find(self, run: _Run, source: str, text: str, start: bool, end: bool) -> np.ndarray:
         """Per value: `text` inside it (at its start with `start`, at its end with `end`)."""
-        if start and end:
-            return self.equal((text,))
-        if not text:
-            return np.ones(self.size, dtype=bool)
-        joined, starts = self.joined()
-        if "\0" in text or (self.size and not starts):
-            if start:
-                return np.array([v.startswith(text) for v in self.values], dtype=bool)
-            if end:
-                return np.array([v.endswith(text) for v in self.values], dtype=bool)
-            return np.array([text in v for v in self.values], dtype=bool)
-        needle = _needle(text, start, end)
-        number = run.needles.get(source, {}).get(needle)
-        if number is not None and self._found is None:  # every text of the source, one pass
+        return self.find_any(run, source, ((text, start, end),))
+
+    def find_any(
+        self, run: _Run, source: str, shapes: Iterable[tuple[str, bool, bool]]
+    ) -> np.ndarray:
+        """Per value: one of the (text, at start, at end) inside it. Texts registered for the
+        source come from one Aho-Corasick pass over the chunk's values (`_hits`)."""
+        found = np.zeros(self.size, dtype=bool)
+        equal: list[str] = []
+        slices: list[np.ndarray] = []
+        for text, start, end in shapes:
+            if start and end:
+                equal.append(text)
+                continue
+            if not text:
+                return np.ones(self.size, dtype=bool)
+            joined, starts = self.joined()
+            if "\0" in text or (self.size and not starts):
+                found |= self._each(text, start, end)
+                continue
+            needle = _needle(text, start, end)
+            number = run.needles.get(source, {}).get(needle)
+            hits = self._hits(run, source) if number is not None else None
+            if hits is not None and number + 1 < len(hits[1]):  # type: ignore[operator]
+                codes, bounds = hits
+                slices.append(codes[bounds[number] : bounds[number + 1]])  # type: ignore[index]
+            else:  # a text not registered: a scan of its own
+                found |= self._scan(needle, joined, starts)
+        if equal:
+            found |= self.equal(equal)
+        if slices:
+            found[np.concatenate(slices)] = True
+        return found
+
+    def _hits(self, run: _Run, source: str) -> tuple[np.ndarray, list[int]]:
+        """The codes of the values holding each registered text of the source, in one pass:
+        text n is in values codes[bounds[n]:bounds[n + 1]]."""
+        if self._found is None:
+            joined, starts = self.joined()
             automaton = run.automaton(source)
             hits = list(automaton.iter(joined)) if automaton is not None else []
             if hits:
@@ -446,12 +472,10 @@ class _Column:
                 self._found = (codes[order], bounds.tolist())
             else:
                 self._found = (np.zeros(0, np.int64), [0] * (len(run.needles[source]) + 1))
-        if number is not None and number + 1 < len(self._found[1]):  # type: ignore[index]
-            codes, bounds = self._found  # type: ignore[misc]
-            found = np.zeros(self.size, dtype=bool)
-            found[codes[bounds[number] : bounds[number + 1]]] = True
-            return found
-        found = np.zeros(self.size, dtype=bool)  # a text not registered: a scan of its own
+        return self._found
+
+    def _scan(self, needle: str, joined: str, starts: list[int]) -> np.ndarray:
+        found = np.zeros(self.size, dtype=bool)
         last = len(starts) - 1
         at = joined.find(needle)
         while at >= 0:
@@ -461,6 +485,14 @@ class _Column:
                 break
             at = joined.find(needle, starts[code + 1] - 1)
         return found
+
+    def _each(self, text: str, start: bool, end: bool) -> np.ndarray:
+        """Value by value, for a text or values holding NUL."""
+        if start:
+            return np.array([v.startswith(text) for v in self.values], dtype=bool)
+        if end:
+            return np.array([v.endswith(text) for v in self.values], dtype=bool)
+        return np.array([text in v for v in self.values], dtype=bool)
 
     def search(self, pattern: str) -> np.ndarray:
         """Per value: the RE2 pattern found in it (Arrow's RE2, the engine DuckDB uses)."""
@@ -564,22 +596,21 @@ class _Chunk:
         """The atom's result for each distinct value of its source."""
         op, arg, source = atom.op, atom.arg, atom.source
         if op == "any" or op == "all":
+            if op == "any":  # texts to find, all at once
+                shapes = [_shapes(part) for part in arg]  # type: ignore[union-attr]
+                if all(shape is not None for shape in shapes):
+                    return column.find_any(self.run, source, itertools.chain(*shapes))  # type: ignore[arg-type]
             parts = [self._cached(part, column) for part in arg]  # type: ignore[union-attr]
             return np.logical_or.reduce(parts) if op == "any" else np.logical_and.reduce(parts)
         if op == "eq":
             return column.equal((str(arg),))
         if op == "in":
             return column.equal(arg)  # type: ignore[arg-type]
-        if op in ("contains", "starts", "ends"):
-            return column.find(self.run, source, str(arg), op == "starts", op == "ends")
+        shapes = _shapes(atom)
+        if shapes is not None:
+            return column.find_any(self.run, source, shapes)
         if op == "regex":
-            literals = literal_alternatives(str(arg))
-            if literals is None:
-                return column.search(str(arg))
-            found = np.zeros(column.size, dtype=bool)
-            for text, start, end in literals:
-                found |= column.find(self.run, source, text, start, end)
-            return found
+            return column.search(str(arg))
         if op == "like":
             pattern, escape = arg  # type: ignore[misc]
             try:
@@ -587,6 +618,19 @@ class _Chunk:
             except Unsupported as exc:
                 raise _NeedsDuckDB(str(exc)) from exc
         raise TypeError(op)
+
+
+def _shapes(atom: Atom) -> Sequence[tuple[str, bool, bool]] | None:
+    """The atom as texts to find, (text, at start, at end): `contains`, `starts_with`,
+    `ends_with`, `=`, `IN`, and regular expressions of literal alternatives; None otherwise."""
+    op, arg = atom.op, atom.arg
+    if op == "contains" or op == "starts" or op == "ends" or op == "eq":
+        return ((str(arg), op in ("starts", "eq"), op in ("ends", "eq")),)
+    if op == "in":
+        return [(text, True, True) for text in arg]  # type: ignore[attr-defined]
+    if op == "regex":
+        return literal_alternatives(str(arg))
+    return None
 
 
 @functools.lru_cache(maxsize=16_384)
