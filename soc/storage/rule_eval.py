@@ -496,11 +496,13 @@ class _Column:
 
     def search(self, pattern: str) -> np.ndarray:
         """Per value: the RE2 pattern found in it (Arrow's RE2, the engine DuckDB uses)."""
+        # Arrow compiles the pattern only for a value; DuckDB rejects a bad one even with none
+        values = self.dictionary if self.size else pa.array([""], pa.string())
         try:
-            found = pc.match_substring_regex(self.dictionary, pattern=pattern)
+            found = pc.match_substring_regex(values, pattern=pattern)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise _NeedsDuckDB(str(exc)) from exc
-        return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+        return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)[: self.size]
 
 
 class _Chunk:
@@ -588,6 +590,10 @@ class _Chunk:
 
     def _cached(self, atom: Atom, column: _Column) -> np.ndarray:
         per_value = self._results.get(atom.slot)
+        if per_value is None and not column.size and atom.op == "like":
+            # no value to test: DuckDB checks a LIKE pattern only on a value (a regular
+            # expression when it binds: that one is compiled here whatever the values)
+            per_value = self._results[atom.slot] = np.zeros(0, dtype=bool)
         if per_value is None:
             per_value = self._results[atom.slot] = self._per_value(atom, column)
         return per_value
