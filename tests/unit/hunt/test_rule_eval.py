@@ -22,7 +22,7 @@ from soc.storage.hunt_store import HuntEventStore
 from soc.storage.rule_batch import RuleCondition, match_rules
 from soc.storage.rule_eval import Evaluated, evaluate_rules, like_re2, literal_alternatives
 
-ALPHABET = "aAbB_%\\'\"[]. é€\n|$^*()İ"
+ALPHABET = "aAbB_%\\'\"[]. é€\n|$^*()İ𝔸"
 texts = st.text(alphabet=ALPHABET, max_size=6)
 cells = st.one_of(st.none(), texts)
 COLUMNS = ("a", "b", "lower(a)")
