@@ -478,8 +478,8 @@ class _Column:
         found = np.zeros(self.size, dtype=bool)
         last = len(starts) - 1
         at = joined.find(needle)
-        while at >= 0:
-            code = bisect.bisect_right(starts, at) - 1
+        while at >= 0:  # `at + 1`: a text found at a value's start begins at the NUL before it
+            code = bisect.bisect_right(starts, at + 1) - 1
             found[code] = True
             if code == last:
                 break
