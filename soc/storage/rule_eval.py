@@ -1,0 +1,725 @@
+"""Single-event rule conditions evaluated in Python over a table's columns, for `soc hunt`.
+
+Why this exists, against the project rule of not hand-writing what a library does: DuckDB
+spends ~1.5 ms parsing, binding and planning each compiled rule before it reads a row, and a
+hunt plans hundreds of them. `soc.storage.rule_batch` already plans only the rules whose log
+source and short terms have rows, several per statement; on the SigmaHQ Windows rules over the
+16,801 EVTX sample events that was still 937 rules planned, 1.72 s of a 3.9 s hunt (guard counts
+0.55 s, statements 1.17 s), nearly all of it planning (`bench/bench_hunt.py`, one run). The
+conditions themselves are few, regular shapes written by our own backend, and text columns of
+evidence files hold few distinct values, so this module evaluates them itself (figures after,
+same run: `bench/README.md`):
+
+- a condition is parsed into a tree (`soc.storage.condition_tree`, strict: any shape it does not
+  know leaves the rule to DuckDB, through `rule_batch`, so nothing is lost or reinterpreted);
+  rules are grouped by their first AND term (the log source) and only the groups some row
+  satisfies are read further; a rule's other terms are parsed when rows reach them, shortest
+  first, each seeing only the rows the earlier ones kept;
+- the columns the rules read are fetched as Arrow, a chunk of rows at a time (bounded memory
+  whatever the hunt's size), and dictionary-encoded: each test (atom) runs once per distinct
+  value of the chunk, not per row, and an atom shared by many rules runs once;
+- `=`/`IN` are dictionary look-ups; the texts of `contains`/`starts_with`/`ends_with` and of
+  regular expressions that are only literal alternatives with `^`/`$` anchors (what the backend
+  writes for value lists) are all found in one Aho-Corasick pass (`pyahocorasick`) per column
+  over its values joined by NUL (code points: the same result as DuckDB's bytes over UTF-8);
+  measured on the same samples, one `str.find` scan per text cost ~0.7 s, the automaton
+  ~0.06 s for every column; other regular expressions and `LIKE` (translated, `%`, `_` = one
+  character, `ESCAPE`) run in Arrow's RE2, the engine and default options DuckDB uses;
+  `lower()` of a column is DuckDB's own, fetched as a column, and of a literal is asked of
+  DuckDB once per run;
+- SQL's three-valued logic is kept as two masks per node, TRUE and FALSE (neither = NULL), so
+  `NOT`, `coalesce(x, FALSE)` and `IS NULL` mean what they mean in DuckDB.
+
+`tests/unit/hunt/test_rule_eval.py` checks the evaluator against DuckDB on random strings and on
+the real rules over real EVTX files.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import itertools
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from soc.storage.condition_tree import (
+    And,
+    Atom,
+    Atoms,
+    Const,
+    FalseIfNull,
+    Node,
+    Not,
+    Or,
+    UnlessList,
+    Unsupported,
+    parse,
+)
+from soc.storage.conjuncts import conjuncts
+
+CHUNK_ROWS = 65_536
+"""Rows evaluated at a time: their columns and per-value results are all that is held."""
+
+_Masks = tuple[np.ndarray, np.ndarray]  # TRUE, FALSE per row (neither: NULL)
+_LITERAL = r"'([^']*(?:''[^']*)*)'"
+_IDENT = r'"([^"]*(?:""[^"]*)*)"'
+_LOWER_LITERAL = re.compile(r"lower\(" + _LITERAL + r"\)")
+_QUOTED = re.compile(r"'[^']*(?:''[^']*)*'|" + _IDENT)  # literals skipped: quotes in them
+_LOWER_QUOTED = re.compile(r"lower\(" + _IDENT + r"\)")
+_PLAIN_LOWERED = re.compile(r"lower\(([A-Za-z_][A-Za-z_0-9]*)\)")
+_SEARCH = re.compile(
+    r"(contains|starts_with|ends_with|regexp_matches)\(" + _IDENT + ", " + _LITERAL + r"\)"
+)
+_RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+
+
+class _NeedsDuckDB(Exception):
+    """Raised while evaluating: the rule has a shape or meets data the evaluator does not
+    cover (a term the parser does not know, a JSON list): DuckDB runs it."""
+
+
+@dataclass
+class _Rule:
+    key: str
+    group: int  # index of its first AND term among the groups
+    terms: list[str]  # the other terms, cheapest (shortest) first, parsed when reached
+
+
+@dataclass
+class Evaluated:
+    """What the evaluator decided: matching event ids per rule it ran (table order), the rules
+    it left to DuckDB (indexes into the rules given, ascending) and why, and `planned`: the
+    rules no term ruled out, as `RuleMatches.planned` counts them (terms only see the rows the
+    earlier ones kept, so these are the rules that matched)."""
+
+    events: dict[str, list[str]]
+    fallback: list[int]
+    reasons: dict[int, str] = field(default_factory=dict)
+    planned: int = 0
+
+
+def evaluate_rules(
+    cursor: duckdb.DuckDBPyConnection,
+    keys: Sequence[str],
+    conditions: Sequence[str],
+    *,
+    table: str = "events",
+    chunk_rows: int = CHUNK_ROWS,
+    on_step: Callable[[int], None] | None = None,
+) -> Evaluated:
+    """Evaluate each condition over `table` (which has an `event_id` column).
+
+    Rules are grouped by their first AND term (their log source, as in `rule_batch`); a group
+    no row satisfies is settled without reading its rules further. The other terms of a rule
+    are parsed only when rows reach them, shortest first, so a rule with an unknown shape in a
+    term no row reaches is still settled here. `on_step(rules_settled)` reports progress; rules
+    left to DuckDB are not counted.
+    """
+    run = _Run(cursor, table)
+    result = Evaluated(events={}, fallback=[])
+    groups: dict[str, int] = {}
+    members: dict[int, list[int]] = defaultdict(list)
+    split = [conjuncts(sql) for sql in conditions]
+    for index, terms in enumerate(split):
+        first = terms[0] if len(terms) > 1 else ""
+        members[groups.setdefault(first, len(groups))].append(index)
+    run.lowered.update(_lowered_literals(cursor, "\n".join(groups)))
+    group_trees = [run.tree(first) if first else Const(True) for first in groups]
+
+    live = _live_groups(run, group_trees, list(groups), chunk_rows)
+    settled = 0
+    rules: list[_Rule] = []
+    for group, indexes in members.items():
+        if group_trees[group] is None:
+            result.fallback.extend(indexes)
+            result.reasons.update((i, run.failures.get(split[i][0], "")) for i in indexes)
+        elif group not in live:
+            result.events.update((keys[index], []) for index in indexes)
+            settled += len(indexes)
+        else:
+            for index in indexes:
+                terms = split[index]
+                rest = sorted(terms[1:] if len(terms) > 1 else terms, key=len)
+                rules.append(_Rule(keys[index], group, rest))
+    if on_step is not None and settled:
+        on_step(settled)
+
+    matches: dict[str, list[str]] = {rule.key: [] for rule in rules}
+    whole: set[str] = set()
+    failed: dict[str, str] = {}
+    if rules:
+        sources = run.sources(group_trees, (t for rule in rules for t in rule.terms))
+        for batch in run.batches(["event_id", *sources], chunk_rows):
+            chunk = _Chunk(run, batch, sources)
+            group_rows: dict[int, np.ndarray | str] = {}
+            for group in {rule.group for rule in rules}:
+                try:
+                    group_rows[group] = chunk.rows(group_trees[group])  # type: ignore[arg-type]
+                except _NeedsDuckDB as exc:
+                    group_rows[group] = str(exc)
+            ids = batch.column(0)
+            for rule in rules:
+                if rule.key in failed:
+                    continue
+                rows = group_rows[rule.group]
+                try:
+                    if isinstance(rows, str):
+                        raise _NeedsDuckDB(rows)
+                    for term in rule.terms:
+                        if not len(rows):
+                            break
+                        rows = rows[chunk.eval(run.tree_or_raise(term), rows)[0]]
+                    if len(rows):  # no term ruled it out
+                        whole.add(rule.key)
+                except _NeedsDuckDB as exc:
+                    failed[rule.key] = str(exc)
+                    continue
+                if len(rows):
+                    matches[rule.key].extend(ids.take(pa.array(rows)).to_pylist())
+    index_of = {key: i for i, key in enumerate(keys)}
+    for key, reason in failed.items():
+        result.fallback.append(index_of[key])
+        result.reasons[index_of[key]] = reason
+    result.fallback.sort()
+    for rule in rules:
+        if rule.key not in failed:
+            result.events[rule.key] = matches[rule.key]
+    result.planned = len(whole - set(failed))
+    if on_step is not None:
+        on_step(settled + len(rules) - len(failed))
+    return result
+
+
+class _Run:
+    """What one `evaluate_rules` call shares between its rules and chunks: the table's text
+    columns, parsed terms (by their SQL), interned atoms, and per source the texts searched
+    for (an Aho-Corasick automaton finds all of them in one pass over a chunk's values)."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, table: str) -> None:
+        self.cursor = cursor
+        self.table = table
+        self.columns = _text_columns(cursor, table)
+        self.lowered: dict[str, str] = {}
+        self._plain = [n for n in self.columns.values() if re.fullmatch(r"[A-Za-z_]\w*", n)]
+        self.atoms = Atoms()
+        self.trees: dict[str, Node | None] = {}
+        self.failures: dict[str, str] = {}
+        self.needles: dict[str, dict[str, int]] = defaultdict(dict)
+        self._automata: dict[str, ahocorasick.Automaton] = {}
+
+    def tree(self, sql: str) -> Node | None:
+        """The parsed term; None (and why in `failures`) when the parser does not know it."""
+        if sql in self.trees:
+            return self.trees[sql]
+        try:
+            node: Node | None = parse(sql, self.columns, self.atoms, self.lower_text)
+        except Unsupported as exc:
+            node = None
+            self.failures[sql] = str(exc)
+        self.trees[sql] = node
+        return node
+
+    def lower_text(self, text: str) -> str:
+        try:
+            return self.lowered[text]
+        except KeyError:
+            raise Unsupported(f"lower() of a literal not looked up: {text!r}") from None
+
+    def tree_or_raise(self, sql: str) -> Node:
+        node = self.tree(sql)
+        if node is None:
+            raise _NeedsDuckDB(self.failures[sql])
+        return node
+
+    def source(self, name: str, lowered: bool) -> str | None:
+        column = self.columns.get(name.lower())
+        if column is None:
+            return None
+        quoted = '"' + column.replace('"', '""') + '"'
+        return f"lower({quoted})" if lowered else quoted
+
+    def sources(self, trees: Iterable[Node | None], terms: Iterable[str]) -> list[str]:
+        """What to fetch: the sources of `trees`, and every column `terms` name (a scan of
+        their text, not a parse: a source missed here makes its rule fall back, one found
+        in vain costs a column read). The texts the terms search for are registered too."""
+        found = {atom.source for atom in self.atoms.atoms} | _list_sources(trees)
+        text = "\n".join(terms)
+        self.lowered.update(_lowered_literals(self.cursor, text))
+        names = {(name.replace('""', '"'), False) for name in set(_QUOTED.findall(text))}
+        names.update((n.replace('""', '"'), True) for n in set(_LOWER_QUOTED.findall(text)))
+        names.update((name, True) for name in _PLAIN_LOWERED.findall(text))
+        folded = text.lower()
+        names.update((name, False) for name in self._plain if name.lower() in folded)
+        for name, lowered in names:
+            for source in (self.source(name, False), self.source(name, lowered)):
+                if source is not None:
+                    found.add(source)
+        for function, column, literal in set(_SEARCH.findall(text)):
+            source = self.source(column.replace('""', '"'), False)
+            if source is not None:
+                self.register(source, function.lower(), literal.replace("''", "'"))
+        return sorted(found)
+
+    def register(self, source: str, function: str, text: str) -> None:
+        if function == "regexp_matches":
+            shapes = literal_alternatives(text) or []
+        else:
+            shapes = [(text, function == "starts_with", function == "ends_with")]
+        needles = self.needles[source]
+        for literal, start, end in shapes:
+            if literal and "\0" not in literal and not (start and end):
+                needles.setdefault(_needle(literal, start, end), len(needles))
+
+    def automaton(self, source: str) -> ahocorasick.Automaton | None:
+        """An automaton finding every text registered for `source` (rebuilt if more were
+        registered since); None if there are none."""
+        needles = self.needles.get(source) or {}
+        built = self._automata.get(source)
+        if built is None or len(built) != len(needles):
+            built = ahocorasick.Automaton()
+            for needle, number in needles.items():
+                built.add_word(needle, number)
+            if needles:
+                built.make_automaton()
+            self._automata[source] = built
+        return built if needles else None
+
+    def batches(self, sources: Sequence[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+        """The sources' values, `chunk_rows` rows at a time, in table order."""
+        select = ", ".join(f"{source} AS _c{i}" for i, source in enumerate(sources))
+        reader = self.cursor.sql(f"SELECT {select} FROM {self.table}").to_arrow_reader(chunk_rows)
+        try:
+            yield from reader
+        finally:
+            reader.close()
+
+
+def _needle(text: str, start: bool, end: bool) -> str:
+    """What to find in the values joined by NUL: NUL marks a value's start or end."""
+    return ("\0" if start else "") + text + ("\0" if end else "")
+
+
+def _text_columns(cursor: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = cursor.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND data_type = 'VARCHAR'",
+        [table],
+    ).fetchall()
+    return {name.lower(): name for (name,) in rows}
+
+
+def _lowered_literals(cursor: duckdb.DuckDBPyConnection, text: str) -> dict[str, str]:
+    """DuckDB's `lower()` of every `lower('...')` literal in `text` (Unicode case mappings
+    differ between libraries), in one statement."""
+    texts = sorted({m.replace("''", "'") for m in _LOWER_LITERAL.findall(text)})
+    if not texts:
+        return {}
+    rows = cursor.execute(
+        "SELECT list_transform(?::VARCHAR[], lambda x: lower(x))", [texts]
+    ).fetchall()
+    return dict(zip(texts, rows[0][0], strict=True))
+
+
+def _list_sources(nodes: Iterable[Node | None]) -> set[str]:
+    """The sources of the `UnlessList` nodes (read only to see that no value is a list)."""
+    found: set[str] = set()
+
+    def visit(node: Node) -> None:
+        if isinstance(node, UnlessList):
+            found.add(node.source)
+            visit(node.test)
+        elif isinstance(node, And | Or):
+            for child in node.children:
+                visit(child)
+        elif isinstance(node, Not | FalseIfNull):
+            visit(node.child)
+
+    for node in nodes:
+        if node is not None:
+            visit(node)
+    return found
+
+
+def _live_groups(
+    run: _Run, trees: list[Node | None], terms: Sequence[str], chunk_rows: int
+) -> set[int]:
+    """Groups whose first term some row satisfies. A first term that meets a JSON list is
+    set to None in `trees`: its rules go to DuckDB."""
+    wanted = [i for i, node in enumerate(trees) if node is not None]
+    sources = run.sources(trees, ())
+    if not sources:
+        return set(wanted)
+    live: set[int] = set()
+    for batch in run.batches(sources, chunk_rows):
+        chunk = _Chunk(run, batch, sources)
+        for group in wanted:
+            node = trees[group]
+            if group in live or node is None:
+                continue
+            try:
+                if chunk.eval(node, chunk.all_rows)[0].any():
+                    live.add(group)
+            except _NeedsDuckDB as exc:
+                trees[group] = None
+                run.failures[terms[group]] = str(exc)
+        if len(live) == sum(trees[group] is not None for group in wanted):
+            break
+    return live
+
+
+class _Column:
+    """One value source over a chunk, dictionary-encoded: row -> code (-1: NULL) -> value."""
+
+    def __init__(self, array: pa.Array) -> None:
+        encoded = array.dictionary_encode()
+        self.codes: np.ndarray = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        self.dictionary: pa.Array = encoded.dictionary
+        self.size = len(self.dictionary)
+        self._values: list[str] | None = None
+        self._index: dict[str, int] | None = None
+        self._joined: tuple[str, list[int]] | None = None
+        # the codes of the values holding each registered text: codes[bounds[n]:bounds[n + 1]]
+        self._found: tuple[np.ndarray, list[int]] | None = None
+        self.listed: np.ndarray | None = None  # per value: starts with '['
+
+    @property
+    def values(self) -> list[str]:
+        if self._values is None:
+            self._values = self.dictionary.to_pylist()
+        return self._values
+
+    def equal(self, texts: Iterable[str]) -> np.ndarray:
+        """Per value: equal to one of `texts`."""
+        if self._index is None:
+            self._index = {value: code for code, value in enumerate(self.values)}
+        found = np.zeros(self.size, dtype=bool)
+        for text in texts:
+            code = self._index.get(text)
+            if code is not None:
+                found[code] = True
+        return found
+
+    def joined(self) -> tuple[str, list[int]]:
+        """The values joined by NUL (with one before and after), and where each starts; ('',
+        []) when a value holds NUL itself."""
+        if self._joined is None:
+            values = self.values
+            if any("\0" in value for value in values):
+                self._joined = ("", [])
+            else:
+                starts, position = [], 1
+                for value in values:
+                    starts.append(position)
+                    position += len(value) + 1
+                self._joined = ("\0" + "\0".join(values) + "\0", starts)
+        return self._joined
+
+    def find(self, run: _Run, source: str, text: str, start: bool, end: bool) -> np.ndarray:
+        """Per value: `text` inside it (at its start with `start`, at its end with `end`)."""
+        return self.find_any(run, source, ((text, start, end),))
+
+    def find_any(
+        self, run: _Run, source: str, shapes: Iterable[tuple[str, bool, bool]]
+    ) -> np.ndarray:
+        """Per value: one of the (text, at start, at end) inside it. Texts registered for the
+        source come from one Aho-Corasick pass over the chunk's values (`_hits`)."""
+        found = np.zeros(self.size, dtype=bool)
+        equal: list[str] = []
+        slices: list[np.ndarray] = []
+        for text, start, end in shapes:
+            if start and end:
+                equal.append(text)
+                continue
+            if not text:
+                return np.ones(self.size, dtype=bool)
+            joined, starts = self.joined()
+            if "\0" in text or (self.size and not starts):
+                found |= self._each(text, start, end)
+                continue
+            needle = _needle(text, start, end)
+            number = run.needles.get(source, {}).get(needle)
+            hits = self._hits(run, source) if number is not None else None
+            if hits is not None and number + 1 < len(hits[1]):  # type: ignore[operator]
+                codes, bounds = hits
+                slices.append(codes[bounds[number] : bounds[number + 1]])  # type: ignore[index]
+            else:  # a text not registered: a scan of its own
+                found |= self._scan(needle, joined, starts)
+        if equal:
+            found |= self.equal(equal)
+        if slices:
+            found[np.concatenate(slices)] = True
+        return found
+
+    def _hits(self, run: _Run, source: str) -> tuple[np.ndarray, list[int]]:
+        """The codes of the values holding each registered text of the source, in one pass:
+        text n is in values codes[bounds[n]:bounds[n + 1]]."""
+        if self._found is None:
+            joined, starts = self.joined()
+            automaton = run.automaton(source)
+            hits = list(automaton.iter(joined)) if automaton is not None else []
+            if hits:
+                pairs = np.array(hits, dtype=np.int64)
+                codes = np.searchsorted(np.array(starts), pairs[:, 0], side="right") - 1
+                order = np.argsort(pairs[:, 1], kind="stable")
+                bounds = np.searchsorted(pairs[order, 1], np.arange(len(automaton) + 1))
+                self._found = (codes[order], bounds.tolist())
+            else:
+                self._found = (np.zeros(0, np.int64), [0] * (len(run.needles[source]) + 1))
+        return self._found
+
+    def _scan(self, needle: str, joined: str, starts: list[int]) -> np.ndarray:
+        found = np.zeros(self.size, dtype=bool)
+        last = len(starts) - 1
+        at = joined.find(needle)
+        while at >= 0:  # `at + 1`: a text found at a value's start begins at the NUL before it
+            code = bisect.bisect_right(starts, at + 1) - 1
+            found[code] = True
+            if code == last:
+                break
+            at = joined.find(needle, starts[code + 1] - 1)
+        return found
+
+    def _each(self, text: str, start: bool, end: bool) -> np.ndarray:
+        """Value by value, for a text or values holding NUL."""
+        if start:
+            return np.array([v.startswith(text) for v in self.values], dtype=bool)
+        if end:
+            return np.array([v.endswith(text) for v in self.values], dtype=bool)
+        return np.array([text in v for v in self.values], dtype=bool)
+
+    def search(self, pattern: str) -> np.ndarray:
+        """Per value: the RE2 pattern found in it (Arrow's RE2, the engine DuckDB uses)."""
+        # Arrow compiles the pattern only for a value; DuckDB rejects a bad one even with none
+        values = self.dictionary if self.size else pa.array([""], pa.string())
+        try:
+            found = pc.match_substring_regex(values, pattern=pattern)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise _NeedsDuckDB(str(exc)) from exc
+        return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)[: self.size]
+
+
+class _Chunk:
+    """A chunk of rows, and the per-value results of atoms over it."""
+
+    def __init__(self, run: _Run, batch: pa.RecordBatch, sources: Sequence[str]) -> None:
+        self.run = run
+        self.size = batch.num_rows
+        self.all_rows = np.arange(self.size)
+        offset = batch.num_columns - len(sources)
+        self._arrays = {source: batch.column(offset + i) for i, source in enumerate(sources)}
+        self._columns: dict[str, _Column] = {}
+        self._results: dict[int, np.ndarray] = {}  # atom slot -> per value of its source
+
+    def column(self, source: str) -> _Column:
+        column = self._columns.get(source)
+        if column is None:
+            array = self._arrays.get(source)
+            if array is None:
+                raise _NeedsDuckDB(f"not fetched: {source}")
+            column = self._columns[source] = _Column(array)
+        return column
+
+    def rows(self, node: Node) -> np.ndarray:
+        """The rows where `node` is TRUE."""
+        return np.flatnonzero(self.eval(node, self.all_rows)[0])
+
+    def eval(self, node: Node, rows: np.ndarray) -> _Masks:
+        """TRUE and FALSE masks of `node` over `rows` (positions in the chunk, ascending)."""
+        if isinstance(node, Atom):
+            return self._atom(node, rows)
+        if isinstance(node, And):
+            return self._connective(node.children, rows, decisive=False)
+        if isinstance(node, Or):
+            return self._connective(node.children, rows, decisive=True)
+        if isinstance(node, Not):
+            true, false = self.eval(node.child, rows)
+            return false, true
+        if isinstance(node, FalseIfNull):
+            true, _ = self.eval(node.child, rows)
+            return true, ~true
+        if isinstance(node, UnlessList):
+            column = self.column(node.source)
+            if column.listed is None:
+                column.listed = column.find(self.run, node.source, "[", True, False)
+            codes = column.codes[rows]
+            if column.listed.any() and column.listed[codes[codes >= 0]].any():
+                raise _NeedsDuckDB(f"a JSON list in {node.source}")
+            return self.eval(node.test, rows)
+        if isinstance(node, Const):
+            full = np.full(len(rows), node.value)
+            return full, ~full
+        raise TypeError(node)
+
+    def _connective(self, children: Sequence[Node], rows: np.ndarray, *, decisive: bool) -> _Masks:
+        """AND (`decisive` False: a FALSE child decides) or OR (a TRUE child decides). Each
+        child only sees the rows not decided yet."""
+        decided = np.zeros(len(rows), dtype=bool)
+        unknown = np.zeros(len(rows), dtype=bool)  # some child was NULL
+        open_ = np.arange(len(rows))
+        for child in children:
+            true, false = self.eval(child, rows[open_])
+            decides = true if decisive else false
+            decided[open_[decides]] = True
+            unknown[open_[~(true | false)]] = True
+            open_ = open_[~decides]
+            if not len(open_):
+                break
+        other = ~decided & ~unknown
+        return (decided, other) if decisive else (other, decided)
+
+    def _atom(self, atom: Atom, rows: np.ndarray) -> _Masks:
+        column = self.column(atom.source)
+        codes = column.codes[rows]
+        present = codes >= 0
+        if atom.op == "null":
+            return ~present, present
+        per_value = self._cached(atom, column)
+        if present.all():
+            hits = per_value[codes]
+            return hits, ~hits
+        true = np.zeros(len(rows), dtype=bool)
+        true[present] = per_value[codes[present]]
+        return true, present & ~true
+
+    def _cached(self, atom: Atom, column: _Column) -> np.ndarray:
+        per_value = self._results.get(atom.slot)
+        if per_value is None and not column.size and atom.op == "like":
+            # no value to test: DuckDB checks a LIKE pattern only on a value (a regular
+            # expression when it binds: that one is compiled here whatever the values)
+            per_value = self._results[atom.slot] = np.zeros(0, dtype=bool)
+        if per_value is None:
+            per_value = self._results[atom.slot] = self._per_value(atom, column)
+        return per_value
+
+    def _per_value(self, atom: Atom, column: _Column) -> np.ndarray:
+        """The atom's result for each distinct value of its source."""
+        op, arg, source = atom.op, atom.arg, atom.source
+        if op == "any" or op == "all":
+            if op == "any":  # texts to find, all at once
+                shapes = [_shapes(part) for part in arg]  # type: ignore[union-attr]
+                if all(shape is not None for shape in shapes):
+                    return column.find_any(self.run, source, itertools.chain(*shapes))  # type: ignore[arg-type]
+            parts = [self._cached(part, column) for part in arg]  # type: ignore[union-attr]
+            return np.logical_or.reduce(parts) if op == "any" else np.logical_and.reduce(parts)
+        if op == "eq":
+            return column.equal((str(arg),))
+        if op == "in":
+            return column.equal(arg)  # type: ignore[arg-type]
+        shapes = _shapes(atom)
+        if shapes is not None:
+            return column.find_any(self.run, source, shapes)
+        if op == "regex":
+            return column.search(str(arg))
+        if op == "like":
+            pattern, escape = arg  # type: ignore[misc]
+            try:
+                return column.search(like_re2(pattern, escape))
+            except Unsupported as exc:
+                raise _NeedsDuckDB(str(exc)) from exc
+        raise TypeError(op)
+
+
+def _shapes(atom: Atom) -> Sequence[tuple[str, bool, bool]] | None:
+    """The atom as texts to find, (text, at start, at end): `contains`, `starts_with`,
+    `ends_with`, `=`, `IN`, and regular expressions of literal alternatives; None otherwise."""
+    op, arg = atom.op, atom.arg
+    if op == "contains" or op == "starts" or op == "ends" or op == "eq":
+        return ((str(arg), op in ("starts", "eq"), op in ("ends", "eq")),)
+    if op == "in":
+        return [(text, True, True) for text in arg]  # type: ignore[attr-defined]
+    if op == "regex":
+        return literal_alternatives(str(arg))
+    return None
+
+
+@functools.lru_cache(maxsize=16_384)
+def literal_alternatives(pattern: str) -> list[tuple[str, bool, bool]] | None:
+    """(text, anchored at start, anchored at end) per alternative when `pattern` is only
+    alternatives of literal text, each optionally between `^` and `$`: RE2 finds such a
+    pattern exactly where one of the texts is (`$` is the end of the text in RE2). None for
+    any other pattern (a class, a repeat, a group, an escape other than a special character,
+    a flag)."""
+    found: list[tuple[str, bool, bool]] = []
+    for alternative in _split_alternatives(pattern):
+        if alternative is None:
+            return None
+        start = alternative.startswith("^")
+        body = alternative[1:] if start else alternative
+        text: list[str] = []
+        end = False
+        i = 0
+        while i < len(body):
+            char = body[i]
+            if char == "\\":
+                if i + 1 >= len(body) or body[i + 1] not in _RE2_SPECIAL:
+                    return None
+                text.append(body[i + 1])
+                i += 2
+                continue
+            if char == "$" and i == len(body) - 1:
+                end = True
+            elif char in _RE2_SPECIAL:
+                return None
+            else:
+                text.append(char)
+            i += 1
+        found.append(("".join(text), start, end))
+    return found
+
+
+def _split_alternatives(pattern: str) -> list[str | None]:
+    """The pattern split at its unescaped `|` (a pattern with groups or classes is never a
+    literal list, so no `|` inside one needs telling apart)."""
+    parts: list[str | None] = []
+    current: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            current.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if char == "|":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def like_re2(pattern: str, escape: str) -> str:
+    """A SQL LIKE pattern as an anchored RE2 pattern: `%` any text, `_` one character, the
+    escape character making the next one literal (DuckDB has none unless `ESCAPE` names one,
+    and rejects a pattern ending in it; so does this, with `Unsupported`)."""
+    out: list[str] = ["^"]
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if escape and char == escape:
+            if i + 1 >= len(pattern):
+                raise Unsupported("LIKE pattern ends with its escape character")
+            char = pattern[i + 1]
+            i += 1
+        elif char == "%":
+            out.append("(?s:.*)")
+            i += 1
+            continue
+        elif char == "_":
+            out.append("(?s:.)")
+            i += 1
+            continue
+        if char == "\0":
+            raise Unsupported("NUL in a LIKE pattern")
+        out.append("\\" + char if char.isascii() and not char.isalnum() else char)
+        i += 1
+    out.append("$")
+    return "".join(out)
