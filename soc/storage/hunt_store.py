@@ -1,8 +1,11 @@
 """The in-memory store `soc hunt` loads evidence files into.
 
 It is the embedded event store (same table, same typed columns, same documents) plus one text
-column per document field the rules read (`add_columns`): DuckDB spends most of a rule's time
-parsing JSON when a field comes from the document, about six times what a plain column costs.
+column per document field the rules read, and lower-cased copies: DuckDB spends most of a
+rule's time parsing JSON when a field comes from the document, about six times what a plain
+column costs. Given the columns up front, each write fills them from the events while they are
+still dicts (`soc.storage.hunt_load`), so DuckDB parses no document at all; `add_columns` fills
+them from the stored documents instead (the reference the first is tested against).
 Rules run through `soc.storage.rule_batch`, over every row, on two connections; matches stream
 back in event order (`hits`) so that a hunt with millions of them never holds them in memory.
 """
