@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import datetime
 
 from collectors.parsers.values import object_field
 from collectors.parsers.windows_ecs import derive_ecs
@@ -82,4 +83,18 @@ def _normalize_timestamp(doc: Event) -> None:
     value = doc.pop("@timestamp", None)
     if isinstance(value, str):
         with contextlib.suppress(ValueError, OverflowError):
-            doc["@timestamp"] = isoformat(parse_timestamp(value))
+            doc["@timestamp"] = _utc_milliseconds(value)
+
+
+_SYSTEM_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", re.ASCII)
+"""How EVTX files write `SystemTime` (UTC, microseconds)."""
+
+
+def _utc_milliseconds(value: str) -> str:
+    """`isoformat(parse_timestamp(value))`; for EVTX's own shape, the valid date cut to
+    milliseconds without the round trip through an aware datetime (same text: `isoformat`
+    truncates, it does not round)."""
+    if len(value) == 27 and _SYSTEM_TIME.fullmatch(value):
+        datetime.fromisoformat(value[:26])  # ValueError for a date that does not exist
+        return value[:23] + "Z"
+    return isoformat(parse_timestamp(value))

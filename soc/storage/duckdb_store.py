@@ -60,36 +60,46 @@ _SQL_TYPES = {
     "bigint": "BIGINT",
     "keywords": "VARCHAR[]",
 }
-# ECS allows these as arrays; the typed column keeps the first element, the document keeps all.
-_MULTI_VALUED = frozenset({"event.category", "host.ip"})
 
 
-def _schema() -> str:
+def schema(extra_columns: Sequence[str] = ()) -> str:
+    """The events table; `extra_columns` (SQL names) are text columns after the document (the
+    hunt store's flat columns)."""
     cols = ",\n  ".join(f"{column_name(f)} {_SQL_TYPES[t]}" for f, t in TYPED_FIELDS.items())
+    extra = "".join(f",\n  {name} VARCHAR" for name in extra_columns)
     # zstd for the documents: a sixth of the file DuckDB's default (FSST/dictionary) leaves, at
     # the same write and search speed (100k NetFlow events, one run: 11 MB against 69 MB).
     # Stores created before keep their column as it was.
     return (
         f"CREATE TABLE IF NOT EXISTS events (\n  {cols},\n"
-        "  doc JSON NOT NULL USING COMPRESSION zstd\n)"
+        f"  doc JSON NOT NULL USING COMPRESSION zstd{extra}\n)"
     )
 
 
-def _insert_sql() -> str:
-    """INSERT that extracts every typed field from the documents in one parse per document."""
+def _typed_spec() -> dict[str, Any]:
+    """The `json_transform` structure of the typed fields: nested objects down to each field's
+    raw value, VARCHAR (VARCHAR[] for keywords, JSON for the multi-valued fields)."""
     spec: dict[str, Any] = {}
-    selects = []
     for field, kind in TYPED_FIELDS.items():
         parts = field.split(".")
         node = spec
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        if field in _MULTI_VALUED:
+        if field in MULTI_VALUED:
             node[parts[-1]] = "JSON"
         else:
             node[parts[-1]] = "VARCHAR[]" if kind == "keywords" else "VARCHAR"
-        value = "x." + ".".join(f'"{part}"' for part in parts)
-        if field in _MULTI_VALUED:
+    return spec
+
+
+def _typed_selects() -> list[str]:
+    """Each typed column from `x`, the raw values (`TYPED_SPEC`): the one definition of how a
+    typed column is derived (first element of a multi-valued field, TRY_CAST for times and
+    numbers), whoever extracted the raw values."""
+    selects = []
+    for field, kind in TYPED_FIELDS.items():
+        value = "x." + ".".join(f'"{part}"' for part in field.split("."))
+        if field in MULTI_VALUED:
             value = (
                 f"CASE json_type({value}) WHEN 'ARRAY' THEN {value}->>'$[0]' ELSE {value}->>'$' END"
             )
@@ -100,18 +110,33 @@ def _insert_sql() -> str:
                 value = f"coalesce({value}, {ingested})"
         elif kind in ("int", "bigint"):
             value = f"TRY_CAST({value} AS {_SQL_TYPES[kind]})"
-        selects.append(value)
-    spec_sql = orjson.dumps(spec).decode().replace("'", "''")
-    return (
-        f"INSERT INTO events SELECT {', '.join(selects)}, d FROM ("
-        f"SELECT d, json_transform(d, '{spec_sql}') AS x FROM {_BATCH_VIEW}"
-        ") WHERE x.event.id NOT IN (SELECT event_id FROM events WHERE event_id >= $oldest)"
+        selects.append(f"{value} AS {column_name(field)}")
+    return selects
+
+
+def insert_sql(source: str, *, columns: Sequence[str] = (), lowered: Sequence[str] = ()) -> str:
+    """INSERT of one batch into `events`: `source` is a relation with the document `d`, the raw
+    typed values `x` (a struct shaped like `TYPED_SPEC`) and any `columns` (SQL, in table
+    order, after the document); `lowered` are lower-cased copies, SQL over the typed and
+    those columns. Rows whose `event.id` is stored already are left out (idempotent retry)."""
+    selects = ", ".join([*_typed_selects(), "d", *columns])
+    sql = (
+        f"SELECT {selects} FROM {source} "
+        "WHERE x.event.id NOT IN (SELECT event_id FROM events WHERE event_id >= $oldest)"
     )
+    if lowered:
+        sql = f"SELECT *, {', '.join(lowered)} FROM ({sql})"
+    return f"INSERT INTO events {sql}"
 
 
+# ECS allows these as arrays; the typed column keeps the first element, the document keeps all.
+MULTI_VALUED = frozenset({"event.category", "host.ip"})
+TYPED_SPEC = _typed_spec()
 _BATCH_VIEW = "_soc_write_batch"
-"""The local variable holding one batch's documents as an Arrow table (column `d`)."""
-_INSERT = _insert_sql()
+"""The local variable holding one batch as an Arrow table (the live store: column `d`)."""
+TYPED_SPEC_SQL = "'" + orjson.dumps(TYPED_SPEC).decode().replace("'", "''") + "'"
+_INSERT = insert_sql(f"(SELECT d, json_transform(d, {TYPED_SPEC_SQL}) AS x FROM {_BATCH_VIEW})")
+"""The live store's INSERT: DuckDB extracts every typed field with one parse per document."""
 
 
 _WINDOW = "event_ingested > $after AND event_ingested <= $until"
@@ -142,7 +167,7 @@ class DuckDBEventStore:
             raise StoreError(str(exc), where=self.path) from exc
         self._con.execute("SET TimeZone = 'UTC'")
         if not read_only:
-            self._con.execute(_schema())
+            self._con.execute(schema())
             # Stores written before the index was dropped still carry it: it cost a third of
             # every write, and `event_ingested` only grows, so zonemaps prune windows as well.
             self._con.execute("DROP INDEX IF EXISTS events_ingested")
@@ -165,19 +190,17 @@ class DuckDBEventStore:
             return 0
         with self._lock:
             ingested = isoformat(self._next_ingested().replace(tzinfo=UTC))
-            docs = []
-            dumps = orjson.dumps
             for event in unique.values():
                 event.setdefault("event", {})["ingested"] = ingested
-                docs.append(dumps(event))
-            return self._insert(docs, min(unique))
+            return self._insert(list(unique.values()), min(unique))
 
-    def _insert(self, docs: list[bytes], oldest: str) -> int:
-        """One INSERT of serialized documents, handed over as an Arrow table (cheaper for
+    def _insert(self, events: list[Event], oldest: str) -> int:
+        """One INSERT of the serialized documents, handed over as an Arrow table (cheaper for
         DuckDB to scan than a list parameter it must convert value by value)."""
+        dumps = orjson.dumps
+        column = pa.array([dumps(event) for event in events], pa.binary()).cast(pa.string())
         # Found by DuckDB's replacement scan of this frame's locals: `register` would refuse to
         # run while a reader left a result unfetched on the connection.
-        column = pa.array(docs, pa.binary()).cast(pa.string())
         _soc_write_batch = pa.table({"d": column})
         try:
             rows = self._con.execute(_INSERT, {"oldest": oldest}).fetchall()

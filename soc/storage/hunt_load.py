@@ -1,0 +1,207 @@
+"""One hunt-store batch built in Python: documents, raw typed values and flat columns together.
+
+The live store hands DuckDB serialized documents and lets it parse each one (`json_transform`)
+for the typed columns; the hunt store then had DuckDB parse every document a second time for
+its flat columns (`json_extract_string`, one column per document field the rules read). While
+the events are still dicts, one walk per event over the fields that are wanted gives all of it
+at once, and DuckDB gets an Arrow table to copy: no JSON parsing in DuckDB at all.
+
+What each value must be is DuckDB's, not ours: a flat column holds `json_extract_string(doc,
+path)`, a raw typed value what `json_transform` gives for the store's `TYPED_SPEC`, and the
+store's one SQL definition (`soc.storage.duckdb_store.insert_sql`) turns those raw values into
+typed columns. Python fills in only the values whose text is certain: strings, integers,
+booleans and null or missing. Anything else (numbers with a fraction or exponent, which DuckDB
+writes its own way, objects and arrays, whose JSON text it re-serialises, other Python types)
+goes back to DuckDB: a flat value as its own small document, a typed value by running
+`json_transform` on that event's document; both rare in event logs, and one query per batch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from soc.model.event import Event
+
+_TEXT, _VARCHAR, _KEYWORDS, _JSON = range(4)
+"""How a wanted value is written: `json_extract_string`, then `json_transform` to VARCHAR,
+VARCHAR[] and JSON."""
+_KINDS = {"VARCHAR": _VARCHAR, "VARCHAR[]": _KEYWORDS, "JSON": _JSON}
+_PATH = re.compile(r'(?:\."(?:[^"\\]|\\")*")+')
+_PART = re.compile(r'\."((?:[^"\\]|\\")*)"')
+
+Resolve = Callable[[str, list[str]], list[Any]]
+"""(DuckDB function applied to each text, texts) -> its results in order."""
+
+
+def path_parts(path: str) -> tuple[str, ...] | None:
+    """The object keys of a JSON path as `soc.rules.sqlfields.json_path` writes them
+    (`$."a"."b.c"`); None for any other path (DuckDB then reads that column itself)."""
+    if not path.startswith("$") or not _PATH.fullmatch(path, 1):
+        return None
+    return tuple(part.replace('\\"', '"') for part in _PART.findall(path))
+
+
+_Entry = tuple[int, tuple[tuple[int, int], ...], "dict[str, _Entry] | None"]
+"""A wanted key: its flat text slot (-1: none), its raw typed (kind, slot)s, the wanted keys
+under it (None: none)."""
+
+
+class BatchBuilder:
+    """Arrow tables for the hunt store's INSERT: `d` (the documents), `x` (raw typed values,
+    shaped like `spec`), and `c0`, `c1`, ... for the flat `columns` it can fill itself."""
+
+    def __init__(self, spec: Mapping[str, Any], columns: Mapping[str, str]) -> None:
+        self._spec = spec
+        self._root: dict[str, _Entry] = {}
+        self._typed: list[tuple[tuple[str, ...], int]] = []  # raw typed value path, slot
+        self._slots = 0
+        for parts, kind in _leaves(spec):
+            self._typed.append((parts, self._want(parts, _KINDS[kind])))
+        self.read: dict[str, str] = {}  # flat column name -> SQL over the batch (`c3`)
+        self._flat: list[int] = []  # slot of each `c` column
+        for name, path in columns.items():
+            parts = path_parts(path)
+            if parts is None:
+                literal = "'" + path.replace("'", "''") + "'"
+                self.read[name] = f"json_extract_string(d, {literal})"
+            else:
+                self.read[name] = f"c{len(self._flat)}"
+                self._flat.append(self._want(parts, _TEXT))
+
+    def _want(self, parts: Sequence[str], kind: int) -> int:
+        slot = self._slots
+        self._slots += 1
+        node = self._root
+        for depth, part in enumerate(parts):
+            text, typed, child = node.get(part, (-1, (), None))
+            if depth < len(parts) - 1:
+                child = {} if child is None else child
+                node[part] = (text, typed, child)
+                node = child
+            elif kind == _TEXT:
+                node[part] = (slot, typed, child)
+            else:
+                node[part] = (text, (*typed, (kind, slot)), child)
+        return slot
+
+    def build(self, events: Sequence[Event], resolve: Resolve) -> pa.Table:
+        """The batch table for `events` (already stamped); `resolve` runs a DuckDB function
+        over texts, for the values Python leaves to DuckDB."""
+        dumps = orjson.dumps
+        docs: list[bytes] = []
+        values: list[list[Any]] = [[None] * len(events) for _ in range(self._slots)]
+        later: list[tuple[list[Any], int, Any]] = []  # (slot values, row, value): flat text
+        reparse: set[int] = set()  # rows whose raw typed values DuckDB extracts
+        walk = self._walk
+        root = self._root
+        for row, event in enumerate(events):
+            docs.append(dumps(event))
+            walk(event, root, row, values, later, reparse)
+        if later:
+            texts = resolve("json_extract_string(_t, '$')", [dumps(v).decode() for *_, v in later])
+            for (slot, row, _), text in zip(later, texts, strict=True):
+                slot[row] = text
+        if reparse:
+            self._reparse(sorted(reparse), docs, values, resolve)
+        return pa.table(
+            {
+                "d": pa.array(docs, pa.binary()).cast(pa.string()),
+                "x": self._struct(self._spec, (), values),
+                **{f"c{i}": pa.array(values[s], pa.string()) for i, s in enumerate(self._flat)},
+            }
+        )
+
+    def _walk(
+        self,
+        node: Mapping[str, Any],
+        wanted: dict[str, _Entry],
+        row: int,
+        values: list[list[Any]],
+        later: list[tuple[list[Any], int, Any]],
+        reparse: set[int],
+    ) -> None:
+        for key, value in node.items():
+            entry = wanted.get(key)
+            if entry is None:
+                continue
+            text, typed, child = entry
+            if child is not None and isinstance(value, dict):
+                self._walk(value, child, row, values, later, reparse)
+            if value is None:
+                continue  # JSON null: NULL in every kind
+            if text >= 0:
+                kind_of = type(value)
+                if kind_of is str:
+                    values[text][row] = value
+                elif kind_of is int:
+                    values[text][row] = str(value)
+                elif kind_of is bool:
+                    values[text][row] = "true" if value else "false"
+                else:
+                    later.append((values[text], row, value))
+            if typed and not _typed_value(value, typed, row, values):
+                reparse.add(row)
+
+    def _reparse(
+        self, rows: list[int], docs: list[bytes], values: list[list[Any]], resolve: Resolve
+    ) -> None:
+        """The raw typed values of `rows` as DuckDB's `json_transform` gives them."""
+        spec = "'" + orjson.dumps(self._spec).decode().replace("'", "''") + "'"
+        raws = resolve(f"json_transform(_t, {spec})", [docs[row].decode() for row in rows])
+        for row, raw in zip(rows, raws, strict=True):
+            for parts, slot in self._typed:
+                node = raw
+                for part in parts:
+                    node = node.get(part) if isinstance(node, dict) else None
+                values[slot][row] = node
+
+    def _struct(
+        self, spec: Mapping[str, Any], prefix: tuple[str, ...], values: list[list[Any]]
+    ) -> pa.StructArray:
+        slots = {parts: slot for parts, slot in self._typed}
+        arrays = []
+        for key, sub in spec.items():
+            parts = (*prefix, key)
+            if isinstance(sub, dict):
+                arrays.append(self._struct(sub, parts, values))
+            else:
+                kind = pa.list_(pa.string()) if sub == "VARCHAR[]" else pa.string()
+                arrays.append(pa.array(values[slots[parts]], kind))
+        return pa.StructArray.from_arrays(arrays, names=list(spec))
+
+
+def _typed_value(
+    value: Any, sinks: tuple[tuple[int, int], ...], row: int, values: list[list[Any]]
+) -> bool:
+    """Store `value` (not None) as `json_transform` would give it for each (kind, slot);
+    False when that is DuckDB's to say."""
+    kind_of = type(value)
+    for kind, slot in sinks:
+        if kind == _JSON:
+            values[slot][row] = orjson.dumps(value).decode()
+        elif kind == _KEYWORDS:
+            if kind_of is not list or not all(type(item) is str for item in value):
+                return False
+            values[slot][row] = value
+        elif kind_of is str:
+            values[slot][row] = value
+        elif kind_of is int:
+            values[slot][row] = str(value)
+        elif kind_of is bool:
+            values[slot][row] = "true" if value else "false"
+        else:
+            return False
+    return True
+
+
+def _leaves(spec: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterable[tuple[Any, str]]:
+    for key, sub in spec.items():
+        if isinstance(sub, dict):
+            yield from _leaves(sub, (*prefix, key))
+        else:
+            yield (*prefix, key), sub

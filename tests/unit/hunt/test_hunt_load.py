@@ -1,0 +1,253 @@
+"""The hunt store's Python-built batches (`soc.storage.hunt_load`) against DuckDB itself: every
+flat column holds what `json_extract_string(doc, path)` reads, every lowered column `lower()` of
+it, and the typed columns and documents are what `DuckDBEventStore.write_batch` stores, on the
+real EVTX samples and on values chosen to be awkward."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import orjson
+import pytest
+
+from soc.detection.hunt import HuntRules
+from soc.model.event import Event
+from soc.rules.sqlfields import json_path
+from soc.storage.duckdb_store import DuckDBEventStore
+from soc.storage.hunt_load import path_parts
+from soc.storage.hunt_store import HuntEventStore
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def rows(store: DuckDBEventStore, sql: str) -> list[tuple[Any, ...]]:
+    return store._con.execute(sql).fetchall()
+
+
+def loaded(
+    events: list[Event], columns: dict[str, str], lowered: dict[str, str], batch: int = 5000
+) -> HuntEventStore:
+    store = HuntEventStore(columns=columns, lowered=lowered)
+    with store.loading():
+        for start in range(0, len(events), batch):
+            store.write_batch(copy.deepcopy(events[start : start + batch]))
+    return store
+
+
+def assert_same_as_duckdb(
+    store: HuntEventStore, events: list[Event], columns: dict[str, str], lowered: dict[str, str]
+) -> None:
+    # flat and lowered columns: what DuckDB reads from the stored document
+    checks = [
+        f"count_if({ident(name)} IS DISTINCT FROM json_extract_string(doc, {literal(path)}))"
+        for name, path in columns.items()
+    ]
+    checks += [
+        f"count_if({ident(name)} IS DISTINCT FROM lower({column}))"
+        for name, column in lowered.items()
+    ]
+    differing = rows(store, f"SELECT {', '.join(checks)} FROM events")[0]
+    named = dict(zip([*columns, *lowered], differing, strict=True))
+    assert {name: n for name, n in named.items() if n} == {}
+
+    # typed columns and documents: what the live store's write stores for the same events
+    live = DuckDBEventStore(":memory:")
+    live.write_batch(copy.deepcopy(events))
+    typed = (  # a time-less event is stamped with when it was stored: each store its own
+        "* EXCLUDE (timestamp, event_ingested, doc), timestamp = event_ingested AS stamped, "
+        "CASE WHEN timestamp <> event_ingested THEN timestamp END AS ts"
+    )
+    order = "ORDER BY event_id"
+    extra = _extra(store)
+    mine = rows(store, f"SELECT {typed} FROM (SELECT * EXCLUDE ({extra}) FROM events) {order}")
+    theirs = rows(live, f"SELECT {typed} FROM events {order}")
+    assert len(mine) == len(theirs) == len({e["event"]["id"] for e in events})
+    assert mine == theirs
+    docs = [_without_ingested(d) for (d,) in rows(store, f"SELECT doc FROM events {order}")]
+    assert docs == [_without_ingested(d) for (d,) in rows(live, f"SELECT doc FROM events {order}")]
+    assert [d for d in rows(store, "DESCRIBE events")][: len(rows(live, "DESCRIBE events"))] == [
+        d for d in rows(live, "DESCRIBE events")
+    ]
+    live.close()
+
+
+def _extra(store: HuntEventStore) -> str:
+    names = [d[0] for d in store._con.execute("SELECT * FROM events LIMIT 0").description]
+    return ", ".join(ident(n) for n in names[names.index("doc") + 1 :])
+
+
+def _without_ingested(doc: str) -> dict[str, Any]:
+    parsed = orjson.loads(doc)
+    del parsed["event"]["ingested"]
+    return parsed
+
+
+def test_real_evtx_events_load_as_duckdb_would(
+    evtx_events: list[Event], windows_hunt: HuntRules
+) -> None:
+    events = evtx_events[::4]  # every file's kinds, a quarter of the time
+    store = loaded(events, windows_hunt.columns, windows_hunt.lowered, batch=1500)
+    assert store.count() == len(events)
+    assert_same_as_duckdb(store, events, windows_hunt.columns, windows_hunt.lowered)
+    filled = rows(store, 'SELECT count("$.""winlog"".""channel""") FROM events')[0][0]
+    assert filled == len(events)
+    store.close()
+
+
+AWKWARD: list[Any] = [
+    "plain",
+    "",
+    "ünïcödé ✓ 😀",
+    'ctl \x00 \x1f \n \t " \\ /',
+    "\u2028",
+    0,
+    -7,
+    2**63,
+    2**64 - 1,
+    1.5,
+    -0.0,
+    1e20,
+    1e-7,
+    float("nan"),
+    True,
+    False,
+    None,
+    {},
+    [],
+    {"nested": {"deep": 1.25, "s": "\x1f", "b": True}},
+    ["a", 1, None, 2.5, {"k": "v"}, ["x"]],
+    ["only", "strings"],
+    [None],
+]
+
+
+TYPED_AWKWARD = [
+    "@timestamp",
+    "event.code",
+    "event.category",
+    "host.ip",
+    "source.port",
+    "source.bytes",
+    "related.organization_ids",
+    "message",
+    "process.name",
+]
+"""Typed fields that get an awkward value, one per event (a value only DuckDB can extract
+sends its whole event's typed values to DuckDB: one per event keeps the others in Python)."""
+
+
+def awkward_events() -> list[Event]:
+    events = []
+    for index, value in enumerate(AWKWARD):
+        data = {
+            "value": value,
+            "Defender Field.Name": value,
+            'quote"key': value,
+            "Path With Spaces": {"inner": value},
+            "a.b": value,
+        }
+        for typed in TYPED_AWKWARD:
+            event: Event = {
+                "@timestamp": "2026-01-01T00:00:00.123Z",
+                "event": {"id": f"id-{index:03d}-{typed}", "category": ["process", "network"]},
+                "host": {"ip": "10.0.0.1", "name": "HOST"},
+                "related": {"organization_ids": ["a", "b"]},
+                "process": {"name": "Cmd.EXE", "command_line": "C:\\x"},
+                "winlog": {"event_data": data, "channel": value},
+                "list": [{"value": value}],
+            }
+            parts = typed.split(".")
+            node = event
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = value
+            events.append(event)
+    events.append({"event": {"id": "bare"}, "process": "not an object"})
+    events.append({"event": {"id": "list"}, "process": ["not", "an", "object"], "message": 1})
+    events.append({"event": {"id": "dotted-top"}, "source.port": 443, "winlog.channel": "x"})
+    events.append({"event": {"id": "id-000-message"}, "message": "same id: the second is left out"})
+    return events
+
+
+AWKWARD_FIELDS = [
+    "winlog.channel",
+    "winlog.event_data.value",
+    "winlog.event_data.Defender Field.Name",  # a path through `Defender Field`: not a key
+    'winlog.event_data.quote"key',
+    "winlog.event_data.Path With Spaces",
+    "winlog.event_data.Path With Spaces.inner",
+    "winlog.event_data",
+    "winlog.event_data.value.nested",
+    "event.category",
+    "event.code",
+    "host.ip",
+    "source.port",
+    "message",
+    "process",
+    "process.name",
+    "list",
+    "list.value",
+    "missing.entirely",
+]
+
+
+def test_awkward_values_load_as_duckdb_would() -> None:
+    columns = {f"c{i} {field}": json_path(field) for i, field in enumerate(AWKWARD_FIELDS)}
+    columns["array index"] = '$."list"[0]."value"'  # not a path Python reads: DuckDB does
+    columns["unquoted"] = "$.winlog.channel"
+    lowered = {f"low {name}": ident(name) for name in columns}
+    lowered["low process_name"] = "process_name"
+    lowered["low message"] = "message"
+    events = awkward_events()
+    store = loaded(events, columns, lowered, batch=7)
+    assert_same_as_duckdb(store, events, columns, lowered)
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "parts"),
+    [
+        ('$."winlog"."event_data"."a.b"', ("winlog", "event_data", "a.b")),
+        ('$."a\\"b"', ('a"b',)),
+        ('$."with space"', ("with space",)),
+        ("$.a.b", None),
+        ('$."a"[0]', None),
+        ('$."a\\b"', None),
+        ("$", None),
+    ],
+)
+def test_path_parts_reads_only_the_paths_the_compiler_writes(
+    path: str, parts: tuple[str, ...] | None
+) -> None:
+    assert path_parts(path) == parts
+
+
+def test_paths_read_in_python_mean_the_same_key_to_duckdb() -> None:
+    store = HuntEventStore()
+    doc = orjson.dumps({'a"b': "quote", "a.b": "dot", "a": {"b": "nested"}}).decode()
+    for path in ('$."a\\"b"', '$."a.b"', '$."a"."b"'):
+        parts = path_parts(path)
+        assert parts is not None
+        node: Any = orjson.loads(doc)
+        for part in parts:
+            node = node[part]
+        assert rows(store, f"SELECT json_extract_string({literal(doc)}, {literal(path)})") == [
+            (node,)
+        ]
+    store.close()
+
+
+def test_a_failed_load_leaves_nothing_behind() -> None:
+    store = HuntEventStore(columns={"c": json_path("message")}, lowered={})
+    with pytest.raises(RuntimeError), store.loading():
+        store.write_batch([{"event": {"id": "1"}, "message": "x"}])
+        raise RuntimeError("reader failed")
+    assert store.count() == 0
+    store.close()
