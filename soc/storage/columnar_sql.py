@@ -15,7 +15,7 @@ gets one struct of just its fields, serialized by `to_json` in one call (a `CASE
 column the store adds). The concatenation stays for batches of too many shapes.
 
 The statement depends only on the batch's schema, constants and shapes, so it is built once per
-combination (`insert_sql`).
+combination (`columns_insert_sql`).
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def _insert_sql(
     )
 
 
-def insert_sql(
+def columns_insert_sql(
     schema: pa.Schema,
     constants: Mapping[str, Any],
     shapes: Sequence[frozenset[str]] | None = None,

@@ -47,7 +47,7 @@ from soc.errors import StoreError, StoreLockedError
 from soc.model.event import Event, isoformat, nest
 from soc.model.fields import TYPED_FIELDS, column_name
 from soc.storage.base import SearchPage
-from soc.storage.columnar_sql import SHAPE_COLUMN, insert_sql, row_shapes
+from soc.storage.columnar_sql import SHAPE_COLUMN, columns_insert_sql, row_shapes
 from soc.storage.columns import ColumnBatch
 from soc.storage.lucene import LuceneToSql, field_expr
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
@@ -227,7 +227,7 @@ class DuckDBEventStore:
             shapes, index = shaped
             table = table.append_column(SHAPE_COLUMN, index)
         try:
-            sql = insert_sql(table.schema, batch.constants, shapes)
+            sql = columns_insert_sql(table.schema, batch.constants, shapes)
         except ValueError as exc:
             raise StoreError(str(exc), where="write_columns") from exc
         oldest = pc.min(table.column("event.id")).as_py()
