@@ -1,4 +1,5 @@
-"""JSON and NDJSON files: ECS documents, Winlogbeat or NXLog Windows events, Elasticsearch hits.
+"""JSON and NDJSON files: ECS documents, Windows events (Winlogbeat, NXLog, evtx_dump) and
+Elasticsearch hits.
 
 NDJSON (Winlogbeat's and NXLog's file outputs, `soc search --format ndjson`, Elasticsearch
 exports) is read line by line so one bad line costs only itself. A plain JSON file (an array of
@@ -60,7 +61,7 @@ def read_json(source: SourceFile) -> Iterator[Event]:
         yield doc
 
 
-_NOT_AN_EVENT = "not an ECS document nor a Winlogbeat/NXLog Windows event"
+_NOT_AN_EVENT = "not an ECS document nor a Windows event (Winlogbeat, NXLog, evtx_dump)"
 
 
 def _items(value: Any) -> Iterable[Any]:
