@@ -18,7 +18,6 @@ judged on exactly the events that sample holds, as a hunt of that rule over that
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -62,7 +61,7 @@ class RegressionTest:
     type: str
     sample: Path | None  # None: the info.yml itself is missing or unreadable
     expected: int | None  # None: at least one match
-    problem: str | None = None  # why the test cannot run, when it is known before the hunt
+    problem: tuple[Verdict, str] | None = None  # cannot run (MISSING or SKIP), and why
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,10 @@ def find_tests(root: Path, rule_dirs: Sequence[str | Path] = ()) -> list[Regress
 
 
 def _tests_of(root: Path, rule_path: Path) -> Iterator[RegressionTest]:
-    rule = _yaml_mapping(rule_path)
+    text = _read(rule_path)
+    if text is None or "regression_tests_path" not in text:  # no YAML parse: 3,000 take 15 s
+        return
+    rule = _yaml_mapping(text)
     info_ref = rule.get("regression_tests_path") if rule else None
     if not isinstance(info_ref, str):
         return
@@ -105,10 +107,14 @@ def _tests_of(root: Path, rule_path: Path) -> Iterator[RegressionTest]:
     info_path = next(
         (p for p in (root / info_ref, rule_path.parent / info_ref) if p.is_file()), root / info_ref
     )
-    info = _yaml_mapping(info_path)
+    info = _yaml_mapping(_read(info_path))
     entries = info.get("regression_tests_info") if info else None
     if not isinstance(entries, list):
-        problem = f"no regression_tests_info in {info_path}" if info else f"no file {info_path}"
+        problem: tuple[Verdict, str] = (
+            ("SKIP", f"no regression_tests_info in {info_path}")
+            if info_path.is_file()
+            else ("MISSING", f"no file {info_path}")
+        )
         yield RegressionTest(rule_path, rule_id, title, "-", "-", None, None, problem)
         return
     for number, entry in enumerate(entries, start=1):
@@ -118,11 +124,12 @@ def _tests_of(root: Path, rule_path: Path) -> Iterator[RegressionTest]:
         count = entry.get("match_count")
         problem = None
         if kind not in SAMPLE_FORMATS:
-            problem = f"test type {kind or '(none)'!r} is not one of {', '.join(SAMPLE_FORMATS)}"
+            reason = f"test type {kind or '(none)'!r} is not one of {', '.join(SAMPLE_FORMATS)}"
+            problem = ("SKIP", reason)
         elif not isinstance(sample, str):
-            problem = "the test names no sample path"
+            problem = ("SKIP", "the test names no sample path")
         elif count is not None and (not isinstance(count, int) or count < 0):
-            problem = f"match_count {count!r} is not a count"
+            problem = ("SKIP", f"match_count {count!r} is not a count")
         yield RegressionTest(
             rule_path=rule_path,
             rule_id=rule_id,
@@ -174,13 +181,14 @@ def _judge(
     compiled: set[str],
     skipped: dict[str, str],
 ) -> TestOutcome:
-    if test.problem is not None or test.sample is None:
-        return TestOutcome(test, "MISSING", None, test.problem or "no sample")
-    if not test.sample.is_file():
+    if test.problem is not None:
+        verdict, reason = test.problem
+        return TestOutcome(test, verdict, None, reason)
+    if test.sample is None or not test.sample.is_file():
         return TestOutcome(test, "MISSING", None, f"no sample file {test.sample}")
     rule_id = test.rule_id or ""
-    if rule_id not in compiled:
-        reason = skipped.get(rule_id) or skipped.get(str(test.rule_path.resolve()))
+    reason = skipped.get(rule_id) or skipped.get(str(test.rule_path.resolve()))
+    if reason is not None or rule_id not in compiled:  # did not load, compile or run
         return TestOutcome(test, "SKIP", None, reason or "the rule did not compile")
     found = counts[(rule_id, str(test.sample))]
     wanted = 1 if test.expected is None else test.expected
@@ -204,12 +212,20 @@ def _path_of(source: str) -> str:
     return str(Path(path if path and line.isdigit() else source).resolve())
 
 
-def _yaml_mapping(path: Path) -> dict[str, Any] | None:
-    """The file's first YAML document when it is a mapping; None when unreadable."""
+def _read(path: Path) -> str | None:
     try:
-        with path.open(encoding="utf-8") as fh:
-            document = next(itertools.islice(yaml.safe_load_all(fh), 1), None)
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _yaml_mapping(text: str | None) -> dict[str, Any] | None:
+    """The text's first YAML document when it is a mapping; None when it is not YAML."""
+    if text is None:
+        return None
+    try:
+        document = next(iter(yaml.safe_load_all(text)), None)
+    except yaml.YAMLError:
         return None
     return document if isinstance(document, dict) else None
 

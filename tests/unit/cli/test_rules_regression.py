@@ -156,3 +156,18 @@ def test_a_folder_that_is_not_there_is_refused(
 ) -> None:
     assert main(["rules", "regression", str(tmp_path / "nowhere")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_tests_that_cannot_run_say_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "sigma"
+    _add_rule(root, SPN_RULE, [{"name": "xml", "type": "xml", "path": "regression_data/x.xml"}])
+    rule = root / "rules" / "windows" / "process_creation" / f"{NET_GROUP_RULE}.yml"
+    text = (SIGMAHQ_PROCESS_CREATION / rule.name).read_text(encoding="utf-8")
+    rule.write_text(f"{text.rstrip()}\nregression_tests_path: regression_data/none/info.yml\n")
+    code, out = _run(str(root), capsys=capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith(f"MISSING rules/windows/process_creation/{NET_GROUP_RULE}.yml")
+    assert "no file " in lines[0]
+    assert lines[1].startswith(f"SKIP    rules/windows/process_creation/{SPN_RULE}.yml [xml] xml:")
+    assert "test type 'xml' is not one of evtx, json, ndjson, jsonl" in lines[1]
