@@ -39,10 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     regression = rules.add_parser(
         "regression",
-        help="run a SigmaHQ checkout's regression tests (regression_tests_path) through our hunt",
+        help="run a SigmaHQ checkout's regression tests through our hunt",
         description=(
-            "Hunt each rule that names a regression_tests_path over the evtx/json/ndjson/jsonl "
-            "samples its info.yml lists, and compare with match_count: fewer matches FAIL, "
+            "Hunt each rule that has regression tests (named by its regression_tests_path, or "
+            "by the rules of an info.yml under regression_data/) over the evtx/json/ndjson/jsonl "
+            "samples listed, and compare with match_count: fewer matches FAIL, "
             "more WARN, a sample absent MISSING, a rule we cannot compile SKIP. The pipelines "
             "and filters listed for JSON tests (SigmaHQ's golang_expr checker) are ignored: our "
             "own Windows pipelines apply, as in production. Exits 1 when any test fails."
@@ -154,7 +155,8 @@ def _retro_server(
 def _regression(args: argparse.Namespace) -> int:
     """One line per test, then the tally; a failed test is a detection SigmaHQ has and we lack,
     so it fails the command (CI can gate on it), while MISSING and SKIP only inform."""
-    from soc.detection.regression import find_tests, run_tests, tally
+    from soc.detection.regression import run_tests, tally
+    from soc.detection.regression_layout import find_tests
 
     root = Path(args.sigma_root)
     if not root.is_dir():
@@ -176,15 +178,15 @@ def _regression(args: argparse.Namespace) -> int:
     else:
         for outcome in outcomes:
             test = outcome.test
-            where = (
-                test.rule_path.relative_to(root)
-                if test.rule_path.is_relative_to(root)
-                else test.rule_path
-            )
+            where = _shown(test.rule_path, root) if test.rule_path else f"rule {test.rule_id}"
             out.write(f"{outcome.verdict:<7} {where} [{test.type}] {test.name}: {outcome.reason}\n")
         figures = ", ".join(f"{n} {verdict.lower()}" for verdict, n in counts.items())
         out.write(f"\n{len(outcomes)} tests: {figures}\n")
     return 1 if counts["FAIL"] else 0
+
+
+def _shown(path: Path, root: Path) -> Path:
+    return path.relative_to(root) if path.is_relative_to(root) else path
 
 
 def _sample_reader() -> Callable[[Sequence[tuple[Path, str]]], Iterator[Event]]:

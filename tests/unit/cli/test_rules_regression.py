@@ -171,3 +171,35 @@ def test_tests_that_cannot_run_say_why(tmp_path: Path, capsys: pytest.CaptureFix
     assert "no file " in lines[0]
     assert lines[1].startswith(f"SKIP    rules/windows/process_creation/{SPN_RULE}.yml [xml] xml:")
     assert "test type 'xml' is not one of evtx, json, ndjson, jsonl" in lines[1]
+
+
+def test_the_newer_layout_names_rules_from_the_info_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Since 2026 an info.yml lists `rules` by id and `test_cases`; rules name nothing."""
+    root = tmp_path / "sigma"
+    spn_id = "1eeed653-dbc8-4187-ad0c-eeebb20e6599"
+    spn_json = _sample(root, SPN_RULE, SPN_EVTX, spn_id, "json")
+    rule = root / "rules" / "windows" / "process_creation" / f"{SPN_RULE}.yml"
+    rule.parent.mkdir(parents=True)
+    shutil.copyfile(SIGMAHQ_PROCESS_CREATION / rule.name, rule)
+    info = {
+        "id": "00000000-0000-4000-8000-000000000001",
+        "pipelines": ["regression_data/pipelines/process_creation_fieldmapping.yml"],
+        "rules": [
+            {"id": spn_id, "title": "Potential SPN Enumeration Via Setspn.EXE"},
+            {"id": "00000000-0000-4000-8000-00000000dead", "title": "Not Here"},
+        ],
+        "test_cases": [{"name": "json", "type": "json", "match_count": 1, "path": spn_json}],
+    }
+    (root / "regression_data" / "anywhere").mkdir(parents=True)
+    (root / "regression_data" / "anywhere" / "info.yml").write_text(yaml.safe_dump(info))
+    code, out = _run(str(root), capsys=capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"PASS    rules/windows/process_creation/{SPN_RULE}.yml [json] json: expected 1, got 1"
+    )
+    assert lines[1].startswith("MISSING rule 00000000-0000-4000-8000-00000000dead [-] -: no rule")
+    code, out = _run(str(root), "--rules-dir", "rules/windows", capsys=capsys)
+    assert out.splitlines()[-1] == "1 tests: 1 pass, 0 fail, 0 warn, 0 missing, 0 skip"
