@@ -176,3 +176,32 @@ def test_evtx_dump_json_reads_as_the_evtx_file_does(tmp_path: Path) -> None:
             _without_stamps(e) for e in read_events([path], on_error=problems.append)
         ] == from_evtx
     assert problems == []
+
+
+def test_evtx_dump_objects_back_to_back_read_as_the_evtx_file_does(tmp_path: Path) -> None:
+    """`evtx_dump -o json` writes a multi-record file as indented objects one after another,
+    neither one document nor NDJSON (SigmaHQ's multi-event regression samples are such files);
+    a broken object costs only itself and what follows it."""
+    evtx_path = (
+        SHARED_DATA
+        / "evtx"
+        / "hayabusa-sample-evtx"
+        / "DeepBlueCLI"
+        / "mimikatz-privesc-hashdump.evtx"
+    )
+    records = [orjson.loads(r["data"]) for r in evtx.PyEvtxParser(str(evtx_path)).records_json()]
+    from_evtx = [_without_stamps(e) for e in read_events([evtx_path])]
+    dump = tmp_path / "dump.json"
+    dump.write_bytes(b"".join(orjson.dumps(r, option=orjson.OPT_INDENT_2) + b"\n" for r in records))
+    assert detect_format(dump) == "json"
+    problems: list[ReadProblem] = []
+    assert [_without_stamps(e) for e in read_events([dump], on_error=problems.append)] == from_evtx
+    assert problems == []
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(
+        dump.read_bytes()[: -len(orjson.dumps(records[-1], option=orjson.OPT_INDENT_2)) // 2]
+    )
+    events = [_without_stamps(e) for e in read_events([cut], on_error=problems.append)]
+    assert events == from_evtx[: len(records) - 1]
+    assert [(p.format, p.location) for p in problems] == [("json", f"value {len(records)}")]
+    assert problems[0].reason.startswith("invalid JSON: ")
