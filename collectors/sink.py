@@ -1,10 +1,13 @@
 """Batching between listeners and the event store.
 
 Listeners must never block on the store: they put events on a bounded queue and a single writer
-thread flushes by size or age. A batch the store refuses stays at the head and is retried with
-backoff (at-least-once; `event.id` makes the retry idempotent). When the queue is full, `put`
-blocks the listener: backpressure instead of unbounded memory, and for UDP the kernel buffer
-then absorbs bursts.
+thread flushes by size or age. A batch the store refuses (`SocError`: locked, disk full) stays
+at the head and is retried with backoff (at-least-once; `event.id` makes the retry idempotent).
+Any other failure is the batch's own (an event the store cannot take, such as a number past 64
+bits): retrying cannot help and must not stop the writer, so the batch is halved until the
+offending events are alone, and those go to the dead-letter file with the reason; the rest is
+stored. When the queue is full, `put` blocks the listener: backpressure instead of unbounded
+memory, and for UDP the kernel buffer then absorbs bursts.
 
 The queue holds chunks, not events: `put_many` (a NetFlow datagram's flows, a syslog read's
 lines) takes the lock once per chunk. A `queue.Queue` of single events cost two lock round
@@ -24,12 +27,14 @@ dicts when the store has no such method.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable
 
+from collectors.deadletter import DeadLetter
 from soc.errors import SocError
 from soc.model.event import Event
 from soc.storage.base import EventStore
@@ -48,8 +53,10 @@ class BatchingSink:
         flush_interval_seconds: float = 1.0,
         max_queued_events: int = 200_000,
         retry_max_seconds: float = 30.0,
+        dead_letter: DeadLetter | None = None,
     ) -> None:
         self._store = store
+        self._dead_letter = dead_letter
         self._batch_size = batch_size
         self._max_batch = max(batch_size, max_batch_size)
         self._flush_interval = flush_interval_seconds
@@ -174,18 +181,37 @@ class BatchingSink:
                 return
 
     def _write(self, batch: list[Event] | ColumnBatch) -> None:
+        self._store_or_set_aside(batch)
+        with self._lock:
+            self._pending -= len(batch)
+            self._idle.notify_all()
+
+    def _store_or_set_aside(self, batch: list[Event] | ColumnBatch) -> None:
         delay = 0.2
         while True:
             try:
                 self.written += self._store_batch(batch)
-                break
+                return
             except SocError as exc:
                 log.warning("store refused a batch of %d events, retrying: %s", len(batch), exc)
                 time.sleep(delay)
                 delay = min(delay * 2, self._retry_max)
-        with self._lock:
-            self._pending -= len(batch)
-            self._idle.notify_all()
+            except Exception as exc:  # the batch's own fault: find the events that caused it
+                self._set_aside(batch, exc)
+                return
+
+    def _set_aside(self, batch: list[Event] | ColumnBatch, exc: Exception) -> None:
+        events = batch.to_events() if isinstance(batch, ColumnBatch) else batch
+        if len(events) > 1:
+            middle = len(events) // 2
+            self._store_or_set_aside(events[:middle])
+            self._store_or_set_aside(events[middle:])
+            return
+        reason = f"the event store could not take the event: {type(exc).__name__}: {exc}"
+        raw = json.dumps(events[0], default=str, ensure_ascii=False).encode()  # any int size
+        log.error("%s; event set aside%s", reason, "" if self._dead_letter else f": {raw!r}")
+        if self._dead_letter is not None:
+            self._dead_letter.write(source="store", reason=reason, raw=raw)
 
     def _store_batch(self, batch: list[Event] | ColumnBatch) -> int:
         if not isinstance(batch, ColumnBatch):

@@ -34,13 +34,14 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     services = build_services(settings)
     ensure_api_token(settings)
     credentials = _prepare_demo(services) if demo else []
+    dead_letter = DeadLetter(settings.dead_letter_path)
     sink = BatchingSink(
         services.events,
         batch_size=settings.ingest.batch_size,
         max_batch_size=settings.ingest.max_batch_size,
         flush_interval_seconds=settings.ingest.flush_interval_seconds,
+        dead_letter=dead_letter,
     )
-    dead_letter = DeadLetter(settings.dead_letter_path)
     tagger = services.tagger()
     tune_gc()
     listeners = start_listeners(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import orjson
+
+from collectors.deadletter import DeadLetter
 from collectors.sink import BatchingSink
 from soc.model.event import stamp
 from soc.storage.duckdb_store import DuckDBEventStore
@@ -94,5 +97,28 @@ def test_full_queue_blocks_the_producer_until_the_writer_catches_up(tmp_path: Pa
     assert done.wait(60)
     assert sink.flush(30)
     assert store.count() == 1200
+    sink.close()
+    store.close()
+
+
+def test_an_event_the_store_cannot_take_is_set_aside_and_the_rest_stored(tmp_path: Path) -> None:
+    """A counter past 64 bits fails the serialization of the whole batch: that event goes to
+    the dead-letter file with the reason, its batch's other events are stored, and the writer
+    keeps running for what comes after."""
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    dead = DeadLetter(tmp_path / "dead-letter.ndjson")
+    sink = BatchingSink(store, batch_size=1000, flush_interval_seconds=5, dead_letter=dead)
+    batch = _events(100)
+    batch[37]["network"] = {"bytes": 2**70}
+    sink.put_many(batch)
+    assert sink.flush(30)
+    sink.put_many(_events(10, 500))
+    assert sink.flush(30)
+    assert store.count() == 109
+    [record] = [orjson.loads(line) for line in dead.path.read_bytes().splitlines()]
+    assert record["source"] == "store"
+    assert "64-bit" in record["reason"]
+    assert orjson.loads(record["raw"].replace(str(2**70), "0"))["message"] == "m37"
+    assert str(2**70) in record["raw"]
     sink.close()
     store.close()
