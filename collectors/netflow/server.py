@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from collectors.deadletter import DeadLetter
-from collectors.netflow.columnar import V5Columns
+from collectors.netflow.columnar_v5 import V5Columns
 from collectors.netflow.community_id import CommunityId
 from collectors.netflow.decode import V5Header, V5Packet, decode, decode_v5, v5_header
 from collectors.netflow.health import ExporterHealth
