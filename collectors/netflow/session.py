@@ -252,7 +252,7 @@ class Sessions:
                 self._wait(session, _Waiting(item, export, now), out)
         if learned and session.waiting:
             self._release(session, learned, out, sets)
-        if sets:
+        if sets is not None:
             stale = [s for s in sets if not same(s.options, session.options)]
             for each in stale:  # options later in the packet: read as the dict path reads them
                 out.flows.extend(f._replace(options=session.options) for f in each.flows())
