@@ -290,7 +290,7 @@ class NetflowListener:
         if sets is not None and len(sets):
             pending = sets.pending()
             try:
-                batches.extend(sets.take(self._tagger.lookup, geoip))
+                batches.extend(sets.take(prefixes, self._tagger.lookup, geoip))
             except Exception:
                 log.exception(
                     "netflow v9/IPFIX columns failed; %d sets take the dict path", len(pending)

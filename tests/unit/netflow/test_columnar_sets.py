@@ -237,7 +237,7 @@ def _compare(stores, case: dict[str, Any], geo: GeoIp | None = None) -> None:
     assert dict_store.write_batch(want_events) == len(want_events)
     got_events, got_ids = _tagged(got_events, geo)
     assert column_store.write_batch(got_events) == len(got_events)
-    batches = columns.take(TAGGER.lookup, geo.lookup if geo else None)
+    batches = columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup, geo.lookup if geo else None)
     for batch in batches:
         assert column_store.write_columns(batch) == len(batch)
         got_ids += batch.table.column("event.id").to_pylist()
