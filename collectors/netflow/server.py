@@ -13,13 +13,15 @@ datagram's flows reach the sink as one chunk (`put_many`). In a 25,000 flows/s s
 `os.urandom` per id alone cost a quarter of the thread's time and 4 % of the flows
 (bench/bench_soak.py, bench/README.md).
 
-NetFlow v5 takes the columnar path when the sink and the tagger allow it (`put_columns`, and
-`ipv4_prefixes()` not None: agencies and GeoIP are all the tagging, no intel indicators): each
-datagram's header is checked (dead letter, health and sequence gaps as before) and its bytes
-kept; at the end of a drain `collectors.netflow.columnar` turns them into one column batch,
-mapped with numpy and stored by DuckDB without a dict or a JSON parse per flow. Anything else,
-or a datagram of the dict path in between (its events must not overtake the v5 flows before
-it), flushes that first.
+NetFlow v5 and v9/IPFIX sets of fixed-length templates take columnar paths when the sink and
+the tagger allow it (`put_columns`, and `ipv4_prefixes()` not None: agencies and GeoIP are all
+the tagging, no intel indicators). v5: each datagram's header is checked (dead letter, health
+and sequence gaps as before) and its bytes kept. v9/IPFIX: `Sessions.process(columnar=True)`
+does the template state and sequence accounting as before and hands back the sets of templates
+with a `layout` undecoded. At the end of a drain `collectors.netflow.columnar_v5` and
+`columnar_sets` turn what was kept into column batches, mapped with numpy and stored by DuckDB
+without a dict or a JSON parse per flow. A datagram with events for the dict path (its events
+must not overtake the flows before it) flushes them first.
 """
 
 from __future__ import annotations
@@ -261,13 +263,13 @@ class NetflowListener:
     def _flush_columns(self) -> None:
         """The flows kept as columns so far, to the sink: v5 as one batch, v9/IPFIX sets one
         per template layout. A failure here must not cost the flows: the dict path takes them."""
-        prefixes = self._columns_prefixes
-        if prefixes is None:
+        prefixes, columns, sets = self._columns_prefixes, self._columns, self._sets
+        has_v5, has_sets = columns is not None and len(columns), sets is not None and len(sets)
+        if prefixes is None or not (has_v5 or has_sets):
             return
         geoip = getattr(self._tagger, "geoip_lookup", lambda: None)()
         batches = []
-        columns, sets = self._columns, self._sets
-        if columns is not None and len(columns):
+        if columns is not None and has_v5:
             datagrams = columns.pending()
             try:
                 batch = columns.take(prefixes, self._tagger.lookup, geoip)
@@ -287,7 +289,7 @@ class NetflowListener:
                     )
             else:
                 batches.append(batch)
-        if sets is not None and len(sets):
+        if sets is not None and has_sets:
             pending = sets.pending()
             try:
                 batches.extend(sets.take(prefixes, self._tagger.lookup, geoip))
