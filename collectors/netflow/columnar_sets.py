@@ -2,9 +2,11 @@
 `layout.Layout`, decoded with one `np.frombuffer` per template and mapped to ECS as arrays,
 handed to the store as one `soc.storage.columns.ColumnBatch` per layout.
 
-Why: the dict path spends ~18-24 µs of the listener thread's CPU per v9/IPFIX flow (a dict per
-record, `ecs.flow_event`, the tagger, orjson) before DuckDB parses each document again; here the
-per-flow Python left is the community id's SHA-1 and the event id, as in `columnar_v5`.
+Why: the dict path spends ~31-47 µs of CPU per v9/IPFIX flow before the store (a dict per
+record, `ecs.flow_event`, stamp, the tagger), then DuckDB parses each document again; here
+~5 µs (bench/README.md: softflowd's template, 1,000 flows per drain), the per-flow Python
+left being the community id's SHA-1 and the event id, as in `columnar_v5`. At a 200,000
+flows/s peak v9 and IPFIX store 2.5-5.6x the flows (33-48k against 8-13k flows/s).
 
 The documents are the dict path's (`normalize.normalize_flows` + `stamp` + `AgencyTagger.tag`,
 and `GeoIp.tag` when the enricher has GeoIP), field for field: every choice `ecs.flow_event`
