@@ -50,7 +50,7 @@ TAGGER = AgencyTagger(
         Agency("a-ubnd", "UBND", ("203.0.113.0/25",)),
     ]
 )
-EXPORTER = "10.20.1.7"
+EXPORTERS = ["10.20.1.7", "198.51.100.1"]  # one in an agency, one not
 REVERSE = 29305
 V4 = ["10.20.1.5", "10.20.9.9", "203.0.113.9", "0.0.0.0", "8.8.8.8"]
 V6 = ["::", "2001:db8::1", "2001:db8::1:0:0:5", "fe80::1", "::ffff:10.20.1.5"]
@@ -101,10 +101,13 @@ def _value(element: int, length: int) -> st.SearchStrategy[bytes]:
 
 
 @st.composite
-def exports(draw: st.DrawFn) -> dict[str, Any]:
+def exports(draw: st.DrawFn, like: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An exporter's datagrams; `like`: another case whose template this one shares."""
     version = draw(st.sampled_from([9, 10]))
     pool = POOL if version == 10 else [f for f in POOL if not f[2] and f[0] != 323]
     fields = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=12))
+    if like is not None:
+        version, fields = like["version"], like["fields"]
     if version == 9:  # RFC 3954: no zero-length fields
         fields = [f for f in fields if f[1]] or [(8, 4, 0)]
     records = st.tuples(*(_value(e, n) for e, n, _ in fields)).map(b"".join)
@@ -205,22 +208,32 @@ def _sessions() -> Sessions:
     return Sessions(pending_max_records=100, pending_max_age_seconds=300)
 
 
-def _compare(stores, case: dict[str, Any], geo: GeoIp | None = None) -> None:
+def _interleaved(cases: list[dict[str, Any]]) -> list[tuple[bytes, str]]:
+    """Each case's datagrams from its own exporter, taking turns (one drain, many sessions)."""
+    queues = [[(raw, EXPORTERS[i]) for raw in _datagrams(c)] for i, c in enumerate(cases)]
+    out = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                out.append(queue.pop(0))
+    return out
+
+
+def _compare(stores, cases: list[dict[str, Any]], geo: GeoIp | None = None) -> None:
     dict_store, column_store = stores
-    datagrams = _datagrams(case)
     by_dict, by_columns = _sessions(), _sessions()
     columns = SetColumns(IDS)
     want_events: list[Event] = []
     got_events: list[Event] = []
     want_health, got_health = [], []
-    for raw in datagrams:
-        packet = decode(raw, exporter=f"{EXPORTER}:2055")
-        outcome = by_dict.process(packet, ip=EXPORTER, port=2055, now=0)
+    for raw, exporter in _interleaved(cases):
+        packet = decode(raw, exporter=f"{exporter}:2055")
+        outcome = by_dict.process(packet, ip=exporter, port=2055, now=0)
         events = normalize_flows(outcome.flows, community_id=IDS)
         want_events += events
         want_health.append((len(events), outcome.sequence_gap, len(outcome.problems)))
 
-        outcome = by_columns.process(packet, ip=EXPORTER, port=2055, now=0, columnar=True)
+        outcome = by_columns.process(packet, ip=exporter, port=2055, now=0, columnar=True)
         events = normalize_flows(outcome.flows, community_id=IDS)
         kept = 0
         for item in outcome.sets:  # as `NetflowListener._keep_sets`
@@ -251,13 +264,26 @@ FIXTURE_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 @settings(max_examples=300, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(exports())
 def test_columnar_sets_store_what_the_dict_path_stores(stores, case) -> None:
-    _compare(stores, case)
+    _compare(stores, [case])
+
+
+@st.composite
+def two_exporters(draw: st.DrawFn) -> list[dict[str, Any]]:
+    first = draw(exports())
+    return [first, draw(st.one_of(exports(), exports(like=first)))]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(two_exporters())
+def test_two_exporters_in_one_drain(stores, cases) -> None:
+    """Sets of two sessions mapped together: one template (one batch) or two."""
+    _compare(stores, cases)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(exports())
 def test_columnar_sets_add_geoip_as_the_enricher_does(stores, geoip, case) -> None:
-    _compare(stores, case, geoip)
+    _compare(stores, [case], geoip)
 
 
 def _template(*fields: tuple[int, int]) -> Template:
