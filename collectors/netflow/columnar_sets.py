@@ -202,6 +202,28 @@ class _Mapping:
         pyarrow ~0.1-0.4 ms (it tries imports), more than the rest of a set's mapping."""
         return pa.array(values, kind).take(pa.array(self.which))
 
+    def rates(self) -> np.ndarray:
+        """`OptionsState.rate_for` of every flow (integral: `layout.readable`): its sampler's
+        rate when the layout has a sampler or selector id and the options name that one, else
+        the exporter-wide rate."""
+        if "rate" in self._native:
+            return self._native["rate"]
+        rate = np.array([s.options.rate for s in self.sets], np.float64)[self.which]
+        key = self.first("sampler_id", "selector_id")
+        if key is not None and any(s.options.options.sampling for s in self.sets):
+            prefix = "sampler" if key == "sampler_id" else "selector"
+            ids = self.ints(key).astype(np.uint64)
+            pairs = np.stack([self.which.astype(np.uint64), ids], axis=1)
+            unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+            own = []
+            for which, number in unique.tolist():
+                options = self.sets[which].options
+                named = options.options.sampling.get(f"{prefix}:{number}")
+                own.append(named or options.rate)
+            rate = np.array(own, np.float64)[inverse.ravel()]
+        self._native["rate"] = rate
+        return rate
+
     # -- the document ----------------------------------------------------------------------
 
     def batch(self, ids: Callable[[int], list[str]]) -> ColumnBatch:
@@ -365,7 +387,7 @@ class _Mapping:
     def _counters(self) -> None:
         """`source/destination/network.bytes|packets`, scaled by the sampling rate and
         saturated at an ECS long (`ecs.saturate`)."""
-        rate = np.array([s.options.rate for s in self.sets], np.float64)[self.which]
+        rate = self.rates()
         sides: dict[str, dict[str, np.ndarray]] = {"source": {}, "destination": {}}
         for side, name, keys in (
             ("source", "bytes", ("octet_delta_count", "octet_total_count", "initiator_octets")),
@@ -533,9 +555,11 @@ class _Mapping:
         uptime = [s.export.sys_uptime_ms for s in sets]
         if any(u is not None for u in uptime):
             cols["netflow.exporter.uptime_millis"] = self.per_set(uptime, pa.int64())
-        rates = [int(s.options.rate) if s.options.rate != 1 else None for s in sets]
-        if any(r is not None for r in rates):
-            cols["netflow.exporter.sampling_interval"] = self.per_set(rates, pa.int64())
+        rate = self.rates()
+        sampled = rate != 1
+        if sampled.any():
+            interval = pa.array(rate.astype(np.int64), mask=~sampled)
+            cols["netflow.exporter.sampling_interval"] = interval
         cols["netflow.exporter.timestamp"] = export_time
 
 

@@ -4,11 +4,12 @@ A template whose fields all have fixed lengths describes records of one size, so
 an array of one numpy structured dtype (`np.frombuffer`, big-endian) and every field a column.
 The columnar mapping (`collectors.netflow.columnar_sets`) reproduces `ecs.flow_event` for the
 fields that most exporters send (addresses, ports, counters, times, interfaces, AS numbers,
-masks, next hops, direction, MACs, VLANs); a template with anything else (variable-length or
-list fields, floats, booleans, strings, NAT, biflow, application, user or sampler fields, odd
-lengths) returns no layout and keeps the dict path, which handles everything. Being strict
-here is what keeps the two paths' documents equal: a field is only admitted with the lengths
-whose values the mapping reads the way `fields.RecordDecoder` and `ecs.flow_event` do.
+masks, next hops, direction, MACs, VLANs, sampler ids); a template with anything else
+(variable-length or list fields, floats, booleans, strings, NAT, biflow, application, user or
+a flow's own sampling fields, odd lengths) returns no layout and keeps the dict path, which
+handles everything. Being strict here is what keeps the two paths' documents equal: a field
+is only admitted with the lengths whose values the mapping reads the way
+`fields.RecordDecoder` and `ecs.flow_event` do.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ _DICT_ONLY = NAT_KEYS | {
     "pan_user_id",
     "biflow_direction",
     "system_init_time_milliseconds",
-    # a flow's own sampling fields, or its sampler's, choose its rate (`OptionsState.rate_for`)
+    # a flow's own sampling fields choose its rate (`OptionsState.rate_for`)
     "sampling_interval",
     "sampler_random_interval",
     "sampling_packet_interval",
@@ -83,8 +84,6 @@ _DICT_ONLY = NAT_KEYS | {
     "sampling_probability",
     "sampling_size",
     "sampling_population",
-    "sampler_id",
-    "selector_id",
 }
 
 
@@ -156,7 +155,10 @@ mapping adds (at most 2**32 ms), stays inside int64: the columnar mapping comput
 
 def readable(snapshot: OptionsSnapshot) -> bool:
     """Whether the columnar mapping reads flows under these options exactly as the dict path
-    does: an integral sampling rate (`netflow.exporter.sampling_interval` stays an integer,
-    as `normalize._plain` writes it) and a system init time in int64 reach."""
-    rate, init = snapshot.rate, snapshot.options.system_init_ms
-    return rate.is_integer() and rate < 1 << 53 and (init is None or abs(init) < SAFE_MILLISECONDS)
+    does: integral sampling rates, the exporter's and each sampler's
+    (`netflow.exporter.sampling_interval` stays an integer, as `normalize._plain` writes it),
+    and a system init time in int64 reach."""
+    rates = [snapshot.rate, *snapshot.options.sampling.values()]
+    init = snapshot.options.system_init_ms
+    integral = all(rate.is_integer() and rate < 1 << 53 for rate in rates)
+    return integral and (init is None or abs(init) < SAFE_MILLISECONDS)

@@ -65,7 +65,7 @@ POOL = [
     (156, 8, 0), (157, 8, 0), (158, 4, 0), (159, 4, 0), (161, 4, 0), (162, 4, 0),
     (32, 2, 0), (139, 2, 0), (176, 1, 0), (177, 1, 0), (178, 1, 0), (179, 1, 0),
     (56, 6, 0), (80, 6, 0), (58, 2, 0), (243, 2, 0), (245, 2, 0), (60, 1, 0), (3, 0, 0),
-    (1, 8, REVERSE), (2, 4, REVERSE), (323, 8, 0),
+    (1, 8, REVERSE), (2, 4, REVERSE), (323, 8, 0), (48, 1, 0), (302, 4, 0),
 ]  # fmt: skip
 PROTOCOLS = [0, 1, 6, 17, 47, 58, 132]
 NOW_MS = 1_700_000_000_000
@@ -93,8 +93,8 @@ def _value(element: int, length: int) -> st.SearchStrategy[bytes]:
         special = st.just(_number(NOW_MS // 1000 - 30, length))
     elif element in (21, 22):
         special = st.integers(500_000, 700_000).map(lambda v: _number(v, 4))
-    elif element == 61:
-        special = st.sampled_from([0, 1, 2]).map(lambda v: bytes([v]))
+    elif element in (61, 48, 302):
+        special = st.sampled_from([0, 1, 2]).map(lambda v: _number(v, length))
     if special is None:
         return st.one_of(raw, st.just(bytes(length)))
     return st.one_of(special, special, raw)
@@ -118,6 +118,7 @@ def exports(draw: st.DrawFn, like: dict[str, Any] | None = None) -> dict[str, An
         "packets": draw(st.lists(sets, min_size=1, max_size=3)),
         "rate": draw(st.sampled_from([None, 1, 100, 2.5])),
         "names": draw(st.booleans()),
+        "sampler": draw(st.sampled_from([None, 7])),
         "init": draw(st.sampled_from([None, NOW_MS - 3_600_000])) if version == 10 else None,
         "options_at": draw(st.sampled_from(["none", "before", "after"])),
         "early": draw(st.booleans()),  # the first packet's data comes before its template
@@ -125,10 +126,19 @@ def exports(draw: st.DrawFn, like: dict[str, Any] | None = None) -> dict[str, An
     }
 
 
-def _options(case: dict[str, Any]) -> tuple[bytes, bytes] | None:
-    """(options template set, options data set) for the case's sampling, names and init."""
+def _options(case: dict[str, Any]) -> list[bytes]:
+    """Options template and data sets for the case's sampling, names, init and sampler."""
+    sets = []
+    if case["sampler"] is not None:  # sampler 1: 1 in `sampler` (samplerRandomInterval)
+        record = struct.pack("!BI", 1, case["sampler"])
+        if case["version"] == 9:
+            template = v9_options_template_set(401, [(1, 4)], [(48, 1), (50, 4)])
+            record = bytes(4) + record
+        else:
+            template = ipfix_options_template_set(401, 1, [(48, 1), (50, 4)])
+        sets += [template, data_set(401, record)]
     if case["rate"] is None and not case["names"] and case["init"] is None:
-        return None
+        return sets
     fields: list[tuple[int, int]] = []
     values = b""
     if case["rate"] == 2.5:  # PSAMP 1 in (interval + space) / interval
@@ -147,7 +157,7 @@ def _options(case: dict[str, Any]) -> tuple[bytes, bytes] | None:
         template = v9_options_template_set(400, [(2, 4)], fields)
     else:
         template = ipfix_options_template_set(400, 1, [(10, 4), *fields])
-    return template, data_set(400, struct.pack("!I", 3) + values)
+    return [*sets, template, data_set(400, struct.pack("!I", 3) + values)]
 
 
 def _datagrams(case: dict[str, Any]) -> list[bytes]:
@@ -163,9 +173,9 @@ def _datagrams(case: dict[str, Any]) -> list[bytes]:
     for number, sets in enumerate(case["packets"]):
         parts = [flowset(300, b"".join(records)) for records in sets]
         if number == 0:
-            if options is not None and case["options_at"] == "before":
+            if case["options_at"] == "before":
                 parts = [*options, *parts]
-            elif options is not None and case["options_at"] == "after":
+            elif case["options_at"] == "after":
                 parts = [*parts, *options]
             parts = [*parts, template] if case["early"] else [template, *parts]
         if number == len(case["packets"]) - 1:
@@ -303,7 +313,6 @@ def _elements(template: Template) -> list[Element]:
         [(8, 4), (225, 4)],  # NAT
         [(8, 4), (239, 1)],  # biflow direction
         [(8, 4), (95, 4)],  # application id
-        [(8, 4), (48, 1)],  # sampler id
         [(8, 4), (34, 4)],  # the flow's own sampling interval
         [(8, 4), (4, 2)],  # a 2-byte protocol
         [(8, 4), (152, 4)],  # a millisecond time in 4 bytes
@@ -328,3 +337,31 @@ def test_a_softflowd_template_takes_the_columnar_path() -> None:
     template = _template(*fields)
     fixed = layout(template, _elements(template))
     assert fixed is not None and fixed.dtype.itemsize == 42
+
+
+@pytest.mark.parametrize("version", [9, 10])
+def test_a_samplers_rate_scales_its_flows_and_others_the_exporters(stores, version) -> None:
+    def record(sampler: int) -> bytes:
+        return ipv4("10.20.1.5") + struct.pack("!IB", 100, sampler)
+
+    case = {
+        "version": version,
+        "fields": [(8, 4, 0), (1, 4, 0), (48, 1, 0)],
+        "packets": [[[record(1), record(2)]], [[record(1)]]],
+        "rate": 100,
+        "names": False,
+        "sampler": 7,
+        "init": None,
+        "options_at": "before",
+        "early": False,
+        "skip": 0,
+    }
+    _compare(stores, [case])
+    by_columns = _sessions()
+    for raw in _datagrams(case)[:1]:
+        packet = decode(raw, exporter="x")
+        (kept,) = by_columns.process(packet, ip=EXPORTERS[0], port=2055, now=0, columnar=True).sets
+    columns = SetColumns(IDS)
+    assert columns.add(kept)
+    (batch,) = columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup)
+    assert batch.table.column("source.bytes").to_pylist() == [700, 10_000]
