@@ -6,7 +6,8 @@ Why: the dict path spends ~31-47 µs of CPU per v9/IPFIX flow before the store (
 record, `ecs.flow_event`, stamp, the tagger), then DuckDB parses each document again; here
 ~5 µs (bench/README.md: softflowd's template, 1,000 flows per drain), the per-flow Python
 left being the community id's SHA-1 and the event id, as in `columnar_v5`. At a 200,000
-flows/s peak v9 and IPFIX store 2.5-5.6x the flows (33-48k against 8-13k flows/s).
+flows/s peak v9 and IPFIX store 1.7-5.6x the flows (28-48k against 8-18k flows/s, two
+sittings), the listener thread spending ~5 µs per stored flow instead of 41-62.
 
 The documents are the dict path's (`normalize.normalize_flows` + `stamp` + `AgencyTagger.tag`,
 and `GeoIp.tag` when the enricher has GeoIP), field for field: every choice `ecs.flow_event`
