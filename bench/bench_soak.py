@@ -2,8 +2,8 @@
 nothing).
 
     .venv/bin/python bench/bench_soak.py --kind netflow [--mode peak|soak|both]
-        [--seconds 60] [--rate 50000] [--peak-seconds 10] [--batch 2000] [--max-batch 20000]
-        [--no-gc-tuning]
+        [--kinds v5,v9,ipfix] [--seconds 60] [--rate 50000] [--peak-seconds 10]
+        [--batch 2000] [--max-batch 20000] [--no-gc-tuning]
 
 The sink's batch sizes default to the platform's (`ingest.batch_size`, `ingest.max_batch_size`)
 and the GC is tuned as `soc serve` tunes it, so the figures are the product's.
@@ -12,14 +12,15 @@ A real listener (`collectors.netflow.start`) on 127.0.0.1 feeds a real `Batching
 real DuckDB file store. The sender is a separate process (so it does not share the collector's
 GIL) sending pre-built datagrams from one UDP socket, as one exporter would:
 
-- peak: v5 (30 flows per datagram) and IPFIX (25 flows, softflowd's template, re-sent every 20
-  datagrams) paced at `--peak-rate` (default twice the goal) for `--peak-seconds`; the figure is
-  rows stored per second, from the first datagram to the last row (what the collector cannot
-  take, the kernel drops). Not flat out: a sender spinning on a core of two starves the
-  collector and measures the sender.
-- soak: v5 paced at `--rate` flows/s (default 50,000: half the issue's goal of 100,000) for
-  `--seconds`; then sent against stored rows and the delta of the kernel's UDP `RcvbufErrors`
-  (/proc/net/snmp; machine-wide, so another program's drops count too).
+- peak: each of `--kinds` (default v5 and ipfix; v5: 30 flows per datagram, v9 and IPFIX: 25
+  flows, softflowd's template, re-sent every 20 datagrams) paced at `--peak-rate` (default twice
+  the goal) for `--peak-seconds`; the figure is rows stored per second, from the first datagram
+  to the last row (what the collector cannot take, the kernel drops). Not flat out: a sender
+  spinning on a core of two starves the collector and measures the sender.
+- soak: each of `--kinds` (default v5) paced at `--rate` flows/s (default 50,000: half the
+  issue's goal of 100,000) for `--seconds`; then sent against stored rows and the delta of the
+  kernel's UDP `RcvbufErrors` (/proc/net/snmp; machine-wide, so another program's drops count
+  too).
 
 `--kind syslog`: the same peak and soak for the syslog listener with its default worker
 processes, bench_syslog.py's mixed device lines over UDP (see `run_syslog`; the soak's default
@@ -84,8 +85,9 @@ def netflow_datagrams(kind: str) -> tuple[list[bytes], int]:
     """(datagrams to cycle through, flows in each)."""
     if kind == "v5":
         return [datagram(i) for i in range(100)], RECORDS_PER_DATAGRAM
+    version = {"v9": 9, "ipfix": 10}[kind]
     return (
-        [template_datagram(10, i, with_template=i % 20 == 0) for i in range(100)],
+        [template_datagram(version, i, with_template=i % 20 == 0) for i in range(100)],
         TEMPLATE_RECORDS,
     )
 
@@ -189,11 +191,17 @@ def run_netflow(kind: str, rate: float | None, seconds: float, batch: tuple[int,
 
 
 def _cpu(run: Run) -> str:
-    return "CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in run.cpu.items())
+    per_flow = sum(run.cpu.values()) / max(run.stored, 1) * 1e6
+    listener = run.cpu["listener"] / max(run.stored, 1) * 1e6
+    return (
+        "CPU s: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in run.cpu.items())
+        + f"; per stored flow {per_flow:.1f} us, listener {listener:.1f} us"
+    )
 
 
-def peak(rate: float, seconds: float, batch: tuple[int, int]) -> None:
-    for kind in ("v5", "ipfix"):
+def peak(kinds: list[str], rate: float, seconds: float, batch: tuple[int, int]) -> None:
+    for kind in kinds:
         run = run_netflow(kind, rate, seconds, batch)
         print(
             f"peak {kind:<6} stored {run.stored / run.store_seconds:>9,.0f} flows/s"
@@ -204,11 +212,16 @@ def peak(rate: float, seconds: float, batch: tuple[int, int]) -> None:
         )
 
 
-def soak(rate: float, seconds: float, batch: tuple[int, int]) -> None:
-    run = run_netflow("v5", rate, seconds, batch)
+def soak(kinds: list[str], rate: float, seconds: float, batch: tuple[int, int]) -> None:
+    for kind in kinds:
+        _soak(kind, rate, seconds, batch)
+
+
+def _soak(kind: str, rate: float, seconds: float, batch: tuple[int, int]) -> None:
+    run = run_netflow(kind, rate, seconds, batch)
     lost = run.sent_flows - run.stored
     print(
-        f"soak v5 at {rate:,.0f} flows/s for {seconds:.0f} s: sent {run.sent_flows:,} "
+        f"soak {kind} at {rate:,.0f} flows/s for {seconds:.0f} s: sent {run.sent_flows:,} "
         f"({run.sent_flows / run.send_seconds:,.0f}/s), stored {run.stored:,}, "
         f"lost {lost:,} ({lost / max(run.sent_flows, 1):.2%}), RcvbufErrors "
         f"+{run.rcvbuf_errors:,}, drained {run.store_seconds - run.send_seconds:.1f} s after "
@@ -241,6 +254,11 @@ def run_syslog(mode: str, rate: float, seconds: float, peak_seconds: float) -> N
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kind", choices=("netflow", "syslog"), default="netflow")
+    parser.add_argument(
+        "--kinds",
+        help="NetFlow traffic, comma-separated among v5, v9, ipfix (default: peak v5,ipfix; "
+        "soak v5)",
+    )
     parser.add_argument("--mode", choices=("peak", "soak", "both"), default="both")
     parser.add_argument("--seconds", type=float, default=60.0, help="soak duration")
     parser.add_argument("--rate", type=float, default=GOAL_FLOWS_PER_SECOND / 2)
@@ -266,9 +284,12 @@ def main(argv: list[str] | None = None) -> int:
         run_syslog(args.mode, rate, args.seconds, args.peak_seconds)
         return 0
     batches = (args.batch, args.max_batch)
+    kinds = args.kinds.split(",") if args.kinds else None
+    if kinds and not set(kinds) <= {"v5", "v9", "ipfix"}:
+        parser.error(f"--kinds: unknown {', '.join(sorted(set(kinds) - {'v5', 'v9', 'ipfix'}))}")
     runners: dict[str, Callable[[], None]] = {
-        "peak": lambda: peak(args.peak_rate, args.peak_seconds, batches),
-        "soak": lambda: soak(args.rate, args.seconds, batches),
+        "peak": lambda: peak(kinds or ["v5", "ipfix"], args.peak_rate, args.peak_seconds, batches),
+        "soak": lambda: soak(kinds or ["v5"], args.rate, args.seconds, batches),
     }
     for mode in ("peak", "soak") if args.mode == "both" else (args.mode,):
         runners[mode]()

@@ -35,7 +35,7 @@ DIRECTIONS = {0: "inbound", 1: "outbound"}  # flowDirection (IE 61), as Filebeat
 _UNSPECIFIED = frozenset({"0.0.0.0", "::"})
 _STRUCTURED = (datetime, dict, list)
 # Fields most exporters never send: one membership test skips each group.
-_NAT_KEYS = frozenset(
+NAT_KEYS = frozenset(
     f"{prefix}_{side}_{suffix}"
     for side in ("source", "destination")
     for prefix, suffix in (
@@ -127,8 +127,27 @@ def _icmp(netflow: dict[str, Any], protocol: int | None, dst_port: int | None) -
     return combined
 
 
+LONG_MAX = (1 << 63) - 1
+"""The largest ECS `long` (signed 64 bits), the type of `*.bytes`, `*.packets` and
+`event.duration`."""
+
+
+def saturate(value: int | float) -> int:
+    """An ECS counter that fits a `long`: values beyond it become LONG_MAX.
+
+    An 8-byte counter times a sampling rate, or a sum of two, can pass 2**63 - 1. orjson cannot
+    serialize an integer past 64 bits, and one such event used to fail the sink's whole batch;
+    Elasticsearch rejects a `long` out of range too, so Filebeat users never see one. Saturating
+    (rather than a float, which would change the field's type for every consumer) keeps the
+    field an integer and reads as "at least this much"; `netflow.*` keeps the raw counter.
+    """
+    if value >= LONG_MAX:
+        return LONG_MAX
+    return value if isinstance(value, int) else round(value)
+
+
 def _scaled(value: int | None, rate: float) -> int | None:
-    return value if value is None or rate == 1 else round(value * rate)
+    return value if value is None else saturate(value if rate == 1 else value * rate)
 
 
 def _nat(fields: dict[str, Any], side: str) -> dict[str, Any]:
@@ -212,8 +231,8 @@ def flow_event(
             side[key] = _scaled(value, rate)
     for key in ("bytes", "packets"):
         if key in source or key in destination:
-            network[key] = source.get(key, 0) + destination.get(key, 0)
-    if not keys.isdisjoint(_NAT_KEYS):
+            network[key] = saturate(source.get(key, 0) + destination.get(key, 0))
+    if not keys.isdisjoint(NAT_KEYS):
         for side, name in ((source, "source"), (destination, "destination")):
             if nat := _nat(fields, name):
                 side["nat"] = nat
@@ -246,7 +265,7 @@ def flow_event(
     if end is not None:
         event["end"] = iso(end)
     if start is not None and end is not None:
-        event["duration"] = end - start
+        event["duration"] = max(-LONG_MAX, saturate(end - start))
     doc: Event = {"@timestamp": export.exporter["timestamp"], "event": event}
     if "biflow_direction" in keys:
         if fields["biflow_direction"] == 2:  # reverseInitiator: the destination began it

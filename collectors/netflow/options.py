@@ -10,7 +10,7 @@ restart, flows must not lose their sampling rate until the next options refresh.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
@@ -67,9 +67,28 @@ class OptionsState:
         self.interfaces: dict[int, str] = {}
         self.applications: dict[str, str] = {}
         self.system_init_ms: int | None = None
+        self.version = 0  # counts changes: a snapshot of an older version is stale
+        self._snapshot: OptionsSnapshot | None = None
 
     def learn(self, record: dict[str, Any]) -> bool:
         """Take what an options data record says; True when something changed."""
+        changed = self._learn(record)
+        self.version += changed
+        return changed
+
+    def snapshot(self) -> OptionsSnapshot:
+        """The state as it is now, frozen; one copy per version (taken once per change)."""
+        if self._snapshot is None or self._snapshot.version != self.version:
+            frozen = OptionsState()
+            frozen.sampling = dict(self.sampling)
+            frozen.interfaces = dict(self.interfaces)
+            frozen.applications = dict(self.applications)
+            frozen.system_init_ms = self.system_init_ms
+            rate = self.sampling.get("", 1.0) if self.sampling else 1.0
+            self._snapshot = OptionsSnapshot(self, self.version, frozen, rate)
+        return self._snapshot
+
+    def _learn(self, record: dict[str, Any]) -> bool:
         changed = False
         rate = sampling_rate(record)
         if rate is not None:
@@ -119,3 +138,20 @@ class OptionsState:
         init = raw.get("system_init_ms")
         state.system_init_ms = None if init is None else int(init)
         return state
+
+
+class OptionsSnapshot(NamedTuple):
+    """What flows of a data set are read with when they are mapped later than decoded (the
+    columnar path maps a whole drain at once, while options records keep arriving)."""
+
+    state: OptionsState  # the live state it was taken from
+    version: int
+    options: OptionsState  # the frozen copy
+    rate: float  # `rate_for` a flow without sampling fields of its own
+
+
+def same(snapshot: OptionsSnapshot, state: OptionsState) -> bool:
+    """Whether `state` still says what `snapshot` says: the dict path reads the live state when
+    it maps a packet's flows, so a set may only be read with a snapshot that is still current
+    at that moment (an options record later in the same packet makes it stale)."""
+    return snapshot.state is state and snapshot.version == state.version

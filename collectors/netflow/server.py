@@ -13,13 +13,15 @@ datagram's flows reach the sink as one chunk (`put_many`). In a 25,000 flows/s s
 `os.urandom` per id alone cost a quarter of the thread's time and 4 % of the flows
 (bench/bench_soak.py, bench/README.md).
 
-NetFlow v5 takes the columnar path when the sink and the tagger allow it (`put_columns`, and
-`ipv4_prefixes()` not None: agencies and GeoIP are all the tagging, no intel indicators): each
-datagram's header is checked (dead letter, health and sequence gaps as before) and its bytes
-kept; at the end of a drain `collectors.netflow.columnar` turns them into one column batch,
-mapped with numpy and stored by DuckDB without a dict or a JSON parse per flow. Anything else,
-or a datagram of the dict path in between (its events must not overtake the v5 flows before
-it), flushes that first.
+NetFlow v5 and v9/IPFIX sets of fixed-length templates take columnar paths when the sink and
+the tagger allow it (`put_columns`, and `ipv4_prefixes()` not None: agencies and GeoIP are all
+the tagging, no intel indicators). v5: each datagram's header is checked (dead letter, health
+and sequence gaps as before) and its bytes kept. v9/IPFIX: `Sessions.process(columnar=True)`
+does the template state and sequence accounting as before and hands back the sets of templates
+with a `layout` undecoded. At the end of a drain `collectors.netflow.columnar_v5` and
+`columnar_sets` turn what was kept into column batches, mapped with numpy and stored by DuckDB
+without a dict or a JSON parse per flow. A datagram with events for the dict path (its events
+must not overtake the flows before it) flushes them first.
 """
 
 from __future__ import annotations
@@ -29,17 +31,19 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from collectors.deadletter import DeadLetter
-from collectors.netflow.columnar import V5Columns
+from collectors.netflow.columnar_sets import SetColumns
+from collectors.netflow.columnar_v5 import V5Columns
 from collectors.netflow.community_id import CommunityId
 from collectors.netflow.decode import V5Header, V5Packet, decode, decode_v5, v5_header
 from collectors.netflow.health import ExporterHealth
 from collectors.netflow.normalize import DATASET, normalize_flows, normalize_v5
 from collectors.netflow.persist import TemplateFile
 from collectors.netflow.sequence import SequenceTracker
-from collectors.netflow.session import Outcome, Sessions
+from collectors.netflow.session import ColumnarSet, Outcome, Sessions
 from collectors.netflow.sets import Problem
 from collectors.sink import BatchingSink
 from soc.config import NetflowSettings
@@ -83,8 +87,11 @@ class NetflowListener:
         self._community_id = CommunityId()
         self._health = ExporterHealth(sources, tagger)
         self._v5_sequences: dict[tuple[str, int, int], SequenceTracker] = {}
-        # v5 as columns when the sink takes them (a remote site's forwarding sink does not)
-        self._columns = V5Columns(self._community_id) if hasattr(sink, "put_columns") else None
+        # v5 and fixed-length v9/IPFIX templates as columns when the sink takes them (a remote
+        # site's forwarding sink does not)
+        columnar = hasattr(sink, "put_columns")
+        self._columns = V5Columns(self._community_id) if columnar else None
+        self._sets = SetColumns(self._community_id) if columnar else None
         self._columns_prefixes: list[tuple[int, dict[int, Agency]]] | None = None
         self._sessions = Sessions(
             pending_max_records=settings.pending_max_records,
@@ -175,17 +182,12 @@ class NetflowListener:
             self._handle(datagram, peer[0], peer[1])
 
     def _handle(self, datagram: bytes, ip: str, port: int) -> None:
-        if datagram[:2] == V5_VERSION and self._columns is not None:
-            prefixes = getattr(self._tagger, "ipv4_prefixes", lambda: None)()
-            if prefixes is not None:
-                if prefixes is not self._columns_prefixes:
-                    self._flush_columns()
-                    self._columns_prefixes = prefixes
-                self._handle_v5_columns(datagram, ip, port)
-                return
-        self._flush_columns()  # v5 flows received before these events go first
+        if datagram[:2] == V5_VERSION and self._columnar_tagging():
+            self._handle_v5_columns(datagram, ip, port)
+            return
         exporter = f"{ip}:{port}"
         version = None
+        flows = 0
         try:
             packet = decode(datagram, exporter=exporter)
             version = packet.header.version
@@ -195,22 +197,55 @@ class NetflowListener:
                     packet, exporter_ip=ip, exporter_port=port, community_id=self._community_id
                 )
             else:
-                outcome = self._sessions.process(packet, ip=ip, port=port, now=time.monotonic())
+                columnar = self._sets is not None and self._columnar_tagging()
+                outcome = self._sessions.process(
+                    packet, ip=ip, port=port, now=time.monotonic(), columnar=columnar
+                )
                 events = normalize_flows(outcome.flows, community_id=self._community_id)
+                flows = self._keep_sets(outcome.sets, events)
         except ParseError as exc:
             outcome, events = Outcome([], [Problem(str(exc), datagram)], 0), []
         except Exception as exc:  # a decoder bug must cost one datagram, not the listener
             log.exception("netflow datagram from %s could not be handled", exporter)
             outcome, events = Outcome([], [Problem(f"internal error: {exc!r}", datagram)], 0), []
+        if events:
+            self._flush_columns()  # flows kept as columns before these events go first
         self._put(events)
         self._dead_letter_problems(outcome.problems, datagram, exporter)
         self._health.datagram(
             ip,
             version=version,
-            flows=len(events),
+            flows=flows + len(events),
             sequence_gaps=outcome.sequence_gap,
             decode_errors=len(outcome.problems),
         )
+
+    def _columnar_tagging(self) -> bool:
+        """Whether flows may go as columns now: the sink takes them and the tagger's tagging
+        is agencies (and GeoIP), which the columnar paths apply; with threat-intel indicators
+        loaded only `tag` matches them per event. Columns kept under the tagger's previous
+        agencies are flushed first."""
+        if self._columns is None:
+            return False
+        prefixes = getattr(self._tagger, "ipv4_prefixes", lambda: None)()
+        if prefixes is None:
+            return False
+        if prefixes is not self._columns_prefixes:
+            self._flush_columns()
+            self._columns_prefixes = prefixes
+        return True
+
+    def _keep_sets(self, sets: Sequence[ColumnarSet], events: list[Event]) -> int:
+        """Keep the columnar sets for `_flush_columns`; those the mapping turns down become
+        events (appended to `events`). Returns the flows kept."""
+        kept = 0
+        for item in sets:
+            assert self._sets is not None
+            if self._sets.add(item):
+                kept += item.count
+            else:
+                events.extend(normalize_flows(item.flows(), community_id=self._community_id))
+        return kept
 
     def _handle_v5_columns(self, datagram: bytes, ip: str, port: int) -> None:
         """Check the header and keep the datagram for `_flush_columns`; health as `_handle`."""
@@ -226,28 +261,47 @@ class NetflowListener:
         self._health.datagram(ip, version=5, flows=header.count, sequence_gaps=gap)
 
     def _flush_columns(self) -> None:
-        """The v5 datagrams kept so far, to the sink as one column batch."""
-        columns, prefixes = self._columns, self._columns_prefixes
-        if columns is None or prefixes is None or not len(columns):
+        """The flows kept as columns so far, to the sink: v5 as one batch, v9/IPFIX sets one
+        per template layout. A failure here must not cost the flows: the dict path takes them."""
+        prefixes, columns, sets = self._columns_prefixes, self._columns, self._sets
+        has_v5, has_sets = columns is not None and len(columns), sets is not None and len(sets)
+        if prefixes is None or not (has_v5 or has_sets):
             return
-        datagrams = columns.pending()
-        try:
-            geoip = getattr(self._tagger, "geoip_lookup", lambda: None)()
-            batch = columns.take(prefixes, self._tagger.lookup, geoip)
-        except Exception:  # a bug here must not cost the flows: the dict path takes them
-            log.exception(
-                "netflow v5 columns failed; %d datagrams take the dict path", len(datagrams)
-            )
-            for datagram, _, ip, port in datagrams:
-                packet = decode_v5(datagram, f"{ip}:{port}")
-                self._put(
-                    normalize_v5(
-                        packet, exporter_ip=ip, exporter_port=port, community_id=self._community_id
-                    )
+        geoip = getattr(self._tagger, "geoip_lookup", lambda: None)()
+        batches = []
+        if columns is not None and has_v5:
+            datagrams = columns.pending()
+            try:
+                batch = columns.take(prefixes, self._tagger.lookup, geoip)
+            except Exception:
+                log.exception(
+                    "netflow v5 columns failed; %d datagrams take the dict path", len(datagrams)
                 )
-            return
-        if batch is not None:
-            self._sink.put_columns(batch)  # type: ignore[attr-defined]
+                for datagram, _, ip, port in datagrams:
+                    packet = decode_v5(datagram, f"{ip}:{port}")
+                    self._put(
+                        normalize_v5(
+                            packet,
+                            exporter_ip=ip,
+                            exporter_port=port,
+                            community_id=self._community_id,
+                        )
+                    )
+            else:
+                batches.append(batch)
+        if sets is not None and has_sets:
+            pending = sets.pending()
+            try:
+                batches.extend(sets.take(prefixes, self._tagger.lookup, geoip))
+            except Exception:
+                log.exception(
+                    "netflow v9/IPFIX columns failed; %d sets take the dict path", len(pending)
+                )
+                for item in pending:
+                    self._put(normalize_flows(item.flows(), community_id=self._community_id))
+        for each in batches:
+            if each is not None:
+                self._sink.put_columns(each)  # type: ignore[attr-defined]
 
     def _put(self, events: list[Event]) -> None:
         """A datagram's flows go to the sink as one chunk: one lock round trip, not one each."""

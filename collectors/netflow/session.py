@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import struct
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from collectors.netflow.elements import Element, ipfix_element, v9_element, v9_scope_element
 from collectors.netflow.fields import RecordDecoder
 from collectors.netflow.ipfix import IpfixPacket
+from collectors.netflow.layout import Layout, layout, readable
 from collectors.netflow.lists import ListDecoder
-from collectors.netflow.options import OptionsState
+from collectors.netflow.options import OptionsSnapshot, OptionsState, same
 from collectors.netflow.sequence import SequenceTracker
 from collectors.netflow.sets import DataSet, Problem
 from collectors.netflow.templates import Template, Withdrawal
@@ -61,10 +62,29 @@ class _Waiting(NamedTuple):
     arrived: float  # monotonic seconds
 
 
+class ColumnarSet(NamedTuple):
+    """A data set left for the columnar path (`collectors.netflow.columnar_sets`): whole
+    records of a template with a `layout`, and what the dict path would read them with."""
+
+    layout: Layout
+    body: bytes  # `count` records, padding cut off
+    count: int
+    export: ExportInfo
+    options: OptionsSnapshot  # the session's options when the set was decoded
+    decoder: RecordDecoder  # the dict path's, for a set the mapping turns down after all
+
+    def flows(self) -> list[FlowRecord]:
+        """The set's records as the dict path decodes them."""
+        records, _ = self.decoder.decode(self.body)
+        structured = self.decoder.structured
+        return [FlowRecord(r, self.export, self.options.options, structured) for r in records]
+
+
 class Outcome(NamedTuple):
     flows: list[FlowRecord]
     problems: list[Problem]
     sequence_gap: int
+    sets: Sequence[ColumnarSet] = ()  # `Sessions.process(columnar=True)` only
 
 
 class Session:
@@ -80,6 +100,7 @@ class Session:
         self.options_changed = False
         self.dropped = 0  # data sets given up on: their template never came
         self._decoders: dict[int, RecordDecoder] = {}
+        self._layouts: dict[int, Layout | None] = {}
         self._lists = ListDecoder(self.decoder)
 
     def elements(self, template: Template) -> list[Element]:
@@ -100,12 +121,20 @@ class Session:
             self._decoders[template_id] = decoder
         return decoder
 
+    def layout(self, template_id: int) -> Layout | None:
+        """The template's `layout.layout` (None: the dict path), computed once per definition."""
+        if template_id not in self._layouts:
+            template = self.templates[template_id]
+            self._layouts[template_id] = layout(template, self.elements(template))
+        return self._layouts[template_id]
+
     def learn(self, template: Template) -> bool:
         """Add or replace a template; False when it is a refresh of the same definition."""
         if self.templates.get(template.template_id) == template:
             return False
         self.templates[template.template_id] = template
         self._decoders.pop(template.template_id, None)
+        self._layouts.pop(template.template_id, None)
         return True
 
     def withdraw(self, withdrawal: Withdrawal) -> bool:
@@ -116,12 +145,29 @@ class Session:
         for template_id in gone:
             del self.templates[template_id]
             self._decoders.pop(template_id, None)
+            self._layouts.pop(template_id, None)
         return bool(gone)
 
-    def decode(self, data: DataSet, export: ExportInfo, out: Outcome) -> int:
-        """Decode one set whose template is known; returns its record count."""
+    def decode(
+        self,
+        data: DataSet,
+        export: ExportInfo,
+        out: Outcome,
+        columnar: list[ColumnarSet] | None = None,
+    ) -> int:
+        """Decode one set whose template is known; returns its record count. With `columnar`,
+        a set of a template with a layout is appended there instead, undecoded."""
         decoder = self.decoder(data.template_id)
         assert decoder is not None
+        if columnar is not None and (fixed := self.layout(data.template_id)) is not None:
+            snapshot = self.options.snapshot()
+            if readable(snapshot):
+                size = fixed.dtype.itemsize
+                count = len(data.body) // size
+                if count:
+                    body = data.body[: count * size]
+                    columnar.append(ColumnarSet(fixed, body, count, export, snapshot, decoder))
+                return count
         records, problem = decoder.decode(data.body)
         if problem:
             out.problems.append(Problem(f"{self.describe()}: {problem}", _raw_set(data)))
@@ -163,8 +209,20 @@ class Sessions:
             session = self._sessions[key] = Session(key)
         return session
 
-    def process(self, packet: V9Packet | IpfixPacket, *, ip: str, port: int, now: float) -> Outcome:
-        """Apply one packet's templates and decode its data sets (and any they release)."""
+    def process(
+        self,
+        packet: V9Packet | IpfixPacket,
+        *,
+        ip: str,
+        port: int,
+        now: float,
+        columnar: bool = False,
+    ) -> Outcome:
+        """Apply one packet's templates and decode its data sets (and any they release).
+
+        `columnar`: sets of templates with a `layout.layout` come back undecoded in the
+        outcome's `sets` (read with the options as they are after this packet, like the
+        dict records), the others as `flows`."""
         header = packet.header
         if isinstance(packet, V9Packet):
             key: SessionKey = (ip, 9, packet.header.source_id)
@@ -176,6 +234,7 @@ class Sessions:
         export = ExportInfo(header.version, ip, port, key[2], export_ns, uptime, header.sequence)
         session = self.get(key)
         out = Outcome([], list(packet.problems), 0)
+        sets: list[ColumnarSet] | None = [] if columnar else None
         learned: set[int] = set()
         records: int | None = 0
         for item in packet.items:
@@ -186,13 +245,18 @@ class Sessions:
             elif isinstance(item, Withdrawal):
                 self.changed |= session.withdraw(item)
             elif item.template_id in session.templates:
-                count = session.decode(item, export, out)
+                count = session.decode(item, export, out, sets)
                 records = None if records is None else records + count
             else:
                 records = None  # sequence accounting needs every record counted
                 self._wait(session, _Waiting(item, export, now), out)
         if learned and session.waiting:
-            self._release(session, learned, out)
+            self._release(session, learned, out, sets)
+        if sets is not None:
+            stale = [s for s in sets if not same(s.options, session.options)]
+            for each in stale:  # options later in the packet: read as the dict path reads them
+                out.flows.extend(f._replace(options=session.options) for f in each.flows())
+            out = out._replace(sets=[s for s in sets if same(s.options, session.options)])
         self.changed |= session.options_changed
         session.options_changed = False
         gap = session.sequence.observe(header.sequence, records)
@@ -217,12 +281,18 @@ class Sessions:
             )
         )
 
-    def _release(self, session: Session, learned: set[int], out: Outcome) -> None:
+    def _release(
+        self,
+        session: Session,
+        learned: set[int],
+        out: Outcome,
+        columnar: list[ColumnarSet] | None,
+    ) -> None:
         still: deque[_Waiting] = deque()
         for waiting in session.waiting:
             if waiting.data.template_id in learned:
                 session.waiting_bytes -= len(waiting.data.body)
-                session.decode(waiting.data, waiting.export, out)
+                session.decode(waiting.data, waiting.export, out, columnar)
             else:
                 still.append(waiting)
         session.waiting = still

@@ -27,6 +27,10 @@ _TIME_KEYS = tuple(
 )
 
 
+_FIRST_NS = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _MICROSECOND * 1000
+_LAST_NS = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // _MICROSECOND * 1000
+
+
 def iso(ns: int) -> str:
     """ECS timestamps: UTC, millisecond precision."""
     moment = _EPOCH + timedelta(microseconds=ns // 1000)
@@ -96,4 +100,10 @@ def flow_times(
             end = start + duration_ns
         elif start is None and end is not None:
             start = end - duration_ns
-    return start, end
+    # A duration can carry a time past year 9999, which no timestamp holds: `iso` would raise
+    # and lose the datagram's other flows. Such a time is left out, as if never sent.
+    return _representable(start), _representable(end)
+
+
+def _representable(ns: int | None) -> int | None:
+    return ns if ns is not None and _FIRST_NS <= ns <= _LAST_NS else None

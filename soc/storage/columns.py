@@ -1,9 +1,9 @@
 """Events handed over as columns: an Arrow table whose columns are ECS fields by dotted path.
 
-A collector that decodes many same-shaped records at once (NetFlow v5 with numpy:
-`collectors.netflow.columnar`) builds the fields as arrays instead of a dict per event, and a
-store that understands columns (`DuckDBEventStore.write_columns`) builds each document and its
-typed columns in C++ with no JSON parse: per event, no Python at all.
+A collector that decodes many same-shaped records at once (NetFlow with numpy:
+`collectors.netflow.columnar_v5` and `columnar_sets`) builds the fields as arrays instead of a
+dict per event, and a store that understands columns (`DuckDBEventStore.write_columns`) builds
+each document and its typed columns in C++ with no JSON parse: per event, no Python at all.
 
 The shape is the contract, the same for every store:
 - a column named `source.ip` holds that field of every event; a null means the field is absent

@@ -21,7 +21,7 @@ half of the insert time.
 One lock serialises writes and rule runs so that `event.ingested` is assigned and committed
 atomically: a detection window (after, until] can never miss a row stamped inside it.
 
-`write_columns` takes events as Arrow columns (`soc.storage.columns`, NetFlow v5 today): the
+`write_columns` takes events as Arrow columns (`soc.storage.columns`, NetFlow today): the
 typed columns are casts of the given columns and DuckDB builds each document itself
 (`soc.storage.columnar_sql`), so nothing is serialized in Python and nothing parsed in DuckDB.
 On 20,000 v5 flows in memory: 8-23 µs of CPU per flow against 15-30 for the first version

@@ -10,6 +10,7 @@ from pathlib import Path
 from netflow_craft import (
     data_set,
     ipfix_message,
+    ipfix_options_template_set,
     ipfix_template,
     ipfix_template_set,
     ipv4,
@@ -152,3 +153,43 @@ def test_health_counts_v9_packet_loss_and_templates(tmp_path: Path) -> None:
         assert collector.info()["version"] == "NetFlow v9"
         (source,) = collector.sources.snapshot()
         assert source.agency_id is None  # 127.0.0.1 is in no agency's ranges
+
+
+def test_counters_past_64_bits_are_saturated_and_cost_no_other_flow(tmp_path: Path) -> None:
+    """An 8-byte counter times the sampling rate passes 2**63 - 1 (ECS `long`): it used to fail
+    orjson and with it the sink's whole batch. Both paths: a fixed-length template (columnar)
+    and one with a variable-length field (dict)."""
+    fixed = [(8, 4), (12, 4), (4, 1), (1, 8), (2, 8)]
+    variable = [*fixed, (96, 0xFFFF)]
+    huge, most = 1 << 62, (1 << 64) - 1
+
+    def flow(octets: int, packets: int, name: bytes | None = None) -> bytes:
+        raw = ipv4("10.20.1.5") + ipv4("8.8.8.8") + struct.pack("!BQQ", 6, octets, packets)
+        return raw if name is None else raw + varlen(name)
+
+    with running_collector(tmp_path) as collector:
+        collector.send(
+            ipfix_message(
+                ipfix_options_template_set(400, 1, [(149, 4), (34, 4)]),
+                data_set(400, struct.pack("!II", 0, 1000), pad=False),
+                ipfix_template_set(ipfix_template(256, fixed), ipfix_template(257, variable)),
+                data_set(256, flow(100, 1) + flow(huge, most) + flow(200, 2), pad=False),
+                data_set(257, flow(huge, 3, b"ssl") + flow(300, 3, b"dns"), pad=False),
+            )
+        )
+        collector.send(ipfix_message(data_set(256, flow(400, 4), pad=False), sequence=5))
+        collector.wait_for(lambda: collector.store.count() >= 6)
+        events = sorted(collector.flows(), key=lambda e: e["netflow"]["octet_delta_count"])
+        assert [e["source"]["bytes"] for e in events] == [
+            100_000,
+            200_000,
+            300_000,
+            400_000,
+            (1 << 63) - 1,
+            (1 << 63) - 1,
+        ]
+        assert [e["netflow"]["octet_delta_count"] for e in events][-2:] == [huge, huge]
+        assert {e["network"]["packets"] for e in events if e["source"]["packets"] > 4000} == {
+            (1 << 63) - 1
+        }
+        assert collector.dead_letter.count == 0

@@ -1,4 +1,4 @@
-"""The columnar v5 path (`collectors.netflow.columnar` + `DuckDBEventStore.write_columns`)
+"""The columnar v5 path (`collectors.netflow.columnar_v5` + `DuckDBEventStore.write_columns`)
 against the dict path (`normalize_v5` + `stamp` + `AgencyTagger.tag` + `write_batch`): for
 random valid datagrams, the stored documents are JSON-equal (but for `event.ingested`) and
 the typed columns equal."""
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors.netflow.columnar import V5Columns
+from collectors.netflow.columnar_v5 import V5Columns
 from collectors.netflow.community_id import CommunityId
 from collectors.netflow.decode import V5_HEADER, V5_RECORD, decode_v5
 from collectors.netflow.normalize import DATASET, normalize_v5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from datetime import UTC, datetime
 
+import orjson
 from netflow_craft import (
     data_set,
     ipfix_message,
@@ -85,6 +86,14 @@ def test_a_duration_fills_in_the_missing_end() -> None:
     assert end - start == 1_500_000_000  # type: ignore[operator]
 
 
+def test_a_time_past_year_9999_is_left_out_not_raised() -> None:
+    fields = {"flow_start_milliseconds": datetime(9999, 12, 31, tzinfo=UTC)}
+    fields["flow_duration_milliseconds"] = 2 * 86_400_000
+    assert times(fields, IPFIX, None)[1] is None
+    doc = event(fields)
+    assert "start" in doc["event"] and "end" not in doc["event"]
+
+
 def test_ipv6_tcp_flow() -> None:
     doc = event(
         {
@@ -147,6 +156,18 @@ def test_sampling_scales_ecs_counters_and_keeps_the_raw_ones() -> None:
     assert doc["destination"] == {"bytes": 50_000, "packets": 100}
     assert doc["network"]["bytes"] == 150_000 and doc["network"]["packets"] == 300
     assert doc["netflow"]["octet_delta_count"] == 1_000
+
+
+def test_counters_past_an_ecs_long_saturate_and_stay_serializable() -> None:
+    most = (1 << 64) - 1
+    doc = event(
+        {"octet_delta_count": most, "packet_delta_count": 1 << 62, "reverse_octet_delta_count": 1},
+        rate=1000,
+    )
+    assert doc["source"] == {"bytes": (1 << 63) - 1, "packets": (1 << 63) - 1}
+    assert doc["network"]["bytes"] == (1 << 63) - 1
+    assert doc["netflow"]["octet_delta_count"] == most
+    orjson.dumps(doc)  # raised "Integer exceeds 64-bit range", failing the sink's batch
 
 
 def test_post_nat_addresses_map_to_source_and_destination_nat() -> None:

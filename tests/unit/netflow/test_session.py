@@ -226,3 +226,57 @@ def test_v9_sequence_gaps_count_packets() -> None:
     state = sessions()
     gaps = [run(state, v9_packet(sequence=n)).sequence_gap for n in (10, 11, 14, 15)]
     assert gaps == [0, 0, 2, 0]
+
+
+def run_columnar(state: Sessions, datagram: bytes, *, now: float = 0) -> Outcome:
+    packet = decode(datagram, exporter="192.0.2.1")
+    return state.process(packet, ip="192.0.2.1", port=2055, now=now, columnar=True)
+
+
+def test_columnar_sets_come_back_undecoded_with_their_record_count() -> None:
+    records = [flow("10.0.0.1", "10.0.0.2", n, 1) for n in (5, 6, 7)]
+    datagram = v9_packet(v9_template_set((300, FLOW)), data_set(300, *records), sequence=4)
+    outcome = run_columnar(sessions(), datagram)
+    assert outcome.flows == []
+    (kept,) = outcome.sets
+    assert kept.count == 3 and kept.layout.dtype.itemsize == 16
+    assert kept.export.sequence == 4
+    assert fields(run(sessions(), datagram)) == [f.fields for f in kept.flows()]
+
+
+def test_columnar_sets_are_released_when_their_template_comes() -> None:
+    state = sessions()
+    early = run_columnar(state, v9_packet(data_set(300, flow("10.0.0.1", "10.0.0.2", 9, 1))))
+    assert early.sets == [] and early.flows == []
+    later = run_columnar(state, v9_packet(v9_template_set((300, FLOW)), sequence=1))
+    assert [s.count for s in later.sets] == [1] and later.flows == []
+    assert len(next(iter(state)).waiting) == 0
+
+
+def test_variable_length_and_options_sets_stay_dicts() -> None:
+    template = ipfix_template(256, [(8, 4), (96, 0xFFFF)])
+    datagram = ipfix_message(
+        ipfix_template_set(template), data_set(256, ipv4("10.0.0.1") + b"\x03ssl", pad=False)
+    )
+    outcome = run_columnar(sessions(), datagram)
+    assert outcome.sets == [] and fields(outcome) == [
+        {"source_ipv4_address": "10.0.0.1", "application_name": "ssl"}
+    ]
+
+
+def test_options_later_in_the_packet_send_earlier_sets_to_the_dict_path() -> None:
+    """The dict path reads a packet's flows with the options as they are after it; a set
+    decoded before an options record is read with the new rate, so not as columns."""
+    state = sessions()
+    sampling = (
+        v9_options_template_set(400, [(1, 4)], [(34, 4)]),
+        data_set(400, b"\0\0\0\0" + struct.pack("!I", 10)),
+    )
+    data = data_set(300, flow("10.0.0.1", "10.0.0.2", 5, 1))
+    outcome = run_columnar(state, v9_packet(v9_template_set((300, FLOW)), data, *sampling))
+    assert outcome.sets == []
+    (record,) = outcome.flows
+    assert record.options.rate_for(record.fields) == 10
+    again = run_columnar(state, v9_packet(data, sequence=1))
+    (kept,) = again.sets
+    assert kept.options.rate == 10 and again.flows == []
