@@ -44,7 +44,7 @@ from collectors.netflow.columnar import (
     with_geoip,
 )
 from collectors.netflow.community_id import CommunityId
-from collectors.netflow.ecs import LONG_MAX
+from collectors.netflow.ecs import COUNTERS, LONG_MAX
 from collectors.netflow.layout import SAFE_MILLISECONDS, Layout
 from collectors.netflow.normalize import DATASET
 from collectors.netflow.session import ColumnarSet
@@ -67,20 +67,6 @@ _DIRECTIONS = pa.array(["inbound", "outbound", "unknown"], pa.string())
 _FAMILIES = pa.array(["ipv4", "ipv6"], pa.string())
 _HEX = np.array([list(f"{i:02X}".encode()) for i in range(256)], np.uint8)
 _V6_HALVES = np.dtype([("high", ">u8"), ("low", ">u8")])
-_COUNTERS = (  # `ecs.flow_event`'s first_int choices for each ECS counter
-    ("source", "bytes", ("octet_delta_count", "octet_total_count", "initiator_octets")),
-    ("source", "packets", ("packet_delta_count", "packet_total_count", "initiator_packets")),
-    (
-        "destination",
-        "bytes",
-        ("reverse_octet_delta_count", "reverse_octet_total_count", "responder_octets"),
-    ),
-    (
-        "destination",
-        "packets",
-        ("reverse_packet_delta_count", "reverse_packet_total_count", "responder_packets"),
-    ),
-)
 _MACS = (("source", "source_mac_address"), ("destination", "destination_mac_address"))
 
 
@@ -390,24 +376,7 @@ class _Mapping:
         saturated at an ECS long (`ecs.saturate`)."""
         rate = self.rates()
         sides: dict[str, dict[str, np.ndarray]] = {"source": {}, "destination": {}}
-        for side, name, keys in (
-            ("source", "bytes", ("octet_delta_count", "octet_total_count", "initiator_octets")),
-            (
-                "source",
-                "packets",
-                ("packet_delta_count", "packet_total_count", "initiator_packets"),
-            ),
-            (
-                "destination",
-                "bytes",
-                ("reverse_octet_delta_count", "reverse_octet_total_count", "responder_octets"),
-            ),
-            (
-                "destination",
-                "packets",
-                ("reverse_packet_delta_count", "reverse_packet_total_count", "responder_packets"),
-            ),
-        ):
+        for side, name, keys in COUNTERS:
             key = self.first(*keys)
             if key is not None:
                 sides[side][name] = _scaled(self.ints(key), rate)

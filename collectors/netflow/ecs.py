@@ -46,6 +46,20 @@ NAT_KEYS = frozenset(
         ("xlate", "port"),
     )
 )
+COUNTERS = (  # each ECS counter from the first of these fields a record has
+    ("source", "bytes", ("octet_delta_count", "octet_total_count", "initiator_octets")),
+    ("source", "packets", ("packet_delta_count", "packet_total_count", "initiator_packets")),
+    (
+        "destination",
+        "bytes",
+        ("reverse_octet_delta_count", "reverse_octet_total_count", "responder_octets"),
+    ),
+    (
+        "destination",
+        "packets",
+        ("reverse_packet_delta_count", "reverse_packet_total_count", "responder_packets"),
+    ),
+)
 _EXTRA_KEYS = frozenset(
     {
         "vlan_id",
@@ -213,22 +227,10 @@ def flow_event(
         if protocol == 6 and (bits := first_int(fields, "tcp_control_bits")) is not None:
             netflow["tcp_flags"] = tcp_flag_names(bits)
     icmp = _icmp(netflow, protocol, dst_port)
-    octets = first_int(fields, "octet_delta_count", "octet_total_count", "initiator_octets")
-    packets = first_int(fields, "packet_delta_count", "packet_total_count", "initiator_packets")
-    reverse_octets = first_int(
-        fields, "reverse_octet_delta_count", "reverse_octet_total_count", "responder_octets"
-    )
-    reverse_packets = first_int(
-        fields, "reverse_packet_delta_count", "reverse_packet_total_count", "responder_packets"
-    )
-    for side, key, value in (
-        (source, "bytes", octets),
-        (source, "packets", packets),
-        (destination, "bytes", reverse_octets),
-        (destination, "packets", reverse_packets),
-    ):
-        if value is not None:
-            side[key] = _scaled(value, rate)
+    sides = {"source": source, "destination": destination}
+    for side_name, key, choices in COUNTERS:
+        if (value := first_int(fields, *choices)) is not None:
+            sides[side_name][key] = _scaled(value, rate)
     for key in ("bytes", "packets"):
         if key in source or key in destination:
             network[key] = saturate(source.get(key, 0) + destination.get(key, 0))
