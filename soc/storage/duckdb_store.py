@@ -351,7 +351,7 @@ class DuckDBEventStore:
         self, compiled: str, *, ingested_after: datetime, ingested_until: datetime
     ) -> list[dict[str, Any]]:
         params = {"after": _naive_utc(ingested_after), "until": _naive_utc(ingested_until)}
-        with self._rule_connection() as connection:
+        with self._rule_connection(compiled) as connection:
             try:
                 cursor = connection.execute(compiled, params)
             except duckdb.Error as exc:
@@ -360,9 +360,9 @@ class DuckDBEventStore:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     @contextlib.contextmanager
-    def _rule_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The connection `run_rule` runs compiled rules on: the store's own, under its lock
-        (the hunt store gives one whose `events` has its flat columns)."""
+    def _rule_connection(self, compiled: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection `run_rule` runs `compiled` on: the store's own, under its lock (the
+        hunt store gives one whose `events` has the flat columns it reads)."""
         with self._lock:
             yield self._con
 
