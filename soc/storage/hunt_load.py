@@ -251,11 +251,14 @@ class TextColumns:
 
     def truncate(self, rows: int) -> None:
         """Keep the first `rows` rows (a batch boundary): what a rolled-back load leaves."""
-        while self._rows > rows:
-            size, _ = self._batches.pop()
-            self._rows -= size
-        if self._rows != rows:
-            raise ValueError(f"{rows} rows is not a batch boundary")
+        kept, total = len(self._batches), self._rows
+        while total > rows:
+            kept -= 1
+            total -= self._batches[kept][0]
+        if total != rows:
+            raise ValueError(f"{rows} rows is not where a batch ends")
+        del self._batches[kept:]
+        self._rows = rows
         self._table = None
 
     def column(self, name: str) -> pa.ChunkedArray:

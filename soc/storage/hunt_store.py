@@ -58,8 +58,8 @@ class HuntEventStore(DuckDBEventStore):
         self.text = TextColumns(columns, lowered)
         self._ids: set[str] = set()  # the stored events': a row not stored has no flat values
         with self._lock:
-            row = self._con.execute("SELECT current_database()").fetchone()
-        self._database = str(row[0]) if row else "memory"
+            rows = self._con.execute("SELECT current_database()").fetchall()
+        self._database = str(rows[0][0])
 
     @contextlib.contextmanager
     def loading(self) -> Iterator[HuntEventStore]:
