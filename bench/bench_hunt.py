@@ -3,9 +3,10 @@
 Prints the rate at which `evtx` parses the sample files (records to JSON, the package's own
 work and nothing else), the rate of the whole hunt (read the files, load them, run every rule,
 write the JSON lines) and their ratio; then where the hunt's time went (reading EVTX to ECS,
-writing to the store, counting guard terms, the rule statements, the JSON lines), rule compilation (a fixed cost per rule set, outside the rate),
-and the peak memory of the process. Phases are wall-clock seconds inside the one timed hunt;
-the machine is shared, so compare figures of one run rather than runs.
+writing to the store, counting guard terms, the rule statements, the JSON lines), rule
+compilation (a fixed cost per rule set, outside the rate), and the peak memory of the process.
+Phases are wall-clock seconds inside the one timed hunt; the machine is shared, so compare
+figures of one run rather than runs.
 
     .venv/bin/python bench/bench_hunt.py [--rules DIR] [--input DIR] [--per-rule]
 
