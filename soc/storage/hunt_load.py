@@ -238,7 +238,6 @@ class TextColumns:
         self.lowered = dict(lowered or {})
         self._batches: list[tuple[int, dict[str, pa.Array]]] = []  # (rows, columns with values)
         self._rows = 0
-        self._table: pa.Table | None = None
 
     def __len__(self) -> int:
         return self._rows
@@ -247,7 +246,6 @@ class TextColumns:
         """One batch's rows: their ids and the flat columns that have a value in it."""
         self._batches.append((len(ids), {self.ID: ids, **columns}))
         self._rows += len(ids)
-        self._table = None
 
     def truncate(self, rows: int) -> None:
         """Keep the first `rows` rows (a batch boundary): what a rolled-back load leaves."""
@@ -259,7 +257,6 @@ class TextColumns:
             raise ValueError(f"{rows} rows is not where a batch ends")
         del self._batches[kept:]
         self._rows = rows
-        self._table = None
 
     def column(self, name: str) -> pa.ChunkedArray:
         """Every row's value of one flat column (or the ids), in table order."""
@@ -280,8 +277,6 @@ class TextColumns:
         for start in range(0, self._rows, rows):
             yield {name: c.slice(start, rows).combine_chunks() for name, c in columns.items()}
 
-    def table(self) -> pa.Table:
-        """The ids and every flat column as one table (built once per load)."""
-        if self._table is None:
-            self._table = pa.table({name: self.column(name) for name in [self.ID, *self.names]})
-        return self._table
+    def table(self, names: Sequence[str]) -> pa.Table:
+        """The ids and the named flat columns as one table."""
+        return pa.table({name: self.column(name) for name in [self.ID, *names]})

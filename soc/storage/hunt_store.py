@@ -126,20 +126,22 @@ class HuntEventStore(DuckDBEventStore):
                 (quoted.replace('""', '"') or plain).lower()
                 for quoted, plain in _NAMES.findall(text)
             )
-        flat = "".join(f", f.{_ident(name)}" for name in self.text.names if name.lower() in named)
-        lowered = "".join(
-            f", lower({column}) AS {_ident(name)}"
-            for name, column in self.text.lowered.items()
-            if name.lower() in named
+        lowered = {n: column for n, column in self.text.lowered.items() if n.lower() in named}
+        named.update(  # the columns they lower
+            (column[1:-1].replace('""', '"') if column.startswith('"') else column).lower()
+            for column in lowered.values()
         )
+        wanted = [name for name in self.text.names if name.lower() in named]
         database = f"hunt_rules_{uuid.uuid4().hex}"
         cursor = self._cursor()
         try:
             try:
-                cursor.register(_FLAT, self.text.table())
+                cursor.register(_FLAT, self.text.table(wanted))
                 cursor.execute(f"ATTACH ':memory:' AS {database}")
                 cursor.execute(
-                    f"CREATE TABLE {database}.events AS SELECT s.*{flat}{lowered} "
+                    f"CREATE TABLE {database}.events AS SELECT s.*"
+                    f"{''.join(f', f.{_ident(name)}' for name in wanted)}"
+                    f"{''.join(f', lower({c}) AS {_ident(n)}' for n, c in lowered.items())} "
                     f"FROM {_ident(self._database)}.main.events s POSITIONAL JOIN {_FLAT} f"
                 )
             except duckdb.Error as exc:

@@ -283,6 +283,21 @@ def test_text_columns_keep_only_columns_with_values_and_read_the_rest_as_null() 
     chunks = list(text.chunks(["b"], 2))
     assert [c["b"].to_pylist() for c in chunks] == [[None, None], ["y"]]
     assert [c[TextColumns.ID].to_pylist() for c in chunks] == [["1", "2"], ["3"]]
-    assert text.table().column_names == [TextColumns.ID, "a", "b"]
+    assert text.table(["b"]).column_names == [TextColumns.ID, "b"]
     with pytest.raises(ValueError):
         text.truncate(1)  # not where a batch ends
+
+
+def test_rules_read_a_lowered_column_alone() -> None:
+    """The table rules run on has the columns a rule names, and those its lowered ones lower."""
+    store = HuntEventStore(columns={"c": json_path("message")}, lowered={"lower(c)": '"c"'})
+    store.write_batch([{"event": {"id": "1"}, "message": "MiXed İ"}, {"event": {"id": "2"}}])
+    found = store.run_rule(
+        'SELECT event_id, "lower(c)" AS v FROM events '
+        "WHERE event_ingested > $after AND event_ingested <= $until ORDER BY event_id",
+        ingested_after=EPOCH,
+        ingested_until=store.now(),
+    )
+    lowered = rows(store, "SELECT lower('MiXed İ')")[0][0]
+    assert [(r["event_id"], r["v"]) for r in found] == [("1", lowered), ("2", None)]
+    store.close()
