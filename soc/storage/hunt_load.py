@@ -114,20 +114,26 @@ class BatchBuilder:
                 slot[row] = text
         if reparse:
             self._reparse(sorted(reparse), docs, values, resolve)
-        flat = {name: pa.array(values[slot], pa.string()) for name, slot in self._flat.items()}
+        rows = len(events)
+        flat = {  # most of the ~200 columns have no value in a batch: no array for them
+            name: pa.array(values[slot], pa.string())
+            for name, slot in self._flat.items()
+            if values[slot].count(None) < rows
+        }
         if self._extracted:
             texts = [doc.decode() for doc in docs]
             for name, path in self._extracted.items():
                 literal = "'" + path.replace("'", "''") + "'"
-                flat[name] = pa.array(resolve(f"json_extract_string(_t, {literal})", texts))
+                extracted = resolve(f"json_extract_string(_t, {literal})", texts)
+                if extracted.count(None) < rows:
+                    flat[name] = pa.array(extracted, pa.string())
         stored = pa.table(
             {
                 "d": pa.array(docs, pa.binary()).cast(pa.string()),
                 "x": self._struct(self._spec, (), values),
             }
         )
-        present = {name: values for name, values in flat.items() if values.null_count < len(values)}
-        return stored, present
+        return stored, flat
 
     def _walk(
         self,
