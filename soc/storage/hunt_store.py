@@ -19,7 +19,6 @@ import contextlib
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -222,65 +221,46 @@ class HuntEventStore(DuckDBEventStore):
         DuckDB planning per rule); the others run in DuckDB (`soc.storage.rule_batch`), which
         also reports their errors. Should the evaluator itself fail (reading the columns), every
         rule goes to DuckDB: the hunt loses time, never rules.
-
-        Rules searching the document's text (Sigma keywords: only DuckDB has that text) go to
-        DuckDB from the start, on a thread of their own while the evaluator runs: DuckDB works
-        without the GIL, so the second core takes them (a keyword list of the SigmaHQ Windows
-        rules alone is ~0.3 s of DuckDB over the EVTX samples).
         """
-        keyword = [rule for rule in rules if _DOCUMENT_TEXT in rule.where]
-        others = [rule for rule in rules if _DOCUMENT_TEXT not in rule.where]
-        with ThreadPoolExecutor(1) as pool:
-            searched = pool.submit(self._in_duckdb, keyword, 1, None)
-            cursor = self._cursor()
-            try:
-                done = evaluate_rules(
-                    cursor,
-                    self.text,
-                    [rule.key for rule in others],
-                    [rule.where for rule in others],
-                    on_step=on_step,
-                )
-            except (duckdb.Error, pa.ArrowException):
-                done = Evaluated(events={}, fallback=list(range(len(others))))
-            finally:
-                cursor.close()
-            evaluated = len(others) - len(done.fallback)
-
-            def step(settled: int) -> None:
-                if on_step is not None:
-                    on_step(evaluated + settled)
-
-            rest = self._in_duckdb([others[i] for i in done.fallback], self._threads, step)
-            early = searched.result()
-        if on_step is not None:
-            on_step(len(rules))
-        found = {**done.events, **rest.events, **early.events}
-        return RuleMatches(
-            {rule.key: found[rule.key] for rule in rules},
-            {**rest.errors, **early.errors},
-            done.planned + rest.planned + early.planned,
-        )
-
-    def _in_duckdb(
-        self,
-        rules: Sequence[RuleCondition],
-        threads: int,
-        on_step: Callable[[int], None] | None,
-    ) -> RuleMatches:
-        """`rules` run by DuckDB (`soc.storage.rule_batch`) over a table of their own."""
-        if not rules:
-            return RuleMatches()
-        with self._rules_table(rule.where for rule in rules) as database:
-            return match_rules(
-                self._cursor, rules, table=f"{database}.events", threads=threads, on_step=on_step
+        cursor = self._cursor()
+        try:
+            done = evaluate_rules(
+                cursor,
+                self.text,
+                [rule.key for rule in rules],
+                [rule.where for rule in rules],
+                on_step=on_step,
             )
+        except (duckdb.Error, pa.ArrowException):
+            done = Evaluated(events={}, fallback=list(range(len(rules))))
+        finally:
+            cursor.close()
+        evaluated = len(rules) - len(done.fallback)
+
+        def step(settled: int) -> None:
+            if on_step is not None:
+                on_step(evaluated + settled)
+
+        rest = RuleMatches()
+        if done.fallback:
+            fallback = [rules[i] for i in done.fallback]
+            with self._rules_table(rule.where for rule in fallback) as database:
+                rest = match_rules(
+                    self._cursor,
+                    fallback,
+                    table=f"{database}.events",
+                    threads=self._threads,
+                    on_step=step,
+                )
+        events = {
+            rule.key: done.events[rule.key] if rule.key in done.events else rest.events[rule.key]
+            for rule in rules
+        }
+        return RuleMatches(events, rest.errors, done.planned + rest.planned)
 
 
 _INSERT = insert_sql("_soc_hunt_batch")
 """`_soc_hunt_batch`: the local variable holding one batch's table (`BatchBuilder.build`)."""
-_DOCUMENT_TEXT = "CAST(doc AS VARCHAR)"
-"""How compiled rules read the document's text (`soc.rules.backend.DOCUMENT_TEXT`)."""
 _NAMES = re.compile(r"""'[^']*(?:''[^']*)*'|"((?:[^"]|"")*)"|([A-Za-z_]\w*)""")
 """Quoted and plain names in SQL (string literals skipped: quotes in them)."""
 _FLAT = "_soc_hunt_flat"
