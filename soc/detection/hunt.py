@@ -1,13 +1,13 @@
 """Offline hunt (`soc hunt`): the platform's compiled rules over evidence files, no server.
 
 The events go into an in-memory event store (`soc.storage.hunt_store`), the same table the live
-store has plus a column per document field the rules read; the rules are compiled for that
-table (`soc.rules.sqlfields.flat_columns`). A single-event rule keeps its compiled condition,
-only reading a column where live detection parses the document; that SQL condition is what
-runs (evaluated by `soc.storage.rule_eval` where it has a shape the evaluator knows, with
-DuckDB's meaning, and by DuckDB otherwise), so a hunt reports what live detection would have
-alerted on for the same events. Correlations run their compiled statement unchanged over the
-whole hunt.
+store has plus a column per document field the rules read (kept in memory beside it); the rules
+are compiled for that layout (`soc.rules.sqlfields.flat_columns`). A single-event rule keeps
+its compiled condition, only reading a column where live detection parses the document; that
+SQL condition is what runs (evaluated by `soc.storage.rule_eval` where it has a shape the
+evaluator knows, with DuckDB's meaning, and by DuckDB otherwise), so a hunt reports what live
+detection would have alerted on for the same events. Correlations run their compiled statement
+unchanged over the whole hunt.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ lower-cased copies) cost three times the rest of a write. Each write fills them 
 while they are still dicts (`soc.storage.hunt_load`), so nothing parses a document twice.
 Single-event rules run over every row in `soc.storage.rule_eval` (Python, no DuckDB planning
 per rule, reading the flat columns where they are), and those it does not understand through
-`soc.storage.rule_batch` on two connections, over a view joining the flat columns to the
-stored rows by position; matches stream back in event order (`hits`) so that a hunt with
-millions of them never holds them in memory.
+`soc.storage.rule_batch` on two connections, over a copy of the stored rows joined with the
+flat columns they read by position; matches stream back in event order (`hits`) so that a hunt
+with millions of them never holds them in memory.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class HuntEventStore(DuckDBEventStore):
 
     `columns` (name -> JSON path) are the flat columns each write fills, `lowered` (name -> SQL
     of the column it lowers) the lower-cased copies the rules name; both are `text`, in
-    memory. On the connections rules run on (`match_rules`, `run_rule`) the table `events`
-    has them all, as the rules were compiled for; the store's own queries read the stored
+    memory. Where DuckDB runs rules (`run_rule`, `match_rules`' fallback) `events` has the
+    columns they read, as they were compiled for; the store's own queries read the stored
     table.
     """
 
