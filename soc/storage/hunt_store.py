@@ -56,7 +56,6 @@ class HuntEventStore(DuckDBEventStore):
         columns = columns or {}
         self._builder = BatchBuilder(TYPED_SPEC, columns)
         self.text = TextColumns(columns, lowered)
-        self._ids: set[str] = set()  # the stored events': a row not stored has no flat values
         with self._lock:
             rows = self._con.execute("SELECT current_database()").fetchall()
         self._database = str(rows[0][0])
@@ -76,7 +75,6 @@ class HuntEventStore(DuckDBEventStore):
             with self._lock:
                 self._con.execute("ROLLBACK")
                 self.text.truncate(rows)
-                self._ids = set(self.text.column(TextColumns.ID).to_pylist())
             raise
         with self._lock:
             self._con.execute("COMMIT")
@@ -84,18 +82,21 @@ class HuntEventStore(DuckDBEventStore):
     def _insert(self, events: list[Event], oldest: str) -> int:
         """The batch as one Arrow table with the documents and raw typed values (DuckDB only
         casts them), and its flat columns kept in `text`, row for row: an event stored
-        already is left out here, not by the INSERT, so that both keep the same rows."""
-        fresh = [event for event in events if event["event"]["id"] not in self._ids]
-        if not fresh:
-            return 0
-        # Found by DuckDB's replacement scan of this frame's locals (see the base class).
-        _soc_hunt_batch, flat = self._builder.build(fresh, self._resolve)
+        already is left out first, not only by the INSERT, so that both keep the same rows."""
+        ids = [event["event"]["id"] for event in events]
+        # Found by DuckDB's replacement scans of this frame's locals (see the base class).
+        _soc_hunt_ids = pa.table({"id": pa.array(ids, pa.string())})
         try:
+            stored = {i for (i,) in self._con.execute(_STORED_IDS, {"oldest": oldest}).fetchall()}
+            if stored:
+                events = [event for event in events if event["event"]["id"] not in stored]
+                ids = [event["event"]["id"] for event in events]
+            if not events:
+                return 0
+            _soc_hunt_batch, flat = self._builder.build(events, self._resolve)
             rows = self._con.execute(_INSERT, {"oldest": oldest}).fetchall()
         except duckdb.Error as exc:
             raise StoreError(str(exc), where="hunt store: write_batch") from exc
-        ids = [event["event"]["id"] for event in fresh]
-        self._ids.update(ids)
         self.text.append(pa.array(ids, pa.string()), flat)
         return int(rows[0][0]) if rows else 0
 
@@ -261,6 +262,12 @@ class HuntEventStore(DuckDBEventStore):
 
 _INSERT = insert_sql("_soc_hunt_batch")
 """`_soc_hunt_batch`: the local variable holding one batch's table (`BatchBuilder.build`)."""
+_STORED_IDS = (
+    "SELECT event_id FROM events WHERE event_id >= $oldest "
+    "AND event_id IN (SELECT id FROM _soc_hunt_ids)"
+)
+"""The ids of a batch (`_soc_hunt_ids`) stored already: ids are time-ordered, so `$oldest`
+(the batch's smallest) lets DuckDB skip the row groups written before."""
 _NAMES = re.compile(r"""'[^']*(?:''[^']*)*'|"((?:[^"]|"")*)"|([A-Za-z_]\w*)""")
 """Quoted and plain names in SQL (string literals skipped: quotes in them)."""
 _FLAT = "_soc_hunt_flat"
