@@ -74,28 +74,20 @@ class BatchingSink:
     def put_many(self, events: Iterable[Event]) -> None:
         """Queue events as one chunk; blocks while the queue is full (an oversized chunk is
         let in once the queue is empty)."""
-        chunk = events if isinstance(events, list) else list(events)
-        if not chunk:
-            return
-        size = len(chunk)
-        with self._lock:
-            while self._queued and self._queued + size > self._max_queued:
-                self._has_room.wait()
-            self._chunks.append(chunk)
-            self._queued += size
-            self._pending += size
-            if self._queued >= self._batch_size:
-                self._has_work.notify()
+        self._enqueue(events if isinstance(events, list) else list(events))
 
     def put_columns(self, batch: ColumnBatch) -> None:
         """Queue events given as columns (`soc.storage.columns`) as one chunk, like put_many."""
-        size = len(batch)
+        self._enqueue(batch)
+
+    def _enqueue(self, chunk: list[Event] | ColumnBatch) -> None:
+        size = len(chunk)
         if not size:
             return
         with self._lock:
             while self._queued and self._queued + size > self._max_queued:
                 self._has_room.wait()
-            self._chunks.append(batch)
+            self._chunks.append(chunk)
             self._queued += size
             self._pending += size
             if self._queued >= self._batch_size:

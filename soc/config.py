@@ -17,6 +17,10 @@ import yaml
 from soc.errors import ConfigError
 
 ENV_PREFIX = "SOC_"
+SHIPPED_RULES = Path(__file__).resolve().parents[1] / "rules"
+"""The rules and pipelines of this checkout: the defaults name them by absolute path, so `soc hunt`
+and `soc rules` work from any directory (a path in the settings file is the user's, relative to
+where they run)."""
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,9 @@ class IngestSettings:
 @dataclass(frozen=True)
 class DetectionSettings:
     enabled: bool = True
-    rules_dirs: tuple[str, ...] = ("rules/soc", "rules/sigmahq/rules")
-    pipelines_dirs: tuple[str, ...] = ("rules/pipelines",)
-    own_rules_dirs: tuple[str, ...] = ("rules/soc",)  # `soc rules check` fails only on these
+    rules_dirs: tuple[str, ...] = (str(SHIPPED_RULES / "soc"), str(SHIPPED_RULES / "sigmahq/rules"))
+    pipelines_dirs: tuple[str, ...] = (str(SHIPPED_RULES / "pipelines"),)
+    own_rules_dirs: tuple[str, ...] = (str(SHIPPED_RULES / "soc"),)  # `rules check` fails on these
     interval_seconds: float = 5.0
     case_grouping_minutes: int = 60
     min_level: str = "medium"  # lower rules only run in retro-hunts and `soc hunt`

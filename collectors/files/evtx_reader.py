@@ -21,9 +21,9 @@ from collectors.files.evtx_layout import (
     read_layout,
     record_bytes,
 )
-from collectors.files.evtx_record import winlog_document
 from collectors.files.source import SourceFile
 from collectors.parsers.windows_event import finish_windows_event
+from collectors.parsers.windows_xml import winlog_document
 from soc.errors import SocError
 from soc.model.event import Event
 

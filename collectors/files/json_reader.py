@@ -1,13 +1,17 @@
-"""JSON and NDJSON files: ECS documents, Winlogbeat or NXLog Windows events, Elasticsearch hits.
+"""JSON and NDJSON files: ECS documents, Windows events (Winlogbeat, NXLog, evtx_dump) and
+Elasticsearch hits.
 
 NDJSON (Winlogbeat's and NXLog's file outputs, `soc search --format ndjson`, Elasticsearch
 exports) is read line by line so one bad line costs only itself. A plain JSON file (an array of
-events, one object, or an Elasticsearch search response) has to be decoded whole. Either way a
-value may hold several events (an array, a search response's hits).
+events, one object, an Elasticsearch search response, or objects back to back as `evtx_dump -o
+json` writes a multi-record EVTX) has to be decoded whole. Either way a value may hold several
+events (an array, a search response's hits).
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -48,19 +52,55 @@ def read_json(source: SourceFile) -> Iterator[Event]:
     data = source.path.read_bytes()
     source.bytes_done = source.size
     try:
-        value = orjson.loads(data)
+        values = [orjson.loads(data)]
+        broken = None
     except orjson.JSONDecodeError as exc:
-        source.problem("file", f"invalid JSON: {exc}", data)
-        return
-    for number, item in enumerate(_items(value), 1):
+        values, broken = _back_to_back(data)
+        if not values:
+            source.problem("file", f"invalid JSON: {exc}", data)
+            return
+    items = itertools.chain.from_iterable(_items(value) for value in values)
+    for number, item in enumerate(items, 1):
         doc = _event(item)
         if doc is None:
             source.problem(f"item {number}", _NOT_AN_EVENT, orjson.dumps(item))
             continue
         yield doc
+    if broken is not None:
+        source.problem(f"value {len(values) + 1}", f"invalid JSON: {broken}", data)
 
 
-_NOT_AN_EVENT = "not an ECS document nor a Winlogbeat/NXLog Windows event"
+def _back_to_back(data: bytes) -> tuple[list[Any], str | None]:
+    """Values written one after another (`evtx_dump -o json`: an indented object per record,
+    SigmaHQ's multi-event regression samples), and what broke the first one that is not JSON.
+
+    orjson decodes one document per call and cannot say where it ended, so this slower path
+    (the standard decoder) runs only for files orjson refused. A file that is not JSON from the
+    start gives no values, and the caller reports orjson's own reason.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], None
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    end = 0
+    while (start := _skip_space(text, end)) < len(text):
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError as exc:
+            return values, str(exc)
+        values.append(value)
+    return values, None
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+_NOT_AN_EVENT = "not an ECS document nor a Windows event (Winlogbeat, NXLog, evtx_dump)"
 
 
 def _items(value: Any) -> Iterable[Any]:

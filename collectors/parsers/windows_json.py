@@ -1,4 +1,5 @@
-"""Windows events sent as JSON: Winlogbeat documents, or NXLog's flat `to_json()` records.
+"""Windows events sent as JSON: Winlogbeat documents, NXLog's flat `to_json()` records, or the
+event XML rendered as JSON (`evtx_dump -o json`, the `evtx` package, SigmaHQ's regression samples).
 
 NXLog (im_msvistalog) writes the event's system fields and its EventData side by side at the top
 level; the system names are known, so everything else is EventData, kept under the exact name
@@ -13,6 +14,7 @@ from typing import Any
 import orjson
 
 from collectors.parsers.windows_event import finish_windows_event
+from collectors.parsers.windows_xml import winlog_document
 from soc.model.event import Event
 
 # NXLog system field -> ECS path (Winlogbeat's names).
@@ -57,7 +59,8 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
 
 
 def from_object(data: dict[str, Any]) -> Event | None:
-    """ECS fields for a decoded JSON object (Winlogbeat or NXLog); None when it is neither.
+    """ECS fields for a decoded JSON object (Winlogbeat, NXLog or the event XML as JSON); None
+    when it is none of them.
 
     File ingestion decodes JSON itself (arrays, NDJSON) and hands each object here, so a file
     and a syslog stream give the same document.
@@ -66,6 +69,9 @@ def from_object(data: dict[str, Any]) -> Event | None:
         return finish_windows_event(data)
     if "EventID" in data and ("Channel" in data or "SourceName" in data):
         return finish_windows_event(_from_nxlog(data))
+    event = data.get("Event")
+    if isinstance(event, dict) and isinstance(event.get("System"), dict):
+        return finish_windows_event(winlog_document(data))
     return None
 
 

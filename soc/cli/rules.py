@@ -1,6 +1,7 @@
-"""`soc rules check` and `soc rules retro`: rules from the shell.
+"""`soc rules check`, `soc rules retro` and `soc rules regression`: rules from the shell.
 
-`retro` hunts rules over a past window of event time.
+`retro` hunts rules over a past window of event time; `regression` runs a SigmaHQ checkout's
+regression tests through the offline hunt.
 
 The embedded event store admits one process: with the server stopped the hunt runs here; while
 `soc serve` holds the store, the server runs it (`POST /api/rules/retro`, local admin token).
@@ -9,9 +10,10 @@ The embedded event store admits one process: with the server stopped the hunt ru
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from typing import Any
 from soc.cli.common import call_server, parse_time, settings_of
 from soc.config import Settings
 from soc.errors import ConfigError, StoreLockedError, ValidationError
-from soc.model.event import isoformat, utcnow
+from soc.model.event import Event, isoformat, utcnow
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +36,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("dirs", nargs="*", help="rule folders (default: detection.rules_dirs)")
     check.add_argument("--pipelines", nargs="*", help="default: detection.pipelines_dirs")
     check.set_defaults(run=_check)
+
+    regression = rules.add_parser(
+        "regression",
+        help="run a SigmaHQ checkout's regression tests through our hunt",
+        description=(
+            "Hunt each rule that has regression tests (named by its regression_tests_path, or "
+            "by the rules of an info.yml under regression_data/) over the evtx/json/ndjson/jsonl "
+            "samples listed, and compare with match_count: fewer matches FAIL, "
+            "more WARN, a sample absent MISSING, a rule we cannot compile SKIP. The pipelines "
+            "and filters listed for JSON tests (SigmaHQ's golang_expr checker) are ignored: our "
+            "own Windows pipelines apply, as in production. Exits 1 when any test fails."
+        ),
+    )
+    regression.add_argument("sigma_root", metavar="SIGMA_ROOT", help="a SigmaHQ checkout")
+    regression.add_argument(
+        "--rules-dir",
+        action="append",
+        metavar="DIR",
+        help="rule folder or file, relative to SIGMA_ROOT (repeatable; default: rules, "
+        "rules-emerging-threats, rules-threat-hunting, rules-placeholder, rules-compliance, "
+        "rules-dfir)",
+    )
+    regression.add_argument("--pipelines", nargs="*", help="default: detection.pipelines_dirs")
+    regression.add_argument("--format", choices=("text", "json"), default="text")
+    regression.set_defaults(run=_regression)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -123,3 +150,58 @@ def _retro_server(
     body = {"rule_ids": list(rule_ids), "from": isoformat(start), "to": isoformat(end)}
     # No timeout: a month-long hunt over thousands of rules takes what it takes.
     return call_server(settings, "/api/rules/retro", body=body, timeout_seconds=None)
+
+
+def _regression(args: argparse.Namespace) -> int:
+    """One line per test, then the tally; a failed test is a detection SigmaHQ has and we lack,
+    so it fails the command (CI can gate on it), while MISSING and SKIP only inform."""
+    from soc.detection.regression import run_tests, tally
+    from soc.detection.regression_layout import find_tests
+
+    root = Path(args.sigma_root)
+    if not root.is_dir():
+        raise ValidationError(f"no such folder: {root}", where="SIGMA_ROOT")
+    settings = settings_of(args)
+    tests = find_tests(root, args.rules_dir or ())
+    outcomes = run_tests(
+        tests,
+        _sample_reader(),
+        pipelines=args.pipelines,
+        fallback_pipelines=settings.detection.pipelines_dirs,
+        cache_dir=settings.data_dir / "cache" / "hunt-rules",
+    )
+    counts = tally(outcomes)
+    out = sys.stdout
+    if args.format == "json":
+        body = {"summary": counts, "tests": [o.to_json() for o in outcomes]}
+        out.write(json.dumps(body, indent=2) + "\n")
+    else:
+        for outcome in outcomes:
+            test = outcome.test
+            where = _shown(test.rule_path, root) if test.rule_path else f"rule {test.rule_id}"
+            out.write(f"{outcome.verdict:<7} {where} [{test.type}] {test.name}: {outcome.reason}\n")
+        figures = ", ".join(f"{n} {verdict.lower()}" for verdict, n in counts.items())
+        out.write(f"\n{len(outcomes)} tests: {figures}\n")
+    return 1 if counts["FAIL"] else 0
+
+
+def _shown(path: Path, root: Path) -> Path:
+    return path.relative_to(root) if path.is_relative_to(root) else path
+
+
+def _sample_reader() -> Callable[[Sequence[tuple[Path, str]]], Iterator[Event]]:
+    """Each sample read with its test's format; unreadable records are reported, not fatal (the
+    test they belong to then fails on its count, which says where to look)."""
+    from collectors.files import ReadProblem, read_events
+
+    def read(samples: Sequence[tuple[Path, str]]) -> Iterator[Event]:
+        for path, format in samples:
+            problems: list[ReadProblem] = []
+            yield from read_events([path], format=format, on_error=problems.append)
+            for problem in problems[:5]:
+                print(
+                    f"unreadable: {problem.path}: {problem.location}: {problem.reason}",
+                    file=sys.stderr,
+                )
+
+    return read

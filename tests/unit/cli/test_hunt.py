@@ -68,3 +68,19 @@ def test_hunt_writes_one_line_per_match_and_a_report(
 def test_hunt_refuses_a_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["hunt", "--rules", str(ROOT / "rules" / "soc"), "--input", "/nope"]) == 2
     assert "no such file or folder: /nope" in capsys.readouterr().err
+
+
+def test_hunt_finds_the_shipped_pipelines_from_any_directory(
+    evidence: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A single rule file names no pipeline folder: the shipped ones apply wherever the analyst
+    runs the command, not only from the checkout."""
+    monkeypatch.chdir(tmp_path)
+    rule = ROOT / "rules" / "soc" / "web" / "web_webshell_request.yml"
+    out = tmp_path / "matches.ndjson"
+    code = main(
+        ["hunt", "--rules", str(rule), "--input", str(evidence), "--out", str(out), "--no-progress"]
+    )
+    assert code == 0
+    [match] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert match["rule"]["title"] == "Web Shell Style Request Answered By The Web Server"

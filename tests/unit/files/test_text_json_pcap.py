@@ -6,6 +6,7 @@ import struct
 from datetime import UTC, datetime
 from pathlib import Path
 
+import evtx
 import orjson
 from shared_data import SHARED_DATA
 
@@ -137,3 +138,70 @@ def test_a_truncated_capture_counts_the_wire_length() -> None:
     (length,) = [n for _, _, n in ipv4_packets(PCAPS / "truncated_dns.pcap")]
     assert flows[0]["network"]["bytes"] == length
     assert flows[0]["source"]["port"] == 53
+
+
+def _without_stamps(event: dict) -> dict:
+    """The event without what differs between two reads of it: id, file path, ingest time."""
+    event = orjson.loads(orjson.dumps(event))
+    del event["event"]["id"], event["log"]["file"]
+    event["event"].pop("ingested", None)
+    return event
+
+
+def test_evtx_dump_json_reads_as_the_evtx_file_does(tmp_path: Path) -> None:
+    """The event XML rendered as JSON (`evtx_dump -o json`, SigmaHQ's regression samples) is the
+    same Windows event as the EVTX record it came from, as one object, an array or NDJSON."""
+    evtx_path = (
+        SHARED_DATA
+        / "evtx"
+        / "hayabusa-sample-evtx"
+        / "DeepBlueCLI"
+        / "mimikatz-privesc-hashdump.evtx"
+    )
+    records = [orjson.loads(r["data"]) for r in evtx.PyEvtxParser(str(evtx_path)).records_json()]
+    assert len(records) > 1
+    from_evtx = [_without_stamps(e) for e in read_events([evtx_path])]
+    one = tmp_path / "one.json"
+    one.write_bytes(orjson.dumps(records[0], option=orjson.OPT_INDENT_2))
+    array = tmp_path / "array.json"
+    array.write_bytes(orjson.dumps(records))
+    lines = tmp_path / "lines.ndjson"
+    lines.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    problems: list[ReadProblem] = []
+    assert [_without_stamps(e) for e in read_events([one], on_error=problems.append)] == from_evtx[
+        :1
+    ]
+    for path in (array, lines):
+        assert [
+            _without_stamps(e) for e in read_events([path], on_error=problems.append)
+        ] == from_evtx
+    assert problems == []
+
+
+def test_evtx_dump_objects_back_to_back_read_as_the_evtx_file_does(tmp_path: Path) -> None:
+    """`evtx_dump -o json` writes a multi-record file as indented objects one after another,
+    neither one document nor NDJSON (SigmaHQ's multi-event regression samples are such files);
+    a broken object costs only itself and what follows it."""
+    evtx_path = (
+        SHARED_DATA
+        / "evtx"
+        / "hayabusa-sample-evtx"
+        / "DeepBlueCLI"
+        / "mimikatz-privesc-hashdump.evtx"
+    )
+    records = [orjson.loads(r["data"]) for r in evtx.PyEvtxParser(str(evtx_path)).records_json()]
+    from_evtx = [_without_stamps(e) for e in read_events([evtx_path])]
+    dump = tmp_path / "dump.json"
+    dump.write_bytes(b"".join(orjson.dumps(r, option=orjson.OPT_INDENT_2) + b"\n" for r in records))
+    assert detect_format(dump) == "json"
+    problems: list[ReadProblem] = []
+    assert [_without_stamps(e) for e in read_events([dump], on_error=problems.append)] == from_evtx
+    assert problems == []
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(
+        dump.read_bytes()[: -len(orjson.dumps(records[-1], option=orjson.OPT_INDENT_2)) // 2]
+    )
+    events = [_without_stamps(e) for e in read_events([cut], on_error=problems.append)]
+    assert events == from_evtx[: len(records) - 1]
+    assert [(p.format, p.location) for p in problems] == [("json", f"value {len(records)}")]
+    assert problems[0].reason.startswith("invalid JSON: ")

@@ -127,6 +127,35 @@ def test_windows_process_creation_uses_ecs_process_fields(run) -> None:
     ]
 
 
+def test_windows_process_creation_integrity_level_and_logon_id_from_4688(run) -> None:
+    """Security 4688 has MandatoryLabel (a SID) and SubjectLogonId where Sysmon 1 has
+    IntegrityLevel and LogonId: a rule naming both forms of a level matches both events, and its
+    filter applies to both."""
+    sysmon = {"winlog__channel": "Microsoft-Windows-Sysmon/Operational", "event__code": "1"}
+    security = {"winlog__channel": "Security", "event__code": "4688"}
+    cmd = r"C:\Windows\System32\cmd.exe"
+    events = [
+        ev("a", "windows.sysmon_operational", **sysmon, process__executable=cmd,
+           winlog__event_data__IntegrityLevel="System", winlog__event_data__LogonId="0x3e7"),
+        ev("b", "windows.security", **security, process__executable=cmd,
+           winlog__event_data__MandatoryLabel="S-1-16-16384",
+           winlog__event_data__SubjectLogonId="0x3e7"),
+        ev("c", "windows.security", **security, process__executable=cmd,
+           winlog__event_data__MandatoryLabel="S-1-16-8192",
+           winlog__event_data__SubjectLogonId="0x3e7"),
+        ev("d", "windows.security", **security, process__executable=cmd,
+           winlog__event_data__MandatoryLabel="S-1-16-16384",
+           winlog__event_data__SubjectLogonId="0x1f2a3"),
+    ]  # fmt: skip
+    detection = {
+        "sel": {"Image|endswith": r"\cmd.exe", "IntegrityLevel": ["System", "S-1-16-16384"]},
+        "filter": {"LogonId": "0x1f2a3"},
+        "condition": "sel and not filter",
+    }
+    logsource = {"product": "windows", "category": "process_creation"}
+    assert run(rule(logsource, detection), events) == ["a", "b"]
+
+
 def test_linux_sshd_keywords(run) -> None:
     events = [
         ev(

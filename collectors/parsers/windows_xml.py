@@ -1,5 +1,5 @@
-"""One EVTX record (the Windows event XML, as the `evtx` package renders it to JSON) to the
-document Winlogbeat would have sent for it.
+"""One Windows event as XML rendered to JSON (an EVTX record as the `evtx` package gives it, or a
+file written by `evtx_dump -o json`) to the document Winlogbeat would have sent for it.
 
 The `evtx` package keeps the XML shape: `{"Event": {"System": ..., "EventData": ...}}` with XML
 attributes under `#attributes` and element text under `#text`. Winlogbeat flattens that into
