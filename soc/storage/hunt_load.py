@@ -5,10 +5,10 @@ for the typed columns. The hunt also needs one text column per document field th
 (a flat column). While the events are still dicts, one walk per event over the fields that are
 wanted gives all of it at once: DuckDB gets an Arrow table of documents and raw typed values to
 copy, with no JSON parsing, and the flat columns stay in memory as Arrow (`TextColumns`), where
-the rule evaluator reads them. Storing them in DuckDB cost more than everything else the write
-does (about 24 µs an event for the ~400 flat and lower-cased columns of the SigmaHQ Windows
-rules, against 7.5 µs for the typed columns and the document), and the evaluator would only
-read them back out.
+the rule evaluator reads them. Storing them in DuckDB cost twice everything else the write
+does (DuckDB's INSERT of the 16,801 EVTX samples with the ~400 flat and lower-cased columns of
+the SigmaHQ Windows rules: 0.5-0.6 s; without: 0.18 s, `bench/README.md`), and the evaluator
+would only read them back out.
 
 What each value must be is DuckDB's, not ours: a flat column holds `json_extract_string(doc,
 path)`, a raw typed value what `json_transform` gives for the store's `TYPED_SPEC`, and the
@@ -232,8 +232,9 @@ class TextColumns:
     `names` are the flat columns (each holding `json_extract_string(doc, path)`), `lowered`
     the lower-cased copies the compiled rules name (column name -> SQL of the column it
     lowers: a flat or a typed column). Nothing stores a lower-cased copy: whoever reads one
-    lowers the values (`soc.storage.rule_eval`, or DuckDB in `table`'s view). A batch keeps
-    only the columns it has a value in; the others read as NULL.
+    lowers the values (`soc.storage.rule_eval`, or DuckDB in the table the hunt store copies
+    for the rules it runs). A batch keeps only the columns it has a value in; the others read
+    as NULL.
     """
 
     ID = "event_id"

@@ -367,7 +367,8 @@ def _unlowered(source: str) -> str:
 def _stored_text_columns(cursor: duckdb.DuckDBPyConnection) -> set[str]:
     rows = cursor.execute(
         "SELECT column_name FROM duckdb_columns() "
-        "WHERE table_name = 'events' AND NOT internal AND data_type = 'VARCHAR'"
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND table_name = 'events' AND data_type = 'VARCHAR'"
     ).fetchall()
     return {name for (name,) in rows}
 
@@ -458,7 +459,7 @@ class _Column:
     def lowered(self, lower: Callable[[pa.Array], pa.Array]) -> _Column:
         """This column's values through `lower`, distinct again (two values may lower alike)."""
         if not self.size:
-            return self
+            return _Column(self.codes, self.dictionary)
         folded = lower(self.dictionary).dictionary_encode()
         remap = folded.indices.to_numpy(zero_copy_only=False)
         return _Column(np.where(self.codes >= 0, remap[self.codes], -1), folded.dictionary)
