@@ -326,8 +326,8 @@ def test_sigmahq_rules_over_the_evtx_samples_match_duckdb_rule_by_rule(
     both = sample_store.match_rules(rules)
     assert both.events == expected.events  # evaluated + fallback = DuckDB alone, in order
     assert both.errors == expected.errors == {}
-    assert sum(map(len, both.events.values())) == 5372
-    assert sum(1 for ids in both.events.values() if ids) == 226
+    assert sum(map(len, both.events.values())) == 5444
+    assert sum(1 for ids in both.events.values() if ids) == 227
 
 
 def test_store_match_rules_reports_progress_up_to_every_rule(
