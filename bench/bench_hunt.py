@@ -3,10 +3,10 @@
 Prints the rate at which `evtx` parses the sample files (records to JSON, the package's own
 work and nothing else), the rate of the whole hunt (read the files, load them, run every rule,
 write the JSON lines) and their ratio; then where the hunt's time went (reading EVTX to ECS,
-writing to the store, adding the flat and lower-cased columns, counting guard terms, the rule
-statements, the JSON lines), rule compilation (a fixed cost per rule set, outside the rate),
-and the peak memory of the process. Phases are wall-clock seconds inside the one timed hunt;
-the machine is shared, so compare figures of one run rather than runs.
+writing to the store, counting guard terms, the rule statements, the JSON lines), rule
+compilation (a fixed cost per rule set, outside the rate), and the peak memory of the process.
+Phases are wall-clock seconds inside the one timed hunt; the machine is shared, so compare
+figures of one run rather than runs.
 
     .venv/bin/python bench/bench_hunt.py [--rules DIR] [--input DIR] [--per-rule]
 
@@ -127,7 +127,6 @@ def main(argv: list[str]) -> int:
 
     phases = Phases()
     phases.wrap(HuntEventStore, "write_batch", "write")
-    phases.wrap(HuntEventStore, "add_columns", "columns")
     phases.wrap(BatchBuilder, "build", "build")
     phases.wrap(rule_batch._Run, "count_terms", "guards")
     evaluated: list[rule_eval.Evaluated] = []
@@ -163,8 +162,7 @@ def main(argv: list[str]) -> int:
     print(
         f"  read EVTX to ECS {spent.get('read', 0):.2f} s, store writes "
         f"{spent.get('write', 0):.2f} s (of which building the batches with their flat columns "
-        f"{spent.get('build', 0):.2f} s), flat + lower-cased columns added after loading "
-        f"{spent.get('columns', 0):.2f} s"
+        f"{spent.get('build', 0):.2f} s)"
     )
     python = spent.get("evaluator", 0)
     left = sum(len(found.fallback) for found in evaluated)
@@ -176,10 +174,7 @@ def main(argv: list[str]) -> int:
         f"JSON lines {elapsed - (rules_done - started):.2f} s"
     )
     cpu = phases.cpu
-    print(
-        f"  CPU: read {cpu.get('read', 0):.2f} s, load (writes + columns) "
-        f"{cpu.get('write', 0) + cpu.get('columns', 0):.2f} s"
-    )
+    print(f"  CPU: read {cpu.get('read', 0):.2f} s, load (writes) {cpu.get('write', 0):.2f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (RSS): {peak:,.0f} MiB")
 

@@ -1,13 +1,13 @@
 """Offline hunt (`soc hunt`): the platform's compiled rules over evidence files, no server.
 
 The events go into an in-memory event store (`soc.storage.hunt_store`), the same table the live
-store has plus a column per document field the rules read; the rules are compiled for that
-table (`soc.rules.sqlfields.flat_columns`). A single-event rule keeps its compiled condition,
-only reading a column where live detection parses the document; that SQL condition is what
-runs (evaluated by `soc.storage.rule_eval` where it has a shape the evaluator knows, with
-DuckDB's meaning, and by DuckDB otherwise), so a hunt reports what live detection would have
-alerted on for the same events. Correlations run their compiled statement unchanged over the
-whole hunt.
+store has plus a column per document field the rules read (kept in memory beside it); the rules
+are compiled for that layout (`soc.rules.sqlfields.flat_columns`). A single-event rule keeps
+its compiled condition, only reading a column where live detection parses the document; that
+SQL condition is what runs (evaluated by `soc.storage.rule_eval` where it has a shape the
+evaluator knows, with DuckDB's meaning, and by DuckDB otherwise), so a hunt reports what live
+detection would have alerted on for the same events. Correlations run their compiled statement
+unchanged over the whole hunt.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from soc.rules import Catalog, RuleSet, compile_rules, load_rules
 from soc.rules.sqlfields import FlatColumns, flat_columns
 from soc.storage.conjuncts import conjuncts
 from soc.storage.hunt_store import HuntEventStore
+from soc.storage.rule_batch import RuleCondition, RuleMatches
 
 LOAD_BATCH_EVENTS = 5000
 """Events written to the hunt store at a time: large enough for DuckDB's bulk path, small
@@ -286,8 +287,8 @@ def run_hunt(
         event_rules, whole = split_conditions(rules.catalog.compiled, rules.frame)
         total = len(rules.catalog.compiled)
         report(HuntProgress("match", loaded, 0, total))
-        found = store.match_rules(
-            event_rules, on_step=lambda done: report(HuntProgress("match", loaded, done, total))
+        found = _match(
+            store, event_rules, lambda done: report(HuntProgress("match", loaded, done, total))
         )
         hits = [(key, event_id) for key, ids in found.events.items() for event_id in ids]
         failures = dict(found.errors)
@@ -348,6 +349,22 @@ def _load_batches(
         gc.collect(1)
         report(HuntProgress("load", loaded))
     return loaded
+
+
+def _match(
+    store: HuntEventStore, rules: Sequence[RuleCondition], on_step: Callable[[int], None]
+) -> RuleMatches:
+    """The store's `match_rules` with automatic garbage collection off: the evaluator makes
+    many short-lived containers (value lists, masks, per-value results), and each collection
+    they set off walks every older object again; nothing it keeps holds a cycle. 0.1-0.2 s
+    less CPU of ~1.1 s matching the EVTX samples, alternating runs."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return store.match_rules(rules, on_step=on_step)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _summary(

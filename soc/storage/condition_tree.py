@@ -108,8 +108,9 @@ def parse(
 ) -> Node:
     """The tree of one condition (or AND term).
 
-    `columns`: the table's text (VARCHAR) columns, lower-cased name -> name (DuckDB resolves
-    names case-insensitively). `lower_text(s)`: DuckDB's `lower()` of a literal.
+    `columns`: the table's text (VARCHAR) columns, lower-cased name (DuckDB resolves names
+    case-insensitively) -> the source its values are read with (the quoted column name, or
+    `lower()` of one for a lower-cased copy). `lower_text(s)`: DuckDB's `lower()` of a literal.
     """
     return _Parser(sql, columns, atoms, lower_text).parse()
 
@@ -332,10 +333,10 @@ class _Parser:
             return _Value(source=f"lower({inner.source})")
         if kind == "ident" or (kind == "word" and self.peek(1) != ("punct", "(")):
             self.at += 1
-            name = self.columns.get(text.lower())
-            if name is None:
+            source = self.columns.get(text.lower())
+            if source is None:
                 raise Unsupported(f"not a text column: {text}")
-            return _Value(source='"' + name.replace('"', '""') + '"')
+            return _Value(source=source)
         raise Unsupported(f"unexpected {token}")
 
     def unless_list(self) -> Node:

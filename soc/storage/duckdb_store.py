@@ -31,9 +31,10 @@ that concatenated JSON text per field; most of what is left is storing the compr
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,17 +63,15 @@ _SQL_TYPES = {
 }
 
 
-def schema(extra_columns: Sequence[str] = ()) -> str:
-    """The events table; `extra_columns` (SQL names) are text columns after the document (the
-    hunt store's flat columns)."""
+def schema() -> str:
+    """The events table."""
     cols = ",\n  ".join(f"{column_name(f)} {_SQL_TYPES[t]}" for f, t in TYPED_FIELDS.items())
-    extra = "".join(f",\n  {name} VARCHAR" for name in extra_columns)
     # zstd for the documents: a sixth of the file DuckDB's default (FSST/dictionary) leaves, at
     # the same write and search speed (100k NetFlow events, one run: 11 MB against 69 MB).
     # Stores created before keep their column as it was.
     return (
         f"CREATE TABLE IF NOT EXISTS events (\n  {cols},\n"
-        f"  doc JSON NOT NULL USING COMPRESSION zstd{extra}\n)"
+        "  doc JSON NOT NULL USING COMPRESSION zstd\n)"
     )
 
 
@@ -114,19 +113,14 @@ def _typed_selects() -> list[str]:
     return selects
 
 
-def insert_sql(source: str, *, columns: Sequence[str] = (), lowered: Sequence[str] = ()) -> str:
-    """INSERT of one batch into `events`: `source` is a relation with the document `d`, the raw
-    typed values `x` (a struct shaped like `TYPED_SPEC`) and any `columns` (SQL, in table
-    order, after the document); `lowered` are lower-cased copies, SQL over the typed and
-    those columns. Rows whose `event.id` is stored already are left out (idempotent retry)."""
-    selects = ", ".join([*_typed_selects(), "d", *columns])
-    sql = (
-        f"SELECT {selects} FROM {source} "
+def insert_sql(source: str) -> str:
+    """INSERT of one batch into `events`: `source` is a relation with the document `d` and the
+    raw typed values `x` (a struct shaped like `TYPED_SPEC`). Rows whose `event.id` is stored
+    already are left out (idempotent retry)."""
+    return (
+        f"INSERT INTO events SELECT {', '.join([*_typed_selects(), 'd'])} FROM {source} "
         "WHERE x.event.id NOT IN (SELECT event_id FROM events WHERE event_id >= $oldest)"
     )
-    if lowered:
-        sql = f"SELECT *, {', '.join(lowered)} FROM ({sql})"
-    return f"INSERT INTO events {sql}"
 
 
 # ECS allows these as arrays; the typed column keeps the first element, the document keeps all.
@@ -357,13 +351,20 @@ class DuckDBEventStore:
         self, compiled: str, *, ingested_after: datetime, ingested_until: datetime
     ) -> list[dict[str, Any]]:
         params = {"after": _naive_utc(ingested_after), "until": _naive_utc(ingested_until)}
-        with self._lock:
+        with self._rule_connection(compiled) as connection:
             try:
-                cursor = self._con.execute(compiled, params)
+                cursor = connection.execute(compiled, params)
             except duckdb.Error as exc:
                 raise StoreError(str(exc), where=f"{self.path}: run_rule") from exc
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    @contextlib.contextmanager
+    def _rule_connection(self, compiled: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection `run_rule` runs `compiled` on: the store's own, under its lock (the
+        hunt store gives one whose `events` has the flat columns it reads)."""
+        with self._lock:
+            yield self._con
 
     def match_rules(
         self,

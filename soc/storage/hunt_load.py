@@ -1,10 +1,14 @@
-"""One hunt-store batch built in Python: documents, raw typed values and flat columns together.
+"""One hunt-store batch built in Python: documents, raw typed values and flat text columns.
 
 The live store hands DuckDB serialized documents and lets it parse each one (`json_transform`)
-for the typed columns; the hunt store then had DuckDB parse every document a second time for
-its flat columns (`json_extract_string`, one column per document field the rules read). While
-the events are still dicts, one walk per event over the fields that are wanted gives all of it
-at once, and DuckDB gets an Arrow table to copy: no JSON parsing in DuckDB at all.
+for the typed columns. The hunt also needs one text column per document field the rules read
+(a flat column). While the events are still dicts, one walk per event over the fields that are
+wanted gives all of it at once: DuckDB gets an Arrow table of documents and raw typed values to
+copy, with no JSON parsing, and the flat columns stay in memory as Arrow (`TextColumns`), where
+the rule evaluator reads them. Storing them in DuckDB cost twice everything else the write
+does (DuckDB's INSERT of the 16,801 EVTX samples with the ~400 flat and lower-cased columns of
+the SigmaHQ Windows rules: 0.5-0.6 s; without: 0.18 s, `bench/README.md`), and the evaluator
+would only read them back out.
 
 What each value must be is DuckDB's, not ours: a flat column holds `json_extract_string(doc,
 path)`, a raw typed value what `json_transform` gives for the store's `TYPED_SPEC`, and the
@@ -14,12 +18,13 @@ booleans and null or missing. Anything else (numbers with a fraction or exponent
 writes its own way, objects and arrays, whose JSON text it re-serialises, other Python types)
 goes back to DuckDB: a flat value as its own small document, a typed value by running
 `json_transform` on that event's document; both rare in event logs, and one query per batch.
+A flat column whose path is not one the compiler writes is read by DuckDB from the documents.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -52,8 +57,8 @@ under it (None: none)."""
 
 
 class BatchBuilder:
-    """Arrow tables for the hunt store's INSERT: `d` (the documents), `x` (raw typed values,
-    shaped like `spec`), and `c0`, `c1`, ... for the flat `columns` it can fill itself."""
+    """Per batch: an Arrow table for the hunt store's INSERT, `d` (the documents) and `x` (raw
+    typed values, shaped like `spec`), and the flat `columns`' values."""
 
     def __init__(self, spec: Mapping[str, Any], columns: Mapping[str, str]) -> None:
         self._spec = spec
@@ -62,16 +67,14 @@ class BatchBuilder:
         self._slots = 0
         for parts, kind in _leaves(spec):
             self._typed.append((parts, self._want(parts, _KINDS[kind])))
-        self.read: dict[str, str] = {}  # flat column name -> SQL over the batch (`c3`)
-        self._flat: list[int] = []  # slot of each `c` column
+        self._flat: dict[str, int] = {}  # flat column name -> slot
+        self._extracted: dict[str, str] = {}  # flat column name -> a path DuckDB reads
         for name, path in columns.items():
             parts = path_parts(path)
             if parts is None:
-                literal = "'" + path.replace("'", "''") + "'"
-                self.read[name] = f"json_extract_string(d, {literal})"
+                self._extracted[name] = path
             else:
-                self.read[name] = f"c{len(self._flat)}"
-                self._flat.append(self._want(parts, _TEXT))
+                self._flat[name] = self._want(parts, _TEXT)
 
     def _want(self, parts: Sequence[str], kind: int) -> int:
         slot = self._slots
@@ -89,9 +92,12 @@ class BatchBuilder:
                 node[part] = (text, (*typed, (kind, slot)), child)
         return slot
 
-    def build(self, events: Sequence[Event], resolve: Resolve) -> pa.Table:
-        """The batch table for `events` (already stamped); `resolve` runs a DuckDB function
-        over texts, for the values Python leaves to DuckDB."""
+    def build(
+        self, events: Sequence[Event], resolve: Resolve
+    ) -> tuple[pa.Table, dict[str, pa.Array]]:
+        """The INSERT's table for `events` (already stamped), and each flat column's values
+        (a column no event has is left out); `resolve` runs a DuckDB function over texts, for
+        the values Python leaves to DuckDB."""
         dumps = orjson.dumps
         docs: list[bytes] = []
         values: list[list[Any]] = [[None] * len(events) for _ in range(self._slots)]
@@ -108,13 +114,26 @@ class BatchBuilder:
                 slot[row] = text
         if reparse:
             self._reparse(sorted(reparse), docs, values, resolve)
-        return pa.table(
+        rows = len(events)
+        flat = {  # most of the ~200 columns have no value in a batch: no array for them
+            name: pa.array(values[slot], pa.string())
+            for name, slot in self._flat.items()
+            if values[slot].count(None) < rows
+        }
+        if self._extracted:
+            texts = [doc.decode() for doc in docs]
+            for name, path in self._extracted.items():
+                literal = "'" + path.replace("'", "''") + "'"
+                extracted = resolve(f"json_extract_string(_t, {literal})", texts)
+                if extracted.count(None) < rows:
+                    flat[name] = pa.array(extracted, pa.string())
+        stored = pa.table(
             {
                 "d": pa.array(docs, pa.binary()).cast(pa.string()),
                 "x": self._struct(self._spec, (), values),
-                **{f"c{i}": pa.array(values[s], pa.string()) for i, s in enumerate(self._flat)},
             }
         )
+        return stored, flat
 
     def _walk(
         self,
@@ -205,3 +224,66 @@ def _leaves(spec: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterable[t
             yield from _leaves(sub, (*prefix, key))
         else:
             yield (*prefix, key), sub
+
+
+class TextColumns:
+    """The hunt's flat text columns, in memory in table order, as the write batches gave them.
+
+    `names` are the flat columns (each holding `json_extract_string(doc, path)`), `lowered`
+    the lower-cased copies the compiled rules name (column name -> SQL of the column it
+    lowers: a flat or a typed column). Nothing stores a lower-cased copy: whoever reads one
+    lowers the values (`soc.storage.rule_eval`, or DuckDB in the table the hunt store copies
+    for the rules it runs). A batch keeps only the columns it has a value in; the others read
+    as NULL.
+    """
+
+    ID = "event_id"
+    """The event ids, the column that ties a row to the stored table's row."""
+
+    def __init__(self, names: Iterable[str] = (), lowered: Mapping[str, str] | None = None) -> None:
+        self.names = list(names)
+        self.lowered = dict(lowered or {})
+        self._batches: list[tuple[int, dict[str, pa.Array]]] = []  # (rows, columns with values)
+        self._rows = 0
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def append(self, ids: pa.Array, columns: Mapping[str, pa.Array]) -> None:
+        """One batch's rows: their ids and the flat columns that have a value in it."""
+        self._batches.append((len(ids), {self.ID: ids, **columns}))
+        self._rows += len(ids)
+
+    def truncate(self, rows: int) -> None:
+        """Keep the first `rows` rows (a batch boundary): what a rolled-back load leaves."""
+        kept, total = len(self._batches), self._rows
+        while total > rows:
+            kept -= 1
+            total -= self._batches[kept][0]
+        if total != rows:
+            raise ValueError(f"{rows} rows is not where a batch ends")
+        del self._batches[kept:]
+        self._rows = rows
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        """Every row's value of one flat column (or the ids), in table order."""
+        arrays = [columns.get(name) for _, columns in self._batches]
+        return pa.chunked_array(
+            [
+                pa.nulls(size, pa.string()) if array is None else array
+                for (size, _), array in zip(self._batches, arrays, strict=True)
+            ],
+            pa.string(),
+        )
+
+    def chunks(self, names: Sequence[str], rows: int) -> Iterator[dict[str, pa.Array]]:
+        """The ids and the named columns, `rows` rows at a time, in table order."""
+        if not self._rows:
+            return
+        columns = {name: self.column(name) for name in [self.ID, *names]}
+        for start in range(0, self._rows, rows):
+            yield {name: c.slice(start, rows).combine_chunks() for name, c in columns.items()}
+
+    def table(self, names: Sequence[str]) -> pa.Table:
+        """The ids and the named flat columns as one table."""
+        return pa.table({name: self.column(name) for name in [self.ID, *names]})

@@ -1,21 +1,24 @@
 """The in-memory store `soc hunt` loads evidence files into.
 
-It is the embedded event store (same table, same typed columns, same documents) plus one text
-column per document field the rules read, and lower-cased copies: DuckDB spends most of a
-rule's time parsing JSON when a field comes from the document, about six times what a plain
-column costs. Given the columns up front, each write fills them from the events while they are
-still dicts (`soc.storage.hunt_load`), so DuckDB parses no document at all; `add_columns` fills
-them from the stored documents instead (the reference the first is tested against).
+It is the embedded event store (same table, same typed columns, same documents) plus, in
+memory as Arrow, one text column per document field the rules read (`TextColumns`): DuckDB
+spends most of a rule's time parsing JSON when a field comes from the document, about six
+times what a plain column costs, and storing the ~200 flat columns in DuckDB (with ~200
+lower-cased copies) cost three times the rest of a write. Each write fills them from the events
+while they are still dicts (`soc.storage.hunt_load`), so nothing parses a document twice.
 Single-event rules run over every row in `soc.storage.rule_eval` (Python, no DuckDB planning
-per rule), and those it does not understand through `soc.storage.rule_batch` on two
-connections; matches stream back in event order (`hits`) so that a hunt with millions of them
-never holds them in memory.
+per rule, reading the flat columns where they are), and those it does not understand through
+`soc.storage.rule_batch` on two connections, over a copy of the stored rows joined with the
+flat columns they read by position; matches stream back in event order (`hits`) so that a hunt
+with millions of them never holds them in memory.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,8 +28,8 @@ import pyarrow as pa
 
 from soc.errors import StoreError
 from soc.model.event import Event
-from soc.storage.duckdb_store import TYPED_SPEC, DuckDBEventStore, insert_sql, schema
-from soc.storage.hunt_load import BatchBuilder
+from soc.storage.duckdb_store import TYPED_SPEC, DuckDBEventStore, insert_sql
+from soc.storage.hunt_load import BatchBuilder, TextColumns
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
 from soc.storage.rule_eval import Evaluated, evaluate_rules
 
@@ -34,9 +37,11 @@ from soc.storage.rule_eval import Evaluated, evaluate_rules
 class HuntEventStore(DuckDBEventStore):
     """An in-memory `DuckDBEventStore` with flat columns and batched rule matching.
 
-    Given `columns` (name -> JSON path) and `lowered` (name -> SQL of the column it lowers),
-    the table has them from the start and each write fills them (`soc.storage.hunt_load`): no
-    document is parsed by DuckDB. Without, `add_columns` adds them after loading.
+    `columns` (name -> JSON path) are the flat columns each write fills, `lowered` (name -> SQL
+    of the column it lowers) the lower-cased copies the rules name; both are `text`, in
+    memory. Where DuckDB runs rules (`run_rule`, `match_rules`' fallback) `events` has the
+    columns they read, as they were compiled for; the store's own queries read the stored
+    table.
     """
 
     def __init__(
@@ -48,26 +53,20 @@ class HuntEventStore(DuckDBEventStore):
     ) -> None:
         super().__init__(":memory:")
         self._threads = max(1, threads)
-        self._builder: BatchBuilder | None = None
-        if columns is None and lowered is None:
-            return
-        columns, lowered = columns or {}, lowered or {}
+        columns = columns or {}
         self._builder = BatchBuilder(TYPED_SPEC, columns)
-        self._wide_insert = insert_sql(
-            _BATCH,
-            columns=[f"{sql} AS {_ident(name)}" for name, sql in self._builder.read.items()],
-            lowered=[f"lower({sql}) AS {_ident(name)}" for name, sql in lowered.items()],
-        )
+        self.text = TextColumns(columns, lowered)
         with self._lock:
-            self._con.execute("DROP TABLE events")
-            self._con.execute(schema([_ident(name) for name in [*columns, *lowered]]))
+            rows = self._con.execute("SELECT current_database()").fetchall()
+        self._database = str(rows[0][0])
 
     @contextlib.contextmanager
     def loading(self) -> Iterator[HuntEventStore]:
-        """Writes inside commit together at the end (rolled back on an error): each commit of
-        a batch into the wide table costs more than writing it (4 batches of 5,000 EVTX
-        events: 0.73-1.0 s one commit each, 0.47-0.50 s in one transaction, same run).
-        Other connections see the events once the block ends."""
+        """Writes inside commit together at the end (rolled back on an error, the flat columns
+        with them): each commit of a batch costs more than writing it (4 batches of 5,000 EVTX
+        events, with the flat columns then in DuckDB: 0.73-1.0 s one commit each, 0.47-0.50 s
+        in one transaction, same run). Other connections see the events once the block ends."""
+        rows = len(self.text)
         with self._lock:
             self._con.execute("BEGIN TRANSACTION")
         try:
@@ -75,21 +74,30 @@ class HuntEventStore(DuckDBEventStore):
         except BaseException:
             with self._lock:
                 self._con.execute("ROLLBACK")
+                self.text.truncate(rows)
             raise
         with self._lock:
             self._con.execute("COMMIT")
 
     def _insert(self, events: list[Event], oldest: str) -> int:
-        """The batch as one Arrow table with the typed, document and flat columns' values;
-        DuckDB only casts and lower-cases."""
-        if self._builder is None:
-            return super()._insert(events, oldest)
-        # Found by DuckDB's replacement scan of this frame's locals (see the base class).
-        _soc_hunt_batch = self._builder.build(events, self._resolve)
+        """The batch as one Arrow table with the documents and raw typed values (DuckDB only
+        casts them), and its flat columns kept in `text`, row for row: an event stored
+        already is left out first, not only by the INSERT, so that both keep the same rows."""
+        ids = [event["event"]["id"] for event in events]
+        # Found by DuckDB's replacement scans of this frame's locals (see the base class).
+        _soc_hunt_ids = pa.table({"id": pa.array(ids, pa.string())})
         try:
-            rows = self._con.execute(self._wide_insert, {"oldest": oldest}).fetchall()
+            stored = {i for (i,) in self._con.execute(_STORED_IDS, {"oldest": oldest}).fetchall()}
+            if stored:
+                events = [event for event in events if event["event"]["id"] not in stored]
+                ids = [event["event"]["id"] for event in events]
+            if not events:
+                return 0
+            _soc_hunt_batch, flat = self._builder.build(events, self._resolve)
+            rows = self._con.execute(_INSERT, {"oldest": oldest}).fetchall()
         except duckdb.Error as exc:
             raise StoreError(str(exc), where="hunt store: write_batch") from exc
+        self.text.append(pa.array(ids, pa.string()), flat)
         return int(rows[0][0]) if rows else 0
 
     def _resolve(self, function: str, texts: list[str]) -> list[Any]:
@@ -102,39 +110,56 @@ class HuntEventStore(DuckDBEventStore):
             raise StoreError(str(exc), where="hunt store: write_batch") from exc
         return list(row[0]) if row else []
 
-    def add_columns(
-        self, paths: Mapping[str, str], *, lowered: Mapping[str, str] | None = None
-    ) -> None:
-        """Add a text column per entry of `paths` (name -> JSON path), filled from the stored
-        documents, then per entry of `lowered` (name -> column) that column lower-cased.
+    @contextlib.contextmanager
+    def _rules_table(self, sql: Iterable[str]) -> Iterator[str]:
+        """A database of its own (its name) whose `events` is the table the rules in `sql` were
+        compiled for: the stored rows joined by position (insertion order, which DuckDB keeps)
+        with the flat columns, and lower-cased copies computed by DuckDB; detached after.
 
-        Filled by one multi-path `json_extract_string` per document: the document is parsed
-        once for all columns, and each value is what the live store's per-field
-        `json_extract_string(doc, path)` reads.
-        """
-        lowered = lowered or {}
-        if not paths and not lowered:
-            return
-        position = {_ident(name): i for i, name in enumerate(paths, start=1)}
-        listed = ", ".join(_literal(path) for path in paths.values())
-        columns = [f"_v[{i}] AS {_ident(name)}" for i, name in enumerate(paths, start=1)]
-        columns.extend(  # a flat column lowered from the extracted value, in the same pass
-            f"lower({f'_v[{position[column]}]' if column in position else column}) "
-            f"AS {_ident(name)}"
-            for name, column in lowered.items()
+        A copy rather than a view: over a positional join DuckDB cannot filter before joining,
+        so every statement read every document (~40 ms each on the EVTX samples, against 2-3
+        over a table; the copy costs ~60 ms once). It has only the flat and lower-cased columns
+        `sql` names (a scan of the text: a name found in vain costs a column copied)."""
+        named = set()
+        for text in sql:
+            named.update(
+                (quoted.replace('""', '"') or plain).lower()
+                for quoted, plain in _NAMES.findall(text)
+            )
+        lowered = {n: column for n, column in self.text.lowered.items() if n.lower() in named}
+        named.update(  # the columns they lower
+            (column[1:-1].replace('""', '"') if column.startswith('"') else column).lower()
+            for column in lowered.values()
         )
-        select = f"SELECT * EXCLUDE (_v), {', '.join(columns)} FROM "
-        if paths:
-            select += f"(SELECT *, json_extract_string(doc, [{listed}]) AS _v FROM events)"
-        else:
-            select += "(SELECT *, NULL AS _v FROM events)"
-        with self._lock:
+        wanted = [name for name in self.text.names if name.lower() in named]
+        database = f"hunt_rules_{uuid.uuid4().hex}"
+        cursor = self._cursor()
+        try:
             try:
-                self._con.execute(f"CREATE TABLE flat AS {select}")
-                self._con.execute("DROP TABLE events")
-                self._con.execute("ALTER TABLE flat RENAME TO events")
+                cursor.register(_FLAT, self.text.table(wanted))
+                cursor.execute(f"ATTACH ':memory:' AS {database}")
+                cursor.execute(
+                    f"CREATE TABLE {database}.events AS SELECT s.*"
+                    f"{''.join(f', f.{_ident(name)}' for name in wanted)}"
+                    f"{''.join(f', lower({c}) AS {_ident(n)}' for n, c in lowered.items())} "
+                    f"FROM {_ident(self._database)}.main.events s POSITIONAL JOIN {_FLAT} f"
+                )
             except duckdb.Error as exc:
-                raise StoreError(str(exc), where="hunt store: add_columns") from exc
+                raise StoreError(str(exc), where="hunt store: rules table") from exc
+            yield database
+        finally:
+            cursor.execute(f"DETACH DATABASE IF EXISTS {database}")
+            cursor.close()
+
+    @contextlib.contextmanager
+    def _rule_connection(self, compiled: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._rules_table([compiled]) as database:
+            cursor = self._cursor()
+            try:
+                cursor.execute(f"USE {database}")
+                yield cursor
+            finally:
+                cursor.close()
 
     def hits(
         self, pairs: Sequence[tuple[str, str]], *, rows_per_fetch: int = 1000
@@ -202,6 +227,7 @@ class HuntEventStore(DuckDBEventStore):
         try:
             done = evaluate_rules(
                 cursor,
+                self.text,
                 [rule.key for rule in rules],
                 [rule.where for rule in rules],
                 on_step=on_step,
@@ -216,9 +242,17 @@ class HuntEventStore(DuckDBEventStore):
             if on_step is not None:
                 on_step(evaluated + settled)
 
-        rest = match_rules(
-            self._cursor, [rules[i] for i in done.fallback], threads=self._threads, on_step=step
-        )
+        rest = RuleMatches()
+        if done.fallback:
+            fallback = [rules[i] for i in done.fallback]
+            with self._rules_table(rule.where for rule in fallback) as database:
+                rest = match_rules(
+                    self._cursor,
+                    fallback,
+                    table=f"{database}.events",
+                    threads=self._threads,
+                    on_step=step,
+                )
         events = {
             rule.key: done.events[rule.key] if rule.key in done.events else rest.events[rule.key]
             for rule in rules
@@ -226,8 +260,18 @@ class HuntEventStore(DuckDBEventStore):
         return RuleMatches(events, rest.errors, done.planned + rest.planned)
 
 
-_BATCH = "_soc_hunt_batch"
-"""The local variable holding one batch as an Arrow table (`BatchBuilder.build`)."""
+_INSERT = insert_sql("_soc_hunt_batch")
+"""`_soc_hunt_batch`: the local variable holding one batch's table (`BatchBuilder.build`)."""
+_STORED_IDS = (
+    "SELECT event_id FROM events WHERE event_id >= $oldest "
+    "AND event_id IN (SELECT id FROM _soc_hunt_ids)"
+)
+"""The ids of a batch (`_soc_hunt_ids`) stored already: ids are time-ordered, so `$oldest`
+(the batch's smallest) lets DuckDB skip the row groups written before."""
+_NAMES = re.compile(r"""'[^']*(?:''[^']*)*'|"((?:[^"]|"")*)"|([A-Za-z_]\w*)""")
+"""Quoted and plain names in SQL (string literals skipped: quotes in them)."""
+_FLAT = "_soc_hunt_flat"
+"""The flat columns' table as the rules' connections know it (`_rules_cursor`)."""
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -237,7 +281,3 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

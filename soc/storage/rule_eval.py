@@ -15,9 +15,10 @@ same run: `bench/README.md`):
   rules are grouped by their first AND term (the log source) and only the groups some row
   satisfies are read further; a rule's other terms are parsed when rows reach them, shortest
   first, each seeing only the rows the earlier ones kept;
-- the columns the rules read are fetched as Arrow, a chunk of rows at a time (bounded memory
-  whatever the hunt's size), and dictionary-encoded: each test (atom) runs once per distinct
-  value of the chunk, not per row, and an atom shared by many rules runs once;
+- the flat columns the rules read are the hunt's in-memory Arrow columns
+  (`soc.storage.hunt_load.TextColumns`), the typed text columns are fetched from DuckDB; a
+  chunk of rows at a time, each column is dictionary-encoded: each test (atom) runs once per
+  distinct value of the chunk, not per row, and an atom shared by many rules runs once;
 - `=`/`IN` are dictionary look-ups; the texts of `contains`/`starts_with`/`ends_with` and of
   regular expressions that are only literal alternatives with `^`/`$` anchors (what the backend
   writes for value lists) are all found in one Aho-Corasick pass (`pyahocorasick`) per column
@@ -25,8 +26,10 @@ same run: `bench/README.md`):
   measured on the same samples, one `str.find` scan per text cost ~0.7 s, the automaton
   ~0.06 s for every column; other regular expressions and `LIKE` (translated, `%`, `_` = one
   character, `ESCAPE`) run in Arrow's RE2, the engine and default options DuckDB uses;
-  `lower()` of a column is DuckDB's own, fetched as a column, and of a literal is asked of
-  DuckDB once per run;
+  `lower()` of a column (and a lower-cased column the rules name) is computed here on the
+  chunk's distinct values, with DuckDB's meaning: ASCII values by Arrow's `ascii_lower` (DuckDB
+  too maps only A-Z there), any other value, and `lower()` of a literal, asked of DuckDB once
+  per run (Unicode case mappings differ between libraries and their versions);
 - SQL's three-valued logic is kept as two masks per node, TRUE and FALSE (neither = NULL), so
   `NOT`, `coalesce(x, FALSE)` and `IS NULL` mean what they mean in DuckDB.
 
@@ -64,6 +67,7 @@ from soc.storage.condition_tree import (
     parse,
 )
 from soc.storage.conjuncts import conjuncts
+from soc.storage.hunt_load import TextColumns
 
 CHUNK_ROWS = 65_536
 """Rows evaluated at a time: their columns and per-value results are all that is held."""
@@ -108,14 +112,15 @@ class Evaluated:
 
 def evaluate_rules(
     cursor: duckdb.DuckDBPyConnection,
+    text: TextColumns,
     keys: Sequence[str],
     conditions: Sequence[str],
     *,
-    table: str = "events",
     chunk_rows: int = CHUNK_ROWS,
     on_step: Callable[[int], None] | None = None,
 ) -> Evaluated:
-    """Evaluate each condition over `table` (which has an `event_id` column).
+    """Evaluate each condition over the rows of `text` and the `events` table of `cursor`
+    (the same rows in the same order: its text columns are read too).
 
     Rules are grouped by their first AND term (their log source, as in `rule_batch`); a group
     no row satisfies is settled without reading its rules further. The other terms of a rule
@@ -123,7 +128,7 @@ def evaluate_rules(
     term no row reaches is still settled here. `on_step(rules_settled)` reports progress; rules
     left to DuckDB are not counted.
     """
-    run = _Run(cursor, table)
+    run = _Run(cursor, text)
     result = Evaluated(events={}, fallback=[])
     groups: dict[str, int] = {}
     members: dict[int, list[int]] = defaultdict(list)
@@ -157,15 +162,14 @@ def evaluate_rules(
     failed: dict[str, str] = {}
     if rules:
         sources = run.sources(group_trees, (t for rule in rules for t in rule.terms))
-        for batch in run.batches(["event_id", *sources], chunk_rows):
-            chunk = _Chunk(run, batch, sources)
+        for ids, arrays in run.batches(sources, chunk_rows):
+            chunk = _Chunk(run, len(ids), arrays)
             group_rows: dict[int, np.ndarray | str] = {}
             for group in {rule.group for rule in rules}:
                 try:
                     group_rows[group] = chunk.rows(group_trees[group])  # type: ignore[arg-type]
                 except _NeedsDuckDB as exc:
                     group_rows[group] = str(exc)
-            ids = batch.column(0)
             for rule in rules:
                 if rule.key in failed:
                     continue
@@ -199,16 +203,26 @@ def evaluate_rules(
 
 
 class _Run:
-    """What one `evaluate_rules` call shares between its rules and chunks: the table's text
-    columns, parsed terms (by their SQL), interned atoms, and per source the texts searched
-    for (an Aho-Corasick automaton finds all of them in one pass over a chunk's values)."""
+    """What one `evaluate_rules` call shares between its rules and chunks: the text columns
+    (as sources, see `source`), parsed terms (by their SQL), interned atoms, per source the
+    texts searched for (an Aho-Corasick automaton finds all of them in one pass over a chunk's
+    values), and DuckDB's `lower()` of the literals and non-ASCII values met."""
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, table: str) -> None:
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, text: TextColumns) -> None:
         self.cursor = cursor
-        self.table = table
-        self.columns = _text_columns(cursor, table)
+        self.text = text
+        self._stored = _stored_text_columns(cursor)
+        names = [*self._stored, *text.names]
+        self.columns = {name.lower(): _quote(name) for name in names}
+        for name, sql in text.lowered.items():
+            column = sql[1:-1].replace('""', '"') if sql.startswith('"') else sql
+            if column.lower() in self.columns:
+                self.columns[name.lower()] = f"lower({self.columns[column.lower()]})"
+        names.extend(text.lowered)
+        self._names = {name.lower(): name for name in names}
         self.lowered: dict[str, str] = {}
-        self._plain = [n for n in self.columns.values() if re.fullmatch(r"[A-Za-z_]\w*", n)]
+        self._plain = [n for n in names if re.fullmatch(r"[A-Za-z_]\w*", n)]
+        self._fetched: dict[str, pa.ChunkedArray] = {}  # stored column -> its values
         self.atoms = Atoms()
         self.trees: dict[str, Node | None] = {}
         self.failures: dict[str, str] = {}
@@ -239,12 +253,25 @@ class _Run:
             raise _NeedsDuckDB(self.failures[sql])
         return node
 
+    def lower_values(self, values: pa.Array) -> pa.Array:
+        """DuckDB's `lower()` of each of `values` (text, no NULL)."""
+        lowered = pc.ascii_lower(values)
+        other = pc.invert(pc.string_is_ascii(values))
+        if not pc.any(other).as_py():
+            return lowered
+        texts = values.filter(other).to_pylist()
+        self.lowered.update(_duckdb_lower(self.cursor, set(texts) - self.lowered.keys()))
+        return pc.replace_with_mask(
+            lowered, other, pa.array([self.lowered[t] for t in texts], pa.string())
+        )
+
     def source(self, name: str, lowered: bool) -> str | None:
-        column = self.columns.get(name.lower())
-        if column is None:
+        """The SQL a column's values are read with: a quoted column name, or `lower()` of one
+        (a lower-cased column is read as `lower()` of its column, so both share atoms)."""
+        source = self.columns.get(name.lower())
+        if source is None:
             return None
-        quoted = '"' + column.replace('"', '""') + '"'
-        return f"lower({quoted})" if lowered else quoted
+        return f"lower({source})" if lowered else source
 
     def sources(self, trees: Iterable[Node | None], terms: Iterable[str]) -> list[str]:
         """What to fetch: the sources of `trees`, and every column `terms` name (a scan of
@@ -292,14 +319,29 @@ class _Run:
             self._automata[source] = built
         return built if needles else None
 
-    def batches(self, sources: Sequence[str], chunk_rows: int) -> Iterator[pa.RecordBatch]:
-        """The sources' values, `chunk_rows` rows at a time, in table order."""
-        select = ", ".join(f"{source} AS _c{i}" for i, source in enumerate(sources))
-        reader = self.cursor.sql(f"SELECT {select} FROM {self.table}").to_arrow_reader(chunk_rows)
-        try:
-            yield from reader
-        finally:
-            reader.close()
+    def batches(
+        self, sources: Sequence[str], chunk_rows: int
+    ) -> Iterator[tuple[pa.Array, dict[str, pa.Array]]]:
+        """The event ids and the values of the columns the sources read (by quoted name),
+        `chunk_rows` rows at a time, in table order."""
+        quoted = {_unlowered(source) for source in sources}
+        names = {self._names[_unquote(q).lower()]: q for q in quoted}
+        stored = [name for name in names if name in self._stored]
+        missing = [name for name in stored if name not in self._fetched]
+        if missing:
+            select = ", ".join(_quote(name) for name in missing)
+            table = self.cursor.sql(f"SELECT {select} FROM events").to_arrow_table()
+            if table.num_rows != len(self.text):  # a bug of the store's, not a rule's
+                raise ValueError("the stored table and the flat columns differ in rows")
+            self._fetched.update(zip(missing, table.columns, strict=True))
+        flat = [name for name in names if name not in self._stored]
+        for start, chunk in zip(
+            itertools.count(0, chunk_rows), self.text.chunks(flat, chunk_rows), strict=False
+        ):
+            arrays = {names[name]: chunk[name] for name in flat}
+            for name in stored:
+                arrays[names[name]] = self._fetched[name].slice(start, chunk_rows).combine_chunks()
+            yield chunk[TextColumns.ID], arrays
 
 
 def _needle(text: str, start: bool, end: bool) -> str:
@@ -307,24 +349,44 @@ def _needle(text: str, start: bool, end: bool) -> str:
     return ("\0" if start else "") + text + ("\0" if end else "")
 
 
-def _text_columns(cursor: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _unquote(quoted: str) -> str:
+    return quoted[1:-1].replace('""', '"')
+
+
+def _unlowered(source: str) -> str:
+    """The quoted column a source reads (`lower()` taken off, however many times)."""
+    while source.startswith("lower("):
+        source = source[6:-1]
+    return source
+
+
+def _stored_text_columns(cursor: duckdb.DuckDBPyConnection) -> set[str]:
     rows = cursor.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND data_type = 'VARCHAR'",
-        [table],
+        "SELECT column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND table_name = 'events' AND data_type = 'VARCHAR'"
     ).fetchall()
-    return {name.lower(): name for (name,) in rows}
+    return {name for (name,) in rows}
 
 
 def _lowered_literals(cursor: duckdb.DuckDBPyConnection, text: str) -> dict[str, str]:
-    """DuckDB's `lower()` of every `lower('...')` literal in `text` (Unicode case mappings
-    differ between libraries), in one statement."""
-    texts = sorted({m.replace("''", "'") for m in _LOWER_LITERAL.findall(text)})
-    if not texts:
+    """DuckDB's `lower()` of every `lower('...')` literal in `text`."""
+    return _duckdb_lower(cursor, {m.replace("''", "'") for m in _LOWER_LITERAL.findall(text)})
+
+
+def _duckdb_lower(cursor: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> dict[str, str]:
+    """DuckDB's `lower()` of each text, in one statement."""
+    listed = sorted(texts)
+    if not listed:
         return {}
     rows = cursor.execute(
-        "SELECT list_transform(?::VARCHAR[], lambda x: lower(x))", [texts]
+        "SELECT list_transform(?::VARCHAR[], lambda x: lower(x))", [listed]
     ).fetchall()
-    return dict(zip(texts, rows[0][0], strict=True))
+    return dict(zip(listed, rows[0][0], strict=True))
 
 
 def _list_sources(nodes: Iterable[Node | None]) -> set[str]:
@@ -357,8 +419,8 @@ def _live_groups(
     if not sources:
         return set(wanted)
     live: set[int] = set()
-    for batch in run.batches(sources, chunk_rows):
-        chunk = _Chunk(run, batch, sources)
+    for ids, arrays in run.batches(sources, chunk_rows):
+        chunk = _Chunk(run, len(ids), arrays)
         for group in wanted:
             node = trees[group]
             if group in live or node is None:
@@ -377,10 +439,9 @@ def _live_groups(
 class _Column:
     """One value source over a chunk, dictionary-encoded: row -> code (-1: NULL) -> value."""
 
-    def __init__(self, array: pa.Array) -> None:
-        encoded = array.dictionary_encode()
-        self.codes: np.ndarray = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        self.dictionary: pa.Array = encoded.dictionary
+    def __init__(self, codes: np.ndarray, dictionary: pa.Array) -> None:
+        self.codes = codes
+        self.dictionary = dictionary
         self.size = len(self.dictionary)
         self._values: list[str] | None = None
         self._index: dict[str, int] | None = None
@@ -388,6 +449,20 @@ class _Column:
         # the codes of the values holding each registered text: codes[bounds[n]:bounds[n + 1]]
         self._found: tuple[np.ndarray, list[int]] | None = None
         self.listed: np.ndarray | None = None  # per value: starts with '['
+
+    @classmethod
+    def encode(cls, array: pa.Array) -> _Column:
+        encoded = array.dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return cls(codes, encoded.dictionary)
+
+    def lowered(self, lower: Callable[[pa.Array], pa.Array]) -> _Column:
+        """This column's values through `lower`, distinct again (two values may lower alike)."""
+        if not self.size:
+            return _Column(self.codes, self.dictionary)
+        folded = lower(self.dictionary).dictionary_encode()
+        remap = folded.indices.to_numpy(zero_copy_only=False)
+        return _Column(np.where(self.codes >= 0, remap[self.codes], -1), folded.dictionary)
 
     @property
     def values(self) -> list[str]:
@@ -508,22 +583,27 @@ class _Column:
 class _Chunk:
     """A chunk of rows, and the per-value results of atoms over it."""
 
-    def __init__(self, run: _Run, batch: pa.RecordBatch, sources: Sequence[str]) -> None:
+    def __init__(self, run: _Run, size: int, arrays: dict[str, pa.Array]) -> None:
         self.run = run
-        self.size = batch.num_rows
+        self.size = size
         self.all_rows = np.arange(self.size)
-        offset = batch.num_columns - len(sources)
-        self._arrays = {source: batch.column(offset + i) for i, source in enumerate(sources)}
+        self._arrays = arrays  # quoted column name -> values
         self._columns: dict[str, _Column] = {}
         self._results: dict[int, np.ndarray] = {}  # atom slot -> per value of its source
 
     def column(self, source: str) -> _Column:
         column = self._columns.get(source)
         if column is None:
-            array = self._arrays.get(source)
-            if array is None:
-                raise _NeedsDuckDB(f"not fetched: {source}")
-            column = self._columns[source] = _Column(array)
+            if source.startswith("lower(lower("):
+                raise _NeedsDuckDB(f"lower() of a lower-cased value: {source}")
+            if source.startswith("lower("):
+                column = self.column(source[6:-1]).lowered(self.run.lower_values)
+            else:
+                array = self._arrays.get(source)
+                if array is None:
+                    raise _NeedsDuckDB(f"not fetched: {source}")
+                column = _Column.encode(array)
+            self._columns[source] = column
         return column
 
     def rows(self, node: Node) -> np.ndarray:
@@ -645,55 +725,32 @@ def literal_alternatives(pattern: str) -> list[tuple[str, bool, bool]] | None:
     alternatives of literal text, each optionally between `^` and `$`: RE2 finds such a
     pattern exactly where one of the texts is (`$` is the end of the text in RE2). None for
     any other pattern (a class, a repeat, a group, an escape other than a special character,
-    a flag)."""
+    a flag).
+
+    One `re` match per alternative: the backend writes value lists of hundreds of them, and a
+    character-by-character walk in Python cost ~0.6 s for the SigmaHQ Windows rules."""
     found: list[tuple[str, bool, bool]] = []
-    for alternative in _split_alternatives(pattern):
-        if alternative is None:
+    at = 0
+    while True:
+        match = _ALTERNATIVE.match(pattern, at)
+        if match is None:
             return None
-        start = alternative.startswith("^")
-        body = alternative[1:] if start else alternative
-        text: list[str] = []
-        end = False
-        i = 0
-        while i < len(body):
-            char = body[i]
-            if char == "\\":
-                if i + 1 >= len(body) or body[i + 1] not in _RE2_SPECIAL:
-                    return None
-                text.append(body[i + 1])
-                i += 2
-                continue
-            if char == "$" and i == len(body) - 1:
-                end = True
-            elif char in _RE2_SPECIAL:
-                return None
-            else:
-                text.append(char)
-            i += 1
-        found.append(("".join(text), start, end))
-    return found
+        start, body, end, bar = match.groups()
+        if "\\" in body:
+            body = _ESCAPED.sub(r"\1", body)
+        found.append((body, bool(start), bool(end)))
+        if not bar:
+            return found
+        at = match.end()
 
 
-def _split_alternatives(pattern: str) -> list[str | None]:
-    """The pattern split at its unescaped `|` (a pattern with groups or classes is never a
-    literal list, so no `|` inside one needs telling apart)."""
-    parts: list[str | None] = []
-    current: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            current.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if char == "|":
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        i += 1
-    parts.append("".join(current))
-    return parts
+_SPECIAL_CLASS = "".join("\\" + c for c in sorted(_RE2_SPECIAL))
+_ALTERNATIVE = re.compile(
+    rf"(\^?)((?:[^{_SPECIAL_CLASS}]|\\[{_SPECIAL_CLASS}])*)(\$?)(?:(\|)|\Z)", re.DOTALL
+)
+"""One alternative of literal text: `^`, the text (a special character only escaped), `$`,
+then `|` or the end of the pattern."""
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 
 def like_re2(pattern: str, escape: str) -> str:

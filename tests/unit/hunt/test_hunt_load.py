@@ -1,21 +1,25 @@
 """The hunt store's Python-built batches (`soc.storage.hunt_load`) against DuckDB itself: every
-flat column holds what `json_extract_string(doc, path)` reads, every lowered column `lower()` of
-it, and the typed columns and documents are what `DuckDBEventStore.write_batch` stores, on the
-real EVTX samples and on values chosen to be awkward."""
+in-memory flat column holds what `json_extract_string(doc, path)` reads of its row's stored
+document, the table the rules run on (the stored rows joined with the flat columns by position)
+has them in the right rows and every lowered column `lower()` of its column, and the typed
+columns and documents are what `DuckDBEventStore.write_batch` stores, on the real EVTX samples
+and on values chosen to be awkward."""
 
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pytest
 
 from soc.detection.hunt import HuntRules
 from soc.model.event import Event
 from soc.rules.sqlfields import json_path
 from soc.storage.duckdb_store import DuckDBEventStore
-from soc.storage.hunt_load import path_parts
+from soc.storage.hunt_load import TextColumns, path_parts
 from soc.storage.hunt_store import HuntEventStore
 
 
@@ -25,6 +29,9 @@ def ident(name: str) -> str:
 
 def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def rows(store: DuckDBEventStore, sql: str) -> list[tuple[Any, ...]]:
@@ -44,7 +51,17 @@ def loaded(
 def assert_same_as_duckdb(
     store: HuntEventStore, events: list[Event], columns: dict[str, str], lowered: dict[str, str]
 ) -> None:
-    # flat and lowered columns: what DuckDB reads from the stored document
+    # flat columns in memory: row for row, what DuckDB reads from the stored document
+    extracted = ", ".join(f"json_extract_string(doc, {literal(p)})" for p in columns.values())
+    cursor = store._cursor()
+    stored = cursor.sql(f"SELECT event_id, {extracted} FROM events").to_arrow_table()
+    cursor.close()
+    assert store.text.column(TextColumns.ID).to_pylist() == stored.column(0).to_pylist()
+    mine = {name: store.text.column(name).to_pylist() for name in columns}
+    theirs = {name: stored.column(i).to_pylist() for i, name in enumerate(columns, start=1)}
+    assert {name: v for name, v in mine.items() if v != theirs[name]} == {}
+
+    # the table rules run on: each row's flat values next to its document, lowered columns
     checks = [
         f"count_if({ident(name)} IS DISTINCT FROM json_extract_string(doc, {literal(path)}))"
         for name, path in columns.items()
@@ -53,9 +70,14 @@ def assert_same_as_duckdb(
         f"count_if({ident(name)} IS DISTINCT FROM lower({column}))"
         for name, column in lowered.items()
     ]
-    differing = rows(store, f"SELECT {', '.join(checks)} FROM events")[0]
-    named = dict(zip([*columns, *lowered], differing, strict=True))
-    assert {name: n for name, n in named.items() if n} == {}
+    checks.append("count(*)")
+    named = ", ".join(f"{check} AS {ident(str(i))}" for i, check in enumerate(checks))
+    differing = store.run_rule(
+        f"SELECT {named} FROM events WHERE event_ingested > $after AND event_ingested <= $until",
+        ingested_after=EPOCH,
+        ingested_until=store.now(),
+    )[0]
+    assert list(differing.values()) == [0] * (len(checks) - 1) + [store.count()]
 
     # typed columns and documents: what the live store's write stores for the same events
     live = DuckDBEventStore(":memory:")
@@ -65,22 +87,14 @@ def assert_same_as_duckdb(
         "CASE WHEN timestamp <> event_ingested THEN timestamp END AS ts"
     )
     order = "ORDER BY event_id"
-    extra = _extra(store)
-    mine = rows(store, f"SELECT {typed} FROM (SELECT * EXCLUDE ({extra}) FROM events) {order}")
+    mine = rows(store, f"SELECT {typed} FROM events {order}")
     theirs = rows(live, f"SELECT {typed} FROM events {order}")
     assert len(mine) == len(theirs) == len({e["event"]["id"] for e in events})
     assert mine == theirs
     docs = [_without_ingested(d) for (d,) in rows(store, f"SELECT doc FROM events {order}")]
     assert docs == [_without_ingested(d) for (d,) in rows(live, f"SELECT doc FROM events {order}")]
-    assert [d for d in rows(store, "DESCRIBE events")][: len(rows(live, "DESCRIBE events"))] == [
-        d for d in rows(live, "DESCRIBE events")
-    ]
+    assert rows(store, "DESCRIBE events") == rows(live, "DESCRIBE events")
     live.close()
-
-
-def _extra(store: HuntEventStore) -> str:
-    names = [d[0] for d in store._con.execute("SELECT * FROM events LIMIT 0").description]
-    return ", ".join(ident(n) for n in names[names.index("doc") + 1 :])
 
 
 def _without_ingested(doc: str) -> dict[str, Any]:
@@ -96,8 +110,7 @@ def test_real_evtx_events_load_as_duckdb_would(
     store = loaded(events, windows_hunt.columns, windows_hunt.lowered, batch=1500)
     assert store.count() == len(events)
     assert_same_as_duckdb(store, events, windows_hunt.columns, windows_hunt.lowered)
-    filled = rows(store, 'SELECT count("$.""winlog"".""channel""") FROM events')[0][0]
-    assert filled == len(events)
+    assert store.text.column('$."winlog"."channel"').null_count == 0
     store.close()
 
 
@@ -246,8 +259,45 @@ def test_paths_read_in_python_mean_the_same_key_to_duckdb() -> None:
 
 def test_a_failed_load_leaves_nothing_behind() -> None:
     store = HuntEventStore(columns={"c": json_path("message")}, lowered={})
+    with store.loading():
+        store.write_batch([{"event": {"id": "1"}, "message": "kept"}])
     with pytest.raises(RuntimeError), store.loading():
-        store.write_batch([{"event": {"id": "1"}, "message": "x"}])
+        store.write_batch([{"event": {"id": "2"}, "message": "x"}])
+        store.write_batch([{"event": {"id": "3"}, "message": "y"}])
         raise RuntimeError("reader failed")
-    assert store.count() == 0
+    assert store.count() == len(store.text) == 1
+    assert store.text.column("c").to_pylist() == ["kept"]
+    # the rolled-back events were never stored: written again, they are
+    store.write_batch([{"event": {"id": "2"}, "message": "again"}])
+    assert store.text.column("c").to_pylist() == ["kept", "again"]
+    assert store.count() == 2
+    store.close()
+
+
+def test_text_columns_keep_only_columns_with_values_and_read_the_rest_as_null() -> None:
+    text = TextColumns(["a", "b"])
+    text.append(pa.array(["1", "2"]), {"a": pa.array(["x", None])})
+    text.append(pa.array(["3"]), {"b": pa.array(["y"])})
+    assert text.column("a").to_pylist() == ["x", None, None]
+    assert text.column("b").to_pylist() == [None, None, "y"]
+    chunks = list(text.chunks(["b"], 2))
+    assert [c["b"].to_pylist() for c in chunks] == [[None, None], ["y"]]
+    assert [c[TextColumns.ID].to_pylist() for c in chunks] == [["1", "2"], ["3"]]
+    assert text.table(["b"]).column_names == [TextColumns.ID, "b"]
+    with pytest.raises(ValueError):
+        text.truncate(1)  # not where a batch ends
+
+
+def test_rules_read_a_lowered_column_alone() -> None:
+    """The table rules run on has the columns a rule names, and those its lowered ones lower."""
+    store = HuntEventStore(columns={"c": json_path("message")}, lowered={"lower(c)": '"c"'})
+    store.write_batch([{"event": {"id": "1"}, "message": "MiXed İ"}, {"event": {"id": "2"}}])
+    found = store.run_rule(
+        'SELECT event_id, "lower(c)" AS v FROM events '
+        "WHERE event_ingested > $after AND event_ingested <= $until ORDER BY event_id",
+        ingested_after=EPOCH,
+        ingested_until=store.now(),
+    )
+    lowered = rows(store, "SELECT lower('MiXed İ')")[0][0]
+    assert [(r["event_id"], r["v"]) for r in found] == [("1", lowered), ("2", None)]
     store.close()

@@ -1,6 +1,6 @@
-"""The hunt store on real EVTX events: its flat columns hold exactly what the live store reads
-from the document, rules ruled out early are only those that cannot match, and one rule that
-DuckDB cannot run does not cost the others their matches."""
+"""The hunt store on real EVTX events: its flat columns, as the rules read them, hold exactly
+what the live store reads from the document, rules ruled out early are only those that cannot
+match, and one rule that DuckDB cannot run does not cost the others their matches."""
 
 from __future__ import annotations
 
@@ -29,9 +29,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def store(windows_hunt: HuntRules) -> Iterator[HuntEventStore]:
-    hunt = HuntEventStore()
+    hunt = HuntEventStore(columns=windows_hunt.columns, lowered=windows_hunt.lowered)
     hunt.write_batch(list(read_events([EXECUTION], format="evtx")))
-    hunt.add_columns(windows_hunt.columns, lowered=windows_hunt.lowered)
     yield hunt
     hunt.close()
 

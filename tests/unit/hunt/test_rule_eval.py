@@ -2,7 +2,10 @@
 
 Random tables and conditions (Unicode, LIKE wildcards, backslashes, quotes, NULLs, empty
 strings), the three-valued cases spelled out, and every SigmaHQ Windows rule over the real
-EVTX samples, each rule's events compared with what `rule_batch` (DuckDB) finds.
+EVTX samples, each rule's events compared with what `rule_batch` (DuckDB) finds. DuckDB reads
+one table holding every column; the evaluator the same values split as in a hunt: a flat
+column in memory (`TextColumns`, in several batches), a column stored in DuckDB, and
+lower-cased copies of both that it lowers itself.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 import duckdb
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,33 +23,62 @@ from soc.detection.hunt import HuntRules
 from soc.detection.prefilter import split_conditions
 from soc.model.event import Event
 from soc.storage.condition_tree import Atoms, Unsupported, parse
+from soc.storage.hunt_load import TextColumns
 from soc.storage.hunt_store import HuntEventStore
 from soc.storage.rule_batch import RuleCondition, match_rules
-from soc.storage.rule_eval import Evaluated, evaluate_rules, like_re2, literal_alternatives
+from soc.storage.rule_eval import (
+    Evaluated,
+    _Run,
+    evaluate_rules,
+    like_re2,
+    literal_alternatives,
+)
 
-ALPHABET = "aAbB_%\\'\"[]. é€\n|$^*()İ𝔸"
+ALPHABET = "aAbB_%\\'\"[]. éÉ€\n|$^*()İ𝔸ΣẞǅK"
 texts = st.text(alphabet=ALPHABET, max_size=6)
 cells = st.one_of(st.none(), texts)
-COLUMNS = ("a", "b", "lower(a)")
+COLUMNS = ("a", "b", "lower(a)", "lower(b)")
+BATCH_ROWS = 5
+"""Rows per `TextColumns` batch in these tests: tables of more rows span batches."""
 
 
 def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def table(rows: Sequence[tuple[str | None, str | None]]) -> duckdb.DuckDBPyConnection:
-    db = duckdb.connect()
-    db.execute('CREATE TABLE events (event_id VARCHAR, a VARCHAR, b VARCHAR, "lower(a)" VARCHAR)')
-    db.executemany(
-        "INSERT INTO events VALUES (?, ?, ?, lower(?))",
-        [(f"e{i}", a, b, a) for i, (a, b) in enumerate(rows)],
-    )
-    return db
+class Table:
+    """The same rows twice: `db`, one DuckDB table with every column (what DuckDB reads), and
+    as the hunt keeps them (what the evaluator reads): `a` a flat column in `text`, `b` stored
+    in `stored`'s `events` with the ids, `lower(a)` and `lower(b)` nowhere but named."""
+
+    def __init__(self, rows: Sequence[tuple[str | None, str | None]]) -> None:
+        ids = [f"e{i}" for i in range(len(rows))]
+        self.db = duckdb.connect()
+        self.db.execute(
+            "CREATE TABLE events (event_id VARCHAR, a VARCHAR, b VARCHAR, "
+            '"lower(a)" VARCHAR, "lower(b)" VARCHAR)'
+        )
+        self.db.executemany(
+            "INSERT INTO events VALUES (?, ?, ?, lower(?), lower(?))",
+            [(i, a, b, a, b) for i, (a, b) in zip(ids, rows, strict=True)],
+        )
+        self.stored = duckdb.connect()
+        self.stored.execute("CREATE TABLE events (event_id VARCHAR, b VARCHAR)")
+        self.stored.executemany(
+            "INSERT INTO events VALUES (?, ?)",
+            [(i, b) for i, (_, b) in zip(ids, rows, strict=True)],
+        )
+        self.text = TextColumns(["a"], {"lower(a)": '"a"', "lower(b)": "b"})
+        for start in range(0, len(rows), BATCH_ROWS):
+            values = pa.array([a for a, _ in rows[start : start + BATCH_ROWS]], pa.string())
+            columns = {"a": values} if values.null_count < len(values) else {}
+            self.text.append(pa.array(ids[start : start + BATCH_ROWS]), columns)
 
 
-def duckdb_rows(db: duckdb.DuckDBPyConnection, where: str) -> list[str] | None:
+def duckdb_rows(table: Table, where: str) -> list[str] | None:
     try:
-        return [r[0] for r in db.execute(f"SELECT event_id FROM events WHERE {where}").fetchall()]
+        found = table.db.execute(f"SELECT event_id FROM events WHERE {where}").fetchall()
+        return [r[0] for r in found]
     except duckdb.Error:
         return None  # DuckDB rejects it: the evaluator must leave it to DuckDB
 
@@ -59,7 +92,7 @@ def rejected(where: str) -> bool:
             like_re2(pattern.replace("''", "'"), "\\")
         except Unsupported:
             return True
-    return duckdb_rows(table([("x", "x")]), where) is None
+    return duckdb_rows(Table([("x", "x")]), where) is None
 
 
 @st.composite
@@ -112,20 +145,21 @@ conditions = st.recursive(
 )
 
 
-def evaluate(db: duckdb.DuckDBPyConnection, wheres: Sequence[str], **kwargs: int) -> Evaluated:
-    return evaluate_rules(db, [f"r{i}" for i in range(len(wheres))], wheres, **kwargs)
+def evaluate(table: Table, wheres: Sequence[str], **kwargs: int) -> Evaluated:
+    keys = [f"r{i}" for i in range(len(wheres))]
+    return evaluate_rules(table.stored, table.text, keys, wheres, **kwargs)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(st.tuples(cells, cells), min_size=1, max_size=12),
     wheres=st.lists(conditions, min_size=1, max_size=4),
-    chunk=st.sampled_from([1, 3, 1000]),
+    chunk=st.sampled_from([1, 3, 7, 1000]),
 )
 def test_random_conditions_match_duckdb(
     rows: list[tuple[str | None, str | None]], wheres: list[str], chunk: int
 ) -> None:
-    db = table(rows)
+    db = Table(rows)
     # the same first term for some rules, as rules share their log source
     shared = "(\"b\" IS NULL OR \"a\" IN ('a', 'b', '') OR NOT \"b\" = 'zz')"
     wheres = [f"{shared} AND ({w})" for w in wheres] + wheres
@@ -145,7 +179,7 @@ def test_random_conditions_match_duckdb(
 def test_every_generated_shape_is_evaluated_not_left_to_duckdb(
     rows: list[tuple[str | None, str | None]], where: str
 ) -> None:
-    db = table(rows)
+    db = Table(rows)
     found = evaluate(db, [where])
     expected = duckdb_rows(db, where)
     if expected is None:
@@ -180,7 +214,7 @@ NULLS = [("x", None), (None, "y"), (None, None), ("x", "y"), ("", "")]
     ],
 )
 def test_three_valued_logic(where: str, expected: list[str]) -> None:
-    db = table(NULLS)
+    db = Table(NULLS)
     assert duckdb_rows(db, where) == expected  # the cases say what DuckDB does
     found = evaluate(db, [where])
     assert found.fallback == []
@@ -193,15 +227,15 @@ def test_a_json_list_in_a_column_leaves_the_rule_to_duckdb() -> None:
         "list_bool_or(list_transform(json_extract_string(\"a\", '$[*]'), lambda _e: "
         "_e ILIKE '%x' ESCAPE '\\')) ELSE ends_with(\"lower(a)\", 'x') END"
     )
-    plain = table([("ax", None), ("b", None), (None, None)])
+    plain = Table([("ax", None), ("b", None), (None, None)])
     found = evaluate(plain, [where])
     assert found.fallback == [] and found.events["r0"] == ["e0"]
-    listed = table([("ax", None), ('["ax"]', None)])
+    listed = Table([("ax", None), ('["ax"]', None)])
     assert evaluate(listed, [where]).fallback == [0]
 
 
 def test_unknown_shapes_and_columns_are_left_to_duckdb() -> None:
-    db = table([("a", "b")])
+    db = Table([("a", "b")])
     wheres = [
         "\"a\" <> 'x'",  # an operator the grammar does not have
         "lower(no_such_column) = 'x'",  # DuckDB reports the error
@@ -212,7 +246,7 @@ def test_unknown_shapes_and_columns_are_left_to_duckdb() -> None:
     ]
     assert evaluate(db, wheres).fallback == list(range(len(wheres)))
     # over a column without values: DuckDB still rejects the regular expression, not the LIKE
-    empty = table([(None, "b")])
+    empty = Table([(None, "b")])
     assert duckdb_rows(empty, wheres[-1]) is None
     assert duckdb_rows(empty, wheres[-2]) == []
     assert evaluate(empty, wheres[-2:]).fallback == [1]
@@ -232,14 +266,35 @@ def test_literal_alternatives_and_like_translation() -> None:
     with pytest.raises(Unsupported):
         like_re2("x\\", "\\")
     with pytest.raises(Unsupported):
-        parse("\"a\" <> 'x'", {"a": "a"}, Atoms(), str.lower)
+        parse("\"a\" <> 'x'", {"a": '"a"'}, Atoms(), str.lower)
+
+
+def test_lower_is_duckdbs_for_every_cased_character() -> None:
+    """ASCII is lowered by Arrow, the rest asked of DuckDB: the same as DuckDB's `lower()`
+    for every code point with a case mapping in Python's or DuckDB's tables, alone and in
+    text (where Python's full mappings, e.g. of İ or ẞ, would differ)."""
+    points = [chr(c) for c in range(0x30000) if not 0xD800 <= c < 0xE000]
+    db = duckdb.connect()
+    values = [
+        c
+        for c, lowered in zip(points, lower_in_duckdb(db, points), strict=True)
+        if lowered != c or c.lower() != c
+    ]
+    assert len(values) > 1000
+    values += [f"Ab{c}Z{c}" for c in values] + ["", "ASCII Only", "İSTANBUL ẞ Σ"]
+    mine = _Run(db, TextColumns()).lower_values(pa.array(values, pa.string())).to_pylist()
+    assert mine == lower_in_duckdb(db, values)
+
+
+def lower_in_duckdb(db: duckdb.DuckDBPyConnection, values: list[str]) -> list[str]:
+    found = db.execute("SELECT list_transform(?::VARCHAR[], lambda x: lower(x))", [values])
+    return found.fetchall()[0][0]
 
 
 @pytest.fixture(scope="module")
 def sample_store(windows_hunt: HuntRules, evtx_events: list[Event]) -> Iterator[HuntEventStore]:
-    store = HuntEventStore()
+    store = HuntEventStore(columns=windows_hunt.columns, lowered=windows_hunt.lowered)
     store.write_batch(evtx_events)
-    store.add_columns(windows_hunt.columns, lowered=windows_hunt.lowered)
     yield store
     store.close()
 
@@ -248,11 +303,16 @@ def test_sigmahq_rules_over_the_evtx_samples_match_duckdb_rule_by_rule(
     sample_store: HuntEventStore, windows_hunt: HuntRules
 ) -> None:
     rules, _ = split_conditions(windows_hunt.catalog.compiled, windows_hunt.frame)
-    expected = match_rules(sample_store._cursor, rules, threads=2)
+    with sample_store._rules_table(rule.where for rule in rules) as database:
+        expected = match_rules(sample_store._cursor, rules, table=f"{database}.events", threads=2)
     cursor = sample_store._cursor()
     try:  # chunks far smaller than the table: results are stitched across chunks
         found = evaluate_rules(
-            cursor, [r.key for r in rules], [r.where for r in rules], chunk_rows=4096
+            cursor,
+            sample_store.text,
+            [r.key for r in rules],
+            [r.where for r in rules],
+            chunk_rows=4096,
         )
     finally:
         cursor.close()
@@ -266,8 +326,8 @@ def test_sigmahq_rules_over_the_evtx_samples_match_duckdb_rule_by_rule(
     both = sample_store.match_rules(rules)
     assert both.events == expected.events  # evaluated + fallback = DuckDB alone, in order
     assert both.errors == expected.errors == {}
-    assert sum(map(len, both.events.values())) == 5372
-    assert sum(1 for ids in both.events.values() if ids) == 226
+    assert sum(map(len, both.events.values())) == 5444
+    assert sum(1 for ids in both.events.values() if ids) == 227
 
 
 def test_store_match_rules_reports_progress_up_to_every_rule(
