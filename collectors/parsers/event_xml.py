@@ -41,7 +41,7 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     try:
         record = record_from_xml(message[start : end + len("</Event>")])
         return finish_windows_event(winlog_document(record))
-    except ParseError:
+    except (ParseError, RecursionError):  # RecursionError: elements nested past any event's
         return None
 
 
@@ -78,7 +78,7 @@ def _local(tag: str) -> str:
 
 def _attributes(element: ET.Element, numeric: frozenset[str] = frozenset()) -> dict[str, Any]:
     return {
-        _local(key): int(value) if key in numeric and value.isdigit() else value
+        _local(key): int(value) if key in numeric and _digits(value) else value
         for key, value in element.attrib.items()
     }
 
@@ -96,11 +96,16 @@ def _system(element: ET.Element) -> dict[str, Any]:
 
 def _number(value: Any) -> Any:
     """`4` for the text `4`, also inside `{"#attributes": ..., "#text": "4"}`."""
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and _digits(value):
         return int(value)
-    if isinstance(value, dict) and isinstance(text := value.get(TEXT), str) and text.isdigit():
+    if isinstance(value, dict) and isinstance(text := value.get(TEXT), str) and _digits(text):
         return {**value, TEXT: int(text)}
     return value
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts `²`, which `int` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 def _event_data(element: ET.Element) -> dict[str, Any]:

@@ -172,7 +172,11 @@ def test_malformed_or_entity_xml_stays_a_plain_syslog_line() -> None:
         '<!DOCTYPE e [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
         "<Event><System><EventID>&b;</EventID></System></Event>"
     )
-    for message in (bomb, "<Event><System><EventID>1</System></Event>", "<Event></Event"):
+    deep = "<Event><UserData>" + "<a>" * 5000 + "x" + "</a>" * 5000 + "</UserData></Event>"
+    odd_digits = "<Event><System><EventID>\u00b2</EventID><Level>\u00b9</Level></System></Event>"
+    assert event_xml.parse(odd_digits)["winlog"]["event_id"] == "\u00b2"
+    broken = ("<Event><System><EventID>1</System></Event>", "<Event></Event")
+    for message in (bomb, deep, *broken):
         assert event_xml.parse(message) is None
         doc = from_syslog(f"2026-11-20T09:41:07+00:00 lnx-web01 sysmon: {message}")
         assert "winlog" not in doc
