@@ -15,6 +15,7 @@ from typing import Protocol
 from collectors.parsers import (
     apache,
     cisco_asa,
+    event_xml,
     fortigate,
     iis,
     iptables,
@@ -51,6 +52,7 @@ _BY_PROGRAM: dict[str, MessageParser] = {
     "filterlog": pfsense.parse,
     "suricata": suricata.parse,
     **dict.fromkeys(("nginx", "apache", "apache2", "httpd"), _web),
+    **dict.fromkeys(event_xml.PROGRAMS, event_xml.parse),
 }
 
 
@@ -61,6 +63,8 @@ def _content_parser(message: str) -> tuple[MessageParser, ...]:
         return (suricata.parse, windows_json.parse)
     if head == "%":
         return (cisco_asa.parse,)
+    if head == "<" and message.lstrip().startswith("<Event"):
+        return (event_xml.parse,)
     if "devname=" in message and "logid=" in message:
         return (fortigate.parse,)
     if ",TRAFFIC," in message or ",THREAT," in message:
