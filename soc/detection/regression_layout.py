@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any, Literal
 
 import yaml
@@ -90,8 +90,8 @@ def _named_by_rule(
         return
     rule_id, title = _text(rule.get("id")), _text(rule.get("title"))
     # SigmaHQ writes it from the checkout's root; a path from the rule's folder works too.
-    candidates = (root / info_ref, rule_path.parent / info_ref)
-    info_path = next((p for p in candidates if p.is_file()), root / info_ref)
+    candidates = (root / _posix(info_ref), rule_path.parent / _posix(info_ref))
+    info_path = next((p for p in candidates if p.is_file()), candidates[0])
     claimed.add(info_path.resolve())
     info = _yaml_mapping(_read(info_path))
     entries = _entries(info)
@@ -104,9 +104,11 @@ def _named_by_rule(
 def _naming_rules(
     root: Path, info_path: Path, ids: dict[str, Path], *, report_unknown: bool
 ) -> Iterator[RegressionTest]:
-    """The newer layout: the info.yml names its rules by id."""
+    """The newer layout: the info.yml names its rules by id. An older info.yml whose rule does
+    not name it back (a rule copied without its `regression_tests_path`) names the rule in
+    `rule_metadata`, and is read the same way."""
     info = _yaml_mapping(_read(info_path))
-    refs = info.get("rules") if info else None
+    refs = (info.get("rules") or info.get("rule_metadata")) if info else None
     entries = _entries(info)
     if not isinstance(refs, list) or entries is None:
         return  # not a test file of this layout
@@ -154,10 +156,15 @@ def _tests(
             title=title,
             name=str(entry.get("name") or f"test {number}"),
             type=kind,
-            sample=(root / sample).resolve() if isinstance(sample, str) else None,
+            sample=(root / _posix(sample)).resolve() if isinstance(sample, str) else None,
             expected=count if isinstance(count, int) else None,
             problem=problem,
         )
+
+
+def _posix(path: str) -> str:
+    """Some info.yml files were written on Windows (`regression_data\\rules\\...`)."""
+    return PureWindowsPath(path).as_posix() if "\\" in path else path
 
 
 def _read(path: Path) -> str | None:

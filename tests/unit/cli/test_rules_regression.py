@@ -203,3 +203,33 @@ def test_the_newer_layout_names_rules_from_the_info_file(
     assert lines[1].startswith("MISSING rule 00000000-0000-4000-8000-00000000dead [-] -: no rule")
     code, out = _run(str(root), "--rules-dir", "rules/windows", capsys=capsys)
     assert out.splitlines()[-1] == "1 tests: 1 pass, 0 fail, 0 warn, 0 missing, 0 skip"
+
+
+def test_an_older_info_file_its_rule_does_not_name_and_windows_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An info.yml of the older layout (`rule_metadata`, `regression_tests_info`) still finds
+    its rule by id when the rule lacks `regression_tests_path`, and a sample path written
+    with backslashes is found on any system."""
+    root = tmp_path / "sigma"
+    spn_id = "1eeed653-dbc8-4187-ad0c-eeebb20e6599"
+    spn_evtx = _sample(root, SPN_RULE, SPN_EVTX, spn_id, "evtx")
+    rule = root / "rules" / "windows" / "process_creation" / f"{SPN_RULE}.yml"
+    rule.parent.mkdir(parents=True)
+    shutil.copyfile(SIGMAHQ_PROCESS_CREATION / rule.name, rule)
+    info = {
+        "id": "00000000-0000-4000-8000-000000000002",
+        "rule_metadata": [{"id": spn_id, "title": "Potential SPN Enumeration Via Setspn.EXE"}],
+        "regression_tests_info": [
+            {"name": "evtx", "type": "evtx", "match_count": 1, "path": spn_evtx.replace("/", "\\")}
+        ],
+    }
+    info_path = root / Path(spn_evtx).parent / "info.yml"
+    info_path.write_text(yaml.safe_dump(info))
+    code, out = _run(str(root), capsys=capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"PASS    rules/windows/process_creation/{SPN_RULE}.yml [evtx] evtx: expected 1, got 1"
+    )
+    assert lines[-1] == "1 tests: 1 pass, 0 fail, 0 warn, 0 missing, 0 skip"
