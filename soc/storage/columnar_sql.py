@@ -36,7 +36,7 @@ SHAPE_COLUMN = "_soc_shape"
 """The column the store adds: the row's index in `shapes` (which of its columns are null)."""
 MAX_SHAPES = 64
 
-_SQL_TYPES = {
+SQL_TYPES = {  # `soc.model.fields` kind -> the typed column's SQL type
     "timestamp": "TIMESTAMP",
     "text": "VARCHAR",
     "ip": "VARCHAR",
@@ -94,7 +94,7 @@ def _typed(expr: str, shape: str, field: str) -> str:
             expr = f"CAST({expr} AS TIMESTAMP)"
         return f"coalesce({expr}, $ingested)" if field == "@timestamp" else expr
     if kind in ("int", "bigint"):
-        return f"TRY_CAST({expr} AS {_SQL_TYPES[kind]})"
+        return f"TRY_CAST({expr} AS {SQL_TYPES[kind]})"
     return f"CAST({expr} AS VARCHAR)"
 
 
@@ -193,7 +193,7 @@ def _insert_sql(
         elif field == "@timestamp":
             selects.append("$ingested")
         else:
-            selects.append(f"CAST(NULL AS {_SQL_TYPES[TYPED_FIELDS[field]]})")
+            selects.append(f"CAST(NULL AS {SQL_TYPES[TYPED_FIELDS[field]]})")
     names = ", ".join(column_name(f) for f in TYPED_FIELDS)
     return (
         f"INSERT INTO events ({names}, doc) SELECT {', '.join(selects)}, "

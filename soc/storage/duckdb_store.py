@@ -48,24 +48,15 @@ from soc.errors import StoreError, StoreLockedError
 from soc.model.event import Event, isoformat, nest
 from soc.model.fields import TYPED_FIELDS, column_name
 from soc.storage.base import SearchPage
-from soc.storage.columnar_sql import SHAPE_COLUMN, columns_insert_sql, row_shapes
+from soc.storage.columnar_sql import SHAPE_COLUMN, SQL_TYPES, columns_insert_sql, row_shapes
 from soc.storage.columns import ColumnBatch
 from soc.storage.lucene import LuceneToSql, field_expr
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
 
-_SQL_TYPES = {
-    "timestamp": "TIMESTAMP",
-    "text": "VARCHAR",
-    "ip": "VARCHAR",
-    "int": "INTEGER",
-    "bigint": "BIGINT",
-    "keywords": "VARCHAR[]",
-}
-
 
 def schema() -> str:
     """The events table."""
-    cols = ",\n  ".join(f"{column_name(f)} {_SQL_TYPES[t]}" for f, t in TYPED_FIELDS.items())
+    cols = ",\n  ".join(f"{column_name(f)} {SQL_TYPES[t]}" for f, t in TYPED_FIELDS.items())
     # zstd for the documents: a sixth of the file DuckDB's default (FSST/dictionary) leaves, at
     # the same write and search speed (100k NetFlow events, one run: 11 MB against 69 MB).
     # Stores created before keep their column as it was.
@@ -108,7 +99,7 @@ def _typed_selects() -> list[str]:
                 ingested = "CAST(TRY_CAST(x.event.ingested AS TIMESTAMPTZ) AS TIMESTAMP)"
                 value = f"coalesce({value}, {ingested})"
         elif kind in ("int", "bigint"):
-            value = f"TRY_CAST({value} AS {_SQL_TYPES[kind]})"
+            value = f"TRY_CAST({value} AS {SQL_TYPES[kind]})"
         selects.append(f"{value} AS {column_name(field)}")
     return selects
 
