@@ -21,8 +21,15 @@ from netflow_craft import (
 )
 from netflow_harness import Collector, running_collector
 
+from soc.cases import CaseService
+from soc.enrich.chain import Enricher, EnrichmentSources
+from soc.enrich.geoip import GeoIp
+from soc.model.agency import Agency, Principal
+from soc.model.intel import Indicator
+
 V9_FLOW = [(8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (1, 4), (2, 4), (22, 4), (21, 4)]
 IPFIX_FLOW = [(27, 16), (28, 16), (7, 2), (11, 2), (4, 1), (1, 8), (2, 8), (152, 8), (153, 8)]
+IPFIX_V4_FLOW = [(8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (1, 8), (2, 8)]
 IPFIX_VARIABLE = [(8, 4), (12, 4), (4, 1), (1, 4), (96, 0xFFFF), (7, 4, 12356)]
 
 
@@ -33,6 +40,10 @@ def v9_flow(src: str, dst: str, octets: int, packets: int = 1) -> bytes:
 def ipfix_flow(src: bytes, dst: bytes, octets: int) -> bytes:
     times = struct.pack("!QQ", 1_700_000_000_000, 1_700_000_001_500)
     return src + dst + struct.pack("!HHBQQ", 40_000, 53, 17, octets, 1) + times
+
+
+def ipfix_v4_flow(dst: str, octets: int) -> bytes:
+    return ipv4("10.20.1.5") + ipv4(dst) + struct.pack("!HHBQQ", 40_000, 53, 17, octets, 1)
 
 
 def reasons(collector: Collector) -> list[str]:
@@ -193,3 +204,42 @@ def test_counters_past_64_bits_are_saturated_and_cost_no_other_flow(tmp_path: Pa
             (1 << 63) - 1
         }
         assert collector.dead_letter.count == 0
+
+
+def test_flows_to_an_intel_indicator_raise_an_alert_on_the_columnar_path_too(
+    tmp_path: Path,
+) -> None:
+    """Fixed-length IPFIX goes as columns while only agencies and GeoIP are tagged; once an
+    indicator is loaded the flows are tagged one by one, so a flow to it is marked and alerted,
+    and flows before and after are stored alike."""
+    cases = CaseService(f"sqlite:///{tmp_path / 'cases.sqlite'}")
+    cases.migrate()
+    cases.upsert_agency(Agency("so-yte", "Sở Y tế", ("10.20.0.0/16",)))
+    sources = EnrichmentSources(
+        agencies=cases.agencies,
+        intel_version=cases.intel.version,
+        indicators=cases.intel.active_indicators,
+    )
+    enricher = Enricher(sources, alerts=cases, geoip=GeoIp())
+    template = ipfix_template_set(ipfix_template(256, IPFIX_V4_FLOW))
+    try:
+        with running_collector(tmp_path, tagger=enricher) as collector:
+            collector.send(ipfix_message(template, data_set(256, ipfix_v4_flow("8.8.4.4", 100))))
+            collector.wait_for(lambda: collector.store.count() >= 1)
+            cases.intel.import_feed(
+                "cert", "csv", "cert.csv", [Indicator("ip", "8.8.4.4", "cert", confidence=90)]
+            )
+            assert enricher.refresh()
+            collector.send(ipfix_message(data_set(256, ipfix_v4_flow("8.8.4.4", 200)), sequence=1))
+            collector.wait_for(lambda: collector.store.count() >= 2)
+            before, after = sorted(collector.flows(), key=lambda e: e["network"]["bytes"])
+        assert before["organization"]["id"] == after["organization"]["id"] == "so-yte"
+        assert "threat" not in before
+        assert after["threat"]["indicator"]["ip"] == "8.8.4.4"
+        assert enricher.flush_alerts() == 1
+        analyst = Principal(0, "analyst", "analyst")
+        alerts, total = cases.list_alerts(analyst, rule_id="soc-threat-intel", status=None)
+        assert total == 1 and alerts[0].event_ids == (after["event"]["id"],)
+    finally:
+        enricher.close()
+        cases.close()

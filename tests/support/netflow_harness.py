@@ -71,7 +71,11 @@ class Collector:
 
 @contextmanager
 def running_collector(
-    tmp_path: Path, *, templates_path: Path | None = None, **settings: float
+    tmp_path: Path,
+    *,
+    templates_path: Path | None = None,
+    tagger: AgencyTagger | None = None,
+    **settings: float,
 ) -> Iterator[Collector]:
     store = DuckDBEventStore(tmp_path / "events.duckdb")
     sink = BatchingSink(store, batch_size=500, flush_interval_seconds=0.05)
@@ -85,7 +89,7 @@ def running_collector(
             **settings,  # type: ignore[arg-type]
         ),
         sink=sink,
-        tagger=AgencyTagger([AGENCY]),
+        tagger=tagger or AgencyTagger([AGENCY]),
         dead_letter=dead_letter,
         sources=sources,
         templates_path=templates_path,
