@@ -35,9 +35,9 @@ from soc.model.alert import Alert
 from soc.model.event import Event, isoformat
 from soc.rules import Catalog, RuleSet, compile_rules, load_rules
 from soc.rules.sqlfields import FlatColumns, flat_columns
-from soc.storage.conjuncts import conjuncts
 from soc.storage.hunt_store import HuntEventStore
 from soc.storage.rule_batch import RuleCondition, RuleMatches
+from soc.storage.rule_eval import ParsedRules
 
 LOAD_BATCH_EVENTS = 5000
 """Events written to the hunt store at a time: large enough for DuckDB's bulk path, small
@@ -49,12 +49,15 @@ Phase = Literal["load", "match", "correlate", "done"]
 
 @dataclass(frozen=True)
 class HuntRules:
-    """Rules compiled for the hunt table: the catalog and the document fields it reads."""
+    """Rules compiled for the hunt table: the catalog and the document fields it reads, and
+    the single-event conditions parsed for the evaluator (`parsed`: work that depends only on
+    the rules, so it is done with the compilation and cached with it, not in every hunt)."""
 
     catalog: Catalog
     columns: dict[str, str]  # hunt column -> JSON path into the document
     frame: tuple[str, str]  # an event rule's statement before and after its condition
     lowered: dict[str, str] = field(default_factory=dict)  # hunt column -> column it lowers
+    parsed: ParsedRules | None = None  # None: each hunt parses them
 
 
 def compile_hunt_rules(
@@ -65,17 +68,35 @@ def compile_hunt_rules(
     with flat_columns(layout):
         catalog = compile_rules(ruleset, pipelines)
         frame = statement_frame()
-    rules = HuntRules(
-        catalog=catalog, columns=layout.paths, frame=frame, lowered=layout.lowered_columns
+    store = HuntEventStore(threads=1, columns=layout.paths, lowered=layout.lowered_columns)
+    try:  # the hunt table's columns, without events: parsing reads no row
+        parsed = store.parse_rules(split_conditions(catalog.compiled, frame)[0])
+    finally:
+        store.close()
+    return HuntRules(
+        catalog=catalog,
+        columns=layout.paths,
+        frame=frame,
+        lowered=layout.lowered_columns,
+        parsed=parsed,
     )
-    _split_once(rules)
-    return rules
 
 
 RULE_FILE_SUFFIXES = (".yml", ".yaml")
 _CODE = Path(__file__).resolve().parents[1]
-_CODE_FILES = ("rules/*.py", "detection/hunt.py", "model/fields.py")
-"""The code whose output a cached compilation is: the compiler, this module, the field types."""
+_CODE_FILES = (
+    "rules/*.py",
+    "detection/hunt.py",
+    "model/fields.py",
+    "storage/conjuncts.py",
+    "storage/condition_tree.py",
+    "storage/rule_eval.py",
+)
+"""The code whose output a cached compilation is: the compiler, this module, the field types,
+and the evaluator's parser (`HuntRules.parsed`)."""
+CACHE_FORMAT = 2
+"""Version of what a cache entry holds, in its key: raised when `HuntRules` changes shape
+(2: `parsed` added), so an entry of another shape is never read."""
 
 
 def load_hunt_rules(
@@ -90,8 +111,9 @@ def load_hunt_rules(
     Pipelines are `pipelines`, else the rule folders' own, else `fallback_pipelines` (as `soc
     hunt` picks them). Loading and compiling the 2,405 SigmaHQ Windows rules takes 10-14 s;
     reading them back takes milliseconds. The cache key is the content of every YAML file
-    under the rule paths and the pipeline folders, the compiler's source, and the pySigma and
-    Python versions: any change compiles afresh. The entry is a pickle, so `cache_dir` must
+    under the rule paths and the pipeline folders, the compiler's and the evaluator's parser's
+    source, `CACHE_FORMAT`, and the pySigma, DuckDB and Python versions: any change compiles
+    afresh. The entry is a pickle, so `cache_dir` must
     be as trusted as the code (the platform's own data folder).
     """
     key = _cache_key(rule_paths, [*(pipelines or ()), *fallback_pipelines], bool(pipelines))
@@ -102,7 +124,6 @@ def load_hunt_rules(
         except Exception:  # a damaged or outdated entry: compile again
             cached = None
         if isinstance(cached, HuntRules):
-            _split_once(cached)
             return cached
     ruleset = load_rules(rule_paths)
     chosen = pipelines or ruleset.pipeline_dirs or fallback_pipelines
@@ -120,7 +141,10 @@ def _cache_key(
     rule_paths: Sequence[str | Path], pipelines: Sequence[str | Path], explicit: bool
 ) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{sys.version_info[:2]} pysigma {_version('pysigma')} {explicit}".encode())
+    digest.update(
+        f"format {CACHE_FORMAT} {sys.version_info[:2]} pysigma {_version('pysigma')} "
+        f"duckdb {_version('duckdb')} {explicit}".encode()  # DuckDB: lower() of literals
+    )
     for pattern in _CODE_FILES:
         for source in sorted(_CODE.glob(pattern)):
             digest.update(source.name.encode() + b"\0" + source.read_bytes())
@@ -140,11 +164,6 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "?"
-
-
-def _split_once(rules: HuntRules) -> None:
-    for condition in split_conditions(rules.catalog.compiled, rules.frame)[0]:
-        conjuncts(condition.where)  # split with the rules (it is remembered), not per hunt
 
 
 @dataclass(frozen=True)
@@ -288,7 +307,10 @@ def run_hunt(
         total = len(rules.catalog.compiled)
         report(HuntProgress("match", loaded, 0, total))
         found = _match(
-            store, event_rules, lambda done: report(HuntProgress("match", loaded, done, total))
+            store,
+            event_rules,
+            rules.parsed,
+            lambda done: report(HuntProgress("match", loaded, done, total)),
         )
         hits = [(key, event_id) for key, ids in found.events.items() for event_id in ids]
         failures = dict(found.errors)
@@ -352,7 +374,10 @@ def _load_batches(
 
 
 def _match(
-    store: HuntEventStore, rules: Sequence[RuleCondition], on_step: Callable[[int], None]
+    store: HuntEventStore,
+    rules: Sequence[RuleCondition],
+    parsed: ParsedRules | None,
+    on_step: Callable[[int], None],
 ) -> RuleMatches:
     """The store's `match_rules` with automatic garbage collection off: the evaluator makes
     many short-lived containers (value lists, masks, per-value results), and each collection
@@ -361,7 +386,7 @@ def _match(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return store.match_rules(rules, on_step=on_step)
+        return store.match_rules(rules, parsed=parsed, on_step=on_step)
     finally:
         if enabled:
             gc.enable()

@@ -99,6 +99,14 @@ class Atoms:
             self.atoms.append(atom)
         return atom
 
+    def copy(self) -> Atoms:
+        """The same atoms in a new set: what is added to it leaves this one alone (a rule set
+        parsed once serves many hunts)."""
+        copied = Atoms()
+        copied._slots = dict(self._slots)
+        copied.atoms = list(self.atoms)
+        return copied
+
 
 def parse(
     sql: str,

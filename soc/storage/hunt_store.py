@@ -31,7 +31,7 @@ from soc.model.event import Event
 from soc.storage.duckdb_store import TYPED_SPEC, DuckDBEventStore, insert_sql
 from soc.storage.hunt_load import BatchBuilder, TextColumns
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
-from soc.storage.rule_eval import Evaluated, evaluate_rules
+from soc.storage.rule_eval import Evaluated, ParsedRules, evaluate_rules, parse_rules
 
 
 class HuntEventStore(DuckDBEventStore):
@@ -210,18 +210,32 @@ class HuntEventStore(DuckDBEventStore):
         first, last = row or (None, None)
         return _aware(first), _aware(last)
 
+    def parse_rules(self, rules: Sequence[RuleCondition]) -> ParsedRules | None:
+        """The rules' conditions parsed for this store's columns, for `match_rules`: the part
+        of the evaluator's work that depends only on the rules (`soc.storage.rule_eval`).
+        None if DuckDB fails meanwhile: `match_rules` then parses them itself."""
+        cursor = self._cursor()
+        try:
+            return parse_rules(cursor, self.text, [rule.where for rule in rules])
+        except (duckdb.Error, pa.ArrowException):
+            return None
+        finally:
+            cursor.close()
+
     def match_rules(
         self,
         rules: Sequence[RuleCondition],
         *,
+        parsed: ParsedRules | None = None,
         on_step: Callable[[int], None] | None = None,
     ) -> RuleMatches:
         """Every event matching each rule's condition, over the whole table.
 
         Conditions the Python evaluator understands run there (`soc.storage.rule_eval`: no
-        DuckDB planning per rule); the others run in DuckDB (`soc.storage.rule_batch`), which
-        also reports their errors. Should the evaluator itself fail (reading the columns), every
-        rule goes to DuckDB: the hunt loses time, never rules.
+        DuckDB planning per rule; `parsed`: their terms parsed beforehand, see `parse_rules`);
+        the others run in DuckDB (`soc.storage.rule_batch`), which also reports their errors.
+        Should the evaluator itself fail (reading the columns), every rule goes to DuckDB: the
+        hunt loses time, never rules.
         """
         cursor = self._cursor()
         try:
@@ -230,6 +244,7 @@ class HuntEventStore(DuckDBEventStore):
                 self.text,
                 [rule.key for rule in rules],
                 [rule.where for rule in rules],
+                parsed=parsed,
                 on_step=on_step,
             )
         except (duckdb.Error, pa.ArrowException):

@@ -13,8 +13,10 @@ same run: `bench/README.md`):
 - a condition is parsed into a tree (`soc.storage.condition_tree`, strict: any shape it does not
   know leaves the rule to DuckDB, through `rule_batch`, so nothing is lost or reinterpreted);
   rules are grouped by their first AND term (the log source) and only the groups some row
-  satisfies are read further; a rule's other terms are parsed when rows reach them, shortest
-  first, each seeing only the rows the earlier ones kept;
+  satisfies are read further; a rule's other terms are evaluated shortest first, each seeing
+  only the rows the earlier ones kept (one the parser does not know sends the rule to DuckDB
+  only if rows reach it); the split and parsed terms depend only on the rules, so `soc hunt`
+  keeps them with the compiled rules (`ParsedRules`) instead of parsing in every hunt;
 - the flat columns the rules read are the hunt's in-memory Arrow columns
   (`soc.storage.hunt_load.TextColumns`), the typed text columns are fetched from DuckDB; a
   chunk of rows at a time, each column is dictionary-encoded: each test (atom) runs once per
@@ -74,14 +76,7 @@ CHUNK_ROWS = 65_536
 
 _Masks = tuple[np.ndarray, np.ndarray]  # TRUE, FALSE per row (neither: NULL)
 _LITERAL = r"'([^']*(?:''[^']*)*)'"
-_IDENT = r'"([^"]*(?:""[^"]*)*)"'
 _LOWER_LITERAL = re.compile(r"lower\(" + _LITERAL + r"\)")
-_QUOTED = re.compile(r"'[^']*(?:''[^']*)*'|" + _IDENT)  # literals skipped: quotes in them
-_LOWER_QUOTED = re.compile(r"lower\(" + _IDENT + r"\)")
-_PLAIN_LOWERED = re.compile(r"lower\(([A-Za-z_][A-Za-z_0-9]*)\)")
-_SEARCH = re.compile(
-    r"(contains|starts_with|ends_with|regexp_matches)\(" + _IDENT + ", " + _LITERAL + r"\)"
-)
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 
 
@@ -116,6 +111,7 @@ def evaluate_rules(
     keys: Sequence[str],
     conditions: Sequence[str],
     *,
+    parsed: ParsedRules | None = None,
     chunk_rows: int = CHUNK_ROWS,
     on_step: Callable[[int], None] | None = None,
 ) -> Evaluated:
@@ -124,19 +120,20 @@ def evaluate_rules(
 
     Rules are grouped by their first AND term (their log source, as in `rule_batch`); a group
     no row satisfies is settled without reading its rules further. The other terms of a rule
-    are parsed only when rows reach them, shortest first, so a rule with an unknown shape in a
-    term no row reaches is still settled here. `on_step(rules_settled)` reports progress; rules
-    left to DuckDB are not counted.
+    are evaluated shortest first, each on the rows the earlier ones kept; a term of a shape the
+    parser does not know sends its rule to DuckDB only when rows reach it. `parsed`: the
+    conditions parsed beforehand (`parse_rules`, kept with the compiled rules), used when it
+    was parsed for this table's columns; whatever it lacks is parsed here. `on_step(
+    rules_settled)` reports progress; rules left to DuckDB are not counted.
     """
-    run = _Run(cursor, text)
+    run = _Run(cursor, text, parsed)
     result = Evaluated(events={}, fallback=[])
     groups: dict[str, int] = {}
     members: dict[int, list[int]] = defaultdict(list)
-    split = [conjuncts(sql) for sql in conditions]
+    split = run.parse(conditions)
     for index, terms in enumerate(split):
         first = terms[0] if len(terms) > 1 else ""
         members[groups.setdefault(first, len(groups))].append(index)
-    run.lowered.update(_lowered_literals(cursor, "\n".join(groups)))
     group_trees = [run.tree(first) if first else Const(True) for first in groups]
 
     live = _live_groups(run, group_trees, list(groups), chunk_rows)
@@ -161,7 +158,7 @@ def evaluate_rules(
     whole: set[str] = set()
     failed: dict[str, str] = {}
     if rules:
-        sources = run.sources(group_trees, (t for rule in rules for t in rule.terms))
+        sources = run.sources([*groups, *(t for rule in rules for t in rule.terms)])
         for ids, arrays in run.batches(sources, chunk_rows):
             chunk = _Chunk(run, len(ids), arrays)
             group_rows: dict[int, np.ndarray | str] = {}
@@ -202,13 +199,65 @@ def evaluate_rules(
     return result
 
 
+@dataclass
+class ParsedRules:
+    """The rule-only work of `evaluate_rules`, done once per compiled rule set: each
+    condition split into AND terms, each term parsed, and what a term reads and searches for.
+    It depends on the rules and the table's text columns (`columns`, the map the terms were
+    parsed against), never on the events, so `soc hunt` keeps it with the compiled rules in
+    its rule cache instead of redoing it per hunt (SigmaHQ Windows rules over the EVTX samples:
+    the evaluator 0.9-1.2 s -> ~0.7 s, `bench/README.md`). Picklable; evaluation copies what it
+    adds to, so one instance serves any number of hunts.
+    """
+
+    columns: dict[str, str]  # lower-cased column name -> source, as `_Run.columns`
+    terms: dict[str, tuple[str, ...]]  # condition -> its AND terms (`conjuncts`)
+    trees: dict[str, Node | None]  # term -> tree; None: the parser does not know it
+    failures: dict[str, str]  # term -> why it is not parsed
+    atoms: Atoms  # the atoms of the trees, interned (new terms' atoms get new slots)
+    lowered: dict[str, str]  # DuckDB's lower() of the literals the terms lower
+    reads: dict[str, _Reads]  # term -> the sources it reads and the texts it searches for
+    shapes: dict[int, list[tuple[str, bool, bool]] | None]  # regex atom slot -> `_shapes`
+
+
+def parse_rules(
+    cursor: duckdb.DuckDBPyConnection, text: TextColumns, conditions: Sequence[str]
+) -> ParsedRules:
+    """Every term of `conditions` parsed for the text columns of `text` and of the `events`
+    table of `cursor` (`evaluate_rules` takes the result as `parsed`)."""
+    run = _Run(cursor, text)
+    run.parse(conditions)
+    return ParsedRules(
+        run.columns,
+        run.terms,
+        run.trees,
+        run.failures,
+        run.atoms,
+        run.lowered,
+        run.reads,
+        run.regex_shapes,
+    )
+
+
+_Reads = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+"""What a term needs of a chunk: the sources it reads, and (source, needle) per text it
+searches for (found by the source's Aho-Corasick automaton)."""
+
+
 class _Run:
     """What one `evaluate_rules` call shares between its rules and chunks: the text columns
-    (as sources, see `source`), parsed terms (by their SQL), interned atoms, per source the
-    texts searched for (an Aho-Corasick automaton finds all of them in one pass over a chunk's
-    values), and DuckDB's `lower()` of the literals and non-ASCII values met."""
+    (as sources: a quoted column, or `lower()` of one), parsed terms (by their SQL) and what
+    each reads, interned
+    atoms, per source the texts searched for (an Aho-Corasick automaton finds all of them in
+    one pass over a chunk's values), and DuckDB's `lower()` of the literals and non-ASCII
+    values met. Seeded from `parsed` when that was parsed for the same columns."""
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, text: TextColumns) -> None:
+    def __init__(
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        text: TextColumns,
+        parsed: ParsedRules | None = None,
+    ) -> None:
         self.cursor = cursor
         self.text = text
         self._stored = _stored_text_columns(cursor)
@@ -220,14 +269,41 @@ class _Run:
                 self.columns[name.lower()] = f"lower({self.columns[column.lower()]})"
         names.extend(text.lowered)
         self._names = {name.lower(): name for name in names}
-        self.lowered: dict[str, str] = {}
-        self._plain = [n for n in names if re.fullmatch(r"[A-Za-z_]\w*", n)]
         self._fetched: dict[str, pa.ChunkedArray] = {}  # stored column -> its values
-        self.atoms = Atoms()
-        self.trees: dict[str, Node | None] = {}
-        self.failures: dict[str, str] = {}
         self.needles: dict[str, dict[str, int]] = defaultdict(dict)
         self._automata: dict[str, ahocorasick.Automaton] = {}
+        if parsed is not None and parsed.columns == self.columns:
+            self.terms = dict(parsed.terms)
+            self.trees = dict(parsed.trees)
+            self.failures = dict(parsed.failures)
+            self.atoms = parsed.atoms.copy()
+            self.lowered = dict(parsed.lowered)
+            self.reads = dict(parsed.reads)
+            self.regex_shapes = dict(parsed.shapes)
+        else:
+            self.terms = {}
+            self.trees = {}
+            self.failures = {}
+            self.atoms = Atoms()
+            self.lowered = {}
+            self.reads = {}
+            self.regex_shapes = {}
+
+    def parse(self, conditions: Sequence[str]) -> list[tuple[str, ...]]:
+        """The AND terms of each condition, every term parsed (those not parsed before: a
+        tree, or None and why in `failures`)."""
+        split = []
+        for condition in conditions:
+            terms = self.terms.get(condition)
+            if terms is None:
+                terms = self.terms[condition] = conjuncts(condition)
+            split.append(terms)
+        new = list(dict.fromkeys(t for terms in split for t in terms if t not in self.trees))
+        if new:
+            self.lowered.update(_lowered_literals(self.cursor, "\n".join(new)))
+            for term in new:
+                self.tree(term)
+        return split
 
     def tree(self, sql: str) -> Node | None:
         """The parsed term; None (and why in `failures`) when the parser does not know it."""
@@ -239,7 +315,46 @@ class _Run:
             node = None
             self.failures[sql] = str(exc)
         self.trees[sql] = node
+        if node is not None:
+            self.reads[sql] = self._reads(node)
         return node
+
+    def _reads(self, node: Node) -> _Reads:
+        """The sources a tree reads and its texts to find, from the tree rather than a scan of
+        the SQL: no column is fetched in vain, and every text searched in a source (`lower()`
+        ones too) goes to its automaton instead of a scan of its own."""
+        sources: set[str] = set()
+        searches: dict[tuple[str, str], None] = {}
+
+        def visit(node: Node) -> None:
+            if isinstance(node, Atom) and node.op in ("any", "all"):
+                for part in node.arg:  # type: ignore[attr-defined]
+                    visit(part)  # of the same source, and may be `any`/`all` themselves
+            elif isinstance(node, Atom):
+                sources.add(node.source)
+                for text, start, end in self.shapes(node) or ():
+                    if text and "\0" not in text and not (start and end):
+                        searches[node.source, _needle(text, start, end)] = None
+            elif isinstance(node, UnlessList):
+                sources.add(node.source)
+                searches[node.source, _needle("[", True, False)] = None
+                visit(node.test)
+            elif isinstance(node, And | Or):
+                for child in node.children:
+                    visit(child)
+            elif isinstance(node, Not | FalseIfNull):
+                visit(node.child)
+
+        visit(node)
+        return frozenset(sources), tuple(searches)
+
+    def shapes(self, atom: Atom) -> Sequence[tuple[str, bool, bool]] | None:
+        """`_shapes(atom)`, a regular expression's remembered (per rule set, with `parsed`)."""
+        if atom.op != "regex":
+            return _shapes(atom)
+        if atom.slot not in self.regex_shapes:
+            self.regex_shapes[atom.slot] = literal_alternatives(str(atom.arg))
+        return self.regex_shapes[atom.slot]
 
     def lower_text(self, text: str) -> str:
         try:
@@ -265,45 +380,19 @@ class _Run:
             lowered, other, pa.array([self.lowered[t] for t in texts], pa.string())
         )
 
-    def source(self, name: str, lowered: bool) -> str | None:
-        """The SQL a column's values are read with: a quoted column name, or `lower()` of one
-        (a lower-cased column is read as `lower()` of its column, so both share atoms)."""
-        source = self.columns.get(name.lower())
-        if source is None:
-            return None
-        return f"lower({source})" if lowered else source
-
-    def sources(self, trees: Iterable[Node | None], terms: Iterable[str]) -> list[str]:
-        """What to fetch: the sources of `trees`, and every column `terms` name (a scan of
-        their text, not a parse: a source missed here makes its rule fall back, one found
-        in vain costs a column read). The texts the terms search for are registered too."""
-        found = {atom.source for atom in self.atoms.atoms} | _list_sources(trees)
-        text = "\n".join(terms)
-        self.lowered.update(_lowered_literals(self.cursor, text))
-        names = {(name.replace('""', '"'), False) for name in set(_QUOTED.findall(text))}
-        names.update((n.replace('""', '"'), True) for n in set(_LOWER_QUOTED.findall(text)))
-        names.update((name, True) for name in _PLAIN_LOWERED.findall(text))
-        folded = text.lower()
-        names.update((name, False) for name in self._plain if name.lower() in folded)
-        for name, lowered in names:
-            for source in (self.source(name, False), self.source(name, lowered)):
-                if source is not None:
-                    found.add(source)
-        for function, column, literal in set(_SEARCH.findall(text)):
-            source = self.source(column.replace('""', '"'), False)
-            if source is not None:
-                self.register(source, function.lower(), literal.replace("''", "'"))
+    def sources(self, terms: Iterable[str]) -> list[str]:
+        """What to fetch for the parsed `terms` (the others need nothing: they send their
+        rule to DuckDB when reached). The texts they search for are registered too."""
+        found: set[str] = set()
+        for term in terms:
+            reads = self.reads.get(term)
+            if reads is None:
+                continue
+            found |= reads[0]
+            for source, needle in reads[1]:
+                needles = self.needles[source]
+                needles.setdefault(needle, len(needles))
         return sorted(found)
-
-    def register(self, source: str, function: str, text: str) -> None:
-        if function == "regexp_matches":
-            shapes = literal_alternatives(text) or []
-        else:
-            shapes = [(text, function == "starts_with", function == "ends_with")]
-        needles = self.needles[source]
-        for literal, start, end in shapes:
-            if literal and "\0" not in literal and not (start and end):
-                needles.setdefault(_needle(literal, start, end), len(needles))
 
     def automaton(self, source: str) -> ahocorasick.Automaton | None:
         """An automaton finding every text registered for `source` (rebuilt if more were
@@ -389,33 +478,13 @@ def _duckdb_lower(cursor: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> di
     return dict(zip(listed, rows[0][0], strict=True))
 
 
-def _list_sources(nodes: Iterable[Node | None]) -> set[str]:
-    """The sources of the `UnlessList` nodes (read only to see that no value is a list)."""
-    found: set[str] = set()
-
-    def visit(node: Node) -> None:
-        if isinstance(node, UnlessList):
-            found.add(node.source)
-            visit(node.test)
-        elif isinstance(node, And | Or):
-            for child in node.children:
-                visit(child)
-        elif isinstance(node, Not | FalseIfNull):
-            visit(node.child)
-
-    for node in nodes:
-        if node is not None:
-            visit(node)
-    return found
-
-
 def _live_groups(
     run: _Run, trees: list[Node | None], terms: Sequence[str], chunk_rows: int
 ) -> set[int]:
     """Groups whose first term some row satisfies. A first term that meets a JSON list is
     set to None in `trees`: its rules go to DuckDB."""
     wanted = [i for i, node in enumerate(trees) if node is not None]
-    sources = run.sources(trees, ())
+    sources = run.sources(terms[i] for i in wanted)
     if not sources:
         return set(wanted)
     live: set[int] = set()
@@ -683,7 +752,7 @@ class _Chunk:
         op, arg, source = atom.op, atom.arg, atom.source
         if op == "any" or op == "all":
             if op == "any":  # texts to find, all at once
-                shapes = [_shapes(part) for part in arg]  # type: ignore[union-attr]
+                shapes = [self.run.shapes(part) for part in arg]  # type: ignore[union-attr]
                 if all(shape is not None for shape in shapes):
                     return column.find_any(self.run, source, itertools.chain(*shapes))  # type: ignore[arg-type]
             parts = [self._cached(part, column) for part in arg]  # type: ignore[union-attr]
@@ -692,7 +761,7 @@ class _Chunk:
             return column.equal((str(arg),))
         if op == "in":
             return column.equal(arg)  # type: ignore[arg-type]
-        shapes = _shapes(atom)
+        shapes = self.run.shapes(atom)
         if shapes is not None:
             return column.find_any(self.run, source, shapes)
         if op == "regex":
