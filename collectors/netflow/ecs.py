@@ -60,11 +60,8 @@ COUNTERS = (  # each ECS counter from the first of these fields a record has
         ("reverse_packet_delta_count", "reverse_packet_total_count", "responder_packets"),
     ),
 )
-_EXTRA_KEYS = frozenset(
+APPLICATION_USER_KEYS = frozenset(
     {
-        "vlan_id",
-        "dot1q_vlan_id",
-        "dot1q_customer_vlan_id",
         "application_name",
         "application_id",
         "pan_app_id",
@@ -72,10 +69,16 @@ _EXTRA_KEYS = frozenset(
         "username",
         "pan_user_id",
         "biflow_direction",
-        "source_mac_address",
-        "destination_mac_address",
     }
 )
+"""Fields read with the session's application names or per record (`_extras`)."""
+_EXTRA_KEYS = APPLICATION_USER_KEYS | {
+    "vlan_id",
+    "dot1q_vlan_id",
+    "dot1q_customer_vlan_id",
+    "source_mac_address",
+    "destination_mac_address",
+}
 
 
 class Export(NamedTuple):

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from collectors.netflow.ecs import NAT_KEYS
+from collectors.netflow.ecs import APPLICATION_USER_KEYS, NAT_KEYS
 from collectors.netflow.elements import Element
 from collectors.netflow.fields import unique_keys
 from collectors.netflow.options import OptionsSnapshot
@@ -66,25 +66,21 @@ _MAX_LENGTH = {
     "destination_transport_port": 2,
     **dict.fromkeys(("icmp_type_ipv4", "icmp_code_ipv4", "icmp_type_ipv6", "icmp_code_ipv6"), 1),
 }
-_DICT_ONLY = NAT_KEYS | {
-    # read with the session's application names, or per record: not mapped here
-    "application_name",
-    "application_id",
-    "pan_app_id",
-    "user_name",
-    "username",
-    "pan_user_id",
-    "biflow_direction",
-    "system_init_time_milliseconds",
-    # a flow's own sampling fields choose its rate (`OptionsState.rate_for`)
-    "sampling_interval",
-    "sampler_random_interval",
-    "sampling_packet_interval",
-    "sampling_packet_space",
-    "sampling_probability",
-    "sampling_size",
-    "sampling_population",
-}
+_DICT_ONLY = (
+    NAT_KEYS
+    | APPLICATION_USER_KEYS
+    | {
+        "system_init_time_milliseconds",
+        # a flow's own sampling fields choose its rate (`OptionsState.rate_for`)
+        "sampling_interval",
+        "sampler_random_interval",
+        "sampling_packet_interval",
+        "sampling_packet_space",
+        "sampling_probability",
+        "sampling_size",
+        "sampling_population",
+    }
+)
 
 
 class Column(NamedTuple):

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from soc.model.event import Event, stamp
 from soc.detection.hunt import compile_hunt_rules, run_hunt
+from soc.model.event import Event, stamp
 from soc.rules import Catalog, load_catalog, load_rules
 from soc.storage import DuckDBEventStore
 

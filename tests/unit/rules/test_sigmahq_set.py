@@ -14,18 +14,12 @@ from pathlib import Path
 import pytest
 from shared_data import SHARED_DATA
 
+from soc.detection.regression_layout import DEFAULT_RULE_DIRS
 from soc.rules import Catalog, compile_rules, load_rules
 from soc.storage import DuckDBEventStore
 
 SIGMA = SHARED_DATA / "sigma"
-FOLDERS = [
-    "rules",
-    "rules-emerging-threats",
-    "rules-threat-hunting",
-    "rules-placeholder",
-    "rules-compliance",
-    "rules-dfir",
-]
+FOLDERS = list(DEFAULT_RULE_DIRS)
 PIPELINES = Path(__file__).resolve().parents[3] / "rules" / "pipelines"
 CATCH_ALL = """\
 name: every log source
