@@ -103,12 +103,16 @@ def _templates(body: bytes, options: bool, items: list[SetItem], problems: list[
         invalid = template_id < MIN_DATA_SET_ID or (options and not 0 < scope_count <= count)
         # (a cut-off options header leaves scope_count 0: reported as invalid too)
         if len(fields) < count or invalid:
+            truncated = len(fields) < count or (options and offset - start < 6)
             problems.append(
                 Problem(
                     f"IPFIX {'options ' if options else ''}template {template_id} "
-                    f"({count} fields, {scope_count} scope) is truncated or invalid",
-                    body[start:],
+                    f"({count} fields, {scope_count} scope) is "
+                    f"{'truncated' if truncated else 'invalid'}",
+                    body[start:] if truncated else body[start:offset],
                 )
             )
-            return
+            if truncated:
+                return
+            continue  # whole but unusable: the records after it are still read
         items.append(Template(template_id, tuple(fields), scope_count, options))

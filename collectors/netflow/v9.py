@@ -67,22 +67,35 @@ def _fields(body: bytes, offset: int, count: int) -> tuple[TemplateField, ...]:
 
 
 def _templates(body: bytes, items: list[SetItem], problems: list[Problem]) -> None:
+    """Template records until the bytes left are padding.
+
+    A record that is framed (its fields fit the FlowSet) but unusable costs only itself: an
+    empty one (0 fields, which some exporters send in place of a withdrawal v9 lacks) is
+    skipped silently, one with a reserved id is reported, and the records after either are
+    still read. Only a record that overruns the FlowSet ends the walk, as nothing after it can
+    be found.
+    """
     offset = 0
     while len(body) - offset >= _PAIR.size:  # fewer bytes left: padding
         template_id, count = _PAIR.unpack_from(body, offset)
         end = offset + _PAIR.size + 4 * count
-        if template_id < MIN_DATA_SET_ID or count == 0 or end > len(body):
-            if not any(body[offset:]):
-                return  # zero padding
+        if (template_id < MIN_DATA_SET_ID or count == 0) and not any(body[offset:]):
+            return  # zero padding
+        if end > len(body):
             problems.append(
                 Problem(
                     f"v9 template {template_id} with {count} fields does not fit its FlowSet "
-                    f"({len(body) - offset} bytes left) or has an invalid id",
+                    f"({len(body) - offset} bytes left)",
                     body[offset:],
                 )
             )
             return
-        items.append(Template(template_id, _fields(body, offset + _PAIR.size, count)))
+        if template_id < MIN_DATA_SET_ID:
+            problems.append(
+                Problem(f"v9 template with the reserved id {template_id}", body[offset:end])
+            )
+        elif count:
+            items.append(Template(template_id, _fields(body, offset + _PAIR.size, count)))
         offset = end
 
 

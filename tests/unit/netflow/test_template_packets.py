@@ -117,6 +117,24 @@ def test_v9_a_malformed_template_costs_only_its_flowset() -> None:
     assert "template 300 with 50 fields does not fit" in packet.problems[0].reason
 
 
+def test_v9_an_empty_template_is_skipped_and_the_templates_after_it_are_read() -> None:
+    # Filebeat's v9 decoder skips 0-field templates ("Ignore empty template"); one must not
+    # cost the templates that follow it in the FlowSet.
+    body = struct.pack("!HH", 300, 0) + struct.pack("!HHHHHH", 301, 2, 8, 4, 12, 4)
+    packet = decode(v9_packet(flowset(0, body)), exporter="x")
+    assert packet.items == [Template(301, (TemplateField(8, 4), TemplateField(12, 4)))]
+    assert packet.problems == []
+
+
+def test_v9_a_template_with_a_reserved_id_costs_only_itself() -> None:
+    body = struct.pack("!HHHH", 7, 1, 8, 4) + struct.pack("!HHHH", 301, 1, 12, 4)
+    packet = decode(v9_packet(flowset(0, body)), exporter="x")
+    assert packet.items == [Template(301, (TemplateField(12, 4),))]
+    (problem,) = packet.problems
+    assert "reserved id 7" in problem.reason
+    assert problem.raw == struct.pack("!HHHH", 7, 1, 8, 4)
+
+
 def test_v9_zero_fill_after_the_last_flowset_is_padding() -> None:
     packet = decode(v9_packet(data_set(256, b"abcd")) + b"\0" * 300, exporter="x")
     assert packet.items == [DataSet(256, b"abcd")]
@@ -177,6 +195,18 @@ def test_ipfix_options_template_without_scope_is_invalid() -> None:
     packet = decode(ipfix_message(ipfix_options_template_set(258, 0, [(34, 4)])), exporter="x")
     assert packet.items == []
     assert "options template 258" in packet.problems[0].reason
+
+
+def test_ipfix_an_invalid_options_template_costs_only_itself() -> None:
+    no_scope = struct.pack("!HHH", 258, 1, 0) + struct.pack("!HH", 34, 4)
+    good = struct.pack("!HHH", 259, 2, 1) + struct.pack("!HHHH", 149, 4, 34, 4)
+    packet = decode(ipfix_message(flowset(3, no_scope + good, pad=False)), exporter="x")
+    assert packet.items == [
+        Template(259, (TemplateField(149, 4), TemplateField(34, 4)), 1, True),
+    ]
+    (problem,) = packet.problems
+    assert "options template 258" in problem.reason and "invalid" in problem.reason
+    assert problem.raw == no_scope
 
 
 def test_ipfix_a_message_longer_than_its_datagram_keeps_the_whole_sets() -> None:
