@@ -167,7 +167,11 @@ def _scaled(value: int | None, rate: float) -> int | None:
     return value if value is None else saturate(value if rate == 1 else value * rate)
 
 
-def _nat(fields: dict[str, Any], side: str) -> dict[str, Any]:
+def _nat(fields: dict[str, Any], side: str, ports: bool) -> dict[str, Any]:
+    """`source.nat`/`destination.nat`: the translated address, and the port unless the flow's
+    protocol has none (`ports` false). Cisco ASA NSEL fills its xlate port fields for ICMP
+    too, with the ICMP identifier, which is no port: ECS shows none for such a flow, translated
+    or not."""
     nat: dict[str, Any] = {}
     ip = _ip(
         fields,
@@ -178,7 +182,7 @@ def _nat(fields: dict[str, Any], side: str) -> dict[str, Any]:
     if ip and ip not in _UNSPECIFIED:
         nat["ip"] = ip
     port = first_int(fields, f"post_napt_{side}_transport_port", f"xlate_{side}_port")
-    if port:
+    if port and ports:
         nat["port"] = port
     return nat
 
@@ -239,7 +243,7 @@ def flow_event(
             network[key] = saturate(source.get(key, 0) + destination.get(key, 0))
     if not keys.isdisjoint(NAT_KEYS):
         for side, name in ((source, "source"), (destination, "destination")):
-            if nat := _nat(fields, name):
+            if nat := _nat(fields, name, protocol is None or protocol in PORT_PROTOCOLS):
                 side["nat"] = nat
                 if "ip" in nat:
                     related.append(nat["ip"])

@@ -186,6 +186,22 @@ def test_post_nat_addresses_map_to_source_and_destination_nat() -> None:
     assert doc["related"]["ip"] == ["10.20.1.5", "203.0.113.9", "198.51.100.7"]
 
 
+def test_an_icmp_flow_has_no_translated_port() -> None:
+    # Cisco ASA NSEL puts the ICMP identifier in its xlate port fields (17549 here, from the
+    # ASA capture in tests/unit/netflow/test_vendor_packets.py)
+    doc = event(
+        {
+            "source_ipv4_address": "192.168.23.22",
+            "destination_ipv4_address": "164.164.37.11",
+            "protocol_identifier": 1,
+            "xlate_source_address_ip_v4": "192.168.23.22",
+            "xlate_source_port": 17549,
+        }
+    )
+    assert doc["source"]["nat"] == {"ip": "192.168.23.22"}
+    assert "port" not in doc["source"]
+
+
 def test_cisco_asa_xlate_fields_and_user() -> None:
     doc = event(
         {
