@@ -1,7 +1,8 @@
 """IPFIX messages (RFC 7011) to templates, withdrawals and raw data sets: pure, no state.
 
 A message whose length field exceeds the datagram is decoded as far as it goes: every set
-received whole is still used and the cut one is reported.
+received whole is still used and the cut one is reported. One whose length field ends inside a
+set that the datagram holds whole keeps that set.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ def decode_ipfix(datagram: bytes, exporter: str) -> IpfixPacket:
         raise ParseError(f"IPFIX message length {header.length} is impossible", where=exporter)
     items: list[SetItem] = []
     problems: list[Problem] = []
-    end = min(header.length, len(datagram))
     if header.length > len(datagram):
         problems.append(
             Problem(
@@ -53,7 +53,11 @@ def decode_ipfix(datagram: bytes, exporter: str) -> IpfixPacket:
                 b"",
             )
         )
-    for entry in walk_sets(datagram, HEADER.size, end):
+    # Bytes after the message are not sets, but a set that begins inside it is read whole if
+    # the datagram holds it: then the message length, not the self-framed set, is what is wrong
+    # (an exporter seen to count one set short), and one bad header field must not cost data.
+    sets = walk_sets(datagram, HEADER.size, len(datagram), starts_before=header.length)
+    for entry in sets:
         if isinstance(entry, Problem):
             problems.append(entry)
             continue

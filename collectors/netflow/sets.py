@@ -32,10 +32,17 @@ class Problem(NamedTuple):
 SetItem = Template | Withdrawal | DataSet
 
 
-def walk_sets(datagram: bytes, start: int, end: int) -> Iterator[tuple[int, bytes] | Problem]:
-    """(set id, body) for each set in datagram[start:end], or a Problem that ends the walk."""
+def walk_sets(
+    datagram: bytes, start: int, end: int, *, starts_before: int | None = None
+) -> Iterator[tuple[int, bytes] | Problem]:
+    """(set id, body) for each set in datagram[start:end], or a Problem that ends the walk.
+
+    `starts_before`: only sets that begin before this offset are read (each still whole, up to
+    `end`); the bytes from there on are ignored.
+    """
     offset = start
-    while offset < end:
+    stop = end if starts_before is None else min(end, starts_before)
+    while offset < stop:
         short = end - offset < SET_HEADER.size
         set_id, length = (0, 0) if short else SET_HEADER.unpack_from(datagram, offset)
         if (short or length == 0) and not any(datagram[offset:end]):

@@ -217,6 +217,22 @@ def test_ipfix_a_message_longer_than_its_datagram_keeps_the_whole_sets() -> None
     assert "claims" in reasons and "truncated" in reasons
 
 
+def test_ipfix_bytes_after_the_message_are_ignored() -> None:
+    message = ipfix_message(data_set(256, b"a" * 8, pad=False))
+    packet = decode(message + data_set(257, b"b" * 8, pad=False), exporter="x")
+    assert packet.items == [DataSet(256, b"a" * 8)]
+    assert packet.problems == []
+
+
+def test_ipfix_a_set_running_past_a_too_short_message_length_is_read_whole() -> None:
+    # An exporter's message length one set short: the self-framed set still fits the datagram
+    whole = ipfix_message(data_set(256, b"a" * 8, pad=False), data_set(257, b"b" * 30, pad=False))
+    short = whole[:2] + struct.pack("!H", len(whole) - 18) + whole[4:]
+    packet = decode(short, exporter="x")
+    assert packet.items == [DataSet(256, b"a" * 8), DataSet(257, b"b" * 30)]
+    assert packet.problems == []
+
+
 def test_ipfix_an_impossible_message_length_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="IPFIX message length 3"):
         decode(ipfix_message(length=3), exporter="x")

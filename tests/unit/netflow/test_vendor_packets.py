@@ -160,6 +160,16 @@ PROCERA_DATA = bytes.fromhex(
 )
 
 
+# An IPFIX message whose length field (105) ends inside its last data set (the datagram has
+# 123 bytes), with a sampling options template and a template in one message: the packet
+# posted in mikemiles-dev/netflow_parser issue #121 ("decoded correctly in Wireshark").
+SHORT_LENGTH_MESSAGE = bytes.fromhex(
+    "000a006968072723000186a0000000010003001204e800020001000100040022000404e8000c000000640000"
+    "00640002002c0102000900080004000c000400070002000b0002000400010002000400010004001600040015"
+    "00040102002132010101c607ed80303980090600000064077359406807272368072723"
+)
+
+
 def _sessions() -> Sessions:
     return Sessions(pending_max_records=100, pending_max_age_seconds=300)
 
@@ -456,3 +466,15 @@ def test_procera_ipfix_variable_length_enterprise_strings() -> None:
     assert bytes.fromhex(netflow["pen15397_ie_15"]) == b"INITIAL,SERVER_IS_LOCAL,BEGINNING"
     assert bytes.fromhex(netflow["pen15397_ie_47"]) == b"IPFIX"
     assert netflow["pen15397_ie_3"] == "000000000000003c"
+
+
+def test_a_message_length_short_of_its_last_set_keeps_the_set_and_its_sampling() -> None:
+    assert len(SHORT_LENGTH_MESSAGE) == 123
+    _, (event,) = _events(SHORT_LENGTH_MESSAGE)
+    assert event["source"]["ip"] == "50.1.1.1" and event["source"]["port"] == 12345
+    assert event["destination"]["ip"] == "198.7.237.128" and event["destination"]["port"] == 32777
+    assert event["netflow"]["packet_delta_count"] == 100
+    assert event["netflow"]["octet_delta_count"] == 125_000_000
+    # the options record in the same message: 1 in 100 sampled
+    assert event["source"]["packets"] == 10_000
+    assert event["netflow"]["exporter"]["sampling_interval"] == 100
