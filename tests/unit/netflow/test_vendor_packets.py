@@ -10,9 +10,11 @@ file decoding the same capture.
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 import pytest
+from netflow_craft import data_set, ipv4, v9_options_template_set, v9_packet, v9_template_set
 from stored_rows import stored_rows
 
 from collectors.netflow.columnar_sets import SetColumns
@@ -478,3 +480,126 @@ def test_a_message_length_short_of_its_last_set_keeps_the_set_and_its_sampling()
     # the options record in the same message: 1 in 100 sampled
     assert event["source"]["packets"] == 10_000
     assert event["netflow"]["exporter"]["sampling_interval"] == 100
+
+
+# -- Packets built from documented vendor templates (no capture published as text) ---------
+
+
+def _v9(*flowsets: bytes, sys_uptime: int, unix_secs: int, source_id: int = 0) -> bytes:
+    return v9_packet(*flowsets, sys_uptime=sys_uptime, unix_secs=unix_secs, source_id=source_id)
+
+
+def test_cisco_asr9000_interface_options_name_the_flows_interfaces(tmp_path) -> None:
+    # Filebeat's golden "Netflow 9 Cisco ASR 9000 series options template 256": scope System,
+    # options ingressInterface and interfaceDescription; same exporter (source id 2177) as the
+    # ASR capture above, whose first flow enters on 110 and leaves on 158.
+    options = _v9(
+        v9_options_template_set(256, [(1, 4)], [(10, 4), (83, 32)]),
+        data_set(
+            256,
+            struct.pack("!II", 3250896451, 110) + b"TenGigE0_6_1_0".ljust(32, b"\0"),
+            struct.pack("!II", 3250896451, 162) + b"Bundle-Ether2".ljust(32, b"\0"),
+        ),
+        sys_uptime=1704794749,
+        unix_secs=1481018988,
+        source_id=2177,
+    )
+    state, events = _events(options, ASR_TEMPLATE, ASR_DATA)
+    (session,) = state
+    assert session.options.interfaces == {110: "TenGigE0_6_1_0", 162: "Bundle-Ether2"}
+    assert events[0]["observer"]["ingress"]["interface"] == {"id": "110", "name": "TenGigE0_6_1_0"}
+    assert events[0]["observer"]["egress"]["interface"] == {"id": "158"}
+    _, rows = _columnar_rows(tmp_path, options, ASR_TEMPLATE, ASR_DATA)
+    assert rows == _dict_rows(tmp_path, events)
+
+
+def test_cisco_nbar_application_options_name_the_flows_application() -> None:
+    # Filebeat's golden "Netflow 9 Cisco NBAR options template 260": scope System, options
+    # applicationId (4 bytes: engine 1, selector 8), applicationName, applicationDescription.
+    options = _v9(
+        v9_options_template_set(260, [(1, 4)], [(95, 4), (96, 24), (94, 64)]),
+        data_set(
+            260,
+            struct.pack("!I", 168755571)
+            + bytes.fromhex("01000008")
+            + b"egp".ljust(24, b"\0")
+            + b"Exterior Gateway Protocol".ljust(64, b"\0"),
+        ),
+        sys_uptime=1980395436,
+        unix_secs=1487070599,
+    )
+    flows = _v9(
+        v9_template_set((262, [(8, 4), (12, 4), (4, 1), (95, 4), (1, 4), (2, 4)])),
+        data_set(
+            262,
+            ipv4("10.0.0.1") + ipv4("10.0.0.2") + b"\x08" + bytes.fromhex("01000008"),
+            struct.pack("!II", 1500, 3),
+        ),
+        sys_uptime=1980395436,
+        unix_secs=1487070599,
+    )
+    _, (event,) = _events(options, flows)
+    assert event["netflow"]["application_id"] == "01000008"
+    assert event["network"]["application"] == "egp"
+
+
+def test_palo_alto_app_id_and_user_id_in_a_zero_filled_datagram() -> None:
+    # PAN-OS NetFlow v9 template (PAN-OS administrator's guide; Logstash's spec "Netflow 9 Palo
+    # Alto PAN-OS with app-id" shows its values): App-ID 56701 (32 bytes) and User-ID 56702
+    # (64 bytes) NUL-padded, privateEnterpriseNumber 346 = 25461; PAN-OS sends each data
+    # FlowSet in a datagram zero-filled to a fixed size (Filebeat's golden "Netflow 9 Palo Alto
+    # 1 flowset in large zero filled packet").
+    fields = [
+        (1, 4), (2, 4), (4, 1), (5, 1), (6, 1), (7, 2), (8, 4), (10, 4), (11, 2), (12, 4),
+        (14, 4), (21, 4), (22, 4), (32, 2), (61, 1), (148, 4), (233, 1), (346, 4),
+        (56701, 32), (56702, 64),
+    ]  # fmt: skip
+    record = (
+        struct.pack("!IIBBBH", 111, 1, 6, 0, 26, 39702)
+        + ipv4("10.32.105.103")
+        + struct.pack("!IH", 24, 443)
+        + ipv4("162.115.24.30")
+        + struct.pack("!IIIHBIBI", 23, 1_000_000, 661_000, 0, 0, 415347, 5, 25461)
+        + b"ssl".ljust(32, b"\0")
+        + b"corp\\alice".ljust(64, b"\0")
+    )
+    datagram = _v9(
+        v9_template_set((257, fields)),
+        data_set(257, record),
+        sys_uptime=1_001_000,
+        unix_secs=1510583971,
+    )
+    _, (event,) = _events(datagram + bytes(1400 - len(datagram)))
+    netflow = event["netflow"]
+    assert (netflow["pan_app_id"], netflow["pan_user_id"]) == ("ssl", "corp\\alice")
+    assert netflow["private_enterprise_number"] == 25461
+    assert (netflow["flow_id"], netflow["firewall_event"]) == (415347, 5)
+    assert event["network"]["application"] == "ssl"
+    assert event["user"] == {"name": "corp\\alice"}
+    assert (event["event"]["start"], event["event"]["end"]) == (
+        "2017-11-13T14:33:51.000Z",
+        "2017-11-13T14:39:30.000Z",
+    )
+
+
+def test_juniper_srx_options_with_a_zero_length_scope_set_the_sampling_rate() -> None:
+    # Filebeat's golden "Netflow9 Juniper SRX options template with 0 scope field length": the
+    # System scope field has length 0; options samplingInterval and samplingAlgorithm.
+    options = _v9(
+        v9_options_template_set(256, [(1, 0)], [(34, 4), (35, 1)]),
+        data_set(256, struct.pack("!IB", 100, 2)),
+        sys_uptime=3566690934,
+        unix_secs=1480378916,
+        source_id=142,
+    )
+    flows = _v9(
+        v9_template_set((257, [(8, 4), (12, 4), (1, 4), (2, 4)])),
+        data_set(257, ipv4("10.0.0.1") + ipv4("10.0.0.2") + struct.pack("!II", 1500, 3)),
+        sys_uptime=3566690934,
+        unix_secs=1480378916,
+        source_id=142,
+    )
+    state, (event,) = _events(options, flows)
+    assert next(iter(state)).options.sampling == {"": 100.0}
+    assert (event["source"]["bytes"], event["source"]["packets"]) == (150_000, 300)
+    assert event["netflow"]["octet_delta_count"] == 1500  # as sent
