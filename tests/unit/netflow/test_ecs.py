@@ -69,6 +69,19 @@ def test_ipfix_uptime_times_are_relative_to_system_init_time() -> None:
     assert times(in_record, IPFIX, None)[0] == (1_699_999_980 + 1) * 10**9
 
 
+def test_ipfix_uptimes_are_a_signed_difference_from_the_uptime_at_export() -> None:
+    export_ms = EXPORT_NS // 10**6
+    # up 60 days: the 32-bit counter has wrapped once; a flow 10 s before the export
+    init_ms = export_ms - 60 * 86_400_000
+    wrapped = (60 * 86_400_000 - 10_000) % 2**32
+    fields = {"flow_start_sys_up_time": wrapped, "flow_end_sys_up_time": wrapped + 5_000}
+    assert times(fields, IPFIX, init_ms) == (EXPORT_NS - 10 * 10**9, EXPORT_NS - 5 * 10**9)
+    # softflowd replaying a capture: flows "before" its init, uptimes just under 2**32
+    init_ms = export_ms - 5_000
+    fields = {"flow_start_sys_up_time": 2**32 - 1_000, "flow_end_sys_up_time": 2**32 - 500}
+    assert times(fields, IPFIX, init_ms) == ((init_ms - 1_000) * 10**6, (init_ms - 500) * 10**6)
+
+
 def test_ipfix_absolute_times_of_every_precision() -> None:
     for unit in ("seconds", "milliseconds", "microseconds", "nanoseconds"):
         fields = {f"flow_start_{unit}": AT, f"flow_end_{unit}": AT.replace(second=5)}

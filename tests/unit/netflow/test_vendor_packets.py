@@ -162,6 +162,18 @@ PROCERA_DATA = bytes.fromhex(
 )
 
 
+# softflowd, IPFIX: template 1024, the options template 256 (systemInitTimeMilliseconds and
+# sampling) and its record, and 2 flows whose sysUpTime values lie before the exporter's init
+# (softflowd replaying a capture: uptimes just under 2**32). Sets 1, 5, 6 and 7 of the 13 in
+# bitkeks/python-netflow-v9-softflowd, tests/lib.py, PACKET_IPFIX_TEMPLATE (MIT).
+SOFTFLOWD_IPFIX = bytes.fromhex(
+    "000a00dc5e8465fd0000001300000000000200400400000e00080004000c0004001600040015000400010004"
+    "00020004000a0004000e000400070002000b00020004000100060001003c0001000500010003001e01000005"
+    "0001008f000400a000080131000401320004013000020100001a00000a5900000171352e6721000000010000"
+    "0000000104000054976500dfac110002ff7ed688ff7ed73a000015c70000000d000000000000000001bbe1a6"
+    "061b0400ac110002976500dfff7ed688ff7ed73a0000074f000000130000000000000000e1a601bb061f0400"
+)
+
 # An IPFIX message whose length field (105) ends inside its last data set (the datagram has
 # 123 bytes), with a sampling options template and a template in one message: the packet
 # posted in mikemiles-dev/netflow_parser issue #121 ("decoded correctly in Wireshark").
@@ -254,6 +266,7 @@ def _flow(event: Event) -> tuple[Any, ...]:
         pytest.param((SONICWALL_TEMPLATE, SONICWALL_DATA), id="sonicwall-ipfix"),
         pytest.param((YAF_TEMPLATES, YAF_DATA), id="yaf-ipfix"),
         pytest.param((PROCERA_TEMPLATE, PROCERA_DATA), id="procera-ipfix"),
+        pytest.param((SOFTFLOWD_IPFIX,), id="softflowd-ipfix"),
     ],
 )
 def test_the_columnar_path_stores_what_the_dict_path_stores(tmp_path, datagrams) -> None:
@@ -261,7 +274,7 @@ def test_the_columnar_path_stores_what_the_dict_path_stores(tmp_path, datagrams)
     assert events
     kept, rows = _columnar_rows(tmp_path, *datagrams)
     assert rows == _dict_rows(tmp_path, events)
-    if datagrams[0] is ASR_TEMPLATE:  # fixed-length, mapped fields only: all as columns
+    if datagrams[0] in (ASR_TEMPLATE, SOFTFLOWD_IPFIX):  # mapped fixed-length fields only
         assert kept == len(events)
 
 
@@ -603,3 +616,36 @@ def test_juniper_srx_options_with_a_zero_length_scope_set_the_sampling_rate() ->
     assert next(iter(state)).options.sampling == {"": 100.0}
     assert (event["source"]["bytes"], event["source"]["packets"]) == (150_000, 300)
     assert event["netflow"]["octet_delta_count"] == 1500  # as sent
+
+
+def test_softflowd_uptimes_before_the_init_time_give_times_before_the_export() -> None:
+    state, events = _events(SOFTFLOWD_IPFIX)
+    (session,) = state
+    assert session.options.system_init_ms == 1585735165729  # 2020-04-01T09:59:25.729Z
+    assert session.options.sampling == {"": 1.0}
+    # flowStartSysUpTime 0xff7ed688: 8464.760 s before the init, not 49.6 days after it
+    assert [_flow(e) for e in events] == [
+        (
+            "151.101.0.223",
+            443,
+            "172.17.0.2",
+            57766,
+            "tcp",
+            5575,
+            13,
+            "2020-04-01T07:38:20.969Z",
+            "2020-04-01T07:38:21.147Z",
+        ),
+        (
+            "172.17.0.2",
+            57766,
+            "151.101.0.223",
+            443,
+            "tcp",
+            1871,
+            19,
+            "2020-04-01T07:38:20.969Z",
+            "2020-04-01T07:38:21.147Z",
+        ),
+    ]
+    assert events[0]["@timestamp"] == "2020-04-01T09:59:25.000Z"
