@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collectors.netflow.lists import ListDecoder
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ALIGNMENT = 4  # v9 pads FlowSets to 32 bits (RFC 3954 §5.3); IPFIX exporters often do too
 _NTP_TO_UNIX_SECONDS = 2_208_988_800  # 1900-01-01 to 1970-01-01
 
 Converter = Callable[[Any], Any]
@@ -201,13 +202,18 @@ class RecordDecoder:
                     convert = FROM_BYTES.get(element.kind, bytes.hex)
                 self._steps.append((key if field.length else None, field.length, convert))
 
-    def decode(self, body: bytes) -> tuple[list[dict[str, Any]], str | None]:
+    def decode(
+        self, body: bytes, *, padded: bool = True
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """The records of one data set's body, and why the rest is lost if it is.
 
-        Bytes after the last whole record are padding (RFC 3954 §5.3, RFC 7011 §3.3.1).
+        Bytes after the last whole record are padding (RFC 3954 §5.3, RFC 7011 §3.3.1). With
+        variable-length fields a record can be as short as the padding: fewer than 4 zero
+        bytes at the end of a set (`padded`, not of a list's content) are padding, not records
+        of empty fields.
         """
         if self._struct is None:
-            return self._decode_variable(body)
+            return self._decode_variable(body, padded)
         size = self._struct.size
         if size == 0:
             return [], f"template {self.template.template_id} describes records of 0 bytes"
@@ -224,10 +230,14 @@ class RecordDecoder:
                 records.append(dict(zip(keys, row, strict=True)))
         return records, None
 
-    def _decode_variable(self, body: bytes) -> tuple[list[dict[str, Any]], str | None]:
+    def _decode_variable(
+        self, body: bytes, padded: bool
+    ) -> tuple[list[dict[str, Any]], str | None]:
         records: list[dict[str, Any]] = []
         offset, size = 0, len(body)
         while size - offset >= max(self.min_length, 1):
+            if padded and size - offset < _ALIGNMENT and not any(body[offset:]):
+                break
             record: dict[str, Any] = {}
             for key, length, convert in self._steps:
                 if length == VARIABLE_LENGTH:
