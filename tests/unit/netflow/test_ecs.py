@@ -312,3 +312,29 @@ def test_end_to_end_ipfix_psamp_sampling_and_system_init_time() -> None:
     assert doc["source"]["bytes"] == 70
     assert doc["event"]["start"] == "2023-11-14T21:56:41.000Z"  # init + 1 s
     assert doc["event"]["duration"] == 10**9
+
+
+def test_odd_field_lengths_cost_the_community_id_not_the_datagram() -> None:
+    # A v9 template with a 5-byte IPv4 source (kept as hex) and a 4-byte source port above
+    # 65535: the flows still map, without `network.community_id`, beside a normal flow
+    state = Sessions(pending_max_records=10, pending_max_age_seconds=60)
+    odd = v9_template_set(
+        (300, [(8, 5), (12, 4), (4, 1)]),
+        (301, [(8, 4), (12, 4), (4, 1), (7, 4), (11, 2)]),
+    )
+    datagram = v9_packet(
+        odd,
+        data_set(300, b"\x0a\x00\x00\x01\x05" + ipv4("10.0.0.2") + b"\x2f"),
+        data_set(
+            301, ipv4("10.0.0.1") + ipv4("10.0.0.2") + b"\x06" + struct.pack("!IH", 70_000, 80)
+        ),
+        data_set(
+            301, ipv4("10.0.0.1") + ipv4("10.0.0.2") + b"\x06" + struct.pack("!IH", 1_024, 80)
+        ),
+    )
+    outcome = state.process(decode(datagram, exporter="x"), ip="192.0.2.1", port=2055, now=0)
+    gre, wide, normal = normalize_flows(outcome.flows, community_id=CommunityId())
+    assert gre["netflow"]["source_ipv4_address"] == "0a00000105"
+    assert "community_id" not in gre["network"] and "community_id" not in wide["network"]
+    assert wide["source"]["port"] == 70_000
+    assert normal["network"]["community_id"].startswith("1:")
