@@ -10,7 +10,14 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from collectors.netflow.sets import MIN_DATA_SET_ID, DataSet, Problem, SetItem, walk_sets
+from collectors.netflow.sets import (
+    MIN_DATA_SET_ID,
+    DataSet,
+    Problem,
+    SetItem,
+    after_alignment,
+    walk_sets,
+)
 from collectors.netflow.templates import Template, TemplateField, Withdrawal
 from soc.errors import ParseError
 
@@ -73,7 +80,7 @@ def decode_ipfix(datagram: bytes, exporter: str) -> IpfixPacket:
 def _templates(body: bytes, options: bool, items: list[SetItem], problems: list[Problem]) -> None:
     """Template or options template records until the bytes left are padding (< 4)."""
     offset = 0
-    while len(body) - offset >= _PAIR.size:
+    while len(body) - (offset := after_alignment(body, offset) if options else offset) >= 4:
         start = offset
         template_id, count = _PAIR.unpack_from(body, offset)
         offset += _PAIR.size

@@ -65,3 +65,17 @@ def walk_sets(
             return
         yield set_id, datagram[offset + SET_HEADER.size : offset + length]
         offset += length
+
+
+def after_alignment(body: bytes, offset: int) -> int:
+    """Where the next options template record starts: past two zero bytes that align the one
+    before it.
+
+    An options template record is two bytes short of 32-bit alignment (a 6-byte header, 4- or
+    8-byte fields); an exporter that pads each record, not only the set, leaves two zero bytes
+    between records. Template id 0 is never valid, so two zero bytes with more data after them
+    are that padding, not a record.
+    """
+    if body[offset : offset + 2] == b"\0\0" and any(body[offset + 2 :]):
+        return offset + 2
+    return offset

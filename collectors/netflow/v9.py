@@ -11,7 +11,14 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from collectors.netflow.sets import MIN_DATA_SET_ID, DataSet, Problem, SetItem, walk_sets
+from collectors.netflow.sets import (
+    MIN_DATA_SET_ID,
+    DataSet,
+    Problem,
+    SetItem,
+    after_alignment,
+    walk_sets,
+)
 from collectors.netflow.templates import Template, TemplateField
 from soc.errors import ParseError
 
@@ -101,7 +108,7 @@ def _templates(body: bytes, items: list[SetItem], problems: list[Problem]) -> No
 
 def _options_templates(body: bytes, items: list[SetItem], problems: list[Problem]) -> None:
     offset = 0
-    while len(body) - offset >= _OPTIONS_HEAD.size:
+    while len(body) - (offset := after_alignment(body, offset)) >= _OPTIONS_HEAD.size:
         template_id, scope_bytes, option_bytes = _OPTIONS_HEAD.unpack_from(body, offset)
         start = offset + _OPTIONS_HEAD.size
         end = start + scope_bytes + option_bytes

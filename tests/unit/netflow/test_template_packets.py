@@ -236,3 +236,30 @@ def test_ipfix_a_set_running_past_a_too_short_message_length_is_read_whole() -> 
 def test_ipfix_an_impossible_message_length_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="IPFIX message length 3"):
         decode(ipfix_message(length=3), exporter="x")
+
+
+# An options template as Open vSwitch exports it (exportingProcessId scope, systemInit time,
+# exporter addresses, export protocol and transport), from Edgio/vflow ipfix/decoder_test.go
+# `optsTpl` (Apache-2.0), whose `multiMessage` repeats the record with its 2 alignment bytes.
+OVS_OPTIONS_RECORD = bytes.fromhex("0200000600010090000400a00008008200040083001000d6000100d70001")
+
+
+def test_ipfix_options_templates_each_padded_to_32_bits_are_all_read() -> None:
+    body = OVS_OPTIONS_RECORD + b"\0\0" + OVS_OPTIONS_RECORD.replace(b"\x02\x00", b"\x02\x01", 1)
+    packet = decode(ipfix_message(flowset(3, body + b"\0\0", pad=False)), exporter="x")
+    assert packet.problems == []
+    assert [(t.template_id, t.scope_count, len(t.fields)) for t in packet.items] == [
+        (512, 1, 6),
+        (513, 1, 6),
+    ]
+
+
+def test_v9_options_templates_each_padded_to_32_bits_are_all_read() -> None:
+    record = struct.pack("!HHH", 300, 4, 8) + struct.pack("!HHHHHH", 1, 4, 34, 4, 35, 1)
+    second = struct.pack("!HHH", 301, 4, 4) + struct.pack("!HHHH", 2, 4, 82, 16)
+    packet = decode(v9_packet(flowset(1, record + b"\0\0" + second)), exporter="x")
+    assert packet.problems == []
+    assert [(t.template_id, t.scope_count, len(t.fields)) for t in packet.items] == [
+        (300, 1, 3),
+        (301, 1, 2),
+    ]
