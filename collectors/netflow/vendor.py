@@ -94,6 +94,101 @@ ENTERPRISE_ELEMENTS: dict[tuple[int, int], tuple[str, str]] = {
             12: ("AuditCounter", "unsigned32"),
         }.items()
     },
+    # Citrix NetScaler / ADC AppFlow (PEN 5951): the HTTP, database, ICA and AAA fields a SOC
+    # reads (names as Filebeat and Logstash give them)
+    **{
+        (5951, element): spec
+        for element, spec in {
+            128: ("netscalerRoundTripTime", "unsigned32"),
+            129: ("netscalerTransactionId", "unsigned32"),
+            130: ("netscalerHttpReqUrl", "string"),
+            131: ("netscalerHttpReqCookie", "string"),
+            132: ("netscalerFlowFlags", "unsigned64"),
+            133: ("netscalerConnectionId", "unsigned32"),
+            134: ("netscalerSyslogPriority", "unsigned8"),
+            135: ("netscalerSyslogMessage", "string"),
+            136: ("netscalerSyslogTimestamp", "unsigned64"),
+            140: ("netscalerHttpReqReferer", "string"),
+            141: ("netscalerHttpReqMethod", "string"),
+            142: ("netscalerHttpReqHost", "string"),
+            143: ("netscalerHttpReqUserAgent", "string"),
+            144: ("netscalerHttpRspStatus", "unsigned16"),
+            145: ("netscalerHttpRspLen", "unsigned64"),
+            146: ("netscalerServerTTFB", "unsigned64"),
+            147: ("netscalerServerTTLB", "unsigned64"),
+            150: ("netscalerAppNameIncarnationNumber", "unsigned32"),
+            151: ("netscalerAppNameAppId", "unsigned32"),
+            152: ("netscalerAppName", "string"),
+            153: ("netscalerHttpReqRcvFB", "unsigned64"),
+            156: ("netscalerHttpReqForwFB", "unsigned64"),
+            157: ("netscalerHttpResRcvFB", "unsigned64"),
+            158: ("netscalerHttpResForwFB", "unsigned64"),
+            159: ("netscalerHttpReqRcvLB", "unsigned64"),
+            160: ("netscalerHttpReqForwLB", "unsigned64"),
+            169: ("netscalerHttpResRcvLB", "unsigned64"),
+            170: ("netscalerHttpResForwLB", "unsigned64"),
+            171: ("netscalerAppUnitNameAppId", "unsigned32"),
+            175: ("netscalerDbUserName", "string"),
+            176: ("netscalerDbDatabaseName", "string"),
+            177: ("netscalerDbCltHostName", "string"),
+            178: ("netscalerDbReqString", "string"),
+            179: ("netscalerDbRespStatusString", "string"),
+            182: ("netscalerClientRTT", "unsigned32"),
+            183: ("netscalerHttpContentType", "string"),
+            185: ("netscalerHttpReqAuthorization", "string"),
+            186: ("netscalerHttpReqVia", "string"),
+            187: ("netscalerHttpResLocation", "string"),
+            188: ("netscalerHttpResSetCookie", "string"),
+            189: ("netscalerHttpResSetCookie2", "string"),
+            190: ("netscalerHttpReqXForwardedFor", "string"),
+            192: ("netscalerConnectionChainID", "octetArray"),
+            193: ("netscalerConnectionChainHopCount", "unsigned8"),
+            200: ("netscalerICASessionGuid", "octetArray"),
+            203: ("netscalerIcaClientIP", "ipv4Address"),
+            204: ("netscalerIcaClientHostName", "string"),
+            205: ("netscalerAaaUsername", "string"),
+            207: ("netscalerIcaDomainName", "string"),
+            210: ("netscalerIcaServerName", "string"),
+            238: ("netscalerIcaApplicationName", "string"),
+            250: ("netscalerIcaUsername", "string"),
+            267: ("netscalerHttpDomainName", "string"),
+        }.items()
+    },
+    # CERT NetSA YAF (PEN 6871); element id | 0x4000 is the reverse direction (`CERT_PEN`)
+    **{
+        (6871, element): spec
+        for element, spec in {
+            14: ("initialTCPFlags", "unsigned8"),
+            15: ("unionTCPFlags", "unsigned8"),
+            18: ("payload", "octetArray"),
+            21: ("reverseFlowDeltaMilliseconds", "unsigned32"),
+            33: ("silkAppLabel", "unsigned16"),
+            35: ("payloadEntropy", "unsigned8"),
+            36: ("osName", "string"),
+            37: ("osVersion", "string"),
+            40: ("flowAttributes", "unsigned16"),
+            100: ("expiredFragmentCount", "unsigned32"),
+            101: ("assembledFragmentCount", "unsigned32"),
+            102: ("meanFlowRate", "unsigned32"),
+            103: ("meanPacketRate", "unsigned32"),
+            104: ("flowTableFlushEventCount", "unsigned32"),
+            105: ("flowTablePeakCount", "unsigned32"),
+            500: ("smallPacketCount", "unsigned32"),
+            501: ("nonEmptyPacketCount", "unsigned32"),
+            502: ("dataByteCount", "unsigned64"),
+            503: ("averageInterarrivalTime", "unsigned64"),
+            504: ("standardDeviationInterarrivalTime", "unsigned64"),
+            505: ("firstNonEmptyPacketSize", "unsigned16"),
+            506: ("maxPacketSize", "unsigned16"),
+            507: ("firstEightNonEmptyPacketDirections", "unsigned8"),
+            508: ("standardDeviationPayloadLength", "unsigned8"),
+            510: ("largePacketCount", "unsigned32"),
+        }.items()
+    },
+    # Nokia BRAS NAT (PEN 637)
+    (637, 91): ("natInsideSvcid", "unsigned16"),
+    (637, 92): ("natOutsideSvcid", "unsigned16"),
+    (637, 93): ("natSubString", "string"),
     # Linux netfilter (ulogd)
     (21373, 4): ("mark", "unsigned32"),
     (21373, 6): ("conntrack_id", "unsigned32"),
@@ -103,3 +198,7 @@ ENTERPRISE_ELEMENTS: dict[tuple[int, int], tuple[str, str]] = {
 
 REVERSE_PEN = 29305
 """RFC 5103 biflows: element N under this PEN is the reverse direction of IANA element N."""
+
+CERT_PEN = 6871
+CERT_REVERSE_BIT = 0x4000
+"""YAF marks the reverse direction of its own element N as N | 0x4000 under the CERT PEN."""

@@ -431,7 +431,7 @@ def test_yaf_ipfix_templates_and_sub_template_multi_list() -> None:
     ]
     netflow = events[0]["netflow"]
     assert netflow["flow_end_reason"] == 3
-    assert netflow["pen6871_ie_40"] == "0000"  # a CERT element no table names, kept raw
+    assert netflow["flow_attributes"] == 0  # CERT's own element (PEN 6871)
     assert netflow["sub_template_multi_list"] == {
         "semantic": "allOf",
         "lists": [
@@ -440,8 +440,8 @@ def test_yaf_ipfix_templates_and_sub_template_multi_list() -> None:
                 "records": [
                     {
                         "tcp_sequence_number": 0x38334ACE,
-                        "pen6871_ie_14": "02",
-                        "pen6871_ie_15": "19",
+                        "initial_tcp_flags": 0x02,  # SYN
+                        "union_tcp_flags": 0x19,  # FIN PSH ACK
                     }
                 ],
             }
