@@ -115,6 +115,7 @@ def _templates(body: bytes, options: bool, items: list[SetItem], problems: list[
         # (a cut-off options header leaves scope_count 0: reported as invalid too)
         if len(fields) < count or invalid:
             truncated = len(fields) < count or (options and offset - start < 6)
+            truncated |= template_id < MIN_DATA_SET_ID  # no template: the rest is suspect
             problems.append(
                 Problem(
                     f"IPFIX {'options ' if options else ''}template {template_id} "

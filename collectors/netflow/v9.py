@@ -76,11 +76,10 @@ def _fields(body: bytes, offset: int, count: int) -> tuple[TemplateField, ...]:
 def _templates(body: bytes, items: list[SetItem], problems: list[Problem]) -> None:
     """Template records until the bytes left are padding.
 
-    A record that is framed (its fields fit the FlowSet) but unusable costs only itself: an
-    empty one (0 fields, which some exporters send in place of a withdrawal v9 lacks) is
-    skipped silently, one with a reserved id is reported, and the records after either are
-    still read. Only a record that overruns the FlowSet ends the walk, as nothing after it can
-    be found.
+    An empty record (0 fields, which some exporters send in place of the withdrawal v9 lacks;
+    Filebeat skips it too) is skipped and the records after it are still read. A reserved id
+    or a record that overruns the FlowSet is reported and ends the walk: what follows cannot
+    be trusted or found.
     """
     offset = 0
     while len(body) - offset >= _PAIR.size:  # fewer bytes left: padding
@@ -97,11 +96,12 @@ def _templates(body: bytes, items: list[SetItem], problems: list[Problem]) -> No
                 )
             )
             return
-        if template_id < MIN_DATA_SET_ID:
+        if template_id < MIN_DATA_SET_ID:  # not a template: the rest of the set is suspect
             problems.append(
-                Problem(f"v9 template with the reserved id {template_id}", body[offset:end])
+                Problem(f"v9 template with the reserved id {template_id}", body[offset:])
             )
-        elif count:
+            return
+        if count:
             items.append(Template(template_id, _fields(body, offset + _PAIR.size, count)))
         offset = end
 

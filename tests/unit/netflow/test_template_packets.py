@@ -126,10 +126,10 @@ def test_v9_an_empty_template_is_skipped_and_the_templates_after_it_are_read() -
     assert packet.problems == []
 
 
-def test_v9_a_template_with_a_reserved_id_costs_only_itself() -> None:
-    body = struct.pack("!HHHH", 7, 1, 8, 4) + struct.pack("!HHHH", 301, 1, 12, 4)
-    packet = decode(v9_packet(flowset(0, body)), exporter="x")
-    assert packet.items == [Template(301, (TemplateField(12, 4),))]
+def test_v9_a_template_with_a_reserved_id_ends_its_flowset() -> None:
+    body = struct.pack("!HHHH", 301, 1, 12, 4) + struct.pack("!HHHH", 7, 1, 8, 4)
+    packet = decode(v9_packet(flowset(0, body), data_set(256, b"abcd")), exporter="x")
+    assert packet.items == [Template(301, (TemplateField(12, 4),)), DataSet(256, b"abcd")]
     (problem,) = packet.problems
     assert "reserved id 7" in problem.reason
     assert problem.raw == struct.pack("!HHHH", 7, 1, 8, 4)
