@@ -80,7 +80,11 @@ def decode_ipfix(datagram: bytes, exporter: str) -> IpfixPacket:
 def _templates(body: bytes, options: bool, items: list[SetItem], problems: list[Problem]) -> None:
     """Template or options template records until the bytes left are padding (< 4)."""
     offset = 0
-    while len(body) - (offset := after_alignment(body, offset) if options else offset) >= 4:
+    while True:
+        if options:
+            offset = after_alignment(body, offset)
+        if len(body) - offset < _PAIR.size:
+            return
         start = offset
         template_id, count = _PAIR.unpack_from(body, offset)
         offset += _PAIR.size
@@ -114,17 +118,19 @@ def _templates(body: bytes, options: bool, items: list[SetItem], problems: list[
         invalid = template_id < MIN_DATA_SET_ID or (options and not 0 < scope_count <= count)
         # (a cut-off options header leaves scope_count 0: reported as invalid too)
         if len(fields) < count or invalid:
-            truncated = len(fields) < count or (options and offset - start < 6)
-            truncated |= template_id < MIN_DATA_SET_ID  # no template: the rest is suspect
+            cut = len(fields) < count or (options and offset - start < 6)
+            # a whole record with a scope count out of range costs only itself; a cut one or
+            # one with a reserved id (no template at all: what follows is suspect) the rest
+            ends = cut or template_id < MIN_DATA_SET_ID
             problems.append(
                 Problem(
                     f"IPFIX {'options ' if options else ''}template {template_id} "
                     f"({count} fields, {scope_count} scope) is "
-                    f"{'truncated' if truncated else 'invalid'}",
-                    body[start:] if truncated else body[start:offset],
+                    f"{'truncated' if cut else 'invalid'}",
+                    body[start:] if ends else body[start:offset],
                 )
             )
-            if truncated:
+            if ends:
                 return
-            continue  # whole but unusable: the records after it are still read
+            continue
         items.append(Template(template_id, tuple(fields), scope_count, options))
