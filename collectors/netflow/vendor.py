@@ -185,6 +185,15 @@ ENTERPRISE_ELEMENTS: dict[tuple[int, int], tuple[str, str]] = {
             510: ("largePacketCount", "unsigned32"),
         }.items()
     },
+    # Procera PacketLogic (PEN 15397): the elements whose values identify them in the capture
+    # Logstash's spec decodes (its "IPFIX Procera"); the empty strings there stay generic
+    (15397, 1): ("proceraService", "string"),
+    (15397, 2): ("proceraBaseService", "string"),
+    (15397, 3): ("proceraIncomingOctets", "unsigned64"),
+    (15397, 4): ("proceraOutgoingOctets", "unsigned64"),
+    (15397, 15): ("proceraFlowBehavior", "string"),
+    (15397, 25): ("proceraHttpFileLength", "unsigned32"),
+    (15397, 47): ("proceraTemplateName", "string"),
     # Nokia BRAS NAT (PEN 637)
     (637, 91): ("natInsideSvcid", "unsigned16"),
     (637, 92): ("natOutsideSvcid", "unsigned16"),

@@ -477,10 +477,13 @@ def test_procera_ipfix_variable_length_enterprise_strings() -> None:
     ]
     netflow = events[0]["netflow"]
     assert netflow["bgp_source_as_number"] == 7575
-    # Procera's own elements are kept under generic keys, values as sent
-    assert bytes.fromhex(netflow["pen15397_ie_15"]) == b"INITIAL,SERVER_IS_LOCAL,BEGINNING"
-    assert bytes.fromhex(netflow["pen15397_ie_47"]) == b"IPFIX"
-    assert netflow["pen15397_ie_3"] == "000000000000003c"
+    # Procera's own elements, named as Logstash's spec names them
+    assert netflow["procera_flow_behavior"] == "INITIAL,SERVER_IS_LOCAL,BEGINNING"
+    assert netflow["procera_service"] == netflow["procera_base_service"] == "Being analyzed"
+    assert netflow["procera_template_name"] == "IPFIX"
+    assert (netflow["procera_incoming_octets"], netflow["procera_outgoing_octets"]) == (60, 0)
+    # and those no table names are kept under generic keys, values as sent
+    assert netflow["pen15397_ie_28"] == ""
 
 
 def test_a_message_length_short_of_its_last_set_keeps_the_set_and_its_sampling() -> None:
