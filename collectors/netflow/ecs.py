@@ -72,6 +72,12 @@ APPLICATION_USER_KEYS = frozenset(
     }
 )
 """Fields read with the session's application names or per record (`_extras`)."""
+AVC_ENDPOINT_KEYS = (
+    ("cisco_client_ipv4_address", "cisco_client_l4_port"),
+    ("cisco_server_ipv4_address", "cisco_server_l4_port"),
+)
+"""Cisco AVC connection records: client and server (PEN 9) when IANA source/destination are
+absent; the client initiated, as `initiator_octets` (source.bytes) says."""
 _EXTRA_KEYS = APPLICATION_USER_KEYS | {
     "vlan_id",
     "dot1q_vlan_id",
@@ -207,12 +213,19 @@ def flow_event(
         for key, value in fields.items():
             if isinstance(value, _STRUCTURED):
                 netflow[key] = _json_safe(value)
-    src = _ip(fields, "source_ipv4_address", "source_ipv6_address")
-    dst = _ip(fields, "destination_ipv4_address", "destination_ipv6_address")
+    (client, client_port), (server, server_port) = AVC_ENDPOINT_KEYS
+    src = _ip(fields, "source_ipv4_address", "source_ipv6_address", client)
+    dst = _ip(fields, "destination_ipv4_address", "destination_ipv6_address", server)
     protocol = first_int(fields, "protocol_identifier")
-    src_port = first_int(fields, "source_transport_port", "udp_source_port", "tcp_source_port")
+    src_port = first_int(
+        fields, "source_transport_port", "udp_source_port", "tcp_source_port", client_port
+    )
     dst_port = first_int(
-        fields, "destination_transport_port", "udp_destination_port", "tcp_destination_port"
+        fields,
+        "destination_transport_port",
+        "udp_destination_port",
+        "tcp_destination_port",
+        server_port,
     )
     source: dict[str, Any] = {}
     destination: dict[str, Any] = {}

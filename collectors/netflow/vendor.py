@@ -64,6 +64,16 @@ ENTERPRISE_ELEMENTS: dict[tuple[int, int], tuple[str, str]] = {
     (9, 12235): ("applicationHttpUserAgent", "string"),
     (9, 12243): ("applicationTrafficClass", "unsigned32"),
     (9, 12244): ("applicationBusinessRelevance", "unsigned32"),
+    # Cisco AVC / WAAS connection records carry the endpoints here instead of in IANA 8/12
+    # (names as Logstash gives them; `ecs.AVC_ENDPOINT_KEYS` reads them as source/destination)
+    (9, 8337): ("ciscoServerBytesNetwork", "unsigned64"),
+    (9, 8338): ("ciscoClientBytesNetwork", "unsigned64"),
+    (9, 9253): ("ciscoServicesWaasPassthroughReason", "unsigned8"),
+    (9, 12236): ("ciscoClientIPv4Address", "ipv4Address"),
+    (9, 12237): ("ciscoServerIPv4Address", "ipv4Address"),
+    (9, 12240): ("ciscoClientL4Port", "unsigned16"),
+    (9, 12241): ("ciscoServerL4Port", "unsigned16"),
+    (9, 12242): ("ciscoConnectionId", "unsigned32"),
     # VMware vSphere distributed switch / NSX (PEN 6876)
     (6876, 880): ("vmwareTenantProtocol", "unsigned8"),
     (6876, 881): ("vmwareTenantSourceIPv4", "ipv4Address"),

@@ -652,3 +652,38 @@ def test_softflowd_uptimes_before_the_init_time_give_times_before_the_export() -
         ),
     ]
     assert events[0]["@timestamp"] == "2020-04-01T09:59:25.000Z"
+
+
+# Cisco AVC/WAAS connection template 264: client and server addresses and the server port are
+# Cisco elements (PEN 9: 12236, 12237, 12241), not IANA 8/12/11; initiator/responder counters.
+# mikemiles-dev/netflow_parser, src/tests.rs, it_parses_ipfix_mixed_enteprise_and_non_
+# enterprise_fields (MIT OR Apache-2.0). The data record is built from the template.
+AVC_TEMPLATE = bytes.fromhex(
+    "000a00845b3b5496005e9d61000004000002007401080016afcc000400000009afcd000400000009000400"
+    "0100c3000100c00001afd100020000000900ea0004005f0004003a0002000a000400ef0001a42400010000"
+    "0009000e0004a4250001000000090016000400150004011600040117000800e80008012b000800e7000801"
+    "2a0008"
+)
+
+
+def test_cisco_avc_client_and_server_elements_are_the_flows_endpoints(tmp_path) -> None:
+    record = (
+        ipv4("10.1.1.10")  # client (12236)
+        + ipv4("192.0.2.80")  # server (12237)
+        + struct.pack("!BBBH", 6, 0, 64, 443)  # protocol, DSCP, TTL, server port (12241)
+        + struct.pack("!I", 0)  # ingressVRFID
+        + bytes.fromhex("0d000050")  # applicationId
+        + struct.pack("!HIBBIB", 0, 5, 1, 0, 7, 0)  # vlan, in, biflowDirection, waas, out, waas
+        + struct.pack("!IIIQ", 1000, 2000, 1, 1)  # sysUpTimes, new connections, duration
+        + struct.pack("!QQQQ", 5000, 10, 700, 8)  # responder octets/packets, initiator ...
+    )
+    data = struct.pack("!HHIII", 10, 16 + 4 + len(record), 0x5B3B5497, 0x5E9D62, 1024)
+    data += data_set(264, record, pad=False)
+    _, (event,) = _events(AVC_TEMPLATE, data)
+    assert event["source"] == {"ip": "10.1.1.10", "bytes": 700, "packets": 8}
+    assert event["destination"] == {"ip": "192.0.2.80", "port": 443, "bytes": 5000, "packets": 10}
+    assert event["network"]["transport"] == "tcp" and "community_id" in event["network"]
+    assert event["netflow"]["cisco_client_ipv4_address"] == "10.1.1.10"
+    assert event["client"]["ip"] == "10.1.1.10"  # biflowDirection 1: the source initiated
+    _, rows = _columnar_rows(tmp_path, AVC_TEMPLATE, data)
+    assert rows == _dict_rows(tmp_path, [event])
