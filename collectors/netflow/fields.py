@@ -207,17 +207,17 @@ class RecordDecoder:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """The records of one data set's body, and why the rest is lost if it is.
 
-        Bytes after the last whole record are padding (RFC 3954 §5.3, RFC 7011 §3.3.1). With
-        variable-length fields a record can be as short as the padding: fewer than 4 zero
-        bytes at the end of a set (`padded`, not of a list's content) are padding, not records
-        of empty fields.
+        Bytes after the last whole record are padding (RFC 3954 §5.3, RFC 7011 §3.3.1). A
+        record can be as short as the padding (variable-length fields, or fixed records of 1-3
+        bytes): fewer than 4 zero bytes at the end of a set (`padded`, not of a list's content)
+        are padding, not records of empty fields or zeros.
         """
         if self._struct is None:
             return self._decode_variable(body, padded)
         size = self._struct.size
         if size == 0:
             return [], f"template {self.template.template_id} describes records of 0 bytes"
-        end = len(body) - len(body) % size
+        end = (whole_records(body, size) if padded else len(body) // size) * size
         keys, converters = self._keys, self._converters
         records = []
         for row in self._struct.iter_unpack(body[:end]):
@@ -265,3 +265,16 @@ def read_variable_length(body: bytes, offset: int) -> tuple[int, int]:
     if offset + 3 > len(body):
         return -1, offset
     return int.from_bytes(body[offset + 1 : offset + 3], "big"), offset + 3
+
+
+def whole_records(body: bytes, size: int) -> int:
+    """How many fixed records of `size` bytes a data set's body holds (see `decode`): whole
+    records of zeros within its last 3 bytes are the padding to 32 bits, not records."""
+    count = len(body) // size
+    while (
+        count
+        and len(body) - (count - 1) * size < _ALIGNMENT
+        and not any(body[(count - 1) * size :])
+    ):
+        count -= 1
+    return count

@@ -207,3 +207,12 @@ def test_a_malformed_list_is_kept_as_hex_and_the_record_survives() -> None:
     )
     assert problem is None
     assert record == {"protocol_identifier": 6, "bgp_source_community_list": broken.hex()}
+
+
+def test_zero_padding_after_records_shorter_than_it_is_not_records() -> None:
+    # 1-byte records in a v9 FlowSet padded to 32 bits: 2 records and 2 bytes of padding
+    records, problem = decoder((4, 1)).decode(b"\x06\x11\0\0")
+    assert problem is None
+    assert records == [{"protocol_identifier": 6}, {"protocol_identifier": 17}]
+    # a record of zeros before the last 3 bytes is a record
+    assert len(decoder((4, 1)).decode(b"\x06\0\0\0\0")[0]) == 2
