@@ -286,9 +286,9 @@ class _Mapping:
         anchored = np.array([i is not None for i in init])[self.which]
         header_ms = np.array([h or 0 for h in header], np.int64)[self.which]
         init_ms = np.array([i or 0 for i in init], np.int64)[self.which]
-        relative = export_ns - signed32(header_ms - uptime) * 1_000_000
-        absolute = (init_ms + uptime) * 1_000_000
-        return np.where(v9, relative, absolute), v9 | anchored
+        # IPFIX: the uptime at export that the init time gives, read as v9 reads the header's
+        exported_at_ms = np.where(v9, header_ms, export_ns // 1_000_000 - init_ms)
+        return export_ns - signed32(exported_at_ms - uptime) * 1_000_000, v9 | anchored
 
     def _duration(self) -> np.ndarray | None:
         if self.has("flow_duration_milliseconds"):

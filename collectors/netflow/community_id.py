@@ -16,6 +16,7 @@ import socket
 import struct
 
 import communityid
+import communityid.error
 import numpy as np
 
 _PORT_PROTOCOLS = frozenset({6, 17, 132})  # tcp, udp, sctp
@@ -41,7 +42,17 @@ class CommunityId:
 
         For ICMP and ICMPv6, NetFlow carries the type and code in the destination port
         (type * 256 + code), which is where the spec's ICMP rules read them from.
+
+        Raises OSError or ValueError, and nothing else, for a tuple no id can be made of: a
+        field of an odd length is kept as hex (no address) and one wider than the element
+        (a "port" in 4 bytes) can exceed its range; callers leave the id out then.
         """
+        try:
+            return self._of(protocol, src, dst, src_port, dst_port)
+        except (struct.error, communityid.error.Error) as error:
+            raise ValueError(f"no community id for {protocol} {src} {dst}: {error}") from error
+
+    def _of(self, protocol: int, src: str, dst: str, src_port: int, dst_port: int) -> str:
         if protocol in _PORT_PROTOCOLS:
             family = socket.AF_INET6 if ":" in src else socket.AF_INET
             a, b = socket.inet_pton(family, src), socket.inet_pton(family, dst)

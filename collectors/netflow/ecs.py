@@ -72,6 +72,12 @@ APPLICATION_USER_KEYS = frozenset(
     }
 )
 """Fields read with the session's application names or per record (`_extras`)."""
+AVC_ENDPOINT_KEYS = (
+    ("cisco_client_ipv4_address", "cisco_client_l4_port"),
+    ("cisco_server_ipv4_address", "cisco_server_l4_port"),
+)
+"""Cisco AVC connection records: client and server (PEN 9) when IANA source/destination are
+absent; the client initiated, as `initiator_octets` (source.bytes) says."""
 _EXTRA_KEYS = APPLICATION_USER_KEYS | {
     "vlan_id",
     "dot1q_vlan_id",
@@ -167,7 +173,11 @@ def _scaled(value: int | None, rate: float) -> int | None:
     return value if value is None else saturate(value if rate == 1 else value * rate)
 
 
-def _nat(fields: dict[str, Any], side: str) -> dict[str, Any]:
+def _nat(fields: dict[str, Any], side: str, ports: bool) -> dict[str, Any]:
+    """`source.nat`/`destination.nat`: the translated address, and the port unless the flow's
+    protocol has none (`ports` false). Cisco ASA NSEL fills its xlate port fields for ICMP
+    too, with the ICMP identifier, which is no port: ECS shows none for such a flow, translated
+    or not."""
     nat: dict[str, Any] = {}
     ip = _ip(
         fields,
@@ -178,7 +188,7 @@ def _nat(fields: dict[str, Any], side: str) -> dict[str, Any]:
     if ip and ip not in _UNSPECIFIED:
         nat["ip"] = ip
     port = first_int(fields, f"post_napt_{side}_transport_port", f"xlate_{side}_port")
-    if port:
+    if port and ports:
         nat["port"] = port
     return nat
 
@@ -203,12 +213,19 @@ def flow_event(
         for key, value in fields.items():
             if isinstance(value, _STRUCTURED):
                 netflow[key] = _json_safe(value)
-    src = _ip(fields, "source_ipv4_address", "source_ipv6_address")
-    dst = _ip(fields, "destination_ipv4_address", "destination_ipv6_address")
+    (client, client_port), (server, server_port) = AVC_ENDPOINT_KEYS
+    src = _ip(fields, "source_ipv4_address", "source_ipv6_address", client)
+    dst = _ip(fields, "destination_ipv4_address", "destination_ipv6_address", server)
     protocol = first_int(fields, "protocol_identifier")
-    src_port = first_int(fields, "source_transport_port", "udp_source_port", "tcp_source_port")
+    src_port = first_int(
+        fields, "source_transport_port", "udp_source_port", "tcp_source_port", client_port
+    )
     dst_port = first_int(
-        fields, "destination_transport_port", "udp_destination_port", "tcp_destination_port"
+        fields,
+        "destination_transport_port",
+        "udp_destination_port",
+        "tcp_destination_port",
+        server_port,
     )
     source: dict[str, Any] = {}
     destination: dict[str, Any] = {}
@@ -239,7 +256,7 @@ def flow_event(
             network[key] = saturate(source.get(key, 0) + destination.get(key, 0))
     if not keys.isdisjoint(NAT_KEYS):
         for side, name in ((source, "source"), (destination, "destination")):
-            if nat := _nat(fields, name):
+            if nat := _nat(fields, name, protocol is None or protocol in PORT_PROTOCOLS):
                 side["nat"] = nat
                 if "ip" in nat:
                     related.append(nat["ip"])

@@ -13,7 +13,13 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from collectors.netflow.iana import IANA_ELEMENTS
-from collectors.netflow.vendor import ENTERPRISE_ELEMENTS, REVERSE_PEN, V9_VENDOR_ELEMENTS
+from collectors.netflow.vendor import (
+    CERT_PEN,
+    CERT_REVERSE_BIT,
+    ENTERPRISE_ELEMENTS,
+    REVERSE_PEN,
+    V9_VENDOR_ELEMENTS,
+)
 
 UNKNOWN = "unknown"
 """Abstract type of an element no table describes: decoded as its raw octets."""
@@ -77,6 +83,10 @@ def ipfix_element(element_id: int, pen: int = 0) -> Element:
         spec = ("reverse" + name[0].upper() + name[1:], kind)
     else:
         spec = ENTERPRISE_ELEMENTS.get((pen, element_id))
+        if spec is None and pen == CERT_PEN and element_id & CERT_REVERSE_BIT:
+            forward = ENTERPRISE_ELEMENTS.get((pen, element_id & ~CERT_REVERSE_BIT))
+            if forward is not None:
+                spec = ("reverse" + forward[0][0].upper() + forward[0][1:], forward[1])
         if spec is None:
             return Element(f"pen{pen}_ie_{element_id}", UNKNOWN)
     return Element(snake_case(spec[0]), spec[1])

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collectors.netflow.lists import ListDecoder
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ALIGNMENT = 4  # v9 pads FlowSets to 32 bits (RFC 3954 §5.3); IPFIX exporters often do too
 _NTP_TO_UNIX_SECONDS = 2_208_988_800  # 1900-01-01 to 1970-01-01
 
 Converter = Callable[[Any], Any]
@@ -201,17 +202,22 @@ class RecordDecoder:
                     convert = FROM_BYTES.get(element.kind, bytes.hex)
                 self._steps.append((key if field.length else None, field.length, convert))
 
-    def decode(self, body: bytes) -> tuple[list[dict[str, Any]], str | None]:
+    def decode(
+        self, body: bytes, *, padded: bool = True
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """The records of one data set's body, and why the rest is lost if it is.
 
-        Bytes after the last whole record are padding (RFC 3954 §5.3, RFC 7011 §3.3.1).
+        Bytes after the last whole record are padding (RFC 3954 §5.3, RFC 7011 §3.3.1). A
+        record can be as short as the padding (variable-length fields, or fixed records of 1-3
+        bytes): fewer than 4 zero bytes at the end of a set (`padded`, not of a list's content)
+        are padding, not records of empty fields or zeros.
         """
         if self._struct is None:
-            return self._decode_variable(body)
+            return self._decode_variable(body, padded)
         size = self._struct.size
         if size == 0:
             return [], f"template {self.template.template_id} describes records of 0 bytes"
-        end = len(body) - len(body) % size
+        end = (whole_records(body, size) if padded else len(body) // size) * size
         keys, converters = self._keys, self._converters
         records = []
         for row in self._struct.iter_unpack(body[:end]):
@@ -224,10 +230,14 @@ class RecordDecoder:
                 records.append(dict(zip(keys, row, strict=True)))
         return records, None
 
-    def _decode_variable(self, body: bytes) -> tuple[list[dict[str, Any]], str | None]:
+    def _decode_variable(
+        self, body: bytes, padded: bool
+    ) -> tuple[list[dict[str, Any]], str | None]:
         records: list[dict[str, Any]] = []
         offset, size = 0, len(body)
         while size - offset >= max(self.min_length, 1):
+            if padded and size - offset < _ALIGNMENT and not any(body[offset:]):
+                break
             record: dict[str, Any] = {}
             for key, length, convert in self._steps:
                 if length == VARIABLE_LENGTH:
@@ -255,3 +265,16 @@ def read_variable_length(body: bytes, offset: int) -> tuple[int, int]:
     if offset + 3 > len(body):
         return -1, offset
     return int.from_bytes(body[offset + 1 : offset + 3], "big"), offset + 3
+
+
+def whole_records(body: bytes, size: int) -> int:
+    """How many fixed records of `size` bytes a data set's body holds (see `decode`): whole
+    records of zeros within its last 3 bytes are the padding to 32 bits, not records."""
+    count = len(body) // size
+    while (
+        count
+        and len(body) - (count - 1) * size < _ALIGNMENT
+        and not any(body[(count - 1) * size :])
+    ):
+        count -= 1
+    return count

@@ -1,7 +1,8 @@
 """IPFIX messages (RFC 7011) to templates, withdrawals and raw data sets: pure, no state.
 
 A message whose length field exceeds the datagram is decoded as far as it goes: every set
-received whole is still used and the cut one is reported.
+received whole is still used and the cut one is reported. One whose length field ends inside a
+set that the datagram holds whole keeps that set.
 """
 
 from __future__ import annotations
@@ -9,7 +10,14 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from collectors.netflow.sets import MIN_DATA_SET_ID, DataSet, Problem, SetItem, walk_sets
+from collectors.netflow.sets import (
+    MIN_DATA_SET_ID,
+    DataSet,
+    Problem,
+    SetItem,
+    after_alignment,
+    walk_sets,
+)
 from collectors.netflow.templates import Template, TemplateField, Withdrawal
 from soc.errors import ParseError
 
@@ -44,7 +52,6 @@ def decode_ipfix(datagram: bytes, exporter: str) -> IpfixPacket:
         raise ParseError(f"IPFIX message length {header.length} is impossible", where=exporter)
     items: list[SetItem] = []
     problems: list[Problem] = []
-    end = min(header.length, len(datagram))
     if header.length > len(datagram):
         problems.append(
             Problem(
@@ -53,7 +60,11 @@ def decode_ipfix(datagram: bytes, exporter: str) -> IpfixPacket:
                 b"",
             )
         )
-    for entry in walk_sets(datagram, HEADER.size, end):
+    # Bytes after the message are not sets, but a set that begins inside it is read whole if
+    # the datagram holds it: then the message length, not the self-framed set, is what is wrong
+    # (an exporter seen to count one set short), and one bad header field must not cost data.
+    sets = walk_sets(datagram, HEADER.size, len(datagram), starts_before=header.length)
+    for entry in sets:
         if isinstance(entry, Problem):
             problems.append(entry)
             continue
@@ -69,7 +80,11 @@ def decode_ipfix(datagram: bytes, exporter: str) -> IpfixPacket:
 def _templates(body: bytes, options: bool, items: list[SetItem], problems: list[Problem]) -> None:
     """Template or options template records until the bytes left are padding (< 4)."""
     offset = 0
-    while len(body) - offset >= _PAIR.size:
+    while True:
+        if options:
+            offset = after_alignment(body, offset)
+        if len(body) - offset < _PAIR.size:
+            return
         start = offset
         template_id, count = _PAIR.unpack_from(body, offset)
         offset += _PAIR.size
@@ -103,12 +118,19 @@ def _templates(body: bytes, options: bool, items: list[SetItem], problems: list[
         invalid = template_id < MIN_DATA_SET_ID or (options and not 0 < scope_count <= count)
         # (a cut-off options header leaves scope_count 0: reported as invalid too)
         if len(fields) < count or invalid:
+            cut = len(fields) < count or (options and offset - start < 6)
+            # a whole record with a scope count out of range costs only itself; a cut one or
+            # one with a reserved id (no template at all: what follows is suspect) the rest
+            ends = cut or template_id < MIN_DATA_SET_ID
             problems.append(
                 Problem(
                     f"IPFIX {'options ' if options else ''}template {template_id} "
-                    f"({count} fields, {scope_count} scope) is truncated or invalid",
-                    body[start:],
+                    f"({count} fields, {scope_count} scope) is "
+                    f"{'truncated' if cut else 'invalid'}",
+                    body[start:] if ends else body[start:offset],
                 )
             )
-            return
+            if ends:
+                return
+            continue
         items.append(Template(template_id, tuple(fields), scope_count, options))

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from collectors.netflow.ecs import APPLICATION_USER_KEYS, NAT_KEYS
+from collectors.netflow.ecs import APPLICATION_USER_KEYS, AVC_ENDPOINT_KEYS, NAT_KEYS
 from collectors.netflow.elements import Element
 from collectors.netflow.fields import unique_keys
 from collectors.netflow.options import OptionsSnapshot
@@ -69,6 +69,7 @@ _MAX_LENGTH = {
 _DICT_ONLY = (
     NAT_KEYS
     | APPLICATION_USER_KEYS
+    | {key for pair in AVC_ENDPOINT_KEYS for key in pair}
     | {
         "system_init_time_milliseconds",
         # a flow's own sampling fields choose its rate (`OptionsState.rate_for`)

@@ -92,7 +92,7 @@ class ListDecoder:
         decoder = self._resolve(template_id)
         if decoder is None:
             return {"template_id": template_id, "raw": body.hex()}
-        records, problem = decoder.decode(body)
+        records, problem = decoder.decode(body, padded=False)
         if problem:
             raise _Malformed
         return {"template_id": template_id, "records": records}

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from collectors.netflow.elements import Element, ipfix_element, v9_element, v9_scope_element
-from collectors.netflow.fields import RecordDecoder
+from collectors.netflow.fields import RecordDecoder, whole_records
 from collectors.netflow.ipfix import IpfixPacket
 from collectors.netflow.layout import Layout, layout, readable
 from collectors.netflow.lists import ListDecoder
@@ -163,7 +163,7 @@ class Session:
             snapshot = self.options.snapshot()
             if readable(snapshot):
                 size = fixed.dtype.itemsize
-                count = len(data.body) // size
+                count = whole_records(data.body, size)
                 if count:
                     body = data.body[: count * size]
                     columnar.append(ColumnarSet(fixed, body, count, export, snapshot, decoder))

@@ -32,10 +32,17 @@ class Problem(NamedTuple):
 SetItem = Template | Withdrawal | DataSet
 
 
-def walk_sets(datagram: bytes, start: int, end: int) -> Iterator[tuple[int, bytes] | Problem]:
-    """(set id, body) for each set in datagram[start:end], or a Problem that ends the walk."""
+def walk_sets(
+    datagram: bytes, start: int, end: int, *, starts_before: int | None = None
+) -> Iterator[tuple[int, bytes] | Problem]:
+    """(set id, body) for each set in datagram[start:end], or a Problem that ends the walk.
+
+    `starts_before`: only sets that begin before this offset are read (each still whole, up to
+    `end`); the bytes from there on are ignored.
+    """
     offset = start
-    while offset < end:
+    stop = end if starts_before is None else min(end, starts_before)
+    while offset < stop:
         short = end - offset < SET_HEADER.size
         set_id, length = (0, 0) if short else SET_HEADER.unpack_from(datagram, offset)
         if (short or length == 0) and not any(datagram[offset:end]):
@@ -58,3 +65,17 @@ def walk_sets(datagram: bytes, start: int, end: int) -> Iterator[tuple[int, byte
             return
         yield set_id, datagram[offset + SET_HEADER.size : offset + length]
         offset += length
+
+
+def after_alignment(body: bytes, offset: int) -> int:
+    """Where the next options template record starts: past two zero bytes that align the one
+    before it.
+
+    An options template record is two bytes short of 32-bit alignment (a 6-byte header, 4- or
+    8-byte fields); an exporter that pads each record, not only the set, leaves two zero bytes
+    between records. Template id 0 is never valid, so two zero bytes with more data after them
+    are that padding, not a record.
+    """
+    if body[offset : offset + 2] == b"\0\0" and any(body[offset + 2 :]):
+        return offset + 2
+    return offset

@@ -66,9 +66,12 @@ def flow_times(
 
     Absolute (IPFIX 150-157) first; then microseconds before the export (158/159); then
     sysUpTime milliseconds (21/22), relative to the header's uptime (v5/v9: `sys_uptime_ms`,
-    taken as a signed 32-bit difference since the counter wraps every 49.7 days) or to
-    systemInitTimeMilliseconds (IPFIX, from the record or `system_init_ms` from an options
-    record). A duration (161/162) fills in a missing end or start.
+    taken as a signed 32-bit difference since the counter wraps every 49.7 days) or, in IPFIX,
+    to the uptime at export that systemInitTimeMilliseconds gives (from the record, or
+    `system_init_ms` from an options record), the same signed difference: an exporter up longer
+    than 49.7 days sends wrapped uptimes, and softflowd replaying a capture sends uptimes
+    "before" its start (just under 2**32); init + uptime would put either ~49.7 days after the
+    export. A duration (161/162) fills in a missing end or start.
     """
     times: list[int | None] = []
     for absolute, delta, uptime_key in _TIME_KEYS:
@@ -86,8 +89,9 @@ def flow_times(
                 base = _ns(fields.get("system_init_time_milliseconds"))
                 if base is None and system_init_ms is not None:
                     base = system_init_ms * 1_000_000
-                if base is not None:
-                    found = base + uptime * 1_000_000
+                if base is not None:  # the uptime at export pairs with export_ns, as in v9
+                    exported_at_ms = (export_ns - base) // 1_000_000
+                    found = export_ns - _signed32(exported_at_ms - uptime) * 1_000_000
         times.append(found)
     start, end = times
     duration_ms = first_int(fields, "flow_duration_milliseconds")

@@ -11,7 +11,14 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from collectors.netflow.sets import MIN_DATA_SET_ID, DataSet, Problem, SetItem, walk_sets
+from collectors.netflow.sets import (
+    MIN_DATA_SET_ID,
+    DataSet,
+    Problem,
+    SetItem,
+    after_alignment,
+    walk_sets,
+)
 from collectors.netflow.templates import Template, TemplateField
 from soc.errors import ParseError
 
@@ -67,28 +74,41 @@ def _fields(body: bytes, offset: int, count: int) -> tuple[TemplateField, ...]:
 
 
 def _templates(body: bytes, items: list[SetItem], problems: list[Problem]) -> None:
+    """Template records until the bytes left are padding.
+
+    An empty record (0 fields, which some exporters send in place of the withdrawal v9 lacks;
+    Filebeat skips it too) is skipped and the records after it are still read. A reserved id
+    or a record that overruns the FlowSet is reported and ends the walk: what follows cannot
+    be trusted or found.
+    """
     offset = 0
     while len(body) - offset >= _PAIR.size:  # fewer bytes left: padding
         template_id, count = _PAIR.unpack_from(body, offset)
         end = offset + _PAIR.size + 4 * count
-        if template_id < MIN_DATA_SET_ID or count == 0 or end > len(body):
-            if not any(body[offset:]):
-                return  # zero padding
+        if (template_id < MIN_DATA_SET_ID or count == 0) and not any(body[offset:]):
+            return  # zero padding
+        if end > len(body):
             problems.append(
                 Problem(
                     f"v9 template {template_id} with {count} fields does not fit its FlowSet "
-                    f"({len(body) - offset} bytes left) or has an invalid id",
+                    f"({len(body) - offset} bytes left)",
                     body[offset:],
                 )
             )
             return
-        items.append(Template(template_id, _fields(body, offset + _PAIR.size, count)))
+        if template_id < MIN_DATA_SET_ID:  # not a template: the rest of the set is suspect
+            problems.append(
+                Problem(f"v9 template with the reserved id {template_id}", body[offset:])
+            )
+            return
+        if count:
+            items.append(Template(template_id, _fields(body, offset + _PAIR.size, count)))
         offset = end
 
 
 def _options_templates(body: bytes, items: list[SetItem], problems: list[Problem]) -> None:
     offset = 0
-    while len(body) - offset >= _OPTIONS_HEAD.size:
+    while len(body) - (offset := after_alignment(body, offset)) >= _OPTIONS_HEAD.size:
         template_id, scope_bytes, option_bytes = _OPTIONS_HEAD.unpack_from(body, offset)
         start = offset + _OPTIONS_HEAD.size
         end = start + scope_bytes + option_bytes

@@ -64,6 +64,16 @@ ENTERPRISE_ELEMENTS: dict[tuple[int, int], tuple[str, str]] = {
     (9, 12235): ("applicationHttpUserAgent", "string"),
     (9, 12243): ("applicationTrafficClass", "unsigned32"),
     (9, 12244): ("applicationBusinessRelevance", "unsigned32"),
+    # Cisco AVC / WAAS connection records carry the endpoints here instead of in IANA 8/12
+    # (names as Logstash gives them; `ecs.AVC_ENDPOINT_KEYS` reads them as source/destination)
+    (9, 8337): ("ciscoServerBytesNetwork", "unsigned64"),
+    (9, 8338): ("ciscoClientBytesNetwork", "unsigned64"),
+    (9, 9253): ("ciscoServicesWaasPassthroughReason", "unsigned8"),
+    (9, 12236): ("ciscoClientIPv4Address", "ipv4Address"),
+    (9, 12237): ("ciscoServerIPv4Address", "ipv4Address"),
+    (9, 12240): ("ciscoClientL4Port", "unsigned16"),
+    (9, 12241): ("ciscoServerL4Port", "unsigned16"),
+    (9, 12242): ("ciscoConnectionId", "unsigned32"),
     # VMware vSphere distributed switch / NSX (PEN 6876)
     (6876, 880): ("vmwareTenantProtocol", "unsigned8"),
     (6876, 881): ("vmwareTenantSourceIPv4", "ipv4Address"),
@@ -94,6 +104,110 @@ ENTERPRISE_ELEMENTS: dict[tuple[int, int], tuple[str, str]] = {
             12: ("AuditCounter", "unsigned32"),
         }.items()
     },
+    # Citrix NetScaler / ADC AppFlow (PEN 5951): the HTTP, database, ICA and AAA fields a SOC
+    # reads (names as Filebeat and Logstash give them)
+    **{
+        (5951, element): spec
+        for element, spec in {
+            128: ("netscalerRoundTripTime", "unsigned32"),
+            129: ("netscalerTransactionId", "unsigned32"),
+            130: ("netscalerHttpReqUrl", "string"),
+            131: ("netscalerHttpReqCookie", "string"),
+            132: ("netscalerFlowFlags", "unsigned64"),
+            133: ("netscalerConnectionId", "unsigned32"),
+            134: ("netscalerSyslogPriority", "unsigned8"),
+            135: ("netscalerSyslogMessage", "string"),
+            136: ("netscalerSyslogTimestamp", "unsigned64"),
+            140: ("netscalerHttpReqReferer", "string"),
+            141: ("netscalerHttpReqMethod", "string"),
+            142: ("netscalerHttpReqHost", "string"),
+            143: ("netscalerHttpReqUserAgent", "string"),
+            144: ("netscalerHttpRspStatus", "unsigned16"),
+            145: ("netscalerHttpRspLen", "unsigned64"),
+            146: ("netscalerServerTTFB", "unsigned64"),
+            147: ("netscalerServerTTLB", "unsigned64"),
+            150: ("netscalerAppNameIncarnationNumber", "unsigned32"),
+            151: ("netscalerAppNameAppId", "unsigned32"),
+            152: ("netscalerAppName", "string"),
+            153: ("netscalerHttpReqRcvFB", "unsigned64"),
+            156: ("netscalerHttpReqForwFB", "unsigned64"),
+            157: ("netscalerHttpResRcvFB", "unsigned64"),
+            158: ("netscalerHttpResForwFB", "unsigned64"),
+            159: ("netscalerHttpReqRcvLB", "unsigned64"),
+            160: ("netscalerHttpReqForwLB", "unsigned64"),
+            169: ("netscalerHttpResRcvLB", "unsigned64"),
+            170: ("netscalerHttpResForwLB", "unsigned64"),
+            171: ("netscalerAppUnitNameAppId", "unsigned32"),
+            175: ("netscalerDbUserName", "string"),
+            176: ("netscalerDbDatabaseName", "string"),
+            177: ("netscalerDbCltHostName", "string"),
+            178: ("netscalerDbReqString", "string"),
+            179: ("netscalerDbRespStatusString", "string"),
+            182: ("netscalerClientRTT", "unsigned32"),
+            183: ("netscalerHttpContentType", "string"),
+            185: ("netscalerHttpReqAuthorization", "string"),
+            186: ("netscalerHttpReqVia", "string"),
+            187: ("netscalerHttpResLocation", "string"),
+            188: ("netscalerHttpResSetCookie", "string"),
+            189: ("netscalerHttpResSetCookie2", "string"),
+            190: ("netscalerHttpReqXForwardedFor", "string"),
+            192: ("netscalerConnectionChainID", "octetArray"),
+            193: ("netscalerConnectionChainHopCount", "unsigned8"),
+            200: ("netscalerICASessionGuid", "octetArray"),
+            203: ("netscalerIcaClientIP", "ipv4Address"),
+            204: ("netscalerIcaClientHostName", "string"),
+            205: ("netscalerAaaUsername", "string"),
+            207: ("netscalerIcaDomainName", "string"),
+            210: ("netscalerIcaServerName", "string"),
+            238: ("netscalerIcaApplicationName", "string"),
+            250: ("netscalerIcaUsername", "string"),
+            267: ("netscalerHttpDomainName", "string"),
+        }.items()
+    },
+    # CERT NetSA YAF (PEN 6871); element id | 0x4000 is the reverse direction (`CERT_PEN`)
+    **{
+        (6871, element): spec
+        for element, spec in {
+            14: ("initialTCPFlags", "unsigned8"),
+            15: ("unionTCPFlags", "unsigned8"),
+            18: ("payload", "octetArray"),
+            21: ("reverseFlowDeltaMilliseconds", "unsigned32"),
+            33: ("silkAppLabel", "unsigned16"),
+            35: ("payloadEntropy", "unsigned8"),
+            36: ("osName", "string"),
+            37: ("osVersion", "string"),
+            40: ("flowAttributes", "unsigned16"),
+            100: ("expiredFragmentCount", "unsigned32"),
+            101: ("assembledFragmentCount", "unsigned32"),
+            102: ("meanFlowRate", "unsigned32"),
+            103: ("meanPacketRate", "unsigned32"),
+            104: ("flowTableFlushEventCount", "unsigned32"),
+            105: ("flowTablePeakCount", "unsigned32"),
+            500: ("smallPacketCount", "unsigned32"),
+            501: ("nonEmptyPacketCount", "unsigned32"),
+            502: ("dataByteCount", "unsigned64"),
+            503: ("averageInterarrivalTime", "unsigned64"),
+            504: ("standardDeviationInterarrivalTime", "unsigned64"),
+            505: ("firstNonEmptyPacketSize", "unsigned16"),
+            506: ("maxPacketSize", "unsigned16"),
+            507: ("firstEightNonEmptyPacketDirections", "unsigned8"),
+            508: ("standardDeviationPayloadLength", "unsigned8"),
+            510: ("largePacketCount", "unsigned32"),
+        }.items()
+    },
+    # Procera PacketLogic (PEN 15397): the elements whose values identify them in the capture
+    # Logstash's spec decodes (its "IPFIX Procera"); the empty strings there stay generic
+    (15397, 1): ("proceraService", "string"),
+    (15397, 2): ("proceraBaseService", "string"),
+    (15397, 3): ("proceraIncomingOctets", "unsigned64"),
+    (15397, 4): ("proceraOutgoingOctets", "unsigned64"),
+    (15397, 15): ("proceraFlowBehavior", "string"),
+    (15397, 25): ("proceraHttpFileLength", "unsigned32"),
+    (15397, 47): ("proceraTemplateName", "string"),
+    # Nokia BRAS NAT (PEN 637)
+    (637, 91): ("natInsideSvcid", "unsigned16"),
+    (637, 92): ("natOutsideSvcid", "unsigned16"),
+    (637, 93): ("natSubString", "string"),
     # Linux netfilter (ulogd)
     (21373, 4): ("mark", "unsigned32"),
     (21373, 6): ("conntrack_id", "unsigned32"),
@@ -103,3 +217,7 @@ ENTERPRISE_ELEMENTS: dict[tuple[int, int], tuple[str, str]] = {
 
 REVERSE_PEN = 29305
 """RFC 5103 biflows: element N under this PEN is the reverse direction of IANA element N."""
+
+CERT_PEN = 6871
+CERT_REVERSE_BIT = 0x4000
+"""YAF marks the reverse direction of its own element N as N | 0x4000 under the CERT PEN."""

@@ -64,3 +64,20 @@ def test_portless_protocols_hash_addresses_only() -> None:
     )
     assert gre == expected
     assert gre == CommunityId().of(47, "10.0.0.2", "10.0.0.1", 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("protocol", "src", "dst", "src_port", "dst_port"),
+    [
+        (6, "10.0.0.1", "10.0.0.2", 70_000, 80),  # a port sent in 4 bytes, out of range
+        (47, "0a00000105", "10.0.0.2", 0, 0),  # a 5-byte "IPv4 address", kept as hex
+        (6, "0a00000105", "10.0.0.2", 1, 2),
+    ],
+)
+def test_a_tuple_no_id_can_be_made_of_raises_value_error(
+    protocol: int, src: str, dst: str, src_port: int, dst_port: int
+) -> None:
+    # the one error (with OSError) that callers leave the id out for; anything else used to
+    # escape `normalize_flows` and cost the datagram's other flows
+    with pytest.raises((ValueError, OSError)):
+        CommunityId().of(protocol, src, dst, src_port, dst_port)

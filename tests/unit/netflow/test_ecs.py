@@ -69,6 +69,19 @@ def test_ipfix_uptime_times_are_relative_to_system_init_time() -> None:
     assert times(in_record, IPFIX, None)[0] == (1_699_999_980 + 1) * 10**9
 
 
+def test_ipfix_uptimes_are_a_signed_difference_from_the_uptime_at_export() -> None:
+    export_ms = EXPORT_NS // 10**6
+    # up 60 days: the 32-bit counter has wrapped once; a flow 10 s before the export
+    init_ms = export_ms - 60 * 86_400_000
+    wrapped = (60 * 86_400_000 - 10_000) % 2**32
+    fields = {"flow_start_sys_up_time": wrapped, "flow_end_sys_up_time": wrapped + 5_000}
+    assert times(fields, IPFIX, init_ms) == (EXPORT_NS - 10 * 10**9, EXPORT_NS - 5 * 10**9)
+    # softflowd replaying a capture: flows "before" its init, uptimes just under 2**32
+    init_ms = export_ms - 5_000
+    fields = {"flow_start_sys_up_time": 2**32 - 1_000, "flow_end_sys_up_time": 2**32 - 500}
+    assert times(fields, IPFIX, init_ms) == ((init_ms - 1_000) * 10**6, (init_ms - 500) * 10**6)
+
+
 def test_ipfix_absolute_times_of_every_precision() -> None:
     for unit in ("seconds", "milliseconds", "microseconds", "nanoseconds"):
         fields = {f"flow_start_{unit}": AT, f"flow_end_{unit}": AT.replace(second=5)}
@@ -186,6 +199,22 @@ def test_post_nat_addresses_map_to_source_and_destination_nat() -> None:
     assert doc["related"]["ip"] == ["10.20.1.5", "203.0.113.9", "198.51.100.7"]
 
 
+def test_an_icmp_flow_has_no_translated_port() -> None:
+    # Cisco ASA NSEL puts the ICMP identifier in its xlate port fields (17549 here, from the
+    # ASA capture in tests/unit/netflow/test_vendor_packets.py)
+    doc = event(
+        {
+            "source_ipv4_address": "192.168.23.22",
+            "destination_ipv4_address": "164.164.37.11",
+            "protocol_identifier": 1,
+            "xlate_source_address_ip_v4": "192.168.23.22",
+            "xlate_source_port": 17549,
+        }
+    )
+    assert doc["source"]["nat"] == {"ip": "192.168.23.22"}
+    assert "port" not in doc["source"]
+
+
 def test_cisco_asa_xlate_fields_and_user() -> None:
     doc = event(
         {
@@ -283,3 +312,29 @@ def test_end_to_end_ipfix_psamp_sampling_and_system_init_time() -> None:
     assert doc["source"]["bytes"] == 70
     assert doc["event"]["start"] == "2023-11-14T21:56:41.000Z"  # init + 1 s
     assert doc["event"]["duration"] == 10**9
+
+
+def test_odd_field_lengths_cost_the_community_id_not_the_datagram() -> None:
+    # A v9 template with a 5-byte IPv4 source (kept as hex) and a 4-byte source port above
+    # 65535: the flows still map, without `network.community_id`, beside a normal flow
+    state = Sessions(pending_max_records=10, pending_max_age_seconds=60)
+    odd = v9_template_set(
+        (300, [(8, 5), (12, 4), (4, 1)]),
+        (301, [(8, 4), (12, 4), (4, 1), (7, 4), (11, 2)]),
+    )
+    datagram = v9_packet(
+        odd,
+        data_set(300, b"\x0a\x00\x00\x01\x05" + ipv4("10.0.0.2") + b"\x2f"),
+        data_set(
+            301, ipv4("10.0.0.1") + ipv4("10.0.0.2") + b"\x06" + struct.pack("!IH", 70_000, 80)
+        ),
+        data_set(
+            301, ipv4("10.0.0.1") + ipv4("10.0.0.2") + b"\x06" + struct.pack("!IH", 1_024, 80)
+        ),
+    )
+    outcome = state.process(decode(datagram, exporter="x"), ip="192.0.2.1", port=2055, now=0)
+    gre, wide, normal = normalize_flows(outcome.flows, community_id=CommunityId())
+    assert gre["netflow"]["source_ipv4_address"] == "0a00000105"
+    assert "community_id" not in gre["network"] and "community_id" not in wide["network"]
+    assert wide["source"]["port"] == 70_000
+    assert normal["network"]["community_id"].startswith("1:")

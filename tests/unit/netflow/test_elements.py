@@ -66,6 +66,20 @@ def test_enterprise_elements_by_pen() -> None:
     assert ipfix_element(12232, 9) == Element("application_category_name", "string")
 
 
+def test_netscaler_yaf_and_nokia_elements_have_filebeat_names() -> None:
+    # keys as in Filebeat's golden files for the same exporters
+    assert ipfix_element(130, 5951) == Element("netscaler_http_req_url", "string")
+    assert ipfix_element(190, 5951) == Element("netscaler_http_req_xforwarded_for", "string")
+    assert ipfix_element(205, 5951) == Element("netscaler_aaa_username", "string")
+    assert ipfix_element(33, 6871) == Element("silk_app_label", "unsigned16")
+    assert ipfix_element(93, 637) == Element("nat_sub_string", "string")
+
+
+def test_yaf_reverse_elements_are_its_own_with_bit_0x4000() -> None:
+    assert ipfix_element(14 | 0x4000, 6871) == Element("reverse_initial_tcp_flags", "unsigned8")
+    assert ipfix_element(9999 | 0x4000, 6871) == Element("pen6871_ie_26383", UNKNOWN)
+
+
 def test_unknown_elements_get_generic_keys_not_errors() -> None:
     assert ipfix_element(32000) == Element("ie_32000", UNKNOWN)
     assert ipfix_element(7, 12356) == Element("pen12356_ie_7", UNKNOWN)

@@ -124,6 +124,22 @@ def test_a_variable_length_overrunning_its_set_keeps_the_records_before_it() -> 
     assert "record 2 runs past the end" in (problem or "")
 
 
+def test_zero_padding_after_short_variable_length_records_is_not_a_record() -> None:
+    # Two variable-length strings: a record can be 2 bytes, shorter than the FlowSet's
+    # alignment padding (H3C NetStream sends v9 templates of variable-length strings)
+    body = varlen(b"www") + varlen(b"") + b"\0\0\0"
+    records, problem = decoder((82, VARIABLE_LENGTH), (83, VARIABLE_LENGTH)).decode(body)
+    assert problem is None
+    assert records == [{"interface_name": "www", "interface_description": ""}]
+
+
+def test_records_of_empty_fields_in_a_list_are_records() -> None:
+    inner = Template(400, (TemplateField(96, VARIABLE_LENGTH),))
+    listed = b"\x03" + struct.pack("!H", 400) + b"\0\0"  # two empty application names
+    (record,), _ = decoder((292, VARIABLE_LENGTH), lists=_lists(inner)).decode(varlen(listed))
+    assert record["sub_template_list"]["records"] == [{"application_name": ""}] * 2
+
+
 def test_repeated_elements_keep_every_value() -> None:
     (record,), _ = decoder((82, 4), (82, 4)).decode(b"eth0eth1")
     assert record == {"interface_name": "eth0", "interface_name_2": "eth1"}
@@ -191,3 +207,12 @@ def test_a_malformed_list_is_kept_as_hex_and_the_record_survives() -> None:
     )
     assert problem is None
     assert record == {"protocol_identifier": 6, "bgp_source_community_list": broken.hex()}
+
+
+def test_zero_padding_after_records_shorter_than_it_is_not_records() -> None:
+    # 1-byte records in a v9 FlowSet padded to 32 bits: 2 records and 2 bytes of padding
+    records, problem = decoder((4, 1)).decode(b"\x06\x11\0\0")
+    assert problem is None
+    assert records == [{"protocol_identifier": 6}, {"protocol_identifier": 17}]
+    # a record of zeros before the last 3 bytes is a record
+    assert len(decoder((4, 1)).decode(b"\x06\0\0\0\0")[0]) == 2

@@ -280,3 +280,15 @@ def test_options_later_in_the_packet_send_earlier_sets_to_the_dict_path() -> Non
     again = run_columnar(state, v9_packet(data, sequence=1))
     (kept,) = again.sets
     assert kept.options.rate == 10 and again.flows == []
+
+
+def test_padding_after_two_byte_records_is_not_a_flow_on_either_path() -> None:
+    # v9 pads the FlowSet of 3 two-byte records with 2 zero bytes (netflow_craft.flowset)
+    datagram = v9_packet(v9_template_set((300, [(7, 2)])), data_set(300, b"\x00\x35" * 3))
+    assert len(datagram) % 4 == 0
+    outcome = run(sessions(), datagram)
+    assert fields(outcome) == [{"source_transport_port": 53}] * 3
+    columnar = sessions().process(
+        decode(datagram, exporter="x"), ip="192.0.2.1", port=2055, now=0, columnar=True
+    )
+    assert [s.count for s in columnar.sets] == [3] and columnar.flows == []

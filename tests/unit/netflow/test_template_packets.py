@@ -117,6 +117,24 @@ def test_v9_a_malformed_template_costs_only_its_flowset() -> None:
     assert "template 300 with 50 fields does not fit" in packet.problems[0].reason
 
 
+def test_v9_an_empty_template_is_skipped_and_the_templates_after_it_are_read() -> None:
+    # Filebeat's v9 decoder skips 0-field templates ("Ignore empty template"); one must not
+    # cost the templates that follow it in the FlowSet.
+    body = struct.pack("!HH", 300, 0) + struct.pack("!HHHHHH", 301, 2, 8, 4, 12, 4)
+    packet = decode(v9_packet(flowset(0, body)), exporter="x")
+    assert packet.items == [Template(301, (TemplateField(8, 4), TemplateField(12, 4)))]
+    assert packet.problems == []
+
+
+def test_v9_a_template_with_a_reserved_id_ends_its_flowset() -> None:
+    body = struct.pack("!HHHH", 301, 1, 12, 4) + struct.pack("!HHHH", 7, 1, 8, 4)
+    packet = decode(v9_packet(flowset(0, body), data_set(256, b"abcd")), exporter="x")
+    assert packet.items == [Template(301, (TemplateField(12, 4),)), DataSet(256, b"abcd")]
+    (problem,) = packet.problems
+    assert "reserved id 7" in problem.reason
+    assert problem.raw == struct.pack("!HHHH", 7, 1, 8, 4)
+
+
 def test_v9_zero_fill_after_the_last_flowset_is_padding() -> None:
     packet = decode(v9_packet(data_set(256, b"abcd")) + b"\0" * 300, exporter="x")
     assert packet.items == [DataSet(256, b"abcd")]
@@ -179,6 +197,18 @@ def test_ipfix_options_template_without_scope_is_invalid() -> None:
     assert "options template 258" in packet.problems[0].reason
 
 
+def test_ipfix_an_invalid_options_template_costs_only_itself() -> None:
+    no_scope = struct.pack("!HHH", 258, 1, 0) + struct.pack("!HH", 34, 4)
+    good = struct.pack("!HHH", 259, 2, 1) + struct.pack("!HHHH", 149, 4, 34, 4)
+    packet = decode(ipfix_message(flowset(3, no_scope + good, pad=False)), exporter="x")
+    assert packet.items == [
+        Template(259, (TemplateField(149, 4), TemplateField(34, 4)), 1, True),
+    ]
+    (problem,) = packet.problems
+    assert "options template 258" in problem.reason and "invalid" in problem.reason
+    assert problem.raw == no_scope
+
+
 def test_ipfix_a_message_longer_than_its_datagram_keeps_the_whole_sets() -> None:
     whole = ipfix_message(data_set(256, b"a" * 8, pad=False), data_set(257, b"b" * 30, pad=False))
     packet = decode(whole[:-5], exporter="x")
@@ -187,6 +217,49 @@ def test_ipfix_a_message_longer_than_its_datagram_keeps_the_whole_sets() -> None
     assert "claims" in reasons and "truncated" in reasons
 
 
+def test_ipfix_bytes_after_the_message_are_ignored() -> None:
+    message = ipfix_message(data_set(256, b"a" * 8, pad=False))
+    packet = decode(message + data_set(257, b"b" * 8, pad=False), exporter="x")
+    assert packet.items == [DataSet(256, b"a" * 8)]
+    assert packet.problems == []
+
+
+def test_ipfix_a_set_running_past_a_too_short_message_length_is_read_whole() -> None:
+    # An exporter's message length one set short: the self-framed set still fits the datagram
+    whole = ipfix_message(data_set(256, b"a" * 8, pad=False), data_set(257, b"b" * 30, pad=False))
+    short = whole[:2] + struct.pack("!H", len(whole) - 18) + whole[4:]
+    packet = decode(short, exporter="x")
+    assert packet.items == [DataSet(256, b"a" * 8), DataSet(257, b"b" * 30)]
+    assert packet.problems == []
+
+
 def test_ipfix_an_impossible_message_length_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="IPFIX message length 3"):
         decode(ipfix_message(length=3), exporter="x")
+
+
+# An options template as Open vSwitch exports it (exportingProcessId scope, systemInit time,
+# exporter addresses, export protocol and transport), from Edgio/vflow ipfix/decoder_test.go
+# `optsTpl` (Apache-2.0), whose `multiMessage` repeats the record with its 2 alignment bytes.
+OVS_OPTIONS_RECORD = bytes.fromhex("0200000600010090000400a00008008200040083001000d6000100d70001")
+
+
+def test_ipfix_options_templates_each_padded_to_32_bits_are_all_read() -> None:
+    body = OVS_OPTIONS_RECORD + b"\0\0" + OVS_OPTIONS_RECORD.replace(b"\x02\x00", b"\x02\x01", 1)
+    packet = decode(ipfix_message(flowset(3, body + b"\0\0", pad=False)), exporter="x")
+    assert packet.problems == []
+    assert [(t.template_id, t.scope_count, len(t.fields)) for t in packet.items] == [
+        (512, 1, 6),
+        (513, 1, 6),
+    ]
+
+
+def test_v9_options_templates_each_padded_to_32_bits_are_all_read() -> None:
+    record = struct.pack("!HHH", 300, 4, 8) + struct.pack("!HHHHHH", 1, 4, 34, 4, 35, 1)
+    second = struct.pack("!HHH", 301, 4, 4) + struct.pack("!HHHH", 2, 4, 82, 16)
+    packet = decode(v9_packet(flowset(1, record + b"\0\0" + second)), exporter="x")
+    assert packet.problems == []
+    assert [(t.template_id, t.scope_count, len(t.fields)) for t in packet.items] == [
+        (300, 1, 3),
+        (301, 1, 2),
+    ]
