@@ -8,7 +8,7 @@ compilation (a fixed cost per rule set, outside the rate), and the peak memory o
 Phases are wall-clock seconds inside the one timed hunt; the machine is shared, so compare
 figures of one run rather than runs.
 
-    .venv/bin/python bench/bench_hunt.py [--rules DIR] [--input DIR] [--per-rule]
+    .venv/bin/python bench/bench_hunt.py [--rules DIR] [--input DIR] [--per-rule] [--repeat N]
 
 `--per-rule` adds the straightforward way for comparison: every compiled rule as its own
 statement over the live store's layout (what the scheduler does), on the same events.
@@ -99,6 +99,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--pipelines", type=Path, default=ROOT / "rules" / "pipelines")
     parser.add_argument("--input", type=Path, default=SHARED / "evtx" / "hayabusa-sample-evtx")
     parser.add_argument("--per-rule", action="store_true")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="hunt the input this many times over (new event ids each time): memory at scale",
+    )
     args = parser.parse_args(argv[1:])
 
     started = time.perf_counter()
@@ -141,7 +147,7 @@ def main(argv: list[str]) -> int:
 
     hunt_store.evaluate_rules = evaluate_rules  # type: ignore[assignment]
     started, cpu_started = time.perf_counter(), time.process_time()
-    events = phases.reading(read_events([args.input], format="evtx"))
+    events = phases.reading(read_events([args.input] * args.repeat, format="evtx"))
     with run_hunt(rules, events, on_progress=progress) as result, open(os.devnull, "wb") as out:
         rules_done = time.perf_counter()
         lines = write_jsonl(result, out)

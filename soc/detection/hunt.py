@@ -13,6 +13,7 @@ unchanged over the whole hunt.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import itertools
@@ -42,6 +43,12 @@ from soc.storage.rule_eval import ParsedRules
 LOAD_BATCH_EVENTS = 5000
 """Events written to the hunt store at a time: large enough for DuckDB's bulk path, small
 enough that the reader's events never pile up in memory."""
+SEGMENT_EVENTS = 100_000
+"""Events loaded before the single-event rules run over them. Their flat columns (~0.8 KB an
+event) and the garbage reading leaves (~3 KB) are then let go, so a hunt over millions of events
+holds one segment of those, not all of them: 67,204 EVTX events peaked at 785 MiB in one piece
+(`bench/README.md`). Large enough that the per-segment cost of the rules (~0.15 s for the
+SigmaHQ Windows rules) stays small."""
 _EVERYTHING = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 
 Phase = Literal["load", "match", "correlate", "done"]
@@ -292,28 +299,45 @@ def run_hunt(
     *,
     on_progress: Callable[[HuntProgress], None] | None = None,
     threads: int = 2,
+    segment_events: int = SEGMENT_EVENTS,
 ) -> HuntResult:
     """Load `events` into a fresh in-memory store and run every compiled rule over all of them.
 
-    Events need an `event.id` (`soc.model.event.stamp`; file readers stamp them). A rule that
-    fails to run is reported in `summary.skipped`; the others still run.
+    Single-event rules run after each `segment_events` events loaded, over those; the rules
+    over all events (correlations) once at the end. Events need an `event.id`
+    (`soc.model.event.stamp`; file readers stamp them). A rule that fails to run is reported in
+    `summary.skipped`; the others still run.
     """
     report = on_progress or (lambda _: None)
     started = time.perf_counter()
     store = HuntEventStore(threads=threads, columns=rules.columns, lowered=rules.lowered)
     try:
-        loaded = _load(store, events, report)
         event_rules, whole = split_conditions(rules.catalog.compiled, rules.frame)
+        kept = store.columns_read(rule.sql for rule in whole)
         total = len(rules.catalog.compiled)
-        report(HuntProgress("match", loaded, 0, total))
-        found = _match(
-            store,
-            event_rules,
-            rules.parsed,
-            lambda done: report(HuntProgress("match", loaded, done, total)),
-        )
-        hits = [(key, event_id) for key, ids in found.events.items() for event_id in ids]
-        failures = dict(found.errors)
+        iterator = iter(events)
+        loaded = 0
+        hits: list[tuple[str, str]] = []
+        failures: dict[str, str] = {}
+        while True:
+            first_row = len(store.text)
+            segment = _load(store, itertools.islice(iterator, segment_events), loaded, report)
+            if first_row and not segment:  # the last segment was full and ended the events
+                break
+            loaded += segment
+            report(HuntProgress("match", loaded, 0, total))
+            found = _match(
+                store,
+                event_rules,
+                rules.parsed,
+                functools.partial(_report_match, report, loaded, total),
+                first_row,
+            )
+            hits.extend((key, event_id) for key, ids in found.events.items() for event_id in ids)
+            failures.update(found.errors)
+            if segment < segment_events:
+                break
+            store.text.retain(kept)
         correlations: list[Alert] = []
         for done, rule in enumerate(whole, start=len(event_rules) + 1):
             report(HuntProgress("correlate", loaded, done - 1, total))
@@ -336,8 +360,17 @@ def run_hunt(
     return HuntResult(summary, store, hits, correlations)
 
 
+def _report_match(
+    report: Callable[[HuntProgress], None], loaded: int, total: int, done: int
+) -> None:
+    report(HuntProgress("match", loaded, done, total))
+
+
 def _load(
-    store: HuntEventStore, events: Iterable[Event], report: Callable[[HuntProgress], None]
+    store: HuntEventStore,
+    events: Iterable[Event],
+    before: int,
+    report: Callable[[HuntProgress], None],
 ) -> int:
     """Write the events in batches. The objects alive before (compiled rules, pySigma's parsed
     rules when the caller keeps them: 300k+ objects) are frozen out of the garbage collector
@@ -352,7 +385,7 @@ def _load(
     gc.disable()
     try:
         with store.loading():
-            return _load_batches(store, events, report)
+            return _load_batches(store, events, before, report)
     finally:
         if enabled:
             gc.enable()
@@ -360,7 +393,10 @@ def _load(
 
 
 def _load_batches(
-    store: HuntEventStore, events: Iterable[Event], report: Callable[[HuntProgress], None]
+    store: HuntEventStore,
+    events: Iterable[Event],
+    before: int,
+    report: Callable[[HuntProgress], None],
 ) -> int:
     loaded = 0
     iterator = iter(events)
@@ -369,7 +405,7 @@ def _load_batches(
         loaded += len(batch)
         del batch
         gc.collect(1)
-        report(HuntProgress("load", loaded))
+        report(HuntProgress("load", before + loaded))
     return loaded
 
 
@@ -378,6 +414,7 @@ def _match(
     rules: Sequence[RuleCondition],
     parsed: ParsedRules | None,
     on_step: Callable[[int], None],
+    first_row: int,
 ) -> RuleMatches:
     """The store's `match_rules` with automatic garbage collection off: the evaluator makes
     many short-lived containers (value lists, masks, per-value results), and each collection
@@ -386,7 +423,7 @@ def _match(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return store.match_rules(rules, parsed=parsed, on_step=on_step)
+        return store.match_rules(rules, parsed=parsed, on_step=on_step, first_row=first_row)
     finally:
         if enabled:
             gc.enable()

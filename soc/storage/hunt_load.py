@@ -243,11 +243,36 @@ class TextColumns:
     def __init__(self, names: Iterable[str] = (), lowered: Mapping[str, str] | None = None) -> None:
         self.names = list(names)
         self.lowered = dict(lowered or {})
+        self.first_row = 0  # the stored table's row this object's first row is (see `since`)
         self._batches: list[tuple[int, dict[str, pa.Array]]] = []  # (rows, columns with values)
         self._rows = 0
 
     def __len__(self) -> int:
         return self._rows
+
+    def since(self, row: int) -> TextColumns:
+        """The rows from `row` (a batch boundary) on, sharing their arrays: what a hunt matches
+        after each segment it loads, while the earlier rows stay for the rules over all rows."""
+        view = TextColumns(self.names, self.lowered)
+        view.first_row = self.first_row + row
+        total = 0
+        for size, columns in self._batches:
+            if total >= row:
+                view.append(columns[self.ID], {k: v for k, v in columns.items() if k != self.ID})
+            total += size
+        if view._rows != self._rows - row:
+            raise ValueError(f"{row} rows is not where a batch ends")
+        return view
+
+    def retain(self, names: Iterable[str]) -> None:
+        """Drop every column but the ids and `names` from the rows held: once a segment's
+        single-event rules have run, only the columns the rules over all rows read are needed,
+        and the rest is most of a hunt's memory per event."""
+        kept = {self.ID, *names}
+        self._batches = [
+            (size, {k: v for k, v in columns.items() if k in kept})
+            for size, columns in self._batches
+        ]
 
     def append(self, ids: pa.Array, columns: Mapping[str, pa.Array]) -> None:
         """One batch's rows: their ids and the flat columns that have a value in it."""

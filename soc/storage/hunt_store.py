@@ -16,10 +16,14 @@ with millions of them never holds them in memory.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -31,7 +35,26 @@ from soc.model.event import Event
 from soc.storage.duckdb_store import TYPED_SPEC, DuckDBEventStore, insert_sql
 from soc.storage.hunt_load import BatchBuilder, TextColumns
 from soc.storage.rule_batch import RuleCondition, RuleMatches, match_rules
-from soc.storage.rule_eval import Evaluated, ParsedRules, evaluate_rules, parse_rules
+from soc.storage.rule_eval import (
+    Evaluated,
+    ParsedRules,
+    evaluate_rules,
+    parse_rules,
+    rows_from,
+)
+
+
+def memory_limit() -> str:
+    """What the hunt's DuckDB holds in memory before it moves table blocks to its temporary
+    folder (it does so for in-memory tables too): half of the machine's memory, at least 1 GiB.
+    DuckDB's default, 80 %, leaves too little for the rest of a hunt of millions of events (the
+    rows cost ~2.3 KB each in memory on the EVTX samples); a fixed 1 GiB made DuckDB fail some
+    wide queries ("failed to allocate") instead of spilling."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        total = 0
+    return f"{max(total // 2, 2**30) // 2**20}MB"
 
 
 class HuntEventStore(DuckDBEventStore):
@@ -41,7 +64,8 @@ class HuntEventStore(DuckDBEventStore):
     of the column it lowers) the lower-cased copies the rules name; both are `text`, in
     memory. Where DuckDB runs rules (`run_rule`, `match_rules`' fallback) `events` has the
     columns they read, as they were compiled for; the store's own queries read the stored
-    table.
+    table. `memory`: DuckDB's memory limit (`memory_limit()` by default); past it, table blocks
+    go to `spill_folder`, which `close()` removes.
     """
 
     def __init__(
@@ -50,15 +74,25 @@ class HuntEventStore(DuckDBEventStore):
         threads: int = 2,
         columns: Mapping[str, str] | None = None,
         lowered: Mapping[str, str] | None = None,
+        memory: str | None = None,
     ) -> None:
         super().__init__(":memory:")
         self._threads = max(1, threads)
         columns = columns or {}
         self._builder = BatchBuilder(TYPED_SPEC, columns)
         self.text = TextColumns(columns, lowered)
+        self.spill_folder = Path(tempfile.mkdtemp(prefix="soc-hunt-"))
         with self._lock:
+            self._con.execute("SET memory_limit = $limit", {"limit": memory or memory_limit()})
+            self._con.execute("SET temp_directory = $path", {"path": str(self.spill_folder)})
             rows = self._con.execute("SELECT current_database()").fetchall()
         self._database = str(rows[0][0])
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            shutil.rmtree(self.spill_folder, ignore_errors=True)
 
     @contextlib.contextmanager
     def loading(self) -> Iterator[HuntEventStore]:
@@ -110,16 +144,12 @@ class HuntEventStore(DuckDBEventStore):
             raise StoreError(str(exc), where="hunt store: write_batch") from exc
         return list(row[0]) if row else []
 
-    @contextlib.contextmanager
-    def _rules_table(self, sql: Iterable[str]) -> Iterator[str]:
-        """A database of its own (its name) whose `events` is the table the rules in `sql` were
-        compiled for: the stored rows joined by position (insertion order, which DuckDB keeps)
-        with the flat columns, and lower-cased copies computed by DuckDB; detached after.
+    def columns_read(self, sql: Iterable[str]) -> list[str]:
+        """The flat columns `sql` names, and those the lower-cased columns it names lower (a
+        scan of the text: a name found in vain costs a column kept)."""
+        return self._wanted(sql)[0]
 
-        A copy rather than a view: over a positional join DuckDB cannot filter before joining,
-        so every statement read every document (~40 ms each on the EVTX samples, against 2-3
-        over a table; the copy costs ~60 ms once). It has only the flat and lower-cased columns
-        `sql` names (a scan of the text: a name found in vain costs a column copied)."""
+    def _wanted(self, sql: Iterable[str]) -> tuple[list[str], dict[str, str]]:
         named = set()
         for text in sql:
             named.update(
@@ -131,18 +161,35 @@ class HuntEventStore(DuckDBEventStore):
             (column[1:-1].replace('""', '"') if column.startswith('"') else column).lower()
             for column in lowered.values()
         )
-        wanted = [name for name in self.text.names if name.lower() in named]
+        return [name for name in self.text.names if name.lower() in named], lowered
+
+    @contextlib.contextmanager
+    def _rules_table(self, sql: Iterable[str], text: TextColumns | None = None) -> Iterator[str]:
+        """A database of its own (its name) whose `events` is the table the rules in `sql` were
+        compiled for: the stored rows joined by position (insertion order, which DuckDB keeps)
+        with the flat columns, and lower-cased copies computed by DuckDB; detached after.
+
+        A copy rather than a view: over a positional join DuckDB cannot filter before joining,
+        so every statement read every document (~40 ms each on the EVTX samples, against 2-3
+        over a table; the copy costs ~60 ms once). It has only the flat and lower-cased columns
+        `sql` names (`columns_read`). `text`: the rows to copy (`TextColumns.since`), all by
+        default."""
+        text = self.text if text is None else text
+        wanted, lowered = self._wanted(sql)
+        stored = f"{_ident(self._database)}.main.events"
+        if text.first_row:
+            stored = f"(SELECT * FROM {stored}{rows_from(text.first_row)})"
         database = f"hunt_rules_{uuid.uuid4().hex}"
         cursor = self._cursor()
         try:
             try:
-                cursor.register(_FLAT, self.text.table(wanted))
+                cursor.register(_FLAT, text.table(wanted))
                 cursor.execute(f"ATTACH ':memory:' AS {database}")
                 cursor.execute(
                     f"CREATE TABLE {database}.events AS SELECT s.*"
                     f"{''.join(f', f.{_ident(name)}' for name in wanted)}"
                     f"{''.join(f', lower({c}) AS {_ident(n)}' for n, c in lowered.items())} "
-                    f"FROM {_ident(self._database)}.main.events s POSITIONAL JOIN {_FLAT} f"
+                    f"FROM {stored} s POSITIONAL JOIN {_FLAT} f"
                 )
             except duckdb.Error as exc:
                 raise StoreError(str(exc), where="hunt store: rules table") from exc
@@ -228,8 +275,10 @@ class HuntEventStore(DuckDBEventStore):
         *,
         parsed: ParsedRules | None = None,
         on_step: Callable[[int], None] | None = None,
+        first_row: int = 0,
     ) -> RuleMatches:
-        """Every event matching each rule's condition, over the whole table.
+        """Every event matching each rule's condition, over the table's rows from `first_row`
+        (a write batch's first row) on.
 
         Conditions the Python evaluator understands run there (`soc.storage.rule_eval`: no
         DuckDB planning per rule; `parsed`: their terms parsed beforehand, see `parse_rules`);
@@ -237,11 +286,12 @@ class HuntEventStore(DuckDBEventStore):
         Should the evaluator itself fail (reading the columns), every rule goes to DuckDB: the
         hunt loses time, never rules.
         """
+        text = self.text.since(first_row) if first_row else self.text
         cursor = self._cursor()
         try:
             done = evaluate_rules(
                 cursor,
-                self.text,
+                text,
                 [rule.key for rule in rules],
                 [rule.where for rule in rules],
                 parsed=parsed,
@@ -260,7 +310,7 @@ class HuntEventStore(DuckDBEventStore):
         rest = RuleMatches()
         if done.fallback:
             fallback = [rules[i] for i in done.fallback]
-            with self._rules_table(rule.where for rule in fallback) as database:
+            with self._rules_table((rule.where for rule in fallback), text) as database:
                 rest = match_rules(
                     self._cursor,
                     fallback,

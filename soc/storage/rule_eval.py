@@ -419,7 +419,9 @@ class _Run:
         missing = [name for name in stored if name not in self._fetched]
         if missing:
             select = ", ".join(_quote(name) for name in missing)
-            table = self.cursor.sql(f"SELECT {select} FROM events").to_arrow_table()
+            table = self.cursor.sql(
+                f"SELECT {select} FROM events{rows_from(self.text.first_row)}"
+            ).to_arrow_table()
             if table.num_rows != len(self.text):  # a bug of the store's, not a rule's
                 raise ValueError("the stored table and the flat columns differ in rows")
             self._fetched.update(zip(missing, table.columns, strict=True))
@@ -431,6 +433,12 @@ class _Run:
             for name in stored:
                 arrays[names[name]] = self._fetched[name].slice(start, chunk_rows).combine_chunks()
             yield chunk[TextColumns.ID], arrays
+
+
+def rows_from(row: int) -> str:
+    """The clause that skips the stored table's rows before `row`: they were appended in
+    order and never deleted, so a row's `rowid` is its position, the flat columns' order."""
+    return f" WHERE rowid >= {int(row)}" if row else ""
 
 
 def _needle(text: str, start: bool, end: bool) -> str:

@@ -288,6 +288,45 @@ def test_text_columns_keep_only_columns_with_values_and_read_the_rest_as_null() 
         text.truncate(1)  # not where a batch ends
 
 
+def test_text_columns_since_a_batch_share_its_rows_and_retain_drops_the_other_columns() -> None:
+    text = TextColumns(["a", "b"])
+    text.append(pa.array(["1", "2"]), {"a": pa.array(["x", None]), "b": pa.array(["p", "q"])})
+    text.append(pa.array(["3"]), {"a": pa.array(["z"]), "b": pa.array(["r"])})
+    later = text.since(2)
+    assert (later.first_row, len(later)) == (2, 1)
+    assert later.column("a").to_pylist() == ["z"]
+    assert later.since(1).first_row == 3 and not len(later.since(1))
+    with pytest.raises(ValueError):
+        text.since(1)  # not where a batch ends
+    text.retain(["b"])
+    assert text.column("a").to_pylist() == [None, None, None]
+    assert text.column("b").to_pylist() == ["p", "q", "r"]
+    assert text.column(TextColumns.ID).to_pylist() == ["1", "2", "3"]
+    assert later.column("a").to_pylist() == ["z"]  # a view taken before keeps what it had
+
+
+def test_a_store_over_its_memory_limit_moves_rows_to_its_own_folder_and_removes_it() -> None:
+    """DuckDB keeps an in-memory table's blocks in memory only up to the limit; past it they go
+    to the store's temporary folder, and the rows still read back whole."""
+    store = HuntEventStore(columns={"c": json_path("message")}, lowered={}, memory="64MB")
+    folder = store.spill_folder
+    filler = "x" * 2000
+    with store.loading():
+        for batch in range(12):
+            store.write_batch(
+                [
+                    {"event": {"id": f"{batch:02d}-{i:05d}"}, "message": f"{filler}{i}"}
+                    for i in range(5000)
+                ]
+            )
+    assert store.count() == len(store.text) == 60_000
+    assert sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) > 32 * 2**20
+    docs = store.get_many(["00-00000", "11-04999"])
+    assert sorted(doc["message"] for doc in docs) == [f"{filler}0", f"{filler}4999"]
+    store.close()
+    assert not folder.exists()
+
+
 def test_rules_read_a_lowered_column_alone() -> None:
     """The table rules run on has the columns a rule names, and those its lowered ones lower."""
     store = HuntEventStore(columns={"c": json_path("message")}, lowered={"lower(c)": '"c"'})
