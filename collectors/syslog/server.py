@@ -58,7 +58,13 @@ _REFUSAL_LOG_SECONDS = 10.0  # one warning per interval, however hard a client r
 _JOIN_SECONDS = 5.0
 _DRAIN_UDP_SECONDS = 5.0  # at close: what the kernel holds, unless a flood never lets up
 _DRAIN_ACCEPTS = 1000
-_DRAIN_READS = 16  # per connection at close: bounded, a sender that never stops cannot hold us
+# Per connection at close: more than its kernel buffers held (~4 MB measured on loopback), yet
+# bounded, so that a sender that never stops cannot hold us. Bytes, not reads: a TLS read
+# returns one record (16 KiB at most), a TCP read up to `_READ_BYTES`.
+_DRAIN_BYTES = 8 * 1024 * 1024
+# At close, for TLS handshakes under way to finish and their clients to send what they hold: a
+# client that stalls mid-handshake delays shutdown by this much at most.
+_DRAIN_HANDSHAKE_SECONDS = 1.0
 
 
 class BoundAddresses:
@@ -133,14 +139,18 @@ class SyslogServer(BoundAddresses):
         self._released = False
         self._listeners = sockets if sockets is not None else bind_all(settings)
         udp, tcp, *tls = self._listeners
+        self._accepting: list[tuple[socket.socket, ssl.SSLContext | None]] = [(tcp, None)]
+        if tls:
+            self._accepting.append((tls[0], tls_context))
         self._wake_reader, self._wake_writer = socket.socketpair()
         handlers: list[tuple[socket.socket, Callable[[], object] | None]] = [
             (udp, self._on_datagrams),
-            (tcp, functools.partial(self._on_accept, tcp, None)),
             (self._wake_reader, None),
+            *(
+                (sock, functools.partial(self._on_accept, sock, context))
+                for sock, context in self._accepting
+            ),
         ]
-        if tls:
-            handlers.append((tls[0], functools.partial(self._on_accept, tls[0], tls_context)))
         for sock, handler in handlers:
             sock.setblocking(False)
             self._selector.register(sock, selectors.EVENT_READ, handler)
@@ -178,15 +188,10 @@ class SyslogServer(BoundAddresses):
     def _serve(self) -> None:
         try:
             while not self._closing.is_set():
-                timeout = 0 if self._buffered else max(0, self._next_sweep - time.monotonic())
+                timeout = max(0, self._next_sweep - time.monotonic())
                 if self._max_wait is not None:
                     timeout = min(timeout, self._max_wait)
-                for key, _ in self._selector.select(timeout):
-                    if key.data is not None:  # None: the wake-up socket
-                        self._guarded(key.data)
-                for stream in list(self._buffered):
-                    self._buffered.discard(stream)
-                    self._guarded(functools.partial(self._on_readable, stream))
+                self._turn(timeout)
                 if time.monotonic() >= self._next_sweep:
                     self._guarded(self._sweep)
                 self._intake.flush_sources()
@@ -194,6 +199,16 @@ class SyslogServer(BoundAddresses):
                     self._guarded(self._after_wake)
         finally:
             self._release()
+
+    def _turn(self, timeout: float) -> None:
+        """Handle what the sockets have, waiting up to `timeout` for something (not at all while
+        TLS streams hold decrypted bytes, which the selector cannot see)."""
+        for key, _ in self._selector.select(0 if self._buffered else timeout):
+            if key.data is not None:  # None: the wake-up socket
+                self._guarded(key.data)
+        for stream in list(self._buffered):
+            self._buffered.discard(stream)
+            self._guarded(functools.partial(self._on_readable, stream))
 
     @staticmethod
     def _guarded(handler: Callable[[], object]) -> None:
@@ -204,7 +219,8 @@ class SyslogServer(BoundAddresses):
 
     def _release(self) -> None:
         """Close everything, first taking in what senders already handed to the kernel: queued
-        datagrams, connections still in the backlog, bytes waiting on open connections."""
+        datagrams, connections still in the backlogs (TCP and TLS), bytes waiting on open
+        connections, and what TLS clients send once their handshakes are done."""
         if self._released:
             return
         self._released = True
@@ -213,14 +229,11 @@ class SyslogServer(BoundAddresses):
             while self._on_datagrams() == _UDP_DATAGRAMS_PER_WAKE:
                 if time.monotonic() >= deadline:
                     break
-            for _ in range(_DRAIN_ACCEPTS):  # connections still in the backlog
-                if self._on_accept(self._listeners[1], None) < self._accepts_per_wake:
-                    break
-            for stream in list(self._streams.values()):
-                for _ in range(_DRAIN_READS):
-                    if not stream.established or not self._on_readable(stream):
+            for listener, context in self._accepting:
+                for _ in range(_DRAIN_ACCEPTS):  # connections still in the backlog
+                    if self._on_accept(listener, context) < self._accepts_per_wake:
                         break
-                self._drop(stream)
+            self._drain_streams()
             self._intake.flush_sources()
             if self._after_wake is not None:
                 self._after_wake()
@@ -232,6 +245,33 @@ class SyslogServer(BoundAddresses):
             for sock in (*self._listeners, self._wake_reader):
                 sock.close()
             self._selector.close()
+
+    def _drain_streams(self) -> None:
+        """Read out every open connection and close it. A TLS handshake still under way (a
+        connection just taken from the backlog, or a client whose last handshake message is not
+        read yet) gets up to `_DRAIN_HANDSHAKE_SECONDS` to finish: its client may already have
+        written its messages behind that message, or sends them right after the handshake, and
+        closing first would lose them. Such connections are served as in `_serve`, handshake
+        step by step, until they end or the time is up."""
+        for sock in (*self._listeners, self._wake_reader):
+            self._selector.unregister(sock)  # accepting is over: wait on the connections only
+        for stream in [s for s in self._streams.values() if s.established]:
+            self._read_out(stream)
+        deadline = time.monotonic() + _DRAIN_HANDSHAKE_SECONDS
+        while self._streams and (left := deadline - time.monotonic()) > 0:
+            self._turn(left)
+        for stream in list(self._streams.values()):
+            if stream.established:
+                self._read_out(stream)
+            else:
+                self._abandon_handshake(stream, "TLS handshake not completed at shutdown")
+
+    def _read_out(self, stream: Stream) -> None:
+        """Read what the connection holds now (at most `_DRAIN_BYTES`), then close it."""
+        taken = 0
+        while taken < _DRAIN_BYTES and (read := self._on_readable(stream)):
+            taken += read
+        self._drop(stream)
 
     def _on_datagrams(self) -> int:
         """Take up to `_UDP_DATAGRAMS_PER_WAKE` datagrams; returns how many were read."""
@@ -286,10 +326,11 @@ class SyslogServer(BoundAddresses):
             self._last_refusal_log = now
             log.warning("syslog connection from %s:%d refused: %s", *peer, reason)
 
-    def _on_readable(self, stream: Stream) -> bool:
-        """Read once; False when nothing more is to be had now (would block, or closed)."""
+    def _on_readable(self, stream: Stream) -> int:
+        """Read once; how many bytes were read, 0 when nothing more is to be had now (would
+        block, or closed)."""
         if stream.closed:
-            return False
+            return 0
         fd = stream.fd
         handshaking = not stream.established
         try:
@@ -299,7 +340,7 @@ class SyslogServer(BoundAddresses):
                 log.warning("syslog %s from %s:%d: %s", stream.source, *stream.peer, end.reason)
                 self._intake.reject(stream.source, end.reason, end.raw, stream.peer)
             self._drop(stream)
-            return False
+            return 0
         if handshaking:
             wanted = selectors.EVENT_READ | (selectors.EVENT_WRITE if stream.wants_write else 0)
             if self._selector.get_key(fd).events != wanted:
@@ -307,11 +348,11 @@ class SyslogServer(BoundAddresses):
             if stream.established and stream.subject:
                 self._intake.describe(stream.peer[0], tls_subject=stream.subject)
         if not data:
-            return False
+            return 0
         self._deliver(stream, stream.framer.feed(data))
         if stream.buffered():
             self._buffered.add(stream)
-        return True
+        return len(data)
 
     def _sweep(self) -> None:
         """Close connections idle too long; a handshake left unfinished is a dead letter."""
@@ -322,9 +363,14 @@ class SyslogServer(BoundAddresses):
                 self._drop(stream)
             elif not stream.established and now - stream.last_active >= self._handshake_seconds:
                 reason = f"TLS handshake not completed within {self._handshake_seconds:g} s"
-                self._intake.reject(stream.source, reason, b"", stream.peer)
-                self._drop(stream)
+                self._abandon_handshake(stream, reason)
         self._next_sweep = now + self._sweep_seconds
+
+    def _abandon_handshake(self, stream: Stream, reason: str) -> None:
+        """Close a connection whose TLS handshake never finished: a dead letter (with nothing
+        read) says which sender was cut off."""
+        self._intake.reject(stream.source, reason, b"", stream.peer)
+        self._drop(stream)
 
     def _drop(self, stream: Stream) -> None:
         if stream.closed:

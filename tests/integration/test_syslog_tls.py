@@ -8,14 +8,24 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from syslog_harness import Collector, Pki, Rsyslog, running_collector
+from syslog_harness import LOOPBACK, Collector, Pki, Rsyslog, running_collector
 
+import collectors.syslog
+from collectors.deadletter import DeadLetter
+from collectors.sink import BatchingSink
+from collectors.syslog import SyslogServer
+from soc.config import SyslogSettings
+from soc.enrich.agency import AgencyTagger
 from soc.errors import ConfigError
+from soc.storage.duckdb_store import DuckDBEventStore
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +69,10 @@ def forward_over_tls(collector: Collector, pki: Pki, auth: str) -> list[str]:
     ]
 
 
+def octet_counted(frames: Iterable[bytes]) -> bytes:
+    return b"".join(b"%d %s" % (len(frame), frame) for frame in frames)
+
+
 def client_context(pki: Pki, *, with_certificate: bool) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(pki.ca))
     context.check_hostname = False
@@ -68,13 +82,16 @@ def client_context(pki: Pki, *, with_certificate: bool) -> ssl.SSLContext:
 
 
 def send_tls(collector: Collector, context: ssl.SSLContext, *frames: bytes) -> None:
+    raw = socket.create_connection(collector.listener.tls_address)  # type: ignore[arg-type]
+    send_over(raw, context, frames)
+
+
+def send_over(raw: socket.socket, context: ssl.SSLContext, frames: Iterable[bytes]) -> None:
     """Octet-counted frames, then an orderly close: half-close and read to the end, so that the
     session tickets TLS 1.3 sends after the handshake are read (closing with them unread makes
     the kernel reset the connection, and a reset discards what the server has not read yet)."""
-    raw = socket.create_connection(collector.listener.tls_address)  # type: ignore[arg-type]
     with context.wrap_socket(raw, server_hostname="soc.test") as tls:
-        for frame in frames:
-            tls.sendall(b"%d %s" % (len(frame), frame))
+        tls.sendall(octet_counted(frames))
         tls.shutdown(socket.SHUT_WR)  # leaves TLS: what follows is read as raw bytes
         tls.settimeout(30)
         while tls.recv(4096):
@@ -190,3 +207,152 @@ def test_tls_without_a_certificate_is_a_config_error(tmp_path: Path, pki: Pki) -
             tmp_path, tls_enabled=True, tls_port=0, tls_cert_file=str(tmp_path / "missing.pem")
         ):
             pass
+
+
+class HeldLoop:
+    """The `after_wake` of a SyslogServer: while held, the loop stops between two turns, as it
+    does when the sink is too full to take the next event. What clients send meanwhile waits in
+    the kernel, not accepted or not read, which is where `close()` must find it."""
+
+    def __init__(self) -> None:
+        self._go = threading.Event()
+        self._go.set()
+        self._held = threading.Event()
+
+    def __call__(self) -> None:
+        if not self._go.is_set():
+            self._held.set()
+            self._go.wait()
+
+    def hold(self) -> None:
+        self._go.clear()
+        assert self._held.wait(30), "the server loop did not come round"
+
+    def close(self, server: SyslogServer) -> None:
+        """`close()` while held, then let go: the loop stops without another turn."""
+        threading.Timer(0.3, self._go.set).start()
+        server.close()
+
+
+def all_but_the_last_handshake_message(
+    address: tuple[str, int], context: ssl.SSLContext
+) -> tuple[socket.socket, ssl.SSLObject, ssl.MemoryBIO]:
+    """A TLS 1.3 client that has read the server's whole reply, so that its handshake is done,
+    and holds back its own Finished message (in `outgoing`): the test chooses when the server
+    gets it, and the messages the client writes behind it."""
+    raw = socket.create_connection(address, timeout=30)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="soc.test")
+    while True:
+        try:
+            tls.do_handshake()
+        except ssl.SSLWantReadError:
+            raw.sendall(outgoing.read())
+            incoming.write(raw.recv(65536))
+            continue
+        assert tls.version() == "TLSv1.3"
+        return raw, tls, outgoing
+
+
+def lines(prefix: str, count: int) -> list[bytes]:
+    return [f"<13>Mar  5 10:00:00 h app: {prefix} {i}".encode() for i in range(count)]
+
+
+def test_close_takes_in_what_tls_clients_sent_whatever_their_state(
+    tmp_path: Path, pki: Pki
+) -> None:
+    """At close: a client whose Finished message and messages wait unread behind it, clients
+    still in the TLS listener's backlog (their handshakes start at close), and an established
+    client with ~800 KB sent: about 50 TLS records, one per read, which the kernels hold (the
+    server's receive buffer and the rest in the client's send buffer)."""
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    sink = BatchingSink(store, flush_interval_seconds=0.05)
+    held = HeldLoop()
+    server = SyslogServer(
+        SyslogSettings(host="127.0.0.1", udp_port=0, tcp_port=0, **tls_settings(pki)),  # type: ignore[arg-type]
+        sink=sink,
+        tagger=AgencyTagger([LOOPBACK]),
+        dead_letter=DeadLetter(tmp_path / "dead-letter.ndjson"),
+        after_wake=held,
+        max_wait_seconds=0.05,
+    ).start()
+    address = server.tls_address
+    assert address is not None
+    context = client_context(pki, with_certificate=False)
+    behind, tls, outgoing = all_but_the_last_handshake_message(address, context)
+    bulk = context.wrap_socket(
+        socket.create_connection(address, timeout=30), server_hostname="soc.test"
+    )
+    try:
+        held.hold()
+        tls.write(octet_counted(lines("behind", 20)))
+        behind.sendall(outgoing.read())
+        behind.shutdown(socket.SHUT_WR)
+        bulk.sendall(octet_counted(lines("bulk", 20_000)))
+        bulk.shutdown(socket.SHUT_WR)
+        waiting = [socket.create_connection(address, timeout=30) for _ in range(3)]
+        with ThreadPoolExecutor(len(waiting)) as clients:
+            sent = [
+                clients.submit(send_over, raw, context, lines("backlog", 20)) for raw in waiting
+            ]
+            held.close(server)
+        sink.flush()
+        counts = {p: store.search(f"message:{p}*").total for p in ("behind", "bulk", "backlog")}
+        assert counts == {"behind": 20, "bulk": 20_000, "backlog": 60}
+        for client in sent:
+            client.result()
+        assert not (tmp_path / "dead-letter.ndjson").exists()
+    finally:
+        server.close()
+        behind.close()
+        bulk.close()
+        sink.close()
+        store.close()
+
+
+def test_workers_take_in_tls_connections_still_in_the_backlog_at_close(
+    tmp_path: Path, pki: Pki
+) -> None:
+    """The worker processes run the same loop: closed before they even serve, they accept the
+    waiting TLS connections and finish their handshakes, and what the clients send is stored."""
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    sink = BatchingSink(store, flush_interval_seconds=0.05)
+    listener = collectors.syslog.start(
+        SyslogSettings(host="127.0.0.1", udp_port=0, tcp_port=0, workers=2, **tls_settings(pki)),  # type: ignore[arg-type]
+        sink=sink,
+        tagger=AgencyTagger([LOOPBACK]),
+        dead_letter=DeadLetter(tmp_path / "dead-letter.ndjson"),
+    )
+    try:
+        waiting = [socket.create_connection(listener.tls_address, timeout=30) for _ in range(3)]  # type: ignore[arg-type]
+        context = client_context(pki, with_certificate=False)
+        with ThreadPoolExecutor(len(waiting)) as clients:
+            sent = [clients.submit(send_over, raw, context, lines("client", 20)) for raw in waiting]
+            listener.close()
+        sink.flush()
+        assert store.count() == 60
+        for client in sent:
+            client.result()
+    finally:
+        listener.close()
+        sink.close()
+        store.close()
+
+
+def test_a_handshake_that_never_finishes_delays_close_by_about_a_second(
+    tmp_path: Path, pki: Pki
+) -> None:
+    with running_collector(tmp_path, **tls_settings(pki)) as collector:
+        address = collector.listener.tls_address
+        assert address is not None
+        stalled = socket.create_connection(address)
+        stalled.sendall(b"\x16\x03\x01\x02\x00\x01")  # the start of a ClientHello, then nothing
+        silent = socket.create_connection(address)  # connects, never says hello
+        assert collector.wait_for(lambda: collector.info().get("transport") == "tls")
+        started = time.monotonic()
+        collector.listener.close()
+        assert time.monotonic() - started < 3  # 1 s allowed, the rest is a busy test machine
+        reasons = [record["reason"] for record in collector.dead_letters()]
+        assert reasons == ["TLS handshake not completed at shutdown"] * 2
+        stalled.close()
+        silent.close()
