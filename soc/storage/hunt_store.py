@@ -50,11 +50,28 @@ def memory_limit() -> str:
     DuckDB's default, 80 %, leaves too little for the rest of a hunt of millions of events (the
     rows cost ~2.3 KB each in memory on the EVTX samples); a fixed 1 GiB made DuckDB fail some
     wide queries ("failed to allocate") instead of spilling."""
+    return f"{max(_memory() // 2, 2**30) // 2**20}MB"
+
+
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+"""A container's memory limit (cgroup v2, v1): lower than the machine's, it is the one that
+counts."""
+
+
+def _memory() -> int:
+    """The machine's memory, or the container's limit when that is lower; 0 if unknown."""
     try:
         total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError):
         total = 0
-    return f"{max(total // 2, 2**30) // 2**20}MB"
+    for path in _CGROUP_LIMITS:
+        try:
+            limit = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if limit.isdigit() and (not total or int(limit) < total):
+            total = int(limit)
+    return total
 
 
 class HuntEventStore(DuckDBEventStore):
