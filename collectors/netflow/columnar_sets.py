@@ -15,11 +15,13 @@ makes per record from which fields are present is made once per layout here, and
 on values (which address of a v4/v6 pair, ICMP type and code, sampling scale, times) is made
 per row with numpy; tests/unit/netflow/test_columnar_sets.py compares both paths on random
 templates and records through real DuckDB stores.
+
+The records' fields are read as columns in `columnar_records` and the flow times worked out in
+`columnar_times`; this module decides which ECS field each column becomes.
 """
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from typing import Any
@@ -37,15 +39,15 @@ from collectors.netflow.columnar import (
     Prefixes,
     PrefixTables,
     agency_columns,
-    ipv4_text,
     related,
-    signed32,
     timestamps,
     with_geoip,
 )
+from collectors.netflow.columnar_records import V6_HALVES, SetRecords
+from collectors.netflow.columnar_times import flow_times, iso_microseconds
 from collectors.netflow.community_id import CommunityId
 from collectors.netflow.ecs import COUNTERS, LONG_MAX
-from collectors.netflow.layout import SAFE_MILLISECONDS, Layout
+from collectors.netflow.layout import SAFE_MILLISECONDS
 from collectors.netflow.normalize import DATASET
 from collectors.netflow.session import ColumnarSet
 from soc.enrich.geoip import GeoInfo
@@ -62,11 +64,8 @@ CONSTANTS: dict[str, Any] = {
     "event.dataset": DATASET,
     "netflow.type": "netflow_flow",
 }
-_NTP_TO_UNIX_SECONDS = 2_208_988_800
 _DIRECTIONS = pa.array(["inbound", "outbound", "unknown"], pa.string())
 _FAMILIES = pa.array(["ipv4", "ipv6"], pa.string())
-_HEX = np.array([list(f"{i:02X}".encode()) for i in range(256)], np.uint8)
-_V6_HALVES = np.dtype([("high", ">u8"), ("low", ">u8")])
 _MACS = (("source", "source_mac_address"), ("destination", "destination_mac_address"))
 
 
@@ -134,8 +133,10 @@ def _by_layout(sets: list[ColumnarSet]) -> Iterator[list[ColumnarSet]]:
     return iter(groups.values())
 
 
-class _Mapping:
-    """`ecs.flow_event` over the records of sets sharing one layout, as columns."""
+class _Mapping(SetRecords):
+    """`ecs.flow_event` over the records of sets sharing one layout, as columns; the records
+    read through `SetRecords`, so that each field is decoded once however many ECS fields
+    come from it."""
 
     def __init__(
         self,
@@ -144,74 +145,11 @@ class _Mapping:
         prefixes: PrefixTables,
         lookup: Callable[[str], Agency | None],
     ) -> None:
-        self.sets = sets
+        super().__init__(sets)
         self.prefixes = prefixes
-        self.layout: Layout = sets[0].layout
-        self.records = np.frombuffer(b"".join(s.body for s in sets), self.layout.dtype)
-        self.n = len(self.records)
-        self.which = np.repeat(np.arange(len(sets)), [s.count for s in sets])
         self.community_id = community_id
         self.lookup = lookup
         self.cols: dict[str, pa.Array] = {}
-        self._native: dict[str, np.ndarray] = {}
-        self._text: dict[str, pa.Array] = {}
-
-    # -- reading the records ---------------------------------------------------------------
-
-    def has(self, key: str) -> bool:
-        return key in self.layout.columns
-
-    def first(self, *keys: str) -> str | None:
-        """The first of `keys` the layout has (`times.first_int` reads the same)."""
-        return next((k for k in keys if k in self.layout.columns), None)
-
-    def ints(self, key: str) -> np.ndarray:
-        """An unsigned field's values in native byte order."""
-        if key not in self._native:
-            values = self.records[key]
-            self._native[key] = values.astype(values.dtype.newbyteorder("="))
-        return self._native[key]
-
-    def text(self, key: str) -> pa.Array:
-        """An address field as `fields.RecordDecoder` writes it."""
-        if key not in self._text:
-            kind = self.layout.columns[key].kind
-            if kind == "ipv4":
-                self._text[key] = ipv4_text(self.ints(key))
-            elif kind == "ipv6":
-                self._text[key] = _ipv6_text(self.records[key])
-            else:
-                self._text[key] = _mac_text(self.records[key])
-        return self._text[key]
-
-    def per_set(self, values: list[Any], kind: pa.DataType) -> pa.Array:
-        """A value per set spread over its flows. Typed: inferring the type of a list costs
-        pyarrow ~0.1-0.4 ms (it tries imports), more than the rest of a set's mapping."""
-        return pa.array(values, kind).take(pa.array(self.which))
-
-    def rates(self) -> np.ndarray:
-        """`OptionsState.rate_for` of every flow (integral: `layout.readable`): its sampler's
-        rate when the layout has a sampler or selector id and the options name that one, else
-        the exporter-wide rate."""
-        if "rate" in self._native:
-            return self._native["rate"]
-        rate = np.array([s.options.rate for s in self.sets], np.float64)[self.which]
-        key = self.first("sampler_id", "selector_id")
-        if key is not None and any(s.options.options.sampling for s in self.sets):
-            prefix = "sampler" if key == "sampler_id" else "selector"
-            ids = self.ints(key).astype(np.uint64)
-            pairs = np.stack([self.which.astype(np.uint64), ids], axis=1)
-            unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-            own = []
-            for which, number in unique.tolist():
-                options = self.sets[which].options
-                named = options.options.sampling.get(f"{prefix}:{number}")
-                own.append(named or options.rate)
-            rate = np.array(own, np.float64)[inverse.ravel()]
-        self._native["rate"] = rate
-        return rate
-
-    # -- the document ----------------------------------------------------------------------
 
     def batch(self, ids: Callable[[int], list[str]]) -> ColumnBatch:
         cols = self.cols
@@ -219,7 +157,7 @@ class _Mapping:
         export_time = timestamps(export_ns)
         cols["@timestamp"] = export_time
         cols["event.id"] = pa.array(ids(self.n), pa.string())
-        self._times(export_ns)
+        cols.update(flow_times(self, export_ns))
         src, dst = self._address("source"), self._address("destination")
         protocol = self.ints("protocol_identifier") if self.has("protocol_identifier") else None
         ports = self._ports(protocol)
@@ -249,66 +187,6 @@ class _Mapping:
         self._netflow(export_time)
         return ColumnBatch(pa.table(cols), CONSTANTS)
 
-    def _times(self, export_ns: np.ndarray) -> None:
-        """`times.flow_times`: absolute, then before the export, then uptime; a duration fills
-        in the missing edge."""
-        edges = [self._edge(edge, export_ns) for edge in ("start", "end")]
-        (start, has_start), (end, has_end) = edges
-        duration = self._duration()
-        if duration is not None:
-            fill_end, fill_start = has_start & ~has_end, has_end & ~has_start
-            end = np.where(fill_end, start + duration, end)
-            start = np.where(fill_start, end - duration, start)
-            has_start, has_end = has_start | fill_start, has_end | fill_end
-        if has_start.any():
-            self.cols["event.start"] = _masked_time(start, ~has_start)
-        if has_end.any():
-            self.cols["event.end"] = _masked_time(end, ~has_end)
-        both = has_start & has_end
-        if both.any():
-            self.cols["event.duration"] = pa.array(end - start, mask=~both)
-
-    def _edge(self, edge: str, export_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """ns since the epoch of one edge of every flow, and where there is one."""
-        everywhere = np.ones(self.n, bool)
-        for unit in ("nanoseconds", "microseconds", "milliseconds", "seconds"):
-            key = f"flow_{edge}_{unit}"
-            if self.has(key) and self.layout.columns[key].kind != "unsigned":
-                return self._microseconds(key) * 1000, everywhere
-        if self.has(key := f"flow_{edge}_delta_microseconds"):
-            return export_ns - self.ints(key).astype(np.int64) * 1000, everywhere
-        if not self.has(key := f"flow_{edge}_sys_up_time"):
-            return np.zeros(self.n, np.int64), ~everywhere
-        uptime = self.ints(key).astype(np.int64)
-        header = [s.export.sys_uptime_ms for s in self.sets]
-        init = [s.options.options.system_init_ms for s in self.sets]
-        v9 = np.array([h is not None for h in header])[self.which]
-        anchored = np.array([i is not None for i in init])[self.which]
-        header_ms = np.array([h or 0 for h in header], np.int64)[self.which]
-        init_ms = np.array([i or 0 for i in init], np.int64)[self.which]
-        # IPFIX: the uptime at export that the init time gives, read as v9 reads the header's
-        exported_at_ms = np.where(v9, header_ms, export_ns // 1_000_000 - init_ms)
-        return export_ns - signed32(exported_at_ms - uptime) * 1_000_000, v9 | anchored
-
-    def _duration(self) -> np.ndarray | None:
-        if self.has("flow_duration_milliseconds"):
-            return self.ints("flow_duration_milliseconds").astype(np.int64) * 1_000_000
-        if self.has("flow_duration_microseconds"):
-            return self.ints("flow_duration_microseconds").astype(np.int64) * 1000
-        return None
-
-    def _microseconds(self, key: str) -> np.ndarray:
-        """A dateTime field in µs since the epoch, as `fields` converts it to a datetime."""
-        kind = self.layout.columns[key].kind
-        values = self.ints(key).astype(np.int64 if kind != "ntp" else np.uint64)
-        if kind == "seconds":
-            return values * 1_000_000
-        if kind == "milliseconds":
-            return values * 1000
-        seconds = (values >> np.uint64(32)).astype(np.int64) - _NTP_TO_UNIX_SECONDS
-        fraction = (values & np.uint64(0xFFFFFFFF)) * np.uint64(1_000_000) >> np.uint64(32)
-        return seconds * 1_000_000 + fraction.astype(np.int64)
-
     def _address(self, side: str) -> pa.Array | None:
         """`ecs._ip`: the IPv4 address unless unspecified, else the IPv6 one unless
         unspecified, else the first given."""
@@ -317,7 +195,7 @@ class _Mapping:
         if not has4 and not has6:
             return None
         if has4 and has6:
-            halves = np.ascontiguousarray(self.records[v6]).view(_V6_HALVES)
+            halves = np.ascontiguousarray(self.records[v6]).view(V6_HALVES)
             use4 = (self.ints(v4) != 0) | ((halves["high"] == 0) & (halves["low"] == 0))
             ip = pc.if_else(pa.array(use4), self.text(v4), self.text(v6))
         else:
@@ -449,10 +327,7 @@ class _Mapping:
 
     def _extras(self) -> None:
         """`ecs._extras` for what a layout admits: MAC addresses and VLANs."""
-        for side, key in (
-            ("source", "source_mac_address"),
-            ("destination", "destination_mac_address"),
-        ):
+        for side, key in _MACS:
             if self.has(key):
                 unset = ~self.records[key].any(axis=1)  # 00-00-00-00-00-00
                 nothing = pa.nulls(self.n, pa.string())
@@ -511,7 +386,7 @@ class _Mapping:
             elif column.kind in ("ipv4", "ipv6", "mac"):
                 cols[name] = self.text(key)
             else:
-                cols[name] = _iso_microseconds(self._microseconds(key))
+                cols[name] = iso_microseconds(self.microseconds(key))
         sets = self.sets
         cols["netflow.exporter.address"] = self.per_set(
             [f"{s.export.exporter_ip}:{s.export.exporter_port}" for s in sets], pa.string()
@@ -533,11 +408,6 @@ class _Mapping:
         cols["netflow.exporter.timestamp"] = export_time
 
 
-def _masked_time(ns: np.ndarray, mask: np.ndarray) -> pa.Array:
-    """Milliseconds, rounded down as `times.iso` does; null where `mask`."""
-    return pa.array((ns // 1_000_000).astype("datetime64[ms]"), mask=mask)
-
-
 def _scaled(values: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """`ecs._scaled` then `ecs.saturate`: round(value * rate) as Python rounds a float (half to
     even), the value itself at rate 1, both capped at LONG_MAX."""
@@ -546,36 +416,3 @@ def _scaled(values: np.ndarray, rate: np.ndarray) -> np.ndarray:
     big = product >= float(1 << 63)
     scaled = np.where(big, LONG_MAX, np.where(big, 0, product).astype(np.int64))
     return np.where(rate == 1, exact, scaled)
-
-
-def _iso_microseconds(us: np.ndarray) -> pa.Array:
-    """`ecs._json_safe` of datetimes: ISO 8601 with microseconds and `Z`, 27 characters for the
-    years a layout's times reach (1900-2116). numpy's formatting, 3x `pc.strftime`'s speed."""
-    n = len(us)
-    text = np.datetime_as_string(us.astype("datetime64[us]"), unit="us").astype("S26")
-    chars = np.empty((n, 27), np.uint8)
-    chars[:, :26] = text.view(np.uint8).reshape(n, 26)
-    chars[:, 26] = ord("Z")
-    offsets = np.arange(0, 27 * n + 1, 27, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
-
-
-def _ipv6_text(values: np.ndarray) -> pa.Array:
-    """`socket.inet_ntop` once per distinct address."""
-    halves = np.ascontiguousarray(values).view(_V6_HALVES)
-    unique, inverse = np.unique(halves, return_inverse=True)
-    raw = unique.tobytes()
-    ntop, family = socket.inet_ntop, socket.AF_INET6
-    texts = [ntop(family, raw[i : i + 16]) for i in range(0, len(raw), 16)]
-    return pa.array(texts, pa.string()).take(pa.array(inverse.ravel()))
-
-
-def _mac_text(values: np.ndarray) -> pa.Array:
-    """MAC addresses as `fields._mac` writes them: upper-case hex pairs joined by dashes."""
-    octets = np.ascontiguousarray(values).reshape(-1, 6)
-    n = len(octets)
-    chars = np.full((n, 17), ord("-"), np.uint8)
-    for i in range(6):
-        chars[:, 3 * i : 3 * i + 2] = _HEX[octets[:, i]]
-    offsets = np.arange(0, 17 * n + 1, 17, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
