@@ -74,8 +74,9 @@ class ColumnarSet(NamedTuple):
     decoder: RecordDecoder  # the dict path's, for a set the mapping turns down after all
 
     def flows(self) -> list[FlowRecord]:
-        """The set's records as the dict path decodes them."""
-        records, _ = self.decoder.decode(self.body)
+        """The set's records as the dict path decodes them. The body is whole records already
+        (`whole_records` took the padding off): a last record of zeros stays a record."""
+        records, _ = self.decoder.decode(self.body, padded=False)
         structured = self.decoder.structured
         return [FlowRecord(r, self.export, self.options.options, structured) for r in records]
 

@@ -12,7 +12,7 @@ import struct
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from netflow_craft import (
     data_set,
@@ -273,6 +273,11 @@ FIXTURE_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 @settings(max_examples=300, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(exports())
+@example(  # one 1-byte record of zero, padded to 4 bytes, the options after it in its packet
+    case={"version": 10, "fields": [(5, 1, 0)], "packets": [[[b"\x00"]]], "rate": None,
+          "names": True, "sampler": None, "init": None, "options_at": "after", "early": False,
+          "skip": 0},
+)  # fmt: skip
 def test_columnar_sets_store_what_the_dict_path_stores(stores, case) -> None:
     _compare(stores, [case])
 
