@@ -14,6 +14,8 @@ import struct
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from netflow_craft import data_set, ipv4, v9_options_template_set, v9_packet, v9_template_set
 from stored_rows import stored_rows
 
@@ -24,6 +26,7 @@ from collectors.netflow.normalize import DATASET, normalize_flows
 from collectors.netflow.session import Sessions
 from collectors.netflow.templates import Template, TemplateField
 from soc.enrich.agency import AgencyTagger
+from soc.errors import ParseError
 from soc.model.event import Event, new_event_ids, stamp
 from soc.storage.duckdb_store import DuckDBEventStore
 
@@ -276,6 +279,55 @@ def test_the_columnar_path_stores_what_the_dict_path_stores(tmp_path, datagrams)
     assert rows == _dict_rows(tmp_path, events)
     if datagrams[0] in (ASR_TEMPLATE, SOFTFLOWD_IPFIX):  # mapped fixed-length fields only
         assert kept == len(events)
+
+
+VENDOR_EXPORTS = [
+    (ASR_TEMPLATE, ASR_DATA),
+    (ASA_TEMPLATES, ASA_DATA),
+    (SONICWALL_TEMPLATE, SONICWALL_DATA),
+    (YAF_TEMPLATES, YAF_DATA),
+    (PROCERA_TEMPLATE, PROCERA_DATA),
+    (SOFTFLOWD_IPFIX,),
+]
+
+
+@pytest.fixture(scope="module")
+def fuzz_store(tmp_path_factory):
+    store = DuckDBEventStore(tmp_path_factory.mktemp("fuzz") / "events.duckdb")
+    yield store
+    store.close()
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.sampled_from(VENDOR_EXPORTS), st.data())
+def test_garbled_vendor_packets_are_problems_never_exceptions(fuzz_store, datagrams, data) -> None:
+    """Each vendor's datagrams with bytes changed and cut short, after its templates arrived
+    whole: decoding, both session paths, the ECS and column mappings and a real store raise
+    nothing but ParseError (for a datagram that is no packet at all), whatever the bytes."""
+    garbled = []
+    for raw in datagrams:
+        datagram = bytearray(raw)
+        for _ in range(data.draw(st.integers(0, 12))):
+            datagram[data.draw(st.integers(2, len(datagram) - 1))] = data.draw(st.integers(0, 255))
+        garbled.append(bytes(datagram[: data.draw(st.integers(0, len(datagram)))]))
+    for columnar in (False, True):
+        state, columns, events = _sessions(), SetColumns(IDS), []
+        for raw in [datagrams[0], *garbled]:
+            try:
+                packet = decode(raw, exporter=EXPORTER)
+            except ParseError:
+                continue
+            outcome = state.process(packet, ip=EXPORTER, port=2055, now=0, columnar=columnar)
+            events += normalize_flows(outcome.flows, community_id=IDS)
+            for item in outcome.sets:  # as `NetflowListener._keep_sets`
+                if not columns.add(item):
+                    events += normalize_flows(item.flows(), community_id=IDS)
+        events, _ = _tagged(events)
+        assert fuzz_store.write_batch(events) == len(events)
+        for batch in columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup, None):
+            assert fuzz_store.write_columns(batch) == len(batch)
 
 
 def test_cisco_asr9000_flows_read_as_filebeat_reads_them() -> None:
