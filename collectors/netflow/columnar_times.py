@@ -14,14 +14,19 @@ import pyarrow as pa
 
 from collectors.netflow.columnar import signed32
 from collectors.netflow.columnar_records import SetRecords
+from collectors.netflow.times import EVENT_TIME, FLOW_DELETED
 
 
 def flow_times(records: SetRecords, export_ns: np.ndarray) -> dict[str, pa.Array]:
     """`event.start`, `event.end` and `event.duration` as `times.flow_times` gives them:
-    absolute, then before the export, then uptime; a duration fills in the missing edge. A
-    column no flow has is left out."""
+    absolute, then before the export, then uptime; a flow-deleted event's time ends a flow
+    without an end; a duration fills in the missing edge. A column no flow has is left out."""
     edges = [_edge(records, edge, export_ns) for edge in ("start", "end")]
     (start, has_start), (end, has_end) = edges
+    if records.has("firewall_event") and records.has(EVENT_TIME):
+        deleted = ~has_end & (records.ints("firewall_event") == FLOW_DELETED)
+        end = np.where(deleted, records.microseconds(EVENT_TIME) * 1000, end)
+        has_end = has_end | deleted
     duration = _duration(records)
     if duration is not None:
         fill_end, fill_start = has_start & ~has_end, has_end & ~has_start

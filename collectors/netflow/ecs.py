@@ -4,7 +4,8 @@ Records arrive as `netflow.*` keys (IANA names in snake_case), so v5, v9 and IPF
 one mapping. Beyond Filebeat: sampled counters are scaled in the ECS fields (the raw ones stay
 in `netflow.*`), post-NAT addresses become `source.nat.*`/`destination.nat.*`, interface and
 application names learnt from options records fill `observer.*.interface.name` and
-`network.application`, and every IPFIX time form fills `event.start/end`
+`network.application`, every IPFIX time form fills `event.start/end`, and a firewall's
+flow-deleted event time ends a flow sent without an end (Cisco ASA NSEL)
 (`collectors.netflow.times`).
 """
 

@@ -27,6 +27,11 @@ _TIME_KEYS = tuple(
 )
 
 
+FLOW_DELETED = 2
+"""firewallEvent (IE 233; NSEL's NF_F_FW_EVENT, v9 field 40005) of a flow's teardown record."""
+EVENT_TIME = "observation_time_milliseconds"
+"""NSEL's NF_F_EVENT_TIME_MSEC (IE 323): when the firewall event happened."""
+
 _FIRST_NS = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _MICROSECOND * 1000
 _LAST_NS = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // _MICROSECOND * 1000
 
@@ -71,7 +76,8 @@ def flow_times(
     `system_init_ms` from an options record), the same signed difference: an exporter up longer
     than 49.7 days sends wrapped uptimes, and softflowd replaying a capture sends uptimes
     "before" its start (just under 2**32); init + uptime would put either ~49.7 days after the
-    export. A duration (161/162) fills in a missing end or start.
+    export. A firewall's flow-deleted record without an end (Cisco ASA NSEL sends none) ends at
+    its event time. A duration (161/162) fills in a missing end or start.
     """
     times: list[int | None] = []
     for absolute, delta, uptime_key in _TIME_KEYS:
@@ -94,6 +100,8 @@ def flow_times(
                     found = export_ns - _signed32(exported_at_ms - uptime) * 1_000_000
         times.append(found)
     start, end = times
+    if end is None and first_int(fields, "firewall_event") == FLOW_DELETED:
+        end = _ns(fields.get(EVENT_TIME))
     duration_ms = first_int(fields, "flow_duration_milliseconds")
     duration_ns = None if duration_ms is None else duration_ms * 1_000_000
     micro = first_int(fields, "flow_duration_microseconds")

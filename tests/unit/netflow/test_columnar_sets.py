@@ -65,7 +65,7 @@ POOL = [
     (156, 8, 0), (157, 8, 0), (158, 4, 0), (159, 4, 0), (161, 4, 0), (162, 4, 0),
     (32, 2, 0), (139, 2, 0), (176, 1, 0), (177, 1, 0), (178, 1, 0), (179, 1, 0),
     (56, 6, 0), (80, 6, 0), (58, 2, 0), (243, 2, 0), (245, 2, 0), (60, 1, 0), (3, 0, 0),
-    (1, 8, REVERSE), (2, 4, REVERSE), (323, 8, 0), (48, 1, 0), (302, 4, 0),
+    (1, 8, REVERSE), (2, 4, REVERSE), (323, 8, 0), (48, 1, 0), (302, 4, 0), (233, 1, 0),
 ]  # fmt: skip
 PROTOCOLS = [0, 1, 6, 17, 47, 58, 132]
 NOW_MS = 1_700_000_000_000
@@ -93,6 +93,8 @@ def _value(element: int, length: int) -> st.SearchStrategy[bytes]:
         special = st.just(_number(NOW_MS // 1000 - 30, length))
     elif element in (21, 22):
         special = st.integers(500_000, 700_000).map(lambda v: _number(v, 4))
+    elif element == 233:  # firewallEvent: flow created, deleted, denied
+        special = st.sampled_from([1, 2, 3]).map(lambda v: _number(v, length))
     elif element in (61, 48, 302):
         special = st.sampled_from([0, 1, 2]).map(lambda v: _number(v, length))
     if special is None:
@@ -370,3 +372,44 @@ def test_a_samplers_rate_scales_its_flows_and_others_the_exporters(stores, versi
     assert columns.add(kept)
     (batch,) = columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup)
     assert batch.table.column("source.bytes").to_pylist() == [700, 10_000]
+
+
+@pytest.mark.parametrize(("version", "firewall_event"), [(9, 40005), (10, 233)])
+def test_a_flow_deleted_event_time_ends_the_flow_on_both_paths(
+    stores, version, firewall_event
+) -> None:
+    """Cisco ASA NSEL's records (v9 field 40005; IE 233 in IPFIX) carry the flow's start and
+    the event's time, no end: a flow-deleted record ends at its event time, a created or
+    denied one has no end."""
+    start_ms, at_ms = NOW_MS - 5_000, NOW_MS - 1_500  # 22:13:15.000Z, 22:13:18.500Z
+
+    def record(event: int) -> bytes:
+        return ipv4("10.20.1.5") + struct.pack("!QBQ", start_ms, event, at_ms)
+
+    case = {
+        "version": version,
+        "fields": [(8, 4, 0), (152, 8, 0), (firewall_event, 1, 0), (323, 8, 0)],
+        "packets": [[[record(1), record(2), record(3)]]],
+        "rate": None,
+        "names": False,
+        "sampler": None,
+        "init": None,
+        "options_at": "none",
+        "early": False,
+        "skip": 0,
+    }
+    _compare(stores, [case])
+    (raw,) = _datagrams(case)
+    packet = decode(raw, exporter="x")
+    flows = _sessions().process(packet, ip=EXPORTERS[0], port=2055, now=0).flows
+    events = [e["event"] for e in normalize_flows(flows, community_id=IDS)]
+    assert [(e.get("end"), e.get("duration")) for e in events] == [
+        (None, None),
+        ("2023-11-14T22:13:18.500Z", 3_500_000_000),
+        (None, None),
+    ]
+    (kept,) = _sessions().process(packet, ip=EXPORTERS[0], port=2055, now=0, columnar=True).sets
+    columns = SetColumns(IDS)
+    assert columns.add(kept)
+    (batch,) = columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup)
+    assert batch.table.column("event.duration").to_pylist() == [None, 3_500_000_000, None]

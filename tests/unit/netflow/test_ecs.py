@@ -99,6 +99,24 @@ def test_a_duration_fills_in_the_missing_end() -> None:
     assert end - start == 1_500_000_000  # type: ignore[operator]
 
 
+def test_a_firewalls_flow_deleted_event_time_is_the_flows_end() -> None:
+    # Cisco ASA NSEL: flow start and the event's time, no end; 2 = flow deleted
+    deleted_at = AT.replace(second=7, microsecond=250_000)
+    fields = {
+        "flow_start_milliseconds": AT,
+        "firewall_event": 2,
+        "observation_time_milliseconds": deleted_at,
+    }
+    assert times(fields, IPFIX, None) == (1_699_999_980 * 10**9, 1_699_999_987_250_000_000)
+    doc = event(fields)["event"]
+    assert (doc["end"], doc["duration"]) == ("2023-11-14T22:13:07.250Z", 7_250_000_000)
+    for created_or_denied in (1, 3):
+        fields["firewall_event"] = created_or_denied
+        assert times(fields, IPFIX, None)[1] is None
+    own_end = {**fields, "firewall_event": 2, "flow_end_milliseconds": AT.replace(second=5)}
+    assert times(own_end, IPFIX, None)[1] == 1_699_999_985 * 10**9
+
+
 def test_a_time_past_year_9999_is_left_out_not_raised() -> None:
     fields = {"flow_start_milliseconds": datetime(9999, 12, 31, tzinfo=UTC)}
     fields["flow_duration_milliseconds"] = 2 * 86_400_000

@@ -11,6 +11,7 @@ file decoding the same capture.
 from __future__ import annotations
 
 import struct
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -424,9 +425,31 @@ def test_cisco_asa_nsel_templates_and_flow_delete_events() -> None:
     assert event["source"] == {"ip": "192.168.23.22", "bytes": 56, "nat": {"ip": "192.168.23.22"}}
     assert event["destination"] == {"ip": "164.164.37.11", "nat": {"ip": "164.164.37.11"}}
     assert event["network"]["transport"] == "icmp"
+    # the ASA sends no end: a flow-deleted record's event time is its end (beyond Filebeat)
     assert event["event"]["start"] == "2015-10-09T09:47:48.169Z"
+    assert event["event"]["end"] == "2015-10-09T09:47:50.179Z"
+    assert event["event"]["duration"] == 2_010_000_000
     assert event["observer"]["ingress"]["interface"]["id"] == "2"
     assert event["observer"]["egress"]["interface"]["id"] == "3"
+    assert [e["event"]["end"] for e in events] == [_iso(at) for _, at, _ in _asa_records()]
+    assert [e["event"]["duration"] for e in events] == [
+        (at - start) * 1_000_000 for _, at, start in _asa_records()
+    ]
+
+
+def _asa_records() -> list[tuple[int, int, int]]:
+    """NF_F_FW_EVENT, NF_F_EVENT_TIME_MSEC and NF_F_FLOW_CREATE_TIME_MSEC of each template 265
+    record, read from the packet's bytes by template 265's offsets (102-byte records after the
+    20-byte header and 4-byte FlowSet header)."""
+    record = struct.Struct("!35xBxxQ4xQ44x")
+    body = ASA_DATA[24 : 24 + 3 * record.size]
+    found = [record.unpack_from(body, offset) for offset in range(0, len(body), record.size)]
+    assert [event for event, _, _ in found] == [2, 2, 2]  # all flow deleted
+    return found
+
+
+def _iso(ms: int) -> str:
+    return f"{datetime.fromtimestamp(ms // 1000, UTC):%Y-%m-%dT%H:%M:%S}.{ms % 1000:03}Z"
 
 
 def test_sonicwall_ipfix_post_nat_flows() -> None:
