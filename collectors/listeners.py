@@ -40,7 +40,8 @@ def start_listeners(
                 idle_timeout_seconds=settings.syslog.idle_timeout_seconds,
             )
         if settings.netflow.enabled:
-            listeners["netflow v5/v9/ipfix (udp)"] = collectors.netflow.start(
+            tcp = ", ipfix (tcp)" if settings.netflow.tcp_enabled else ""
+            listeners[f"netflow v5/v9/ipfix (udp{tcp})"] = collectors.netflow.start(
                 settings.netflow,
                 sink=sink,
                 tagger=tagger,

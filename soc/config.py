@@ -69,6 +69,10 @@ class NetflowSettings:
     receive_buffer_bytes: int = 4 * 1024 * 1024
     pending_max_records: int = 10_000  # data waiting for its template, per exporter
     pending_max_age_seconds: float = 300.0
+    # IPFIX over TCP (RFC 7011 §10.4), for exporters set up that way (YAF, nProbe, softflowd
+    # -P tcp); off unless enabled. 4739 is IANA's IPFIX port. Same host as the UDP socket.
+    tcp_enabled: bool = False
+    tcp_port: int = 4739
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ exporter IP, kind "netflow", with the agency whose CIDR holds the exporter.
 
 from __future__ import annotations
 
-from collectors.netflow.session import Sessions
+from collections.abc import Iterable
+
+from collectors.netflow.session import Session
 from soc.enrich.agency import AgencyTagger
 from soc.model.sources import SourceRegistry
 
@@ -49,8 +51,9 @@ class ExporterHealth:
         if version is not None:
             self._versions.setdefault(ip, set()).add(version)
 
-    def publish(self, sessions: Sessions) -> None:
-        """Gauges of every exporter seen; cheap when nothing changed."""
+    def publish(self, sessions: Iterable[Session]) -> None:
+        """Gauges of every exporter seen (UDP and TCP sessions alike); cheap when nothing
+        changed."""
         if self._sources is None:
             return
         gauges: dict[str, dict[str, str]] = {
@@ -81,6 +84,9 @@ class ExporterHealth:
                 sampling=", ".join(sorted(rates[ip])) or "1:1",
             )
         for ip, info in gauges.items():
-            if self._published.get(ip) != info:
+            before = self._published.get(ip, {})
+            if ip not in totals and "templates" in before:  # a TCP connection's, closed since
+                info.update({**before, **info, "templates": "0", "sets_waiting": "0"})
+            if before != info:
                 self._sources.set_info(KIND, ip, **info)
                 self._published[ip] = info

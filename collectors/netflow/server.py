@@ -1,4 +1,4 @@
-"""The UDP listener: datagrams in, ECS flow events out to the batching sink.
+"""The UDP listener (and IPFIX over TCP): datagrams in, ECS flow events out to the sink.
 
 One thread per socket is enough: decoding is a few µs per flow and the sink's queue decouples
 the store, so the kernel's receive buffer (`receive_buffer_bytes`, raised from Linux's ~200 KB
@@ -22,16 +22,21 @@ with a `layout` undecoded. At the end of a drain `collectors.netflow.columnar_v5
 `columnar_sets` turn what was kept into column batches, mapped with numpy and stored by DuckDB
 without a dict or a JSON parse per flow. A datagram with events for the dict path (its events
 must not overtake the flows before it) flushes them first.
+
+With `tcp_enabled`, the same thread also serves IPFIX over TCP (`collectors.netflow.tcp`): each
+message framed out of a connection's stream is handled like a datagram, against that
+connection's own sessions.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import selectors
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from collectors.deadletter import DeadLetter
@@ -43,8 +48,17 @@ from collectors.netflow.health import ExporterHealth
 from collectors.netflow.normalize import DATASET, normalize_flows, normalize_v5
 from collectors.netflow.persist import TemplateFile
 from collectors.netflow.sequence import SequenceTracker
-from collectors.netflow.session import ColumnarSet, Outcome, Sessions
+from collectors.netflow.session import ColumnarSet, Outcome, Session, Sessions
 from collectors.netflow.sets import Problem
+from collectors.netflow.tcp import (
+    CLOSE_READ_BYTES,
+    MAX_CONNECTIONS,
+    READ_BYTES,
+    TcpExporter,
+    accept,
+    bind_tcp,
+    receive,
+)
 from collectors.sink import BatchingSink
 from soc.config import NetflowSettings
 from soc.enrich.agency import AgencyTagger
@@ -68,7 +82,8 @@ class NetflowListener:
 
     `receive_buffer_bytes` is what the kernel granted (Linux reports twice the request, capped
     by net.core.rmem_max), so an operator can see why bursts drop. `templates_path` keeps
-    templates and options across restarts; `sources` receives per-exporter health.
+    templates and options across restarts (those learnt over TCP last as long as their
+    connection); `sources` receives per-exporter health. `addresses`: UDP, then TCP if enabled.
     """
 
     def __init__(
@@ -103,8 +118,18 @@ class NetflowListener:
             if unusable:
                 log.warning("%d saved netflow sessions were unusable and skipped", unusable)
         self._saved_at = 0.0
+        self._settings = settings
         self._sock = _bind(settings)
         self.addresses: list[tuple[str, int]] = [self._sock.getsockname()[:2]]
+        self._tcp: socket.socket | None = None
+        self._exporters: dict[socket.socket, TcpExporter] = {}
+        if settings.tcp_enabled:
+            try:
+                self._tcp = bind_tcp(settings)
+            except ConfigError:
+                self._sock.close()
+                raise
+            self.addresses.append(self._tcp.getsockname()[:2])
         self.receive_buffer_bytes = self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
         if self.receive_buffer_bytes < settings.receive_buffer_bytes:
             # Linux silently caps the request at net.core.rmem_max; bursts will then drop.
@@ -130,28 +155,113 @@ class NetflowListener:
             self._closing.set()
             self._wake_send.send(b"\0")
             self._thread.join()
-            for sock in (self._sock, self._wake_recv, self._wake_send):
-                sock.close()
+            for sock in (self._sock, self._tcp, self._wake_recv, self._wake_send):
+                if sock is not None:
+                    sock.close()
             self._save(force=True)
 
     def _run(self) -> None:
         with selectors.DefaultSelector() as selector:
             selector.register(self._sock, selectors.EVENT_READ)
             selector.register(self._wake_recv, selectors.EVENT_READ)
+            if self._tcp is not None:
+                selector.register(self._tcp, selectors.EVENT_READ)
             next_tick = time.monotonic() + TICK_SECONDS
             while not self._closing.is_set():
-                selector.select(max(0.0, next_tick - time.monotonic()))
+                ready = selector.select(max(0.0, next_tick - time.monotonic()))
+                for key, _ in ready:
+                    if isinstance(key.data, TcpExporter):
+                        self._serve(key.data, selector, READ_BYTES)
+                    elif key.fileobj is self._tcp:
+                        self._accept(selector)
                 self._drain()
                 if time.monotonic() >= next_tick:
                     self._tick()
                     next_tick = time.monotonic() + TICK_SECONDS
+            try:  # what exporters sent before the close, to connections not yet accepted too
+                if self._tcp is not None:
+                    self._accept(selector)
+                for exporter in list(self._exporters.values()):
+                    self._serve(exporter, selector, CLOSE_READ_BYTES, closing=True)
+            finally:
+                self._flush_columns()
 
     def _tick(self) -> None:
         expired = Outcome([], [], 0)
         self._sessions.expire(time.monotonic(), expired)
         self._dead_letter_problems(expired.problems, b"", None)
-        self._health.publish(self._sessions)
+        for exporter in self._exporters.values():
+            expired = Outcome([], [], 0)
+            exporter.sessions.expire(time.monotonic(), expired)
+            self._dead_letter_problems(expired.problems, b"", exporter.peer)
+        self._health.publish(self._all_sessions())
         self._save()
+
+    def _all_sessions(self) -> Iterator[Session]:
+        return itertools.chain(self._sessions, *(e.sessions for e in self._exporters.values()))
+
+    def _accept(self, selector: selectors.BaseSelector) -> None:
+        assert self._tcp is not None
+        for exporter in accept(self._tcp, self._settings):
+            if len(self._exporters) >= MAX_CONNECTIONS:
+                log.warning(
+                    "netflow tcp: refused %s, already %d exporters connected",
+                    exporter.peer,
+                    MAX_CONNECTIONS,
+                )
+                exporter.sock.close()
+                continue
+            self._exporters[exporter.sock] = exporter
+            selector.register(exporter.sock, selectors.EVENT_READ, exporter)
+
+    def _serve(
+        self,
+        exporter: TcpExporter,
+        selector: selectors.BaseSelector,
+        budget: int,
+        *,
+        closing: bool = False,
+    ) -> None:
+        """Read up to `budget` bytes of one connection and handle the messages they complete;
+        at its end (or at `closing`, once read out), end it."""
+        ended = False
+        while budget > 0:
+            data = receive(exporter, min(budget, READ_BYTES))
+            if data is None:
+                ended = True
+                break
+            if not data:
+                break
+            budget -= len(data)
+            for message in exporter.stream.feed(data):
+                self._handle(message, exporter.ip, exporter.port, exporter.sessions)
+            if exporter.stream.broken:
+                reason = f"{exporter.stream.broken}; connection closed"
+                self._end(exporter, selector, reason, exporter.stream.rest())
+                return
+        if ended or closing:
+            rest = exporter.stream.rest()
+            reason = (
+                f"connection closed inside an IPFIX message ({len(rest)} bytes of it received)"
+                if rest
+                else ""
+            )
+            self._end(exporter, selector, reason, rest)
+
+    def _end(
+        self, exporter: TcpExporter, selector: selectors.BaseSelector, reason: str, raw: bytes
+    ) -> None:
+        """Close the connection; its unframed bytes and the data still waiting for one of its
+        templates (which can no longer come) go to the dead-letter file."""
+        selector.unregister(exporter.sock)
+        exporter.sock.close()
+        del self._exporters[exporter.sock]
+        if reason:
+            self._dead_letter_problems([Problem(reason, raw)], raw, exporter.peer)
+            self._health.datagram(exporter.ip, version=None, decode_errors=1)
+        abandoned = Outcome([], [], 0)
+        exporter.sessions.abandon("the TCP connection closed before it came", abandoned)
+        self._dead_letter_problems(abandoned.problems, b"", exporter.peer)
 
     def _save(self, *, force: bool = False) -> None:
         now = time.monotonic()
@@ -181,7 +291,11 @@ class NetflowListener:
                 return
             self._handle(datagram, peer[0], peer[1])
 
-    def _handle(self, datagram: bytes, ip: str, port: int) -> None:
+    def _handle(
+        self, datagram: bytes, ip: str, port: int, sessions: Sessions | None = None
+    ) -> None:
+        """One datagram (or one message of a TCP connection, with that connection's
+        `sessions`)."""
         if datagram[:2] == V5_VERSION and self._columnar_tagging():
             self._handle_v5_columns(datagram, ip, port)
             return
@@ -198,7 +312,7 @@ class NetflowListener:
                 )
             else:
                 columnar = self._sets is not None and self._columnar_tagging()
-                outcome = self._sessions.process(
+                outcome = (self._sessions if sessions is None else sessions).process(
                     packet, ip=ip, port=port, now=time.monotonic(), columnar=columnar
                 )
                 events = normalize_flows(outcome.flows, community_id=self._community_id)

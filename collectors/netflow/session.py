@@ -304,6 +304,13 @@ class Sessions:
             while each.waiting and now - each.waiting[0].arrived > self._max_age:
                 self._drop(each, f"waited over {self._max_age:g} s", out)
 
+    def abandon(self, why: str, out: Outcome) -> None:
+        """Drop all data still waiting: its templates can no longer come (a TCP connection,
+        whose templates are its own, has closed)."""
+        for each in self._sessions.values():
+            while each.waiting:
+                self._drop(each, why, out)
+
     def to_json(self) -> list[dict[str, Any]]:
         return [
             {

@@ -4,19 +4,13 @@ equals what nfdump decoded (times too, where nfdump reads them right)."""
 
 from __future__ import annotations
 
-import random
 import shutil
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from netflow_harness import nfdump_flows, running_collector, softflowd
-from scapy.layers.inet import ICMP, IP, TCP, UDP
-from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
-from scapy.layers.l2 import Ether
-from scapy.packet import Raw
-from scapy.utils import wrpcap
+from netflow_harness import many_flows_pcap, nfdump_flows, running_collector, softflowd
 from shared_data import SHARED_DATA
 
 pytestmark = pytest.mark.skipif(
@@ -27,36 +21,6 @@ pytestmark = pytest.mark.skipif(
 PCAPS = SHARED_DATA / "pcap"
 NFDUMP_FLAGS = "CEUAPRSF"  # nfdump prints TCP flags from bit 7 down to bit 0, "." when unset
 MAX_RECEIVE_BUFFER = 8 * 1024 * 1024  # the kernel caps it at net.core.rmem_max
-
-
-def many_flows_pcap(path: Path, packets: int = 2_500) -> Path:
-    """IPv4 TCP/UDP/ICMP and IPv6 TCP/UDP/ICMPv6 flows, most of them one packet long."""
-    rng = random.Random(7)
-    frames, moment = [], 1_700_000_000.0
-    for i in range(packets):
-        moment += rng.uniform(0.0005, 0.004)
-        ether = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
-        v4 = IP(src=f"10.20.{i % 200}.{i // 200 % 250 + 1}", dst=f"203.0.113.{i % 60 + 1}")
-        v6 = IPv6(src=f"2001:db8:20::{i % 400 + 1:x}", dst=f"2001:db8:ffff::{i % 9 + 1:x}")
-        payload = Raw(b"x" * rng.randrange(0, 400))
-        match i % 8:
-            case 0 | 1 | 2:
-                flags = rng.choice(["S", "SA", "A", "PA", "FA", "R"])
-                frame = ether / v4 / TCP(sport=20_000 + i, dport=443, flags=flags) / payload
-            case 3:
-                frame = ether / v4 / UDP(sport=30_000 + i, dport=53) / payload
-            case 4:
-                frame = ether / v4 / ICMP(type=rng.choice([0, 3, 8, 11]), code=i % 4) / payload
-            case 5:
-                frame = ether / v6 / TCP(sport=40_000 + i % 20_000, dport=22, flags="PA") / payload
-            case 6:
-                frame = ether / v6 / UDP(sport=50_000 + i % 10_000, dport=123) / payload
-            case _:
-                frame = ether / v6 / ICMPv6EchoRequest(id=i) / payload
-        frame.time = moment
-        frames.append(frame)
-    wrpcap(str(path), frames)
-    return path
 
 
 def _nfdump_key(flow: dict, *, with_times: bool, icmp6_codes: bool = True) -> tuple:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import time
@@ -16,6 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
+from scapy.utils import wrpcap
 
 import collectors.netflow
 from collectors.deadletter import DeadLetter
@@ -111,11 +118,11 @@ def udp_receive_queue(port: int) -> int | None:
     return None
 
 
-def softflowd(pcap: Path, port: int, version: int) -> None:
+def softflowd(pcap: Path, port: int, version: int, *, transport: str = "udp") -> None:
     # -a: pcap timestamps, so both runs export identical flows; -c none: no control socket.
     command = ["softflowd", "-d", "-a", "-r", str(pcap), "-n", f"127.0.0.1:{port}"]
     subprocess.run(
-        [*command, "-v", str(version), "-c", "none"],
+        [*command, "-v", str(version), "-c", "none", "-P", transport],
         check=True,
         capture_output=True,
         timeout=120,
@@ -151,3 +158,33 @@ def nfdump_flows(spool: Path, port: int, pcaps: list[Path], version: int) -> lis
         timeout=120,
     )
     return json.loads(dumped.stdout or "[]")
+
+
+def many_flows_pcap(path: Path, packets: int = 2_500) -> Path:
+    """IPv4 TCP/UDP/ICMP and IPv6 TCP/UDP/ICMPv6 flows, most of them one packet long."""
+    rng = random.Random(7)
+    frames, moment = [], 1_700_000_000.0
+    for i in range(packets):
+        moment += rng.uniform(0.0005, 0.004)
+        ether = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+        v4 = IP(src=f"10.20.{i % 200}.{i // 200 % 250 + 1}", dst=f"203.0.113.{i % 60 + 1}")
+        v6 = IPv6(src=f"2001:db8:20::{i % 400 + 1:x}", dst=f"2001:db8:ffff::{i % 9 + 1:x}")
+        payload = Raw(b"x" * rng.randrange(0, 400))
+        match i % 8:
+            case 0 | 1 | 2:
+                flags = rng.choice(["S", "SA", "A", "PA", "FA", "R"])
+                frame = ether / v4 / TCP(sport=20_000 + i, dport=443, flags=flags) / payload
+            case 3:
+                frame = ether / v4 / UDP(sport=30_000 + i, dport=53) / payload
+            case 4:
+                frame = ether / v4 / ICMP(type=rng.choice([0, 3, 8, 11]), code=i % 4) / payload
+            case 5:
+                frame = ether / v6 / TCP(sport=40_000 + i % 20_000, dport=22, flags="PA") / payload
+            case 6:
+                frame = ether / v6 / UDP(sport=50_000 + i % 10_000, dport=123) / payload
+            case _:
+                frame = ether / v6 / ICMPv6EchoRequest(id=i) / payload
+        frame.time = moment
+        frames.append(frame)
+    wrpcap(str(path), frames)
+    return path
