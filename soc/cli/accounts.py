@@ -35,8 +35,14 @@ def _users_add(args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Repeat: "):
+        try:
+            password = getpass.getpass("Password: ")
+            repeated = getpass.getpass("Repeat: ")
+        except EOFError:  # no terminal and nothing piped in
+            raise ValidationError(
+                "no password given: type it at a terminal, or pipe it in with --password-stdin"
+            ) from None
+        if password != repeated:
             raise ValidationError("passwords differ")
     cases = open_cases(settings_of(args))
     try:

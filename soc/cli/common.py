@@ -20,6 +20,17 @@ def settings_of(args: argparse.Namespace) -> Settings:
     return load_settings(args.config)
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts and sizes: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
 def parse_time(value: str | None, *, now: datetime | None = None) -> datetime | None:
     """ISO 8601, or Kibana-style relative times: now, now-15m, now-24h, now-7d."""
     if not value:
