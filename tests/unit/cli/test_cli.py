@@ -148,3 +148,25 @@ def test_users_add_without_a_terminal_is_a_clear_error(
     monkeypatch.setattr("getpass.getpass", no_terminal)
     assert main(["users", "add", "eve", "--role", "analyst"]) == 2
     assert "--password-stdin" in capsys.readouterr().err
+
+
+def test_users_are_listed_and_a_forgotten_password_is_reset(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("the first passphrase\n"))
+    assert main(["users", "add", "alice", "--role", "analyst", "--password-stdin"]) == 0
+    assert main(["users", "list"]) == 0
+    assert "alice\tanalyst\t-\tactive\tlast login never" in capsys.readouterr().out
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("the second passphrase\n"))
+    assert main(["users", "password", "alice", "--password-stdin"]) == 0
+    services = build_services(load_settings())
+    try:
+        assert services.cases.authenticate("alice", "the first passphrase") is None
+        assert services.cases.authenticate("alice", "the second passphrase") is not None
+    finally:
+        services.close()
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
+    assert main(["users", "password", "nobody", "--password-stdin"]) == 2
+    assert "no such user" in capsys.readouterr().err
