@@ -20,6 +20,13 @@ __all__ = ["main", "parse_time"]
 _GROUPS = (platform, accounts, search, files, hunt, rules, remote, intel)
 
 
+def _alembic_chatter(record: logging.LogRecord) -> bool:
+    """Alembic says "Context impl SQLiteImpl." and "Will assume transactional DDL." each time a
+    command opens the case store: noise to a user. Its "Running upgrade" lines stay (and all
+    of it with -v)."""
+    return not record.getMessage().startswith(("Context impl", "Will assume"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="soc", description="Provincial SOC platform")
     parser.add_argument("--config", help="settings YAML file (default: $SOC_CONFIG)")
@@ -32,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        logging.getLogger("alembic.runtime.migration").addFilter(_alembic_chatter)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2

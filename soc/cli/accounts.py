@@ -20,6 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--agency", help="agency id (required for agency_admin)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.set_defaults(run=_users_add)
+    listing = users.add_parser("list", help="list accounts")
+    listing.set_defaults(run=_users_list)
+    reset = users.add_parser("password", help="set a new password (a forgotten one, say)")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+    reset.set_defaults(run=_users_password)
 
     agencies = sub.add_parser("agencies", help="manage agencies").add_subparsers(metavar="ACTION")
     ag_add = agencies.add_parser("add", help="create or update an agency")
@@ -31,19 +37,54 @@ def register(sub: argparse._SubParsersAction) -> None:
     ag_list.set_defaults(run=_agencies_list)
 
 
-def _users_add(args: argparse.Namespace) -> int:
+def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
+        return sys.stdin.readline().rstrip("\n")
+    try:
         password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Repeat: "):
-            raise ValidationError("passwords differ")
+        repeated = getpass.getpass("Repeat: ")
+    except EOFError:  # no terminal and nothing piped in
+        raise ValidationError(
+            "no password given: type it at a terminal, or pipe it in with --password-stdin"
+        ) from None
+    if password != repeated:
+        raise ValidationError("passwords differ")
+    return password
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    password = _read_password(args)
     cases = open_cases(settings_of(args))
     try:
         user = cases.add_user(args.username, password, args.role, args.agency)
     finally:
         cases.close()
     print(f"created {user.username} ({user.role})")
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    cases = open_cases(settings_of(args))
+    try:
+        for user in cases.list_users(None):
+            last = user.last_login_at.isoformat() if user.last_login_at else "never"
+            print(
+                f"{user.username}\t{user.role}\t{user.agency_id or '-'}\t"
+                f"{'active' if user.active else 'inactive'}\tlast login {last}"
+            )
+    finally:
+        cases.close()
+    return 0
+
+
+def _users_password(args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    cases = open_cases(settings_of(args))
+    try:
+        cases.reset_password(args.username, password)
+    finally:
+        cases.close()
+    print(f"password of {args.username} set")
     return 0
 
 

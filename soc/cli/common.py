@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import ssl
 import sys
 import urllib.error
 import urllib.parse
@@ -18,6 +19,17 @@ from soc.model.event import parse_timestamp, utcnow
 
 def settings_of(args: argparse.Namespace) -> Settings:
     return load_settings(args.config)
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts and sizes: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
 
 
 def parse_time(value: str | None, *, now: datetime | None = None) -> datetime | None:
@@ -56,7 +68,8 @@ def call_server(
     token_path = settings.data_dir / "api.token"
     if not token_path.exists():
         raise StoreLockedError("store in use and no API token found", where=str(token_path))
-    url = f"http://{settings.ui.host}:{settings.ui.port}{path}"
+    tls = bool(settings.ui.tls_cert_file and settings.ui.tls_key_file)
+    url = f"{'https' if tls else 'http'}://{settings.ui.host}:{settings.ui.port}{path}"
     if query:
         url += "?" + urllib.parse.urlencode(query)
     headers = {"Authorization": f"Bearer {token_path.read_text(encoding='utf-8').strip()}"}
@@ -68,13 +81,28 @@ def call_server(
         data = ndjson
         headers["Content-Type"] = "application/x-ndjson"
     request = urllib.request.Request(url, data=data, headers=headers)
+    context = _own_certificate(settings.ui.tls_cert_file) if tls else None
     try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds) as response:
+        with urllib.request.urlopen(request, timeout=timeout_seconds, context=context) as response:
             return json.load(response)
     except urllib.error.HTTPError as exc:
         raise SocError(exc.read().decode(errors="replace"), where=url) from exc
     except urllib.error.URLError as exc:
         raise SocError(f"server not reachable: {exc.reason}", where=url) from exc
+    except OSError as exc:  # reset or timed out once connected
+        raise SocError(f"server not reachable: {exc}", where=url) from exc
+
+
+def _own_certificate(cert_file: str) -> ssl.SSLContext:
+    """The commands talk to their own server on this machine: trust exactly the certificate it
+    presents (`ui.tls_cert_file`), whoever signed it and whatever name it carries."""
+    try:
+        context = ssl.create_default_context(cafile=cert_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise SocError(f"cannot read the UI certificate: {exc}", where=cert_file) from exc
+    context.check_hostname = False
+    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    return context
 
 
 class ProgressBar:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import orjson
 
-from soc.cli.common import ProgressBar, call_server, settings_of
+from soc.cli.common import ProgressBar, call_server, positive_int, settings_of
 from soc.config import Settings
 from soc.errors import StoreLockedError, ValidationError
 from soc.model.event import Event
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ingest = sub.add_parser("ingest", help="read EVTX, JSON/NDJSON, syslog files and pcaps")
     ingest.add_argument("paths", nargs="+", help="files or folders (read recursively)")
     ingest.add_argument("--format", choices=("auto", *FORMATS), default="auto")
-    ingest.add_argument("--batch-size", type=int, default=5000)
+    ingest.add_argument("--batch-size", type=positive_int, default=5000)
     ingest.add_argument("--no-progress", action="store_true")
     ingest.set_defaults(run=_ingest)
 
@@ -54,7 +54,10 @@ def _ingest(args: argparse.Namespace) -> int:
     except StoreLockedError:
         stored = _send_to_server(settings, events, args.batch_size)
     bar.done()
-    print(f"{stored} events stored; {dead.count} problems (see {dead.path})")
+    if dead.count:
+        print(f"{stored} events stored; {dead.count} problems (see {dead.path})")
+    else:
+        print(f"{stored} events stored; no problems")
     return 0
 
 

@@ -14,8 +14,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     from collectors.files import FORMATS
 
     hunt = sub.add_parser("hunt", help="run the rules over evidence files (no server needed)")
-    hunt.add_argument("--rules", action="append", required=True, metavar="PATH")
-    hunt.add_argument("--input", action="append", required=True, metavar="PATH")
+    hunt.add_argument(
+        "--rules",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="rule file or folder (repeat)",
+    )
+    hunt.add_argument(
+        "--input", action="append", required=True, metavar="PATH", help="file or folder (repeat)"
+    )
     hunt.add_argument("--format", choices=("auto", *FORMATS), default="auto")
     hunt.add_argument(
         "--pipelines",
@@ -44,7 +52,12 @@ def _hunt(args: argparse.Namespace) -> int:
         raise ValidationError(f"no such file or folder: {', '.join(missing)}")
     summary_path = Path(args.summary) if args.summary else None
     if summary_path and summary_path.suffix.lower() not in (".html", ".htm", ".csv"):
-        raise ValidationError("--summary must end in .html or .csv", where="--summary")
+        raise ValidationError("must end in .html or .csv", where="--summary")
+    # Checked before the rules compile and the hunt runs, not found out when writing at the end.
+    for option, value in (("--out", args.out), ("--summary", args.summary)):
+        problem = _cannot_write(Path(value)) if value else None
+        if problem:
+            raise ValidationError(f"cannot write {value}: {problem}", where=option)
     settings = settings_of(args)
     rules = load_hunt_rules(
         args.rules,
@@ -84,4 +97,16 @@ def _hunt(args: argparse.Namespace) -> int:
     for problem in problems[:20]:
         print(f"unreadable: {problem.path}: {problem.location}: {problem.reason}", file=sys.stderr)
     sys.stderr.write(summary_text(summary, read_problems=len(problems)))
+    if summary.skipped and not summary.rules_loaded:
+        for rule in summary.skipped[:20]:
+            print(f"skipped: {rule.source}: {rule.reason}", file=sys.stderr)
+        raise ValidationError("none of the rules could be used (the reasons are above)")
     return 0
+
+
+def _cannot_write(path: Path) -> str | None:
+    if path.is_dir():
+        return "it is a folder"
+    if not path.parent.is_dir():
+        return f"no folder {path.parent}"
+    return None

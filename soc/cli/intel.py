@@ -6,10 +6,12 @@ A running server picks up imported feeds within its enrichment refresh interval;
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 from soc.cli.common import settings_of
+from soc.errors import ValidationError
 from soc.model.intel import FEED_FORMATS
 from soc.services import open_cases
 
@@ -20,7 +22,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     intel = sub.add_parser("intel", help="threat-intelligence feeds").add_subparsers(
         metavar="ACTION"
     )
-    imp = intel.add_parser("import", help="import (or re-import) a feed file or MISP directory")
+    imp = intel.add_parser(
+        "import",
+        help="import (or re-import) a feed file or MISP directory",
+        description=(
+            "Import a feed, or replace the feed of that name. CSV: type,value[,description,"
+            "confidence] a line (an optional header line, # comments; types such as ip, cidr, "
+            "domain, url, md5, sha1, sha256); a STIX 2.1 bundle; or a MISP feed (its directory, "
+            "or one event's JSON). A file in which no entry is usable is "
+            "refused and the feed left as it was."
+        ),
+    )
     imp.add_argument("file")
     imp.add_argument("--format", choices=FEED_FORMATS, help="default: by extension and content")
     imp.add_argument("--name", help="feed name (default: the file name without extension)")
@@ -61,6 +73,14 @@ def _intel_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     name = args.name or path.name.split(".")[0]
     parsed = read_feed(path, name=name, fmt=args.format)
+    if parsed.skipped and not parsed.indicators:
+        # Most likely the wrong file or columns: replacing the feed would empty it.
+        for problem in parsed.problems[:SHOWN_PROBLEMS]:
+            print(f"  skipped {problem.where}: {problem.reason}", file=sys.stderr)
+        raise ValidationError(
+            f"no usable indicator in {path} ({parsed.skipped} entries skipped); "
+            f"feed {name} is left as it was"
+        )
     expire = timedelta(days=args.expire_days) if args.expire_days > 0 else None
     cases = open_cases(settings_of(args))
     try:

@@ -70,6 +70,8 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     print(f"SOC platform running at {url}", flush=True)
     for username, password, role in credentials:
         print(f"  login: {username} / {password}  ({role})", flush=True)
+    if not credentials and not services.cases.list_users(None):
+        print("  no accounts yet: create one with `soc users add NAME --role admin`", flush=True)
     for label, listener in listeners.items():
         bound = ", ".join(f"{host}:{port}" for host, port in listener.addresses)
         print(f"  {label} listening on {bound}", flush=True)

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Iterable
 from datetime import datetime
 
-from soc.cli.common import call_server, parse_time, settings_of
+from soc.cli.common import call_server, parse_time, positive_int, settings_of
 from soc.config import Settings
 from soc.errors import StoreLockedError
-from soc.model.event import Event, get_field
+from soc.model.event import Event, get_field, isoformat
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--from", dest="start", help="ISO time or now-15m / now-24h / now-7d")
     search.add_argument("--to", dest="end", help="ISO time or now-… (default: now)")
     limits = search.add_mutually_exclusive_group()
-    limits.add_argument("--limit", type=int, default=100)
+    limits.add_argument("--limit", type=positive_int, default=100, help="default: 100")
     limits.add_argument("--all", action="store_true", help="every matching event")
     search.add_argument("--format", choices=("ndjson", "table"), default="table")
     search.set_defaults(run=_search)
@@ -33,7 +33,7 @@ def _search(args: argparse.Namespace) -> int:
     try:
         events = _search_local(settings, args.query, start, end, limit)
     except StoreLockedError:
-        events = _search_server(settings, args.query, args.start, args.end, limit)
+        events = _search_server(settings, args.query, start, end, limit)
     _print_events(events, args.format)
     return 0
 
@@ -54,10 +54,16 @@ def _search_local(
 
 
 def _search_server(
-    settings: Settings, query: str, start: str | None, end: str | None, limit: int | None
+    settings: Settings, query: str, start: datetime | None, end: datetime | None, limit: int | None
 ) -> list[Event]:
-    """The store is held by a running server: ask its API."""
-    params = {"q": query, "from": start or "", "to": end or "", "limit": limit or 0}
+    """The store is held by a running server: ask its API (which takes ISO times only, so
+    `now-24h` is resolved here, as for the local store)."""
+    params = {
+        "q": query,
+        "from": isoformat(start) if start else "",
+        "to": isoformat(end) if end else "",
+        "limit": limit or 0,
+    }
     return call_server(settings, "/api/search", query=params)["events"]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from soc.cli import main, parse_time
 from soc.config import load_settings
-from soc.model.event import stamp
+from soc.model.event import parse_timestamp, stamp
 from soc.services import build_services
 
 
@@ -103,3 +103,70 @@ def test_a_bad_query_is_a_clear_error(data_dir: Path, capsys: pytest.CaptureFixt
     build_services(load_settings()).close()
     assert main(["search", "source.ip:(unclosed", "--all"]) == 2
     assert "cannot parse query" in capsys.readouterr().err
+
+
+def test_search_through_the_server_resolves_relative_times(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API takes ISO times only: `--from now-24h` must reach it resolved."""
+    from soc.errors import StoreLockedError
+
+    def locked(*args: object) -> None:
+        raise StoreLockedError("store in use")
+
+    asked: dict[str, object] = {}
+
+    def fake_call(settings: object, path: str, *, query: dict[str, object]) -> dict[str, object]:
+        asked.update(query, path=path)
+        return {"events": []}
+
+    monkeypatch.setattr("soc.cli.search._search_local", locked)
+    monkeypatch.setattr("soc.cli.search.call_server", fake_call)
+    assert main(["search", "x", "--from", "now-24h", "--to", "now"]) == 0
+    start, end = parse_timestamp(str(asked["from"])), parse_timestamp(str(asked["to"]))
+    # `now` is read once per option and sent at millisecond precision: 24 h, give or take.
+    assert abs(end - start - timedelta(hours=24)) < timedelta(seconds=1)
+    assert asked["limit"] == 100 and asked["q"] == "x" and asked["path"] == "/api/search"
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "ten"])
+def test_search_limit_must_be_a_positive_number(
+    limit: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "x", "--limit", limit])
+    assert exit_info.value.code == 2
+    assert "--limit" in capsys.readouterr().err
+
+
+def test_users_add_without_a_terminal_is_a_clear_error(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_terminal(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", no_terminal)
+    assert main(["users", "add", "eve", "--role", "analyst"]) == 2
+    assert "--password-stdin" in capsys.readouterr().err
+
+
+def test_users_are_listed_and_a_forgotten_password_is_reset(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("the first passphrase\n"))
+    assert main(["users", "add", "alice", "--role", "analyst", "--password-stdin"]) == 0
+    assert main(["users", "list"]) == 0
+    assert "alice\tanalyst\t-\tactive\tlast login never" in capsys.readouterr().out
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("the second passphrase\n"))
+    assert main(["users", "password", "alice", "--password-stdin"]) == 0
+    services = build_services(load_settings())
+    try:
+        assert services.cases.authenticate("alice", "the first passphrase") is None
+        assert services.cases.authenticate("alice", "the second passphrase") is not None
+    finally:
+        services.close()
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
+    assert main(["users", "password", "nobody", "--password-stdin"]) == 2
+    assert "no such user" in capsys.readouterr().err

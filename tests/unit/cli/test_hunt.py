@@ -70,6 +70,48 @@ def test_hunt_refuses_a_missing_input(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "no such file or folder: /nope" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("option", "name", "reason"),
+    [
+        ("--out", "no-such-folder/matches.jsonl", "no folder"),
+        ("--summary", "no-such-folder/report.html", "no folder"),
+        ("--summary", "a-folder.html", "it is a folder"),
+        ("--summary", "report.txt", "must end in .html or .csv"),
+    ],
+)
+def test_hunt_refuses_an_output_it_cannot_write_before_hunting(
+    evidence: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    name: str,
+    reason: str,
+) -> None:
+    monkeypatch.setenv("SOC_STORAGE__DATA_DIR", str(tmp_path / "var"))
+    (tmp_path / "a-folder.html").mkdir()
+    argv = ["hunt", "--rules", str(ROOT / "rules" / "soc"), "--input", str(evidence)]
+    assert main([*argv, option, str(tmp_path / name), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"soc: {option}: " in err and reason in err
+    assert not (tmp_path / "var" / "cache").exists()  # refused before compiling a rule
+
+
+def test_a_hunt_without_one_usable_rule_says_why_and_fails(
+    evidence: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SOC_STORAGE__DATA_DIR", str(tmp_path / "var"))
+    broken = tmp_path / "broken.yml"
+    broken.write_text("title: broken\nlogsource: {product: linux}\ndetection: {condition: sel}\n")
+    argv = ["hunt", "--rules", str(broken), "--input", str(evidence), "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"skipped: {broken}" in err and "none of the rules could be used" in err
+
+
 def test_hunt_finds_the_shipped_pipelines_from_any_directory(
     evidence: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

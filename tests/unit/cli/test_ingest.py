@@ -43,7 +43,8 @@ def test_an_evtx_file_is_stored_with_its_record_ids(
     assert main(["ingest", str(EVTX), "--no-progress"]) == 0
     out = capsys.readouterr().out
     stored = _stored(data_dir)
-    assert f"{len(stored)} events stored" in out
+    assert f"{len(stored)} events stored; no problems" in out
+    assert "dead-letter" not in out  # the file is not even there
     assert stored and all(e["winlog"]["record_id"] for e in stored)
     assert {e["log"]["file"]["path"] for e in stored} == {str(EVTX)}
 
@@ -63,7 +64,8 @@ def test_ndjson_with_ids_is_idempotent_and_bad_lines_are_dead_lettered(
     assert sorted(e["event"]["id"] for e in _stored(data_dir)) == sorted(ids)
     dead = [json.loads(x) for x in (data_dir / "dead-letter.ndjson").read_text().splitlines()]
     assert len(dead) == 2 and all("line 2" in d["reason"] for d in dead)
-    assert "3 events stored" in capsys.readouterr().out.splitlines()[0]
+    out = capsys.readouterr().out.splitlines()
+    assert "3 events stored; 1 problems (see " in out[0] and "dead-letter.ndjson" in out[0]
 
 
 def test_a_missing_path_is_an_error(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

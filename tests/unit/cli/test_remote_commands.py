@@ -13,6 +13,7 @@ import pytest
 
 from soc.cli import intel, remote
 from soc.config import load_settings
+from soc.errors import ValidationError
 from soc.model.agency import Agency
 from soc.model.source_state import SourceState
 from soc.services import open_cases
@@ -68,6 +69,22 @@ def test_intel_import_list_remove(data_dir: Path, tmp_path: Path, capsys) -> Non
     assert run("intel", "remove", "vncert") == 0
     assert run("intel", "list") == 0
     assert capsys.readouterr().out == "removed feed vncert\n"
+
+
+def test_a_feed_file_with_nothing_usable_leaves_the_feed_as_it_was(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = tmp_path / "vncert.csv"
+    feed.write_text("type,value\nip,203.0.113.7\n", encoding="utf-8")
+    assert run("intel", "import", str(feed)) == 0
+    feed.write_text("value,type\n203.0.113.7,ip\n", encoding="utf-8")  # columns swapped
+    with pytest.raises(
+        ValidationError, match=r"no usable indicator.*feed vncert is left as it was"
+    ):
+        run("intel", "import", str(feed))
+    assert "skipped line 2: unknown indicator type '203.0.113.7'" in capsys.readouterr().err
+    assert run("intel", "list") == 0
+    assert capsys.readouterr().out.startswith("vncert\tcsv\t1 indicators")
 
 
 def test_sources_interval_and_forget(data_dir: Path, capsys) -> None:

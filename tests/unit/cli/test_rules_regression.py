@@ -158,6 +158,20 @@ def test_a_folder_that_is_not_there_is_refused(
     assert "no such folder" in capsys.readouterr().err
 
 
+def test_a_folder_that_is_not_a_sigma_checkout_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules", "regression", str(tmp_path)]) == 2
+    assert "no rule with regression tests" in capsys.readouterr().err
+
+
+def test_rules_check_refuses_a_folder_that_is_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules", "check", str(tmp_path / "nowhere")]) == 2
+    assert f"no such file or folder: {tmp_path / 'nowhere'}" in capsys.readouterr().err
+
+
 def test_tests_that_cannot_run_say_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "sigma"
     _add_rule(root, SPN_RULE, [{"name": "xml", "type": "xml", "path": "regression_data/x.xml"}])
