@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, session
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from soc.services import Services
 from ui import errors, templating
-from ui.context import SERVICES_KEY, THROTTLE_KEY, SessionUser
+from ui.context import SERVICES_KEY, SESSION_EPOCH_KEY, THROTTLE_KEY, SessionUser
 from ui.security import LoginThrottle, add_security_headers, load_api_token, load_secret_key
 from ui.views import (
+    account,
     alerts,
     api,
     auth,
@@ -29,6 +30,7 @@ from ui.views import (
     search,
     sites,
     sources,
+    users,
 )
 
 
@@ -62,8 +64,9 @@ def create_app(services: Services) -> Flask:
     @login_manager.user_loader
     def load_user(user_id: str) -> SessionUser | None:
         try:
-            found = services.cases.get_principal(int(user_id))
-        except ValueError:
+            epoch = int(session.get(SESSION_EPOCH_KEY, 0))
+            found = services.cases.session_principal(int(user_id), epoch)
+        except (TypeError, ValueError):
             return None
         return SessionUser(found) if found else None
 
@@ -76,6 +79,8 @@ def create_app(services: Services) -> Flask:
         rules.blueprint,
         sites.blueprint,
         sources.blueprint,
+        users.blueprint,
+        account.blueprint,
         language.blueprint,
         health.blueprint,
         api.blueprint,

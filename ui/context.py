@@ -10,13 +10,18 @@ from soc.services import Services
 
 SERVICES_KEY = "soc.services"
 THROTTLE_KEY = "soc.login_throttle"
+# The user's session epoch when this login began; a password change or deactivation moves the
+# stored one on and this session ends (`CaseService.session_principal`). Sessions from before
+# the epoch existed hold none and count as epoch 0, the value every account started with.
+SESSION_EPOCH_KEY = "epoch"
 
 
 class SessionUser(UserMixin):
     """Flask-Login's view of a `Principal`: the session stores only the user id.
 
-    The principal is re-read from the case store on every request, so a role change or a
-    disabled account takes effect at once instead of when the session expires.
+    The principal is re-read from the case store on every request, so a role change, a
+    disabled account or a changed password takes effect at once instead of when the session
+    expires.
     """
 
     def __init__(self, principal: Principal) -> None:

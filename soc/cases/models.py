@@ -78,6 +78,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # Bumped when the password changes or the account is deactivated; a login session carries
+    # the epoch it began in and ends when they differ (see `soc.cases.logins`).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Case(Base):

@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from soc.cases import casework, checkpoints, intake, rules, triage, users
+from soc.cases import casework, checkpoints, intake, logins, rules, triage, users
 from soc.cases.db import Database
 from soc.cases.intel_store import IntelStore
+from soc.cases.logins import SignIn
 from soc.cases.models import Alert, Case
 from soc.cases.passwords import Passwords
 from soc.cases.schema import upgrade
@@ -79,12 +80,27 @@ class CaseService:
             )
 
     def authenticate(self, username: str, password: str) -> Principal | None:
-        return users.authenticate(self._db, self._passwords, username, password)
+        found = self.sign_in(username, password)
+        return found.principal if found else None
+
+    def sign_in(self, username: str, password: str) -> SignIn | None:
+        """A login: the principal and the session epoch its session must carry."""
+        return logins.sign_in(self._db, self._passwords, username, password)
 
     def get_principal(self, user_id: int) -> Principal | None:
-        """The logged-in user again, for each request; None once deactivated or removed."""
+        """The user, if still active; for code that holds no login session."""
         with self._db.read() as s:
             return users.get_principal(s, user_id)
+
+    def session_principal(self, user_id: int, epoch: int) -> Principal | None:
+        """The logged-in user again, for each request; None once deactivated, removed, or
+        their password changed since the session began (its `epoch` has passed)."""
+        return logins.session_principal(self._db, user_id, epoch)
+
+    def change_own_password(self, principal: Principal, current: str, new: str) -> int:
+        """Everyone's own password, after proving the current one; returns the new session
+        epoch (the caller's other sessions end). A wrong `current` is audited and refused."""
+        return logins.change_own_password(self._db, self._passwords, principal, current, new)
 
     def list_users(self, principal: Principal | None) -> list[UserView]:
         """Admins only; None is the local operator (the CLI), like `add_user` without `by`."""
@@ -104,6 +120,11 @@ class CaseService:
         """Admins only; a deactivated user can no longer log in or stay logged in."""
         with self._db.write() as s:
             return users.set_user_active(s, principal, user_id, active)
+
+    def set_user_active_by_name(self, username: str, active: bool) -> UserView:
+        """The CLI's (de)activation on the server (no principal); audited as "system"."""
+        with self._db.write() as s:
+            return users.set_active_by_name(s, username, active)
 
     # -- agencies ------------------------------------------------------------------------------
 

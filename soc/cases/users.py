@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from soc.cases.audit import SYSTEM, record
 from soc.cases.convert import user_view
-from soc.cases.db import Database
 from soc.cases.models import Agency as AgencyRow
 from soc.cases.models import User
 from soc.cases.passwords import Passwords, check_new_password
@@ -26,7 +25,7 @@ _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,63}")
 _AGENCY_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
-def _audit_user(
+def audit_user(
     session: Session,
     actor: Principal | None,
     user: User,
@@ -86,31 +85,8 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    _audit_user(session, by, user, "user.created", {"role": role, "agency_id": agency_id})
+    audit_user(session, by, user, "user.created", {"role": role, "agency_id": agency_id})
     return user_view(user)
-
-
-def authenticate(
-    db: Database, passwords: Passwords, username: str, password: str
-) -> Principal | None:
-    """Verify outside any transaction: argon2 is slow on purpose, and on SQLite a write
-    transaction held meanwhile would stall detection's writes behind every login."""
-    with db.read() as session:
-        user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        passwords.burn(password)
-        return None
-    if not passwords.verify(user.password_hash, password) or not user.active:
-        return None
-    new_hash = passwords.hash(password) if passwords.needs_rehash(user.password_hash) else None
-    with db.write() as session:
-        current = session.get(User, user.id)
-        if current is None or not current.active:
-            return None
-        if new_hash is not None:
-            current.password_hash = new_hash
-        current.last_login_at = utcnow()
-        return principal_of(current)
 
 
 def get_principal(session: Session, user_id: int) -> Principal | None:
@@ -127,15 +103,16 @@ def list_users(session: Session, principal: Principal | None) -> list[UserView]:
 def set_password(
     session: Session, passwords: Passwords, principal: Principal, user_id: int, new_password: str
 ) -> None:
-    """Admins set anyone's password; everyone else only their own."""
-    if user_id != principal.user_id:
-        require_admin(principal, "set another user's password")
+    """Admins set a password without knowing the old one; everyone else changes their own
+    through `logins.change_own_password`, which asks for the current password first."""
+    require_admin(principal, "set a password without the current one")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("no such user", where=f"user {user_id}")
     check_new_password(new_password)
     user.password_hash = passwords.hash(new_password)
-    _audit_user(session, principal, user, "user.password_set", None)
+    end_sessions(user)
+    audit_user(session, principal, user, "user.password_set", None)
 
 
 def reset_password(
@@ -147,7 +124,8 @@ def reset_password(
         raise NotFound("no such user", where=f"user {username}")
     check_new_password(new_password)
     user.password_hash = passwords.hash(new_password)
-    _audit_user(session, None, user, "user.password_set", None)
+    end_sessions(user)
+    audit_user(session, None, user, "user.password_set", None)
 
 
 def set_user_active(session: Session, principal: Principal, user_id: int, active: bool) -> UserView:
@@ -158,16 +136,36 @@ def set_user_active(session: Session, principal: Principal, user_id: int, active
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("no such user", where=f"user {user_id}")
+    return _set_active(session, principal, user, active)
+
+
+def set_active_by_name(session: Session, username: str, active: bool) -> UserView:
+    """The operator's path (CLI on the server): no principal, audited as "system"."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound("no such user", where=f"user {username}")
+    return _set_active(session, None, user, active)
+
+
+def _set_active(session: Session, by: Principal | None, user: User, active: bool) -> UserView:
     if user.active != active:
         user.active = active
-        _audit_user(
+        if not active:
+            # Sessions begun before stay dead after a later reactivation, too.
+            end_sessions(user)
+        audit_user(
             session,
-            principal,
+            by,
             user,
             "user.activated" if active else "user.deactivated",
             {"active": active},
         )
     return user_view(user)
+
+
+def end_sessions(user: User) -> None:
+    """Every login session of `user` begun before now stops working at its next request."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def assignable_users(session: Session, principal: Principal) -> list[UserView]:

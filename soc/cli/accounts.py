@@ -26,6 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true", help="read it from stdin")
     reset.set_defaults(run=_users_password)
+    for action, active, words in (
+        ("deactivate", False, "stop an account (someone who left): no login, sessions end"),
+        ("activate", True, "let a deactivated account log in again"),
+    ):
+        switch = users.add_parser(action, help=words)
+        switch.add_argument("username")
+        switch.set_defaults(run=_users_active, active=active)
 
     agencies = sub.add_parser("agencies", help="manage agencies").add_subparsers(metavar="ACTION")
     ag_add = agencies.add_parser("add", help="create or update an agency")
@@ -85,6 +92,17 @@ def _users_password(args: argparse.Namespace) -> int:
     finally:
         cases.close()
     print(f"password of {args.username} set")
+    return 0
+
+
+def _users_active(args: argparse.Namespace) -> int:
+    """The operator's path on the server: no login needed, audited as "system"."""
+    cases = open_cases(settings_of(args))
+    try:
+        user = cases.set_user_active_by_name(args.username, args.active)
+    finally:
+        cases.close()
+    print(f"{user.username} is {'active' if user.active else 'deactivated'}")
     return 0
 
 

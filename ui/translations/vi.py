@@ -325,4 +325,54 @@ MESSAGES: dict[str, str] = {
     ),
     "Other sources": "Nguồn khác",
     "Counters": "Bộ đếm",
+    # my account and users
+    "My account": "Tài khoản của tôi",
+    "Role": "Vai trò",
+    "Change my password": "Đổi mật khẩu của tôi",
+    "After the change, your sessions on other computers are logged out.": (
+        "Sau khi đổi, các phiên đăng nhập của bạn trên máy khác sẽ bị đăng xuất."
+    ),
+    "Current password": "Mật khẩu hiện tại",
+    "New password": "Mật khẩu mới",
+    "New password again": "Nhập lại mật khẩu mới",
+    "Change password": "Đổi mật khẩu",
+    "Your password is changed. Your other sessions are logged out.": (
+        "Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã bị đăng xuất."
+    ),
+    "The current password is wrong.": "Mật khẩu hiện tại không đúng.",
+    "The two new passwords differ.": "Hai lần nhập mật khẩu mới không khớp nhau.",
+    "A password has %(low)d to %(high)d characters.": "Mật khẩu có từ %(low)d đến %(high)d ký tự.",
+    "This username is already taken.": "Tên đăng nhập này đã được dùng.",
+    "A username has 2 to 64 letters, digits or . _ @ - and starts with a letter or digit.": (
+        "Tên đăng nhập có từ 2 đến 64 ký tự gồm chữ, số hoặc . _ @ - và bắt đầu bằng chữ hoặc số."
+    ),
+    "An agency administrator needs an existing agency.": (
+        "Quản trị cơ quan phải thuộc một cơ quan đã có trong hệ thống."
+    ),
+    "You cannot deactivate yourself.": "Bạn không thể tự vô hiệu hóa tài khoản của mình.",
+    "Users": "Người dùng",
+    "Accounts are deactivated, never deleted, so that their comments and the audit log keep "
+    "their author.": (
+        "Tài khoản chỉ bị vô hiệu hóa, không bao giờ bị xóa, để các bình luận và nhật ký kiểm "
+        "tra vẫn giữ được người thực hiện."
+    ),
+    "Last login": "Đăng nhập lần cuối",
+    "Active": "Đang hoạt động",
+    "Deactivated": "Đã vô hiệu hóa",
+    "Never": "Chưa bao giờ",
+    "Deactivate": "Vô hiệu hóa",
+    "Reactivate": "Kích hoạt lại",
+    "Set password": "Đặt mật khẩu",
+    "Add a user": "Thêm người dùng",
+    "Agency (agency administrators only)": "Cơ quan (chỉ cho quản trị cơ quan)",
+    "Initial password": "Mật khẩu ban đầu",
+    "Create account": "Tạo tài khoản",
+    "Account %(name)s created.": "Đã tạo tài khoản %(name)s.",
+    "Account %(name)s is active again.": "Tài khoản %(name)s đã được kích hoạt lại.",
+    "Account %(name)s is deactivated and logged out.": (
+        "Tài khoản %(name)s đã bị vô hiệu hóa và đăng xuất."
+    ),
+    "Password set; that user's sessions are logged out.": (
+        "Đã đặt mật khẩu; các phiên đăng nhập của người dùng đó đã bị đăng xuất."
+    ),
 }

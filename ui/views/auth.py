@@ -15,7 +15,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ui.context import THROTTLE_KEY, SessionUser, services
+from ui.context import SESSION_EPOCH_KEY, THROTTLE_KEY, SessionUser, services
 from ui.i18n import translate as _
 from ui.security import LoginThrottle, safe_next_url
 
@@ -47,7 +47,7 @@ def login() -> ResponseReturnValue:
         flash(_("Too many failed logins. Try again in a few minutes."), "error")
         return render_template("login.html", next=request.form.get("next", "")), 429
     plausible = 0 < len(username) <= MAX_USERNAME and 0 < len(password) <= MAX_PASSWORD
-    found = services().cases.authenticate(username, password) if plausible else None
+    found = services().cases.sign_in(username, password) if plausible else None
     if found is None:
         throttle.failed(address, username[:MAX_USERNAME])
         flash(_("Wrong username or password."), "error")
@@ -55,7 +55,8 @@ def login() -> ResponseReturnValue:
     throttle.succeeded(address, username)
     _fresh_session()  # a new session at the privilege change
     session.permanent = True
-    login_user(SessionUser(found))
+    session[SESSION_EPOCH_KEY] = found.session_epoch
+    login_user(SessionUser(found.principal))
     return redirect(target)
 
 

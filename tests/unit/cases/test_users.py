@@ -46,11 +46,11 @@ def test_wrong_password_and_unknown_user_are_refused(service: CaseService, peopl
     assert never.last_login_at is None
 
 
-def test_short_password_is_rejected(service: CaseService, people) -> None:
+def test_short_password_is_rejected(service: CaseService, people, password) -> None:
     with pytest.raises(ValidationError, match="at least 12"):
         service.add_user("shorty", "elevenchars", "analyst")
     with pytest.raises(ValidationError, match="at least 12"):
-        service.set_password(people.analyst, people.analyst.user_id, "too short")
+        service.change_own_password(people.analyst, password, "too short")
     assert "shorty" not in {u.username for u in service.list_users(people.admin)}
 
 
@@ -118,13 +118,77 @@ def test_only_admin_manages_users(service: CaseService, case_url: str, people) -
 
 
 def test_users_change_their_own_password(service: CaseService, people, password) -> None:
-    service.set_password(people.manager, people.manager.user_id, "a brand new passphrase")
+    service.change_own_password(people.manager, password, "a brand new passphrase")
     assert service.authenticate("manager", password) is None
     assert service.authenticate("manager", "a brand new passphrase") == people.manager
     service.set_password(people.admin, people.manager.user_id, "reset by the admin!")
     assert service.authenticate("manager", "reset by the admin!") == people.manager
     with pytest.raises(NotFound):
         service.set_password(people.admin, 9999, "long enough password")
+
+
+def test_own_password_needs_the_current_one(
+    service: CaseService, case_url: str, people, password
+) -> None:
+    with pytest.raises(ValidationError, match="current password is wrong"):
+        service.change_own_password(people.analyst, "not the password at all", "a new passphrase")
+    assert service.authenticate("analyst", password) == people.analyst
+    with pytest.raises(Forbidden):  # no way round the check through the admin's door
+        service.set_password(people.analyst, people.analyst.user_id, "a new passphrase")
+    engine = create_engine(case_url)
+    with engine.connect() as connection:
+        trail = connection.execute(
+            select(AuditLog.actor, AuditLog.action).where(AuditLog.object_type == "user")
+        ).all()
+    engine.dispose()
+    assert ("analyst", "user.password_change_refused") in trail
+
+
+def test_a_password_change_ends_the_other_sessions(service: CaseService, people, password) -> None:
+    first = service.sign_in("analyst", password)
+    assert first is not None
+    uid = people.analyst.user_id
+    assert service.session_principal(uid, first.session_epoch) == people.analyst
+    epoch = service.change_own_password(people.analyst, password, "a brand new passphrase")
+    assert service.session_principal(uid, first.session_epoch) is None
+    assert service.session_principal(uid, epoch) == people.analyst
+    service.set_password(people.admin, uid, "reset by the admin!")
+    assert service.session_principal(uid, epoch) is None
+    again = service.sign_in("analyst", "reset by the admin!")
+    assert again is not None
+    service.reset_password("analyst", "reset by the operator")
+    assert service.session_principal(uid, again.session_epoch) is None
+
+
+def test_sessions_of_a_deactivated_user_stay_dead_after_reactivation(
+    service: CaseService, people, password
+) -> None:
+    signed_in = service.sign_in("analyst", password)
+    assert signed_in is not None
+    service.set_user_active(people.admin, people.analyst.user_id, False)
+    service.set_user_active(people.admin, people.analyst.user_id, True)
+    assert service.session_principal(people.analyst.user_id, signed_in.session_epoch) is None
+    assert service.sign_in("analyst", password) is not None
+
+
+def test_operator_deactivates_and_activates_by_name(
+    service: CaseService, case_url: str, people, password
+) -> None:
+    assert not service.set_user_active_by_name("manager", False).active
+    assert service.authenticate("manager", password) is None
+    assert service.set_user_active_by_name("manager", True).active
+    assert service.authenticate("manager", password) == people.manager
+    with pytest.raises(NotFound):
+        service.set_user_active_by_name("nobody", False)
+    engine = create_engine(case_url)
+    with engine.connect() as connection:
+        trail = connection.execute(
+            select(AuditLog.actor, AuditLog.action)
+            .where(AuditLog.object_id == str(people.manager.user_id))
+            .order_by(AuditLog.id)
+        ).all()
+    engine.dispose()
+    assert trail[-2:] == [("system", "user.deactivated"), ("system", "user.activated")]
 
 
 def test_deactivated_user_cannot_log_in_or_stay_logged_in(

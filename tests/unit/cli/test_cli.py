@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, select
 
+from soc.cases.models import AuditLog
 from soc.cli import main, parse_time
 from soc.config import load_settings
 from soc.model.event import parse_timestamp, stamp
@@ -169,4 +171,39 @@ def test_users_are_listed_and_a_forgotten_password_is_reset(
 
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
     assert main(["users", "password", "nobody", "--password-stdin"]) == 2
+    assert "no such user" in capsys.readouterr().err
+
+
+def test_users_are_deactivated_and_activated_from_the_shell(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("the first passphrase\n"))
+    assert main(["users", "add", "carol", "--role", "analyst", "--password-stdin"]) == 0
+    assert main(["users", "deactivate", "carol"]) == 0
+    assert main(["users", "list"]) == 0
+    assert "carol\tanalyst\t-\tinactive" in capsys.readouterr().out
+    services = build_services(load_settings())
+    try:
+        assert services.cases.authenticate("carol", "the first passphrase") is None
+    finally:
+        services.close()
+
+    assert main(["users", "activate", "carol"]) == 0
+    assert "carol is active" in capsys.readouterr().out
+    services = build_services(load_settings())
+    try:
+        assert services.cases.authenticate("carol", "the first passphrase") is not None
+    finally:
+        services.close()
+    engine = create_engine(load_settings().cases_url)
+    with engine.connect() as connection:
+        trail = connection.execute(
+            select(AuditLog.actor, AuditLog.action)
+            .where(AuditLog.object_type == "user")
+            .order_by(AuditLog.id)
+        ).all()
+    engine.dispose()
+    assert trail[-2:] == [("system", "user.deactivated"), ("system", "user.activated")]
+
+    assert main(["users", "deactivate", "nobody"]) == 2
     assert "no such user" in capsys.readouterr().err
