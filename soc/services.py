@@ -86,24 +86,8 @@ def build_services(settings: Settings, *, detection: bool = True) -> Services:
     events = DuckDBEventStore(settings.events_path)  # first: it refuses while a server runs
     cases = open_cases(settings)
     services = Services(settings=settings, events=events, cases=cases)
-    if detection and settings.detection.enabled:
-        ruleset = load_rules([Path(d) for d in settings.detection.rules_dirs])
-        services.catalog = compile_rules(ruleset, settings.detection.pipelines_dirs)
-        if services.catalog.errors:
-            log.warning(
-                "%d rules compiled, %d not (listed by `soc rules check` and on the rules page)",
-                len(services.catalog.compiled),
-                len(services.catalog.errors),
-            )
-        services.scheduler = Scheduler(
-            events,
-            services.catalog,
-            alert_sink=cases,
-            checkpoints=cases,
-            controls=cases,
-            interval_seconds=settings.detection.interval_seconds,
-            min_level=settings.detection.min_level,
-        )
+    if detection:
+        add_detection(services)
     if settings.silence.enabled:
         services.silence = SilenceChecker(
             services.sources,
@@ -114,6 +98,33 @@ def build_services(settings: Settings, *, detection: bool = True) -> Services:
             check_interval_seconds=settings.silence.check_interval_seconds,
         )
     return services
+
+
+def add_detection(services: Services) -> None:
+    """Compile the rules (10-20 s for the shipped SigmaHQ set) and set up their scheduler, unless
+    detection is disabled. Separate from opening the stores so that `soc serve` can bind its
+    sockets first: a taken port is reported at once, and logs sent during the compilation are
+    stored (and detected once the scheduler starts) instead of refused."""
+    settings = services.settings
+    if not settings.detection.enabled:
+        return
+    ruleset = load_rules([Path(d) for d in settings.detection.rules_dirs])
+    services.catalog = compile_rules(ruleset, settings.detection.pipelines_dirs)
+    if services.catalog.errors:
+        log.warning(
+            "%d rules compiled, %d not (listed by `soc rules check` and on the rules page)",
+            len(services.catalog.compiled),
+            len(services.catalog.errors),
+        )
+    services.scheduler = Scheduler(
+        services.events,
+        services.catalog,
+        alert_sink=services.cases,
+        checkpoints=services.cases,
+        controls=services.cases,
+        interval_seconds=settings.detection.interval_seconds,
+        min_level=settings.detection.min_level,
+    )
 
 
 def ensure_api_token(settings: Settings) -> str:

@@ -56,7 +56,6 @@ from collectors.netflow.tcp import (
     READ_BYTES,
     TcpExporter,
     accept,
-    bind_tcp,
     receive,
 )
 from collectors.sink import BatchingSink
@@ -119,13 +118,13 @@ class NetflowListener:
                 log.warning("%d saved netflow sessions were unusable and skipped", unusable)
         self._saved_at = 0.0
         self._settings = settings
-        self._sock = _bind(settings)
+        self._sock = _bind(settings, socket.SOCK_DGRAM)
         self.addresses: list[tuple[str, int]] = [self._sock.getsockname()[:2]]
         self._tcp: socket.socket | None = None
         self._exporters: dict[socket.socket, TcpExporter] = {}
         if settings.tcp_enabled:
             try:
-                self._tcp = bind_tcp(settings)
+                self._tcp = _bind(settings, socket.SOCK_STREAM)
             except ConfigError:
                 self._sock.close()
                 raise
@@ -442,18 +441,25 @@ class NetflowListener:
         return tracker.observe(header.flow_sequence, header.count)
 
 
-def _bind(settings: NetflowSettings) -> socket.socket:
-    where = f"netflow udp {settings.host}:{settings.port}"
+def _bind(settings: NetflowSettings, kind: socket.SocketKind) -> socket.socket:
+    """The UDP socket (its receive buffer raised) or, for SOCK_STREAM, the IPFIX-over-TCP
+    listening socket; non-blocking."""
+    udp = kind == socket.SOCK_DGRAM
+    port = settings.port if udp else settings.tcp_port
+    where = f"netflow {'udp' if udp else 'tcp'} {settings.host}:{port}"
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            settings.host, settings.port, type=socket.SOCK_DGRAM
-        )[0]
+        family, _, proto, _, address = socket.getaddrinfo(settings.host, port, type=kind)[0]
         sock = socket.socket(family, kind, proto)
     except OSError as exc:
         raise ConfigError(f"cannot open the listening socket: {exc}", where=where) from exc
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, settings.receive_buffer_bytes)
+        if udp:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, settings.receive_buffer_bytes)
+        else:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        if not udp:
+            sock.listen(socket.SOMAXCONN)
         sock.setblocking(False)
     except OSError as exc:
         sock.close()

@@ -1,4 +1,4 @@
-"""The IPFIX-over-TCP side of the NetFlow listener: its socket and one state per connection.
+"""The IPFIX-over-TCP side of the NetFlow listener: accepting, reading, one state per connection.
 
 Each connection is its own Transport Session (RFC 7011 §10.4): its templates, options and
 sequence numbers belong to it, so it gets `Sessions` of its own, dropped when it closes and
@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from collectors.netflow.session import Sessions
 from collectors.netflow.stream import IpfixStream
 from soc.config import NetflowSettings
-from soc.errors import ConfigError
 
 READ_BYTES = 256 * 1024
 """Per connection and turn: the fairness budget (a few hundred messages)."""
@@ -40,27 +39,6 @@ class TcpExporter:
     @property
     def peer(self) -> str:
         return f"{self.ip}:{self.port}"
-
-
-def bind_tcp(settings: NetflowSettings) -> socket.socket:
-    """The listening socket for IPFIX over TCP, non-blocking."""
-    where = f"netflow tcp {settings.host}:{settings.tcp_port}"
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            settings.host, settings.tcp_port, type=socket.SOCK_STREAM
-        )[0]
-        sock = socket.socket(family, kind, proto)
-    except OSError as exc:
-        raise ConfigError(f"cannot open the listening socket: {exc}", where=where) from exc
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(socket.SOMAXCONN)
-        sock.setblocking(False)
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(f"cannot listen: {exc}", where=where) from exc
-    return sock
 
 
 def accept(listening: socket.socket, settings: NetflowSettings) -> list[TcpExporter]:

@@ -69,7 +69,10 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     """ECS fields for a TRAFFIC or THREAT line; None for anything else."""
     if ",TRAFFIC," not in message and ",THREAT," not in message:
         return None
-    row = next(csv.reader([message.strip()]), [])
+    try:
+        row = next(csv.reader([message.strip()]), [])
+    except csv.Error:  # e.g. a line break outside quotes: not a line PAN-OS writes
+        return None
     if len(row) < len(_HEAD) + 25 or row[3] not in _FIELDS:
         return None
     names = (*_HEAD, *_FIELDS[row[3]])

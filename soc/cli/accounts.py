@@ -35,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         switch.set_defaults(run=_users_active, active=active)
 
     agencies = sub.add_parser("agencies", help="manage agencies").add_subparsers(metavar="ACTION")
-    ag_add = agencies.add_parser("add", help="create or update an agency")
+    ag_add = agencies.add_parser(
+        "add", help="create an agency, or replace an existing one's name and CIDRs"
+    )
     ag_add.add_argument("id", help="short slug, e.g. so-yte")
     ag_add.add_argument("--name", required=True)
     ag_add.add_argument("--cidr", action="append", default=[], help="network it owns (repeat)")

@@ -9,6 +9,9 @@ from pathlib import Path
 from soc.cli.common import ProgressBar, settings_of
 from soc.errors import ValidationError
 
+SHOWN = 20
+"""Unreadable records and skipped rules printed at the end; the summary report has them all."""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from collectors.files import FORMATS
@@ -94,12 +97,15 @@ def _hunt(args: argparse.Namespace) -> int:
                 write_csv(summary, report)
             else:
                 write_html(summary, report, inputs=args.input, read_problems=len(problems))
-    for problem in problems[:20]:
+    for problem in problems[:SHOWN]:
         print(f"unreadable: {problem.path}: {problem.location}: {problem.reason}", file=sys.stderr)
+    for rule in summary.skipped[:SHOWN]:  # nothing is skipped silently
+        print(f"skipped: {rule.source}: {rule.reason}", file=sys.stderr)
+    if len(summary.skipped) > SHOWN:
+        more = len(summary.skipped) - SHOWN
+        print(f"skipped: {more} more rules (all in --summary)", file=sys.stderr)
     sys.stderr.write(summary_text(summary, read_problems=len(problems)))
     if summary.skipped and not summary.rules_loaded:
-        for rule in summary.skipped[:20]:
-            print(f"skipped: {rule.source}: {rule.reason}", file=sys.stderr)
         raise ValidationError("none of the rules could be used (the reasons are above)")
     return 0
 

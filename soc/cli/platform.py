@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import secrets
 import signal
+import socket
 import threading
 
 from soc.cli.common import settings_of
 from soc.config import Settings
-from soc.services import Services, build_services, ensure_api_token
+from soc.errors import ConfigError
+from soc.services import Services, add_detection, build_services, ensure_api_token
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,34 +34,49 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     from collectors.sink import BatchingSink
     from ui import create_app
 
-    services = build_services(settings)
-    ensure_api_token(settings)
-    credentials = _prepare_demo(services) if demo else []
-    dead_letter = DeadLetter(settings.dead_letter_path)
-    sink = BatchingSink(
-        services.events,
-        batch_size=settings.ingest.batch_size,
-        max_batch_size=settings.ingest.max_batch_size,
-        flush_interval_seconds=settings.ingest.flush_interval_seconds,
-        dead_letter=dead_letter,
-    )
-    tagger = services.tagger()
+    # Sockets before rules: a taken port fails the start at once, not after the rules compiled,
+    # and what agencies send while the rules compile is stored, not refused.
+    with contextlib.ExitStack() as undo:  # what a start that fails half-way must release
+        services = build_services(settings, detection=False)
+        undo.callback(services.close)
+        ensure_api_token(settings)
+        credentials = _prepare_demo(services) if demo else []
+        dead_letter = DeadLetter(settings.dead_letter_path)
+        sink = BatchingSink(
+            services.events,
+            batch_size=settings.ingest.batch_size,
+            max_batch_size=settings.ingest.max_batch_size,
+            flush_interval_seconds=settings.ingest.flush_interval_seconds,
+            dead_letter=dead_letter,
+        )
+        undo.callback(sink.close)
+        tls = settings.ui.tls_cert_file and settings.ui.tls_key_file
+        with _ui_socket(settings) as bound:  # werkzeug's own bind exits the process on error
+            server = make_server(
+                settings.ui.host,
+                settings.ui.port,
+                create_app(services),
+                threaded=True,
+                ssl_context=(settings.ui.tls_cert_file, settings.ui.tls_key_file) if tls else None,
+                fd=bound.fileno(),  # the server keeps a duplicate
+            )
+        undo.callback(server.server_close)
+        listeners = start_listeners(
+            settings,
+            sink=sink,
+            tagger=services.tagger(),
+            dead_letter=dead_letter,
+            sources=services.sources,
+        )
+        for listener in listeners.values():
+            undo.callback(listener.close)
+        add_detection(services)
+        undo.pop_all()
     tune_gc()
-    listeners = start_listeners(
-        settings, sink=sink, tagger=tagger, dead_letter=dead_letter, sources=services.sources
-    )
     if services.scheduler is not None:
         services.scheduler.start()
     if services.silence is not None:
         services.silence.start()
-    tls = settings.ui.tls_cert_file and settings.ui.tls_key_file
-    server = make_server(
-        settings.ui.host,
-        settings.ui.port,
-        create_app(services),
-        threaded=True,
-        ssl_context=(settings.ui.tls_cert_file, settings.ui.tls_key_file) if tls else None,
-    )
     web = threading.Thread(target=server.serve_forever, name="web", daemon=True)
     web.start()
 
@@ -66,7 +84,7 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 
-    url = f"{'https' if tls else 'http'}://{settings.ui.host}:{server.server_port}"
+    url = f"{'https' if tls else 'http'}://{settings.ui.host}:{server.port}"
     print(f"SOC platform running at {url}", flush=True)
     for username, password, role in credentials:
         print(f"  login: {username} / {password}  ({role})", flush=True)
@@ -103,6 +121,19 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     services.close()
     print("stopped", flush=True)
     return 0
+
+
+def _ui_socket(settings: Settings) -> socket.socket:
+    """The UI's listening socket, or a ConfigError saying which setting to change."""
+    where = f"ui {settings.ui.host}:{settings.ui.port}"
+    try:
+        family, _, _, _, address = socket.getaddrinfo(
+            settings.ui.host, settings.ui.port, type=socket.SOCK_STREAM
+        )[0]
+        return socket.create_server(address, family=family)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"{reason} (set ui.port, or SOC_UI__PORT)", where=where) from exc
 
 
 def tune_gc() -> None:

@@ -9,6 +9,7 @@ import json
 import shutil
 import socket
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from netflow_craft import (
 )
 from netflow_harness import Collector, many_flows_pcap, running_collector, softflowd
 from shared_data import SHARED_DATA
+
+from soc.errors import ConfigError
 
 IPFIX_V4_FLOW = [(8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (1, 8), (2, 8)]
 TEMPLATE = ipfix_template_set(ipfix_template(256, IPFIX_V4_FLOW))
@@ -187,3 +190,20 @@ def test_what_exporters_sent_before_shutdown_is_stored(tmp_path: Path) -> None:
             exporter.close()
         assert collector.store.count() == 600
         assert collector.dead_letter.count == 0
+
+
+def test_a_taken_tcp_port_is_a_clear_error_and_the_udp_port_is_free_again(
+    tmp_path: Path, free_port: Callable[[], int]
+) -> None:
+    udp_port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with (
+            pytest.raises(ConfigError, match=f"netflow tcp 127.0.0.1:{port}"),
+            running_collector(tmp_path, port=udp_port, tcp_enabled=True, tcp_port=port),
+        ):
+            pass
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", udp_port))  # the listener let its UDP socket go

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -117,3 +119,62 @@ def test_demo_reaches_alerts_and_cases_then_stops_cleanly(
     assert len(stored) >= health["counts"]["events"]
     assert {e["organization"]["id"] for e in stored if "organization" in e}
     assert [e["message"] for e in stored if e.get("message") == "evidence-7f3a"]
+
+
+def test_logs_sent_while_the_rules_compile_are_stored(platform_env: dict[str, str]) -> None:
+    """The listeners are up before the rules compile (the shipped set takes 10-20 s), so a
+    restart does not refuse what agencies send meanwhile. The compilation's last word, the
+    count of rules that did not compile, must come after the line was taken."""
+    env = {
+        **platform_env,
+        "SOC_DETECTION__RULES_DIRS": ",".join(
+            str(ROOT / "rules" / part) for part in ("soc", "sigmahq/rules/cloud")
+        ),
+    }
+    syslog = ("127.0.0.1", int(env["SOC_SYSLOG__TCP_PORT"]))
+    proc = subprocess.Popen(
+        [*SOC, "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    assert proc.stdout is not None
+    output: list[bytes] = []
+    reader = threading.Thread(target=lambda: output.extend(proc.stdout or ()), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                sender = socket.create_connection(syslog, timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, output
+                time.sleep(0.01)
+        with sender:
+            sender.sendall(b"<13>Dec  6 12:00:00 edge-7 app: taken-while-compiling-91c2\n")
+        compiled_before = any(b"rules compiled" in line for line in list(output))
+        while not any(b"SOC platform running" in line for line in list(output)):
+            assert time.monotonic() < deadline and proc.poll() is None, output
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        reader.join(10)
+    assert proc.returncode == 0, b"".join(output).decode()
+    assert not compiled_before, "the listener only took the line after the rules compiled"
+    assert any(b"rules compiled" in line for line in output)
+    found = _soc("search", "taken-while-compiling-91c2", "--format", "ndjson", env=env)
+    assert found.returncode == 0, found.stderr
+    assert len(found.stdout.splitlines()) == 1
+
+
+def test_a_taken_ui_port_is_a_clear_error_before_anything_else_starts(
+    platform_env: dict[str, str],
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(platform_env["SOC_UI__PORT"])))
+        taken.listen()
+        started = _soc("serve", env=platform_env)
+    assert started.returncode == 2, started.stdout + started.stderr
+    assert f"ui 127.0.0.1:{platform_env['SOC_UI__PORT']}" in started.stderr
+    assert "SOC_UI__PORT" in started.stderr
+    assert "Traceback" not in started.stderr
+    assert "rules compiled" not in started.stderr  # it stopped before compiling

@@ -91,7 +91,7 @@ def running_collector(
     listener = collectors.netflow.start(
         NetflowSettings(
             host="127.0.0.1",
-            port=0,
+            port=int(settings.pop("port", 0)),
             receive_buffer_bytes=int(settings.pop("receive_buffer_bytes", RECEIVE_BUFFER_BYTES)),
             **settings,  # type: ignore[arg-type]
         ),

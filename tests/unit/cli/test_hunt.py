@@ -112,6 +112,28 @@ def test_a_hunt_without_one_usable_rule_says_why_and_fails(
     assert f"skipped: {broken}" in err and "none of the rules could be used" in err
 
 
+def test_a_skipped_rule_is_named_even_when_the_others_run(
+    evidence: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SOC_STORAGE__DATA_DIR", str(tmp_path / "var"))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "broken.yml").write_text(
+        "title: broken\nlogsource: {product: linux}\ndetection: {condition: sel}\n"
+    )
+    (rules / "good.yml").write_text(
+        (ROOT / "rules" / "soc" / "web" / "web_webshell_request.yml").read_text(encoding="utf-8")
+    )
+    argv = ["hunt", "--rules", str(rules), "--input", str(evidence), "--no-progress"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert f"skipped: {rules / 'broken.yml'}" in err
+    assert "rules loaded:   1" in err
+
+
 def test_hunt_finds_the_shipped_pipelines_from_any_directory(
     evidence: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from shared_data import SHARED_DATA
 
@@ -137,6 +137,7 @@ FORMAT_PIECES = [
     program=st.none()
     | st.sampled_from(["sudo", "kernel", "filterlog", "suricata", "%ASA-6-302013", "nginx"]),
 )
+@example(pieces=["5,,,1000,em0,match,block,in,", "TRAFFIC,", "\n0"], program=None)  # csv.Error
 def test_no_parser_raises_on_format_shaped_garbage(pieces: list[str], program: str | None) -> None:
     doc = parse_message("".join(pieces), program=program)
     assert doc is None or isinstance(doc["event"]["dataset"], str)
