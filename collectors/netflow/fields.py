@@ -108,6 +108,21 @@ def _via_int(convert: Callable[[int], Any]) -> Converter:
     return from_bytes
 
 
+_ntp_bytes = _via_int(_ntp)
+_TIMEVAL = struct.Struct("!QQ")
+
+
+def _microseconds(raw: bytes) -> Any:
+    """dateTimeMicroseconds is NTP in 8 bytes (RFC 7011 §6.1.9), but pmacct's NetFlow probe
+    (`nfprobe_tstamp_usec`) sends a Unix timeval in 16: seconds, then microseconds, each a
+    64-bit integer. Read as NTP, that length would be hex and the flow would have no time."""
+    if len(raw) != _TIMEVAL.size:
+        return _ntp_bytes(raw)
+    seconds, micros = _TIMEVAL.unpack(raw)
+    moment = _at(seconds, micros) if micros < 1_000_000 else None
+    return raw.hex() if moment is None else moment
+
+
 # Any length: used for variable-length fields and unusual fixed lengths.
 FROM_BYTES: dict[str, Converter] = {
     **dict.fromkeys(("unsigned8", "unsigned16", "unsigned32", "unsigned64"), _unsigned),
@@ -122,8 +137,8 @@ FROM_BYTES: dict[str, Converter] = {
     "ipv6Address": _ipv6,
     "dateTimeSeconds": _via_int(_seconds),
     "dateTimeMilliseconds": _via_int(_milliseconds),
-    "dateTimeMicroseconds": _via_int(_ntp),
-    "dateTimeNanoseconds": _via_int(_ntp),
+    "dateTimeMicroseconds": _microseconds,
+    "dateTimeNanoseconds": _ntp_bytes,
     "aclId": _acl_id,
 }
 

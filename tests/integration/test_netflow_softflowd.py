@@ -10,7 +10,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from netflow_harness import many_flows_pcap, nfdump_flows, running_collector, softflowd
+from netflow_harness import (
+    many_flows_pcap,
+    nfdump_flows,
+    nfdump_key,
+    our_key,
+    running_collector,
+    softflowd,
+)
 from shared_data import SHARED_DATA
 
 pytestmark = pytest.mark.skipif(
@@ -19,93 +26,45 @@ pytestmark = pytest.mark.skipif(
 )
 
 PCAPS = SHARED_DATA / "pcap"
-NFDUMP_FLAGS = "CEUAPRSF"  # nfdump prints TCP flags from bit 7 down to bit 0, "." when unset
 MAX_RECEIVE_BUFFER = 8 * 1024 * 1024  # the kernel caps it at net.core.rmem_max
-
-
-def _nfdump_key(flow: dict, *, with_times: bool, icmp6_codes: bool = True) -> tuple:
-    if flow["proto"] == 58 and not icmp6_codes:
-        ports: tuple = (None, None)
-    elif flow["proto"] in (1, 58):
-        ports = (0, flow.get("icmp_type", 0) * 256 + flow.get("icmp_code", 0))
-    else:
-        ports = (flow["src_port"], flow["dst_port"])
-    key = (
-        flow.get("src4_addr") or flow["src6_addr"],
-        flow.get("dst4_addr") or flow["dst6_addr"],
-        flow["proto"],
-        *ports,
-        flow["in_packets"],
-        flow["in_bytes"],
-        flow.get("tcp_flags", "........"),
-    )
-    return (*key, flow["first"], flow["last"]) if with_times else key
-
-
-def _our_key(event: dict, *, with_times: bool, icmp6_codes: bool = True) -> tuple:
-    nf = event["netflow"]
-    flags = "".join(
-        name if nf.get("tcp_control_bits", 0) >> (7 - i) & 1 else "."
-        for i, name in enumerate(NFDUMP_FLAGS)
-    )
-    protocol = nf["protocol_identifier"]
-    if protocol == 58 and not icmp6_codes:
-        ports: tuple = (None, None)
-    elif protocol in (1, 58):
-        family = "ipv4" if protocol == 1 else "ipv6"
-        ports = (0, nf[f"icmp_type_{family}"] * 256 + nf[f"icmp_code_{family}"])
-    else:
-        ports = (nf["source_transport_port"], nf["destination_transport_port"])
-    key = (
-        event["source"]["ip"],
-        event["destination"]["ip"],
-        protocol,
-        *ports,
-        event["network"]["packets"],
-        event["network"]["bytes"],
-        flags,
-    )
-    if not with_times:
-        return key
-    return (
-        *key,
-        event["event"]["start"].removesuffix("Z"),
-        event["event"]["end"].removesuffix("Z"),
-    )
 
 
 def _compare(
     tmp_path: Path, free_port: Callable[[], int], pcaps: list[Path], version: int
 ) -> list[dict]:
     """Our stored flows for `pcaps` exported as `version`, checked against nfdump's."""
-    reference = nfdump_flows(tmp_path / "nfcapd", free_port(), pcaps, version)
+
+    def export(port: int) -> None:
+        for pcap in pcaps:
+            softflowd(pcap, port, version)
+
+    reference = nfdump_flows(tmp_path / "nfcapd", free_port(), export)
     assert len(reference) > 10
     # nfdump 1.7 anchors IPFIX sysUpTime stamps wrongly (first after last), so IPFIX times are
     # checked against our own v9 decode of the same capture instead.
     with_times = version != 10
     with running_collector(tmp_path, receive_buffer_bytes=MAX_RECEIVE_BUFFER) as collector:
-        for pcap in pcaps:
-            softflowd(pcap, collector.address[1], version)
+        export(collector.address[1])
         collector.wait_for(lambda: collector.store.count() >= len(reference))
         ours = collector.flows()
         # nfdump 1.7 does not read icmpTypeCodeIPv6 (IE 139) from v9: it reports type 0, code 0.
-        icmp6 = version != 9
-        assert sorted(_our_key(e, with_times=False, icmp6_codes=icmp6) for e in ours) == sorted(
-            _nfdump_key(f, with_times=False, icmp6_codes=icmp6) for f in reference
+        icmp6 = frozenset({58} if version == 9 else ())
+        assert sorted(our_key(e, with_times=False, uncoded=icmp6) for e in ours) == sorted(
+            nfdump_key(f, with_times=False, uncoded=icmp6) for f in reference
         )
         if with_times:
             # nfdump reads a sysUpTime of 0 (the exporter's first flow) as "no time": 1970.
             unset = {
-                _nfdump_key(f, with_times=False, icmp6_codes=icmp6)
+                nfdump_key(f, with_times=False, uncoded=icmp6)
                 for f in reference
                 if f["first"] < "1971"
             }
             assert sorted(
-                _our_key(e, with_times=True, icmp6_codes=icmp6)
+                our_key(e, with_times=True, uncoded=icmp6)
                 for e in ours
-                if _our_key(e, with_times=False, icmp6_codes=icmp6) not in unset
+                if our_key(e, with_times=False, uncoded=icmp6) not in unset
             ) == sorted(
-                _nfdump_key(f, with_times=True, icmp6_codes=icmp6)
+                nfdump_key(f, with_times=True, uncoded=icmp6)
                 for f in reference
                 if f["first"] >= "1971"
             )
@@ -154,7 +113,7 @@ def test_ipfix_times_agree_with_v9_times(tmp_path: Path) -> None:
                 softflowd(pcap, collector.address[1], version)
             collector.wait_for(lambda c=collector: c.store.count() >= 20)
             starts[version] = {
-                _our_key(e, with_times=False): datetime.fromisoformat(e["event"]["start"])
+                our_key(e, with_times=False): datetime.fromisoformat(e["event"]["start"])
                 for e in collector.flows()
             }
     assert starts[9].keys() == starts[10].keys()

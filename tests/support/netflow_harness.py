@@ -1,8 +1,9 @@
-"""A real NetFlow collector for integration tests, and the real exporter and reference collector.
+"""A real NetFlow collector for integration tests, real exporters and the reference collector.
 
 `running_collector` binds our listener on 127.0.0.1 with a real sink into a real DuckDB file;
-`softflowd` exports a pcap's flows as v5, v9 or IPFIX; `nfdump_flows` runs nfcapd on a port
-and returns what nfdump decoded, the reference our totals must equal.
+`softflowd` and `pmacctd` (pmacct's NetFlow probe) export a pcap's flows as v5, v9 or IPFIX;
+`nfdump_flows` runs nfcapd on a port and returns what nfdump decoded, the reference our flows
+must equal (compared by `nfdump_key` against `our_key`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import os
 import random
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,8 +131,29 @@ def softflowd(pcap: Path, port: int, version: int, *, transport: str = "udp") ->
     )
 
 
-def nfdump_flows(spool: Path, port: int, pcaps: list[Path], version: int) -> list[dict]:
-    """What nfcapd received from softflowd exporting `pcaps`, as nfdump's JSON records."""
+def pmacctd(
+    pcap: Path, port: int, version: int, primitives: Sequence[str], **config: str | int
+) -> None:
+    """pmacct's NetFlow probe (`pmacctd` with the `nfprobe` plugin) exporting `pcap`'s flows,
+    keyed by `primitives` (its `aggregate`), with any further configuration keys. It sleeps
+    2 s before reading a capture and exits once it has exported every flow."""
+    settings = {
+        "daemonize": "false",
+        "pcap_savefile": str(pcap),
+        "plugins": "nfprobe",
+        "nfprobe_receiver": f"127.0.0.1:{port}",
+        "nfprobe_version": version,
+        "aggregate": ", ".join(primitives),
+        **config,
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pmacctd.conf"
+        path.write_text("".join(f"{key}: {value}\n" for key, value in settings.items()))
+        subprocess.run(["pmacctd", "-f", str(path)], check=True, capture_output=True, timeout=120)
+
+
+def nfdump_flows(spool: Path, port: int, export: Callable[[int], None]) -> list[dict]:
+    """What nfcapd received on `port` while `export(port)` ran, as nfdump's JSON records."""
     spool.mkdir()
     nfcapd = subprocess.Popen(
         ["nfcapd", "-b", "127.0.0.1", "-p", str(port), "-w", str(spool), "-B", "4194304"],
@@ -141,8 +164,7 @@ def nfdump_flows(spool: Path, port: int, pcaps: list[Path], version: int) -> lis
         deadline = time.monotonic() + 30
         while udp_receive_queue(port) is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        for pcap in pcaps:
-            softflowd(pcap, port, version)
+        export(port)
         # SIGTERM makes nfcapd write what it has read; wait until it has read everything.
         while udp_receive_queue(port) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -158,6 +180,64 @@ def nfdump_flows(spool: Path, port: int, pcaps: list[Path], version: int) -> lis
         timeout=120,
     )
     return json.loads(dumped.stdout or "[]")
+
+
+NFDUMP_FLAGS = "CEUAPRSF"  # nfdump prints TCP flags from bit 7 down to bit 0, "." when unset
+
+
+def nfdump_key(flow: dict, *, with_times: bool, uncoded: frozenset[int] = frozenset()) -> tuple:
+    """A flow as nfdump printed it: addresses, protocol, ports (ICMP: 0 and type * 256 + code,
+    None for the protocols in `uncoded`, where nfdump misreads them), packets, bytes, TCP flags,
+    and with `with_times` its first and last times."""
+    if flow["proto"] in uncoded:
+        ports: tuple = (None, None)
+    elif flow["proto"] in (1, 58):
+        ports = (0, flow.get("icmp_type", 0) * 256 + flow.get("icmp_code", 0))
+    else:
+        ports = (flow["src_port"], flow["dst_port"])
+    key = (
+        flow.get("src4_addr") or flow["src6_addr"],
+        flow.get("dst4_addr") or flow["dst6_addr"],
+        flow["proto"],
+        *ports,
+        flow["in_packets"],
+        flow["in_bytes"],
+        flow.get("tcp_flags", "........"),
+    )
+    return (*key, flow["first"], flow["last"]) if with_times else key
+
+
+def our_key(event: dict, *, with_times: bool, uncoded: frozenset[int] = frozenset()) -> tuple:
+    """A stored flow event in `nfdump_key`'s shape."""
+    nf = event["netflow"]
+    flags = "".join(
+        name if nf.get("tcp_control_bits", 0) >> (7 - i) & 1 else "."
+        for i, name in enumerate(NFDUMP_FLAGS)
+    )
+    protocol = nf["protocol_identifier"]
+    if protocol in uncoded:
+        ports: tuple = (None, None)
+    elif protocol in (1, 58):
+        family = "ipv4" if protocol == 1 else "ipv6"
+        ports = (0, nf[f"icmp_type_{family}"] * 256 + nf[f"icmp_code_{family}"])
+    else:
+        ports = (nf["source_transport_port"], nf["destination_transport_port"])
+    key = (
+        event["source"]["ip"],
+        event["destination"]["ip"],
+        protocol,
+        *ports,
+        event["network"]["packets"],
+        event["network"]["bytes"],
+        flags,
+    )
+    if not with_times:
+        return key
+    return (
+        *key,
+        event["event"]["start"].removesuffix("Z"),
+        event["event"]["end"].removesuffix("Z"),
+    )
 
 
 def many_flows_pcap(path: Path, packets: int = 2_500) -> Path:

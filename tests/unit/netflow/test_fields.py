@@ -71,6 +71,23 @@ def test_ntp_timestamps_of_microsecond_and_nanosecond_fields() -> None:
     assert record == {"flow_start_microseconds": half, "flow_start_nanoseconds": half}
 
 
+def test_pmacct_microsecond_times_are_16_byte_unix_timevals() -> None:
+    """pmacct's probe with `nfprobe_tstamp_usec` (as captured from pmacctd 1.7.7): seconds and
+    microseconds since 1970, 64 bits each. A microsecond part of a second or more is not a
+    timeval; the other time types keep their own lengths."""
+    timeval = bytes.fromhex("000000006553f1000000000000004de4")
+    not_timeval = struct.pack("!QQ", 1_700_000_000, 1_000_000)
+    (record,), problem = decoder((154, 16), (155, 16), (156, 16)).decode(
+        timeval + not_timeval + timeval
+    )
+    assert problem is None
+    assert record == {
+        "flow_start_microseconds": datetime(2023, 11, 14, 22, 13, 20, 19_940, tzinfo=UTC),
+        "flow_end_microseconds": not_timeval.hex(),
+        "flow_start_nanoseconds": timeval.hex(),
+    }
+
+
 def test_odd_lengths_and_values_are_kept_raw_instead_of_failing() -> None:
     # A 5-byte "IPv4 address", a 9-byte counter, a boolean of 7, a timestamp past year 9999.
     raw = b"\x0a\x00\x00\x01\x02" + b"\x01" * 9 + b"\x07" + struct.pack("!Q", 2**63)
