@@ -16,7 +16,7 @@ from pathlib import Path
 from soc.cases import CaseService
 from soc.config import Settings
 from soc.detection import Scheduler
-from soc.detection.silence import SilenceChecker, parse_kind_intervals
+from soc.detection.silence import SilenceChecker, SourceIntervals
 from soc.enrich.chain import Enricher, EnrichmentSources
 from soc.enrich.geoip import GeoIp
 from soc.model.sources import SourceRegistry
@@ -93,8 +93,7 @@ def build_services(settings: Settings, *, detection: bool = True) -> Services:
             services.sources,
             cases.sources,
             cases,
-            default_interval_seconds=int(settings.silence.default_interval_minutes * 60),
-            kind_intervals=parse_kind_intervals(settings.silence.kind_intervals),
+            intervals=SourceIntervals.of_settings(settings.silence),
             check_interval_seconds=settings.silence.check_interval_seconds,
         )
     return services

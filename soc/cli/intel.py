@@ -12,6 +12,7 @@ from pathlib import Path
 
 from soc.cli.common import settings_of
 from soc.errors import ValidationError
+from soc.model.event import utcnow
 from soc.model.intel import FEED_FORMATS
 from soc.services import open_cases
 
@@ -130,16 +131,27 @@ def _intel_remove(args: argparse.Namespace) -> int:
 
 
 def _sources_list(args: argparse.Namespace) -> int:
-    cases = open_cases(settings_of(args))
+    """Silence judged now, by the checker's rule, not read from the checker's last record: with
+    the server stopped that record says "ok" of a source quiet for days."""
+    from soc.detection.silence import SourceIntervals, overdue
+
+    settings = settings_of(args)
+    intervals = SourceIntervals.of_settings(settings.silence)
+    now = utcnow()
+    cases = open_cases(settings)
     try:
         for state in cases.sources.load():
-            interval = "default" if state.interval_seconds is None else f"{state.interval_seconds}s"
-            silent = (
-                f"SILENT since {state.silent_since.isoformat()}" if state.silent_since else "ok"
-            )
+            seconds = intervals.of(state)
+            interval = f"{seconds}s" + (" (default)" if state.interval_seconds is None else "")
+            if seconds <= 0:
+                status = "not monitored"
+            elif state.silent_since or overdue(state, seconds, now):
+                status = f"SILENT since {state.last_seen.isoformat()}"
+            else:
+                status = "ok"
             print(
                 f"{state.kind}\t{state.key}\t{state.agency_id or '-'}\t"
-                f"last seen {state.last_seen.isoformat()}\tinterval {interval}\t{silent}"
+                f"last seen {state.last_seen.isoformat()}\tinterval {interval}\t{status}"
             )
     finally:
         cases.close()
