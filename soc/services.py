@@ -19,6 +19,7 @@ from soc.detection import Scheduler
 from soc.detection.silence import SilenceChecker, SourceIntervals
 from soc.enrich.chain import Enricher, EnrichmentSources
 from soc.enrich.geoip import GeoIp
+from soc.model.plural import counted
 from soc.model.sources import SourceRegistry
 from soc.rules import Catalog, compile_rules, load_rules
 from soc.storage import DuckDBEventStore
@@ -111,8 +112,8 @@ def add_detection(services: Services) -> None:
     services.catalog = compile_rules(ruleset, settings.detection.pipelines_dirs)
     if services.catalog.errors:
         log.warning(
-            "%d rules compiled, %d not (listed by `soc rules check` and on the rules page)",
-            len(services.catalog.compiled),
+            "%s compiled, %d not (listed by `soc rules check` and on the rules page)",
+            counted(len(services.catalog.compiled), "rule"),
             len(services.catalog.errors),
         )
     services.scheduler = Scheduler(

@@ -22,6 +22,7 @@ from soc.config import Settings
 from soc.errors import ConfigError
 from soc.model.agency import Agency
 from soc.model.event import Event
+from soc.model.plural import counted
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,9 @@ def collect(settings: Settings, options: CollectOptions, stop: threading.Event) 
         sink.close()
         status = sink.status()
         print(
-            f"stopped: {status.sent_events} events delivered, {status.spooled_batches} batches "
-            f"kept in the spool, {status.dead_letters} dead-lettered",
+            f"stopped: {counted(status.sent_events, 'event')} delivered, "
+            f"{counted(status.spooled_batches, 'batch', 'batches')} kept in the spool, "
+            f"{status.dead_letters} dead-lettered",
             flush=True,
         )
     return 0

@@ -14,6 +14,7 @@ from soc.cli.common import settings_of
 from soc.errors import ValidationError
 from soc.model.event import utcnow
 from soc.model.intel import FEED_FORMATS
+from soc.model.plural import counted
 from soc.services import open_cases
 
 SHOWN_PROBLEMS = 20
@@ -79,7 +80,8 @@ def _intel_import(args: argparse.Namespace) -> int:
         for problem in parsed.problems[:SHOWN_PROBLEMS]:
             print(f"  skipped {problem.where}: {problem.reason}", file=sys.stderr)
         raise ValidationError(
-            f"no usable indicator in {path} ({parsed.skipped} entries skipped); "
+            f"no usable indicator in {path} ({counted(parsed.skipped, 'entry', 'entries')} "
+            "skipped); "
             f"feed {name} is left as it was"
         )
     expire = timedelta(days=args.expire_days) if args.expire_days > 0 else None
@@ -96,9 +98,9 @@ def _intel_import(args: argparse.Namespace) -> int:
     finally:
         cases.close()
     print(
-        f"feed {name} ({parsed.format}): {result.feed.indicator_count} indicators "
+        f"feed {name} ({parsed.format}): {counted(result.feed.indicator_count, 'indicator')} "
         f"({result.added} new, {result.updated} kept, {result.removed} removed), "
-        f"{parsed.skipped} entries skipped"
+        f"{counted(parsed.skipped, 'entry', 'entries')} skipped"
     )
     for problem in parsed.problems[:SHOWN_PROBLEMS]:
         print(f"  skipped {problem.where}: {problem.reason}")
@@ -112,7 +114,7 @@ def _intel_list(args: argparse.Namespace) -> int:
     try:
         for feed in cases.intel.feeds():
             print(
-                f"{feed.name}\t{feed.format}\t{feed.indicator_count} indicators\t"
+                f"{feed.name}\t{feed.format}\t{counted(feed.indicator_count, 'indicator')}\t"
                 f"imported {feed.imported_at.isoformat()} by {feed.imported_by}\t{feed.source}"
             )
     finally:

@@ -104,7 +104,7 @@ def test_demo_reaches_alerts_and_cases_then_stops_cleanly(
         evidence.write_text(json.dumps({"message": "evidence-7f3a", "event": {"dataset": "x"}}))
         ingested = _soc("ingest", str(evidence), "--no-progress", env=platform_env)
         assert ingested.returncode == 0, ingested.stderr
-        assert "1 events stored" in ingested.stdout
+        assert "1 event stored" in ingested.stdout
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)

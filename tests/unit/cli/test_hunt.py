@@ -62,7 +62,7 @@ def test_hunt_writes_one_line_per_match_and_a_report(
     assert list((tmp_path / "var" / "cache" / "hunt-rules").iterdir())  # compiled once, kept
     err = capsys.readouterr().err
     assert "events read:    2" in err
-    assert "matches:        1 from 1 rules" in err
+    assert "matches:        1 from 1 rule\n" in err
 
 
 def test_hunt_refuses_a_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,7 +63,9 @@ def test_intel_import_list_remove(data_dir: Path, tmp_path: Path, capsys) -> Non
     feed.write_text("ip,203.0.113.7,C2\ndomain,evil.example\nbogus,1\n", encoding="utf-8")
     assert run("intel", "import", str(feed)) == 0
     out = capsys.readouterr().out
-    assert out.startswith("feed vncert (csv): 2 indicators (2 new, 0 kept, 0 removed), 1 ")
+    assert out.startswith(
+        "feed vncert (csv): 2 indicators (2 new, 0 kept, 0 removed), 1 entry skipped"
+    )
     assert "skipped line 3: unknown indicator type 'bogus'" in out
     assert run("intel", "list") == 0
     assert capsys.readouterr().out.startswith("vncert\tcsv\t2 indicators")
@@ -85,7 +87,7 @@ def test_a_feed_file_with_nothing_usable_leaves_the_feed_as_it_was(
         run("intel", "import", str(feed))
     assert "skipped line 2: unknown indicator type '203.0.113.7'" in capsys.readouterr().err
     assert run("intel", "list") == 0
-    assert capsys.readouterr().out.startswith("vncert\tcsv\t1 indicators")
+    assert capsys.readouterr().out.startswith("vncert\tcsv\t1 indicator\t")
 
 
 def test_sources_interval_and_forget(data_dir: Path, capsys) -> None:
