@@ -16,6 +16,12 @@ class Listener(Protocol):
 
     addresses: list[tuple[str, int]]
 
+    @property
+    def endpoints(self) -> list[tuple[str, str, int]]:
+        """`addresses` with what each one serves ("syslog over UDP"), for the startup output: a
+        bare list leaves the admin guessing which port takes what."""
+        ...
+
     def close(self) -> None:
         """Stop accepting input, release the sockets and return once worker threads exit."""
         ...

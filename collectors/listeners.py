@@ -20,18 +20,16 @@ def start_listeners(
     tagger: AgencyTagger,
     dead_letter: DeadLetter,
     sources: SourceRegistry | None = None,
-) -> dict[str, Listener]:
-    """The enabled listeners by a label for people, bound and serving; close each to stop.
+) -> list[Listener]:
+    """The enabled listeners, bound and serving; close each to stop.
 
     NetFlow templates persist in `<data_dir>/netflow-templates.json`. When one listener
     cannot start, those already started are closed before the error propagates.
     """
-    listeners: dict[str, Listener] = {}
+    listeners: list[Listener] = []
     try:
         if settings.syslog.enabled:
-            tls = settings.syslog.tls_enabled
-            label = "syslog (udp, tcp, tls)" if tls else "syslog (udp, tcp)"
-            listeners[label] = collectors.syslog.start(
+            syslog = collectors.syslog.start(
                 settings.syslog,
                 sink=sink,
                 tagger=tagger,
@@ -39,9 +37,9 @@ def start_listeners(
                 sources=sources,
                 idle_timeout_seconds=settings.syslog.idle_timeout_seconds,
             )
+            listeners.append(syslog)
         if settings.netflow.enabled:
-            tcp = ", ipfix (tcp)" if settings.netflow.tcp_enabled else ""
-            listeners[f"netflow v5/v9/ipfix (udp{tcp})"] = collectors.netflow.start(
+            netflow = collectors.netflow.start(
                 settings.netflow,
                 sink=sink,
                 tagger=tagger,
@@ -49,8 +47,19 @@ def start_listeners(
                 sources=sources,
                 templates_path=settings.data_dir / "netflow-templates.json",
             )
+            listeners.append(netflow)
     except BaseException:
-        for listener in listeners.values():
+        for listener in listeners:
             listener.close()
         raise
     return listeners
+
+
+def listening_lines(listeners: list[Listener]) -> list[str]:
+    """One line per bound address saying what it takes, for `soc serve` and `soc collect`."""
+    lines = []
+    for listener in listeners:
+        for what, host, port in listener.endpoints:
+            shown = f"[{host}]" if ":" in host else host
+            lines.append(f"  listening for {what} on {shown}:{port}")
+    return lines

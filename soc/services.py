@@ -16,9 +16,10 @@ from pathlib import Path
 from soc.cases import CaseService
 from soc.config import Settings
 from soc.detection import Scheduler
-from soc.detection.silence import SilenceChecker, parse_kind_intervals
+from soc.detection.silence import SilenceChecker, SourceIntervals
 from soc.enrich.chain import Enricher, EnrichmentSources
 from soc.enrich.geoip import GeoIp
+from soc.model.plural import counted
 from soc.model.sources import SourceRegistry
 from soc.rules import Catalog, compile_rules, load_rules
 from soc.storage import DuckDBEventStore
@@ -93,8 +94,7 @@ def build_services(settings: Settings, *, detection: bool = True) -> Services:
             services.sources,
             cases.sources,
             cases,
-            default_interval_seconds=int(settings.silence.default_interval_minutes * 60),
-            kind_intervals=parse_kind_intervals(settings.silence.kind_intervals),
+            intervals=SourceIntervals.of_settings(settings.silence),
             check_interval_seconds=settings.silence.check_interval_seconds,
         )
     return services
@@ -112,8 +112,8 @@ def add_detection(services: Services) -> None:
     services.catalog = compile_rules(ruleset, settings.detection.pipelines_dirs)
     if services.catalog.errors:
         log.warning(
-            "%d rules compiled, %d not (listed by `soc rules check` and on the rules page)",
-            len(services.catalog.compiled),
+            "%s compiled, %d not (listed by `soc rules check` and on the rules page)",
+            counted(len(services.catalog.compiled), "rule"),
             len(services.catalog.errors),
         )
     services.scheduler = Scheduler(

@@ -30,6 +30,16 @@ def translate(message: str, **values: Any) -> str:
     return text % values if values else text
 
 
+def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
+    """A message about `n` things ("1 result", "2 results"), `%(n)d` filled with `n`.
+
+    The catalogues keep one entry per message, under the English singular: Vietnamese nouns do
+    not change with the count, and English needs no catalogue.
+    """
+    english = singular if n == 1 else plural
+    return CATALOGUES[current_language()].get(singular, english) % {"n": n, **values}
+
+
 def label(kind: str, value: str | None) -> str:
     """A stored code (`in_progress`, `agency_admin`) as words in the session's language.
 

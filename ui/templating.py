@@ -18,7 +18,7 @@ from flask_login import current_user
 from soc.cases import vocab
 from soc.errors import ConfigError
 from ui.context import services
-from ui.i18n import LANGUAGES, current_language, label, translate
+from ui.i18n import LANGUAGES, current_language, label, ngettext, translate
 
 ZONE_KEY = "SOC_DISPLAY_ZONE"
 
@@ -95,6 +95,7 @@ def install(app: Flask, zone: ZoneInfo) -> None:
     app.config[ZONE_KEY] = zone
     app.jinja_env.globals.update(
         _=translate,
+        ngettext=ngettext,
         label=label,
         agency_name=agency_name,
         LANGUAGES=LANGUAGES,

@@ -17,11 +17,12 @@ from collectors.forwarder.client import IngestClient
 from collectors.forwarder.sink import ForwardingSink
 from collectors.forwarder.spool import Spool
 from collectors.listener import Listener
-from collectors.listeners import start_listeners
+from collectors.listeners import listening_lines, start_listeners
 from soc.config import Settings
 from soc.errors import ConfigError
 from soc.model.agency import Agency
 from soc.model.event import Event
+from soc.model.plural import counted
 
 log = logging.getLogger(__name__)
 
@@ -84,22 +85,22 @@ def collect(settings: Settings, options: CollectOptions, stop: threading.Event) 
     dead_letter = DeadLetter(settings.dead_letter_path)
     sink = start_forwarding(settings, options, dead_letter)
     tagger = Unenriched()
-    listeners: dict[str, Listener] = {}
+    listeners: list[Listener] = []
     try:
         listeners = start_listeners(settings, sink=sink, tagger=tagger, dead_letter=dead_letter)
         print(f"forwarding to {options.server_url}", flush=True)
-        for listener in listeners.values():
-            for host, port in listener.addresses:
-                print(f"  listening on {host}:{port} ({type(listener).__module__})", flush=True)
+        for line in listening_lines(listeners):
+            print(line, flush=True)
         stop.wait()
     finally:
-        for listener in listeners.values():
+        for listener in listeners:
             listener.close()
         sink.close()
         status = sink.status()
         print(
-            f"stopped: {status.sent_events} events delivered, {status.spooled_batches} batches "
-            f"kept in the spool, {status.dead_letters} dead-lettered",
+            f"stopped: {counted(status.sent_events, 'event')} delivered, "
+            f"{counted(status.spooled_batches, 'batch', 'batches')} kept in the spool, "
+            f"{status.dead_letters} dead-lettered",
             flush=True,
         )
     return 0

@@ -145,6 +145,12 @@ class NetflowListener:
         )
         self._thread.start()
 
+    @property
+    def endpoints(self) -> list[tuple[str, str, int]]:
+        transports = ("NetFlow v5/v9 and IPFIX over UDP", "IPFIX over TCP")
+        pairs = zip(transports, self.addresses, strict=False)  # TCP only when enabled
+        return [(what, *address) for what, address in pairs]
+
     def close(self) -> None:
         """Stop receiving and release the socket; datagrams already handled stay in the sink,
         and the templates learnt are saved."""

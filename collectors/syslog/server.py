@@ -73,6 +73,12 @@ class BoundAddresses:
     addresses: list[tuple[str, int]]
 
     @property
+    def endpoints(self) -> list[tuple[str, str, int]]:
+        transports = ("syslog over UDP", "syslog over TCP", "syslog over TLS")
+        pairs = zip(transports, self.addresses, strict=False)  # TLS only when enabled
+        return [(what, *address) for what, address in pairs]
+
+    @property
     def udp_address(self) -> tuple[str, int]:
         return self.addresses[0]
 

@@ -18,6 +18,7 @@ from soc.cli.common import ProgressBar, call_server, positive_int, settings_of
 from soc.config import Settings
 from soc.errors import StoreLockedError, ValidationError
 from soc.model.event import Event
+from soc.model.plural import counted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +45,10 @@ def _ingest(args: argparse.Namespace) -> int:
 
     def progress(p: ReadProgress) -> None:
         fraction = p.bytes_done / p.bytes_total if p.bytes_total else 1.0
-        bar.draw(fraction, f"{p.files_done}/{p.files_total} files, {p.events} events")
+        bar.draw(
+            fraction,
+            f"{p.files_done}/{counted(p.files_total, 'file')}, {counted(p.events, 'event')}",
+        )
 
     events = read_events(
         args.paths, format=args.format, on_error=dead_letter_handler(dead), progress=progress
@@ -55,9 +59,11 @@ def _ingest(args: argparse.Namespace) -> int:
         stored = _send_to_server(settings, events, args.batch_size)
     bar.done()
     if dead.count:
-        print(f"{stored} events stored; {dead.count} problems (see {dead.path})")
+        print(
+            f"{counted(stored, 'event')} stored; {counted(dead.count, 'problem')} (see {dead.path})"
+        )
     else:
-        print(f"{stored} events stored; no problems")
+        print(f"{counted(stored, 'event')} stored; no problems")
     return 0
 
 

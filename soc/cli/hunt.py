@@ -8,6 +8,7 @@ from pathlib import Path
 
 from soc.cli.common import ProgressBar, settings_of
 from soc.errors import ValidationError
+from soc.model.plural import counted
 
 SHOWN = 20
 """Unreadable records and skipped rules printed at the end; the summary report has them all."""
@@ -73,7 +74,10 @@ def _hunt(args: argparse.Namespace) -> int:
 
     def reading(p: ReadProgress) -> None:
         fraction = p.bytes_done / p.bytes_total if p.bytes_total else 1.0
-        bar.draw(fraction, f"reading {p.files_done}/{p.files_total} files, {p.events} events")
+        text = (
+            f"reading {p.files_done}/{counted(p.files_total, 'file')}, {counted(p.events, 'event')}"
+        )
+        bar.draw(fraction, text)
 
     def hunting(p: HuntProgress) -> None:
         if p.phase in ("match", "correlate"):
@@ -103,7 +107,7 @@ def _hunt(args: argparse.Namespace) -> int:
         print(f"skipped: {rule.source}: {rule.reason}", file=sys.stderr)
     if len(summary.skipped) > SHOWN:
         more = len(summary.skipped) - SHOWN
-        print(f"skipped: {more} more rules (all in --summary)", file=sys.stderr)
+        print(f"skipped: {counted(more, 'more rule')} (all in --summary)", file=sys.stderr)
     sys.stderr.write(summary_text(summary, read_problems=len(problems)))
     if summary.skipped and not summary.rules_loaded:
         raise ValidationError("none of the rules could be used (the reasons are above)")

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from soc.cli.common import settings_of
 from soc.errors import ValidationError
+from soc.model.event import utcnow
 from soc.model.intel import FEED_FORMATS
+from soc.model.plural import counted
 from soc.services import open_cases
 
 SHOWN_PROBLEMS = 20
@@ -78,7 +80,8 @@ def _intel_import(args: argparse.Namespace) -> int:
         for problem in parsed.problems[:SHOWN_PROBLEMS]:
             print(f"  skipped {problem.where}: {problem.reason}", file=sys.stderr)
         raise ValidationError(
-            f"no usable indicator in {path} ({parsed.skipped} entries skipped); "
+            f"no usable indicator in {path} ({counted(parsed.skipped, 'entry', 'entries')} "
+            "skipped); "
             f"feed {name} is left as it was"
         )
     expire = timedelta(days=args.expire_days) if args.expire_days > 0 else None
@@ -95,9 +98,9 @@ def _intel_import(args: argparse.Namespace) -> int:
     finally:
         cases.close()
     print(
-        f"feed {name} ({parsed.format}): {result.feed.indicator_count} indicators "
+        f"feed {name} ({parsed.format}): {counted(result.feed.indicator_count, 'indicator')} "
         f"({result.added} new, {result.updated} kept, {result.removed} removed), "
-        f"{parsed.skipped} entries skipped"
+        f"{counted(parsed.skipped, 'entry', 'entries')} skipped"
     )
     for problem in parsed.problems[:SHOWN_PROBLEMS]:
         print(f"  skipped {problem.where}: {problem.reason}")
@@ -111,7 +114,7 @@ def _intel_list(args: argparse.Namespace) -> int:
     try:
         for feed in cases.intel.feeds():
             print(
-                f"{feed.name}\t{feed.format}\t{feed.indicator_count} indicators\t"
+                f"{feed.name}\t{feed.format}\t{counted(feed.indicator_count, 'indicator')}\t"
                 f"imported {feed.imported_at.isoformat()} by {feed.imported_by}\t{feed.source}"
             )
     finally:
@@ -130,16 +133,27 @@ def _intel_remove(args: argparse.Namespace) -> int:
 
 
 def _sources_list(args: argparse.Namespace) -> int:
-    cases = open_cases(settings_of(args))
+    """Silence judged now, by the checker's rule, not read from the checker's last record: with
+    the server stopped that record says "ok" of a source quiet for days."""
+    from soc.detection.silence import SourceIntervals, overdue
+
+    settings = settings_of(args)
+    intervals = SourceIntervals.of_settings(settings.silence)
+    now = utcnow()
+    cases = open_cases(settings)
     try:
         for state in cases.sources.load():
-            interval = "default" if state.interval_seconds is None else f"{state.interval_seconds}s"
-            silent = (
-                f"SILENT since {state.silent_since.isoformat()}" if state.silent_since else "ok"
-            )
+            seconds = intervals.of(state)
+            interval = f"{seconds}s" + (" (default)" if state.interval_seconds is None else "")
+            if seconds <= 0:
+                status = "not monitored"
+            elif state.silent_since or overdue(state, seconds, now):
+                status = f"SILENT since {state.last_seen.isoformat()}"
+            else:
+                status = "ok"
             print(
                 f"{state.kind}\t{state.key}\t{state.agency_id or '-'}\t"
-                f"last seen {state.last_seen.isoformat()}\tinterval {interval}\t{silent}"
+                f"last seen {state.last_seen.isoformat()}\tinterval {interval}\t{status}"
             )
     finally:
         cases.close()

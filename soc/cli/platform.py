@@ -30,7 +30,7 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     from werkzeug.serving import make_server
 
     from collectors.deadletter import DeadLetter
-    from collectors.listeners import start_listeners
+    from collectors.listeners import listening_lines, start_listeners
     from collectors.sink import BatchingSink
     from ui import create_app
 
@@ -68,7 +68,7 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
             dead_letter=dead_letter,
             sources=services.sources,
         )
-        for listener in listeners.values():
+        for listener in listeners:
             undo.callback(listener.close)
         add_detection(services)
         undo.pop_all()
@@ -90,9 +90,8 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
         print(f"  login: {username} / {password}  ({role})", flush=True)
     if not credentials and not services.cases.list_users(None):
         print("  no accounts yet: create one with `soc users add NAME --role admin`", flush=True)
-    for label, listener in listeners.items():
-        bound = ", ".join(f"{host}:{port}" for host, port in listener.addresses)
-        print(f"  {label} listening on {bound}", flush=True)
+    for line in listening_lines(listeners):
+        print(line, flush=True)
 
     traffic = None
     if demo:
@@ -115,7 +114,7 @@ def _run_platform(settings: Settings, *, demo: bool) -> int:
     if traffic is not None:
         traffic.join(5)
     server.shutdown()
-    for listener in listeners.values():
+    for listener in listeners:
         listener.close()
     sink.close()
     services.close()

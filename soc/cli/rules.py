@@ -22,6 +22,7 @@ from soc.cli.common import call_server, parse_time, settings_of
 from soc.config import Settings
 from soc.errors import ConfigError, StoreLockedError, ValidationError
 from soc.model.event import Event, isoformat, utcnow
+from soc.model.plural import counted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -96,7 +97,7 @@ def _check(args: argparse.Namespace) -> int:
         reasons[problem.reason.split(":")[0][:80]] += 1
         if any(Path(problem.path).resolve().is_relative_to(folder) for folder in own):
             own_failures += 1
-    out.write(f"\n{len(catalog.compiled)} rules compiled, {len(catalog.errors)} not\n")
+    out.write(f"\n{counted(len(catalog.compiled), 'rule')} compiled, {len(catalog.errors)} not\n")
     for reason, count in reasons.most_common():
         out.write(f"  {count:6d}  {reason}\n")
     if own_failures:
@@ -119,12 +120,13 @@ def _retro(args: argparse.Namespace) -> int:
     for rule in result["rules"]:
         outcome = f"error: {rule['error']}" if rule["error"] else "ok"
         out.write(
-            f"{rule['rule_id']}\t{rule['matches']} matches\t{rule['new_alerts']} new\t"
+            f"{rule['rule_id']}\t{counted(rule['matches'], 'match', 'matches')}\t"
+            f"{rule['new_alerts']} new\t"
             f"{outcome}\t{rule['title']}\n"
         )
     out.write(
-        f"{result['from']} .. {result['to']}: {result['matches']} matches, "
-        f"{result['new_alerts']} new alerts\n"
+        f"{result['from']} .. {result['to']}: {counted(result['matches'], 'match', 'matches')}, "
+        f"{counted(result['new_alerts'], 'new alert')}\n"
     )
     return 1 if any(rule["error"] for rule in result["rules"]) else 0
 
@@ -199,7 +201,7 @@ def _regression(args: argparse.Namespace) -> int:
             where = _shown(test.rule_path, root) if test.rule_path else f"rule {test.rule_id}"
             out.write(f"{outcome.verdict:<7} {where} [{test.type}] {test.name}: {outcome.reason}\n")
         figures = ", ".join(f"{n} {verdict.lower()}" for verdict, n in counts.items())
-        out.write(f"\n{len(outcomes)} tests: {figures}\n")
+        out.write(f"\n{counted(len(outcomes), 'test')}: {figures}\n")
     return 1 if counts["FAIL"] else 0
 
 

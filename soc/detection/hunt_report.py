@@ -17,6 +17,7 @@ from typing import BinaryIO, TextIO
 import orjson
 
 from soc.detection.hunt import HuntResult, HuntSummary, RuleStats
+from soc.model.plural import counted
 
 LEVELS = ("critical", "high", "medium", "low", "informational")
 _LEVEL_VI = {
@@ -85,10 +86,10 @@ def summary_text(summary: HuntSummary, *, read_problems: int = 0) -> str:
     """The lines printed at the end of `soc hunt`."""
     lines = [
         f"events read:    {summary.events}"
-        + (f" ({read_problems} unreadable records reported)" if read_problems else ""),
+        + (f" ({counted(read_problems, 'unreadable record')} reported)" if read_problems else ""),
         f"rules loaded:   {summary.rules_loaded}",
         f"rules skipped:  {len(summary.skipped)}",
-        f"matches:        {summary.matches} from {len(summary.rule_stats)} rules",
+        f"matches:        {summary.matches} from {counted(len(summary.rule_stats), 'rule')}",
         f"events/second:  {summary.events_per_second:,.0f} ({summary.seconds:.1f} s)",
     ]
     if summary.first_event:

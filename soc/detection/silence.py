@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from soc.config import SilenceSettings
 from soc.detection.ports import AlertSink
 from soc.errors import ConfigError, SocError
 from soc.model.alert import Alert, alert_id
@@ -69,6 +70,44 @@ def parse_kind_intervals(items: Iterable[str]) -> dict[str, int]:
     return intervals
 
 
+@dataclass(frozen=True)
+class SourceIntervals:
+    """How often each source is expected to report, shared by the checker and by
+    `soc sources list`, so that both call the same source silent."""
+
+    default_seconds: int = DEFAULT_INTERVAL_SECONDS
+    kind_seconds: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of_settings(cls, settings: SilenceSettings) -> SourceIntervals:
+        return cls(
+            int(settings.default_interval_minutes * 60),
+            parse_kind_intervals(settings.kind_intervals),
+        )
+
+    def of(self, state: SourceState) -> int:
+        """Seconds: the source's own, else its kind's, else the default; 0 = not monitored."""
+        if state.interval_seconds is not None:
+            return state.interval_seconds
+        return self.kind_seconds.get(state.kind, self.default_seconds)
+
+
+def overdue(
+    state: SourceState,
+    interval_seconds: int,
+    now: datetime,
+    *,
+    listening_since: datetime | None = None,
+) -> bool:
+    """Whether the source has been quiet past its interval. `listening_since` (the platform's
+    start) grants a full interval after it: a source cannot be heard while nobody listens, so
+    the running checker does not blame a source for the platform's own downtime."""
+    if interval_seconds <= 0:
+        return False
+    heard = max(state.last_seen, listening_since) if listening_since else state.last_seen
+    return now > heard + timedelta(seconds=interval_seconds)
+
+
 class SilenceChecker:
     def __init__(
         self,
@@ -76,26 +115,18 @@ class SilenceChecker:
         store: SourceStateStore,
         alerts: AlertSink,
         *,
-        default_interval_seconds: int = DEFAULT_INTERVAL_SECONDS,
-        kind_intervals: Mapping[str, int] | None = None,
+        intervals: SourceIntervals | None = None,
         check_interval_seconds: float = 60.0,
         started_at: datetime | None = None,
     ) -> None:
         self._registry = registry
         self._store = store
         self._alerts = alerts
-        self._default = default_interval_seconds
-        self._kinds = dict(kind_intervals or {})
+        self._intervals = intervals or SourceIntervals()
         self._every = check_interval_seconds
         self._started_at = started_at or utcnow()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def interval_of(self, state: SourceState) -> int:
-        """Seconds: the source's own, else its kind's, else the default; 0 = not monitored."""
-        if state.interval_seconds is not None:
-            return state.interval_seconds
-        return self._kinds.get(state.kind, self._default)
 
     def check(self, now: datetime | None = None) -> SilenceReport:
         now = now or utcnow()
@@ -108,11 +139,10 @@ class SilenceChecker:
                 returned.append(state)
                 state = replace(state, silent_since=None, alert_id=None)
                 states[key] = changed[key] = state
-            interval = self.interval_of(state)
-            if interval <= 0 or state.silent_since is not None:
-                continue
-            due = max(state.last_seen, self._started_at) + timedelta(seconds=interval)
-            if now <= due:
+            interval = self._intervals.of(state)
+            if state.silent_since is not None or not overdue(
+                state, interval, now, listening_since=self._started_at
+            ):
                 continue
             alert = _alert(state, interval)
             alerts.append(alert)

@@ -104,7 +104,7 @@ def test_demo_reaches_alerts_and_cases_then_stops_cleanly(
         evidence.write_text(json.dumps({"message": "evidence-7f3a", "event": {"dataset": "x"}}))
         ingested = _soc("ingest", str(evidence), "--no-progress", env=platform_env)
         assert ingested.returncode == 0, ingested.stderr
-        assert "1 events stored" in ingested.stdout
+        assert "1 event stored" in ingested.stdout
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
@@ -178,3 +178,33 @@ def test_a_taken_ui_port_is_a_clear_error_before_anything_else_starts(
     assert "SOC_UI__PORT" in started.stderr
     assert "Traceback" not in started.stderr
     assert "rules compiled" not in started.stderr  # it stopped before compiling
+
+
+def test_serve_says_what_each_listening_address_takes(
+    platform_env: dict[str, str], free_port
+) -> None:
+    env = {
+        **platform_env,
+        "SOC_DETECTION__ENABLED": "false",
+        "SOC_NETFLOW__TCP_ENABLED": "true",
+        "SOC_NETFLOW__TCP_PORT": str(free_port()),
+    }
+    proc = subprocess.Popen(
+        [*SOC, "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert proc.stdout is not None
+    try:
+        # The handlers for SIGTERM are in place before this line, the listener lines come after.
+        first = proc.stdout.readline().decode()
+        assert first.startswith("SOC platform running"), first
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    syslog, netflow = env["SOC_SYSLOG__UDP_PORT"], env["SOC_NETFLOW__PORT"]
+    assert [line for line in rest.decode().splitlines() if "listening" in line] == [
+        f"  listening for syslog over UDP on 127.0.0.1:{syslog}",
+        f"  listening for syslog over TCP on 127.0.0.1:{syslog}",
+        f"  listening for NetFlow v5/v9 and IPFIX over UDP on 127.0.0.1:{netflow}",
+        f"  listening for IPFIX over TCP on 127.0.0.1:{env['SOC_NETFLOW__TCP_PORT']}",
+    ]

@@ -185,7 +185,7 @@ class CollectProcess:
             process.send_signal(signal.SIGTERM)
             out, _ = process.communicate(timeout=120)
         assert process.returncode == 0, out
-        return out.strip().splitlines()[-1]
+        return out
 
 
 def test_soc_collect_keeps_its_spool_across_restarts(tmp_path: Path, free_port) -> None:
@@ -205,7 +205,7 @@ def test_soc_collect_keeps_its_spool_across_restarts(tmp_path: Path, free_port) 
         _send(site_port, 0, 30, 0)
         assert _eventually(lambda: any(spool.glob("seg-*.ndjson")))
 
-    last = collector.run_until_stopped(while_down)
+    last = collector.run_until_stopped(while_down).splitlines()[-1]
     assert last.startswith("stopped: 0 events delivered")
     assert any(spool.glob("seg-*.ndjson"))
 
@@ -216,7 +216,30 @@ def test_soc_collect_keeps_its_spool_across_restarts(tmp_path: Path, free_port) 
 
     province.start()
     try:
-        last = collector.run_until_stopped(when_back)
+        last = collector.run_until_stopped(when_back).splitlines()[-1]
     finally:
         province.stop()
     assert last == "stopped: 50 events delivered, 0 batches kept in the spool, 0 dead-lettered"
+
+
+def test_soc_collect_says_what_each_listening_address_takes(tmp_path: Path, free_port) -> None:
+    pki = Pki.create(tmp_path / "pki")
+    token_file = tmp_path / "site.token"
+    token_file.write_text("not-used-before-a-batch-is-sent\n")
+    site_port, netflow_port, ipfix_port = free_port(), free_port(), free_port()
+    collector = CollectProcess(
+        tmp_path / "site", site_port, f"https://127.0.0.1:{free_port()}", token_file, pki.ca
+    )
+    collector.env |= {
+        "SOC_NETFLOW__ENABLED": "true",
+        "SOC_NETFLOW__PORT": str(netflow_port),
+        "SOC_NETFLOW__TCP_ENABLED": "true",
+        "SOC_NETFLOW__TCP_PORT": str(ipfix_port),
+    }
+    out = collector.run_until_stopped(lambda: None)
+    assert [line for line in out.splitlines() if "listening" in line] == [
+        f"  listening for syslog over UDP on 127.0.0.1:{site_port}",
+        f"  listening for syslog over TCP on 127.0.0.1:{site_port}",
+        f"  listening for NetFlow v5/v9 and IPFIX over UDP on 127.0.0.1:{netflow_port}",
+        f"  listening for IPFIX over TCP on 127.0.0.1:{ipfix_port}",
+    ]

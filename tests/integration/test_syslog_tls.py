@@ -188,6 +188,11 @@ def test_tls_and_plain_listeners_share_the_pipeline(tmp_path: Path, pki: Pki) ->
     with running_collector(tmp_path, **tls_settings(pki)) as collector:
         udp, tcp, tls = collector.listener.addresses
         assert len({udp[1], tcp[1], tls[1]}) >= 2 and tls[1] > 0
+        assert [what for what, *_ in collector.listener.endpoints] == [
+            "syslog over UDP",
+            "syslog over TCP",
+            "syslog over TLS",
+        ]
         with socket.create_connection(tcp) as plain:
             plain.sendall(b"<13>Mar  5 10:00:00 h app: over tcp\n")
         send_tls(collector, client_context(pki, with_certificate=False), b"<13>app: over tls")

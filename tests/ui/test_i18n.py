@@ -14,7 +14,7 @@ from ui.translations.en import VOCABULARY
 from ui.translations.vi import MESSAGES
 
 UI_DIR = Path(ui.__file__).parent
-_LITERAL = re.compile(r"""\b_\(\s*(["'])(.+?)\1""")
+_LITERAL = re.compile(r"""\b(?:_|ngettext)\(\s*(["'])(.+?)\1""")  # ngettext: its singular
 _FORM_LABEL = re.compile(r"""\blabel=(["'])(.+?)\1""")
 
 

@@ -68,3 +68,11 @@ def test_results_page(platform, as_user) -> None:
 def test_alert_page_shows_its_events(platform, as_user) -> None:
     page = as_user("admin-a").get(f"/alerts/{platform.alert_a}").get_data(as_text=True)
     assert "Failed password for root from 203.0.113.7" in page
+
+
+def test_the_total_reads_right_in_english(as_user) -> None:
+    analyst = as_user("analyst")
+    analyst.post("/language", {"lang": "en", "next": "/search"})
+    page = analyst.get("/search?q=user.name:ketoan").get_data(as_text=True)
+    assert "1 result " in page and "1 results" not in page
+    assert "0 results" in analyst.get("/search?q=user.name:nobody").get_data(as_text=True)

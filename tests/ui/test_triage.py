@@ -147,3 +147,15 @@ def test_queue_pages(platform, as_user) -> None:
     assert "bulk-000" in first and "bulk-000" not in second
     assert "bulk-059" in second
     assert "rule=bulk&amp;page=2" in first  # the next link keeps the filter
+
+
+def test_counts_read_right_in_english(platform, as_user) -> None:
+    analyst = as_user("analyst")
+    analyst.post("/language", {"lang": "en", "next": "/alerts/"})
+    analyst.post("/alerts/action", {"action": "acknowledge", "alert_ids": platform.alert_a})
+    assert "1 alert acknowledged." in analyst.get("/alerts/").get_data(as_text=True)
+    analyst.post(
+        "/alerts/action",
+        {"action": "acknowledge", "alert_ids": [platform.alert_a, platform.alert_b]},
+    )
+    assert "2 alerts acknowledged." in analyst.get("/alerts/").get_data(as_text=True)

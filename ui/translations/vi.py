@@ -22,7 +22,7 @@ MESSAGES: dict[str, str] = {
     "Pages": "Trang",
     "Previous": "Trước",
     "Next": "Sau",
-    "%(total)d results": "%(total)d kết quả",
+    "%(n)d result": "%(n)d kết quả",
     "page %(page)d of %(last)d": "trang %(page)d/%(last)d",
     # login
     "Use the account issued by the provincial SOC.": (
@@ -91,9 +91,9 @@ MESSAGES: dict[str, str] = {
     "Choose an existing case or give a new case title.": (
         "Hãy chọn một sự cố có sẵn hoặc nhập tiêu đề cho sự cố mới."
     ),
-    "%(n)d alert(s) acknowledged.": "Đã xác nhận %(n)d cảnh báo.",
-    "%(n)d alert(s) closed.": "Đã đóng %(n)d cảnh báo.",
-    "%(n)d alert(s) escalated to case #%(id)d.": "Đã chuyển %(n)d cảnh báo vào sự cố #%(id)d.",
+    "%(n)d alert acknowledged.": "Đã xác nhận %(n)d cảnh báo.",
+    "%(n)d alert closed.": "Đã đóng %(n)d cảnh báo.",
+    "%(n)d alert escalated to case #%(id)d.": "Đã chuyển %(n)d cảnh báo vào sự cố #%(id)d.",
     # cases
     "No cases match these filters.": "Không có sự cố phù hợp bộ lọc.",
     "Linked alerts": "Cảnh báo liên quan",

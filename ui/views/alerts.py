@@ -15,6 +15,7 @@ from soc.model.agency import Principal
 from soc.model.event import Event, get_field
 from ui import forms
 from ui.context import principal, services
+from ui.i18n import ngettext
 from ui.i18n import translate as _
 from ui.security import safe_next_url
 
@@ -107,7 +108,10 @@ def action() -> ResponseReturnValue:
         if chosen == "acknowledge":
             for alert_id in ids:
                 cases.acknowledge_alert(caller, alert_id)
-            flash(_("%(n)d alert(s) acknowledged.", n=len(ids)), "success")
+            flash(
+                ngettext("%(n)d alert acknowledged.", "%(n)d alerts acknowledged.", len(ids)),
+                "success",
+            )
         elif chosen == "close":
             verdict = forms.choice(request.form, "verdict", VERDICTS, label="Verdict")
             if verdict is None:
@@ -115,14 +119,20 @@ def action() -> ResponseReturnValue:
             reason = forms.text(request.form, "reason", label="Reason", max_length=2000) or ""
             for alert_id in ids:
                 cases.close_alert(caller, alert_id, verdict=verdict, reason=reason)
-            flash(_("%(n)d alert(s) closed.", n=len(ids)), "success")
+            flash(ngettext("%(n)d alert closed.", "%(n)d alerts closed.", len(ids)), "success")
         elif chosen == "escalate":
             case_id = forms.integer(request.form, "case_id", label="Existing case")
             title = forms.text(request.form, "title", label="New case title", max_length=300)
             if case_id is None and title is None:
                 raise ValidationError(_("Choose an existing case or give a new case title."))
             case = cases.escalate_alerts(caller, ids, case_id=case_id, title=title)
-            flash(_("%(n)d alert(s) escalated to case #%(id)d.", n=len(ids), id=case.id), "success")
+            escalated = ngettext(
+                "%(n)d alert escalated to case #%(id)d.",
+                "%(n)d alerts escalated to case #%(id)d.",
+                len(ids),
+                id=case.id,
+            )
+            flash(escalated, "success")
             return redirect(url_for("cases.detail", case_id=case.id))
         else:
             raise ValidationError(_("%(field)s is required", field=_("Action")))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from soc.cli import main
 
@@ -62,7 +63,7 @@ def test_hunt_writes_one_line_per_match_and_a_report(
     assert list((tmp_path / "var" / "cache" / "hunt-rules").iterdir())  # compiled once, kept
     err = capsys.readouterr().err
     assert "events read:    2" in err
-    assert "matches:        1 from 1 rules" in err
+    assert "matches:        1 from 1 rule\n" in err
 
 
 def test_hunt_refuses_a_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,3 +149,43 @@ def test_hunt_finds_the_shipped_pipelines_from_any_directory(
     assert code == 0
     [match] = [json.loads(line) for line in out.read_text().splitlines()]
     assert match["rule"]["title"] == "Web Shell Style Request Answered By The Web Server"
+
+
+def test_rules_check_and_retro_count_one_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`soc rules check` and `soc rules retro` on the stopped store, over one rule that matches
+    one stored event: the counts read "1 rule", "1 match", "1 new alert"."""
+    rule = ROOT / "rules" / "soc" / "web" / "web_webshell_request.yml"
+    monkeypatch.setenv("SOC_DETECTION__RULES_DIRS", str(rule))
+    monkeypatch.setenv("SOC_DETECTION__PIPELINES_DIRS", str(ROOT / "rules" / "pipelines"))
+    monkeypatch.setenv("SOC_ENRICH__GEOIP_ENABLED", "false")
+    assert main(["rules", "check"]) == 0
+    assert capsys.readouterr().out == "\n1 rule compiled, 0 not\n"
+    evidence = tmp_path / "access.log"  # RFC 5424: the year is in the line
+    evidence.write_text(
+        "".join(
+            f"<150>1 2026-11-22T01:00:00+07:00 web-01 apache2 - - - {line}"
+            for line in ACCESS_LOG.splitlines(True)
+        )
+    )
+    assert main(["ingest", str(evidence), "--no-progress"]) == 0
+    capsys.readouterr()
+    rule_id = yaml.safe_load(rule.read_text())["id"]
+    assert (
+        main(
+            [
+                "rules",
+                "retro",
+                rule_id,
+                "--from",
+                "2026-11-21T00:00:00Z",
+                "--to",
+                "2026-11-23T00:00:00Z",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{rule_id}\t1 match\t1 new\tok\t")
+    assert out[-1].endswith(": 1 match, 1 new alert")

@@ -65,9 +65,18 @@ def test_ndjson_with_ids_is_idempotent_and_bad_lines_are_dead_lettered(
     dead = [json.loads(x) for x in (data_dir / "dead-letter.ndjson").read_text().splitlines()]
     assert len(dead) == 2 and all("line 2" in d["reason"] for d in dead)
     out = capsys.readouterr().out.splitlines()
-    assert "3 events stored; 1 problems (see " in out[0] and "dead-letter.ndjson" in out[0]
+    assert "3 events stored; 1 problem (see " in out[0] and "dead-letter.ndjson" in out[0]
 
 
 def test_a_missing_path_is_an_error(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ingest", "/nonexistent/evidence.evtx"]) == 2
     assert "no such file or folder: /nonexistent/evidence.evtx" in capsys.readouterr().err
+
+
+def test_one_event_is_one_event(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "one.ndjson"
+    export.write_text(json.dumps({"message": "single", "event": {"dataset": "x"}}) + "\n")
+    assert main(["ingest", str(export), "--no-progress"]) == 0
+    assert capsys.readouterr().out == "1 event stored; no problems\n"

@@ -148,7 +148,7 @@ def test_a_rule_we_cannot_compile_is_skipped_with_why(
     assert code == 0
     assert out.startswith("SKIP ")
     assert "nosuchmodifier" in out.splitlines()[0]
-    assert out.splitlines()[-1] == "1 tests: 0 pass, 0 fail, 0 warn, 0 missing, 1 skip"
+    assert out.splitlines()[-1] == "1 test: 0 pass, 0 fail, 0 warn, 0 missing, 1 skip"
 
 
 def test_a_folder_that_is_not_there_is_refused(
@@ -216,7 +216,7 @@ def test_the_newer_layout_names_rules_from_the_info_file(
     )
     assert lines[1].startswith("MISSING rule 00000000-0000-4000-8000-00000000dead [-] -: no rule")
     code, out = _run(str(root), "--rules-dir", "rules/windows", capsys=capsys)
-    assert out.splitlines()[-1] == "1 tests: 1 pass, 0 fail, 0 warn, 0 missing, 0 skip"
+    assert out.splitlines()[-1] == "1 test: 1 pass, 0 fail, 0 warn, 0 missing, 0 skip"
 
 
 def test_an_older_info_file_its_rule_does_not_name_and_windows_paths(
@@ -246,4 +246,4 @@ def test_an_older_info_file_its_rule_does_not_name_and_windows_paths(
     assert lines[0] == (
         f"PASS    rules/windows/process_creation/{SPN_RULE}.yml [evtx] evtx: expected 1, got 1"
     )
-    assert lines[-1] == "1 tests: 1 pass, 0 fail, 0 warn, 0 missing, 0 skip"
+    assert lines[-1] == "1 test: 1 pass, 0 fail, 0 warn, 0 missing, 0 skip"

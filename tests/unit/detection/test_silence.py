@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from soc.cases import CaseService
-from soc.detection.silence import RULE_ID, SilenceChecker, parse_kind_intervals
+from soc.detection.silence import RULE_ID, SilenceChecker, SourceIntervals, parse_kind_intervals
 from soc.errors import ConfigError
 from soc.model.agency import Agency, Principal
 from soc.model.sources import SourceRegistry
@@ -93,7 +93,7 @@ def test_intervals_per_kind_per_source_and_off(cases: CaseService) -> None:
     registry = SourceRegistry()
     for kind, key in (("netflow", "10.1.0.1"), ("syslog", "10.1.0.2"), ("syslog", "10.1.0.3")):
         registry.touch(kind, key, agency_id="so-a", seen=T0)
-    checker = _checker(cases, registry, kind_intervals={"netflow": 300})
+    checker = _checker(cases, registry, intervals=SourceIntervals(kind_seconds={"netflow": 300}))
     checker.check(T0)
     cases.sources.set_interval(None, "syslog", "10.1.0.2", 120)
     cases.sources.set_interval(None, "syslog", "10.1.0.3", 0)  # not monitored
