@@ -13,6 +13,7 @@ from typing import Any
 
 from soc.model.alert import Alert, alert_id
 from soc.model.event import isoformat
+from soc.model.plural import counted
 from soc.rules import CompiledRule
 
 
@@ -70,7 +71,7 @@ def _correlation_alert(rule: CompiledRule, row: Mapping[str, Any], ran_at: datet
         agency_ids=_agencies(row),
         event_ids=tuple(str(e) for e in row.get("event_ids") or ()),
         tags=rule.tags,
-        summary=f"{rule.title}: {group_key} ({count} events)",
+        summary=f"{rule.title}: {group_key} ({counted(count, 'event')})",
         details=details,
     )
 
