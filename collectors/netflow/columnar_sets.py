@@ -234,6 +234,10 @@ class _Mapping(SetRecords):
                 values = self.ints(kind).astype(np.int64) * 256
                 if self.has(code):
                     values = values + self.ints(code)
+            elif family == "ipv6" and self.has("icmp_type_code_ipv4"):
+                values = self.ints("icmp_type_code_ipv4").astype(np.int64)
+                if dst_port is not None:
+                    values = np.where(values == 0, dst_port, values)
             elif dst_port is not None:
                 values = dst_port
             else:

@@ -143,8 +143,15 @@ def _icmp(netflow: dict[str, Any], protocol: int | None, dst_port: int | None) -
     )
     if combined is None and kind is not None:
         combined = kind * 256 + (code or 0)
+    shared = None
+    if combined is None and family == "ipv6":
+        # nfdump's exporter (nfreplay) sends ICMPv6's in icmpTypeCodeIPv4 (IE 32); 0 is no
+        # ICMPv6 type, so a 0 there defers to the port.
+        shared = first_int(netflow, "icmp_type_code_ipv4")
+        combined = shared or None
     if combined is None:
-        combined = dst_port  # most exporters put type and code in the destination port
+        # most exporters put type and code in the destination port
+        combined = dst_port if dst_port is not None else shared
     if combined is not None:
         netflow.setdefault(f"icmp_type_{family}", combined >> 8 & 0xFF)
         netflow.setdefault(f"icmp_code_{family}", combined & 0xFF)

@@ -5,6 +5,7 @@ equals what nfdump decoded (times too, where nfdump reads them right)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -120,3 +121,33 @@ def test_ipfix_times_agree_with_v9_times(tmp_path: Path) -> None:
     for key, v9_start in starts[9].items():
         offset = (starts[10][key] - v9_start).total_seconds()
         assert 0 <= offset < 1, key
+
+
+def test_nfreplay_sends_the_flows_nfdump_stored(
+    tmp_path: Path, free_port: Callable[[], int]
+) -> None:
+    """nfdump's own exporter, nfreplay, sends what nfcapd stored as NetFlow v9 with templates of
+    its own (absolute millisecond times; ICMPv6 type and code in icmpTypeCodeIPv4, IE 32, not
+    in the port or IE 139): every flow arrives as nfdump holds it, ICMPv6 echo requests
+    included."""
+    pcap = many_flows_pcap(tmp_path / "many.pcap")
+    spool = tmp_path / "nfcapd"
+    reference = nfdump_flows(spool, free_port(), lambda port: softflowd(pcap, port, 10))
+    with running_collector(tmp_path, receive_buffer_bytes=MAX_RECEIVE_BUFFER) as collector:
+        target = ["-H", "127.0.0.1", "-p", str(collector.address[1])]
+        for stored in sorted(spool.rglob("nfcapd.*")):
+            subprocess.run(
+                ["nfreplay", "-r", str(stored), *target, "-v", "9", "-d", "1000"],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+        collector.wait_for(lambda: collector.store.count() >= len(reference))
+        ours = collector.flows()
+        assert collector.dead_letter.count == 0
+        assert collector.counters()["flows"] == len(reference) > 2_000
+    assert sorted(our_key(e, with_times=True) for e in ours) == sorted(
+        nfdump_key(f, with_times=True) for f in reference
+    )
+    echo = [e["netflow"] for e in ours if e["network"]["transport"] == "ipv6-icmp"]
+    assert echo and {(nf["icmp_type_ipv6"], nf["icmp_code_ipv6"]) for nf in echo} == {(128, 0)}

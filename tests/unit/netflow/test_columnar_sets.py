@@ -413,3 +413,35 @@ def test_a_flow_deleted_event_time_ends_the_flow_on_both_paths(
     assert columns.add(kept)
     (batch,) = columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup)
     assert batch.table.column("event.duration").to_pylist() == [None, 3_500_000_000, None]
+
+
+@pytest.mark.parametrize("version", [9, 10])
+def test_icmpv6_type_and_code_in_icmp_type_code_ipv4_on_both_paths(stores, version) -> None:
+    """nfdump's exporter (nfreplay) sends every flow's ICMP type and code in IE 32, ICMPv6's
+    too; a 0 there is no ICMPv6 type (they start at 1), so the port is read instead."""
+    source = socket.inet_pton(socket.AF_INET6, "2001:db8::1")
+
+    def record(port: int, type_code: int) -> bytes:
+        return source + struct.pack("!BHH", 58, port, type_code)
+
+    case = {
+        "version": version,
+        "fields": [(27, 16, 0), (4, 1, 0), (11, 2, 0), (32, 2, 0)],
+        "packets": [[[record(0, 0x8000), record(0x8100, 0), record(0, 0)]]],
+        "rate": None,
+        "names": False,
+        "sampler": None,
+        "init": None,
+        "options_at": "none",
+        "early": False,
+        "skip": 0,
+    }
+    _compare(stores, [case])
+    (raw,) = _datagrams(case)
+    flows = _sessions().process(decode(raw, exporter="x"), ip=EXPORTERS[0], port=2055, now=0)
+    events = normalize_flows(flows.flows, community_id=IDS)
+    assert [(e["netflow"]["icmp_type_ipv6"], e["netflow"]["icmp_code_ipv6"]) for e in events] == [
+        (128, 0),
+        (129, 0),
+        (0, 0),
+    ]
