@@ -5,6 +5,12 @@ NXLog (im_msvistalog) writes the event's system fields and its EventData side by
 level; the system names are known, so everything else is EventData, kept under the exact name
 Windows uses (Sigma rules match on those names). NXLog's `EventTime` has no zone unless NXLog was
 configured to add one; a zoneless time is taken as UTC.
+
+The same records often come through Logstash, which adds its envelope: the OTRF Security-Datasets
+(Mordor) that detection engineers test with are NXLog records with Logstash's `@timestamp`,
+`@version`, `host`, `port` and `tags`, plus `TimeCreated` and `ExecutionProcessID`. Those are not
+EventData: left there, the event had no time of its own and was stamped when it was read, which
+put a whole dataset inside one correlation window.
 """
 
 from __future__ import annotations
@@ -31,19 +37,25 @@ _NXLOG_SYSTEM: dict[str, tuple[str, ...]] = {
     "ActivityID": ("winlog", "activity_id"),
     "RelatedActivityID": ("winlog", "related_activity_id"),
     "ProcessID": ("winlog", "process", "pid"),
+    "ExecutionProcessID": ("winlog", "process", "pid"),
     "ThreadID": ("winlog", "process", "thread", "id"),
     "Domain": ("winlog", "user", "domain"),
     "AccountName": ("winlog", "user", "name"),
     "UserID": ("winlog", "user", "identifier"),
     "AccountType": ("winlog", "user", "type"),
     "Message": ("message",),
-    "EventTime": ("@timestamp",),
+    "tags": ("tags",),
 }
-# NXLog's numeric twins of named fields, and its own bookkeeping: not part of the event.
+_NXLOG_TIMES = ("EventTime", "TimeCreated", "@timestamp")
+"""When the event happened, best first: NXLog's own field, the event's creation time as OTRF
+exports it, then Logstash's stamp (the same time in OTRF's records)."""
 _NXLOG_DROPPED = frozenset(
     {"EventType", "SeverityValue", "OpcodeValue", "Task", "Keywords", "EventReceivedTime",
-     "SourceModuleName", "SourceModuleType"}
+     "SourceModuleName", "SourceModuleType", *_NXLOG_TIMES, "@version", "host", "port"}
 )  # fmt: skip
+"""NXLog's numeric twins of named fields and its own bookkeeping, the times (read apart), and
+Logstash's `@version`, `host` and `port`: its format version and the forwarder that connected to
+it, not the event's host (that is `Hostname`). None of them is part of the event."""
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
@@ -87,8 +99,13 @@ def _from_nxlog(data: dict[str, Any]) -> Event:
             node[leaf] = value
         elif name == "Severity" and isinstance(value, str):
             doc["log"] = {"level": value.lower()}
+        elif name == "Level":  # Windows' own level number (OTRF), as EVTX gives it
+            doc.setdefault("winlog", {})["level"] = str(value)
         elif name not in _NXLOG_DROPPED:
             event_data[name] = value
     if event_data:
         doc.setdefault("winlog", {})["event_data"] = event_data
+    when = next((data[name] for name in _NXLOG_TIMES if data.get(name)), None)
+    if when is not None:
+        doc["@timestamp"] = when
     return doc

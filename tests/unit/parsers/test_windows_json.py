@@ -129,6 +129,26 @@ def test_nxlog_sysmon_keeps_system_and_event_data_process_ids_apart() -> None:
     assert doc["@timestamp"] == "2024-03-05T08:21:00.500Z"
 
 
+def test_otrf_dataset_records_keep_their_own_time_and_lose_the_logstash_envelope() -> None:
+    """OTRF's Security-Datasets (Mordor), what detection engineers replay: NXLog records that
+    went through Logstash. The event happened at TimeCreated, not when it was read; Logstash's
+    fields and the System's ExecutionProcessID and Level are not EventData."""
+    doc = parse("otrf_sysmon_1.json")
+    assert doc["@timestamp"] == "2024-06-11T02:14:05.318Z"
+    assert doc["tags"] == ["mordorDataset"]
+    assert doc["winlog"]["process"] == {"pid": 2904, "thread": {"id": 3716}}
+    assert doc["winlog"]["level"] == "4"
+    assert doc["host"]["name"] == "WS-SOTC-03.sotc.local"
+    data = doc["winlog"]["event_data"]
+    for envelope in ("@timestamp", "@version", "host", "port", "tags", "TimeCreated", "Level"):
+        assert envelope not in data
+    assert "ExecutionProcessID" not in data
+    assert data["ProcessId"] == "4120"
+    assert doc["process"]["pid"] == 4120
+    assert doc["process"]["executable"] == "C:\\Windows\\System32\\whoami.exe"
+    assert doc["user"] == {"name": "tran.van.b", "domain": "SOTC"}
+
+
 def test_nxlog_powershell_script_block() -> None:
     doc = parse("nxlog_powershell_4104.json")
     assert doc["event"]["dataset"] == "windows.powershell_operational"
