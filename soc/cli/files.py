@@ -1,9 +1,10 @@
 """`soc ingest`: evidence and archives (EVTX, JSON/NDJSON, syslog files, pcaps) into the store.
 
 Uses the same readers and parsers as the listeners (collectors.files), the same enrichment
-chain, and the same idempotent store write: ingesting a folder twice stores each event once only
-if the events carry their ids (Winlogbeat/ECS exports); files read anew get new ids, as two
-identical log lines must stay two events.
+chain, and the same idempotent store write. Files read anew get new ids (two identical log lines
+must stay two events), so a file whose content was stored before is skipped
+(`collectors.files.ledger`) unless `--again` is given; events that carry their ids
+(Winlogbeat/ECS exports) are stored once even then.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -19,6 +21,9 @@ from soc.config import Settings
 from soc.errors import StoreLockedError, ValidationError
 from soc.model.event import Event
 from soc.model.plural import counted
+
+if TYPE_CHECKING:
+    from collectors.files.ledger import IngestLedger
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,17 +34,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     ingest.add_argument("--format", choices=("auto", *FORMATS), default="auto")
     ingest.add_argument("--batch-size", type=positive_int, default=5000)
     ingest.add_argument("--no-progress", action="store_true")
+    ingest.add_argument(
+        "--again", action="store_true", help="read files whose content was ingested before, too"
+    )
     ingest.set_defaults(run=_ingest)
 
 
 def _ingest(args: argparse.Namespace) -> int:
     from collectors.deadletter import DeadLetter
     from collectors.files import ReadProgress, dead_letter_handler, read_events
+    from collectors.files.detect import walk
+    from collectors.files.ledger import IngestLedger
 
     missing = [path for path in args.paths if not Path(path).exists()]
     if missing:
         raise ValidationError(f"no such file or folder: {', '.join(missing)}")
     settings = settings_of(args)
+    ledger = IngestLedger(settings.data_dir / "ingested-files.json")
+    files, contents = _new_files(ledger, walk(args.paths), again=args.again)
+    if not files:
+        print("nothing new to ingest")
+        return 0
     bar = ProgressBar(enabled=not args.no_progress)
     dead = DeadLetter(settings.dead_letter_path)
 
@@ -51,12 +66,13 @@ def _ingest(args: argparse.Namespace) -> int:
         )
 
     events = read_events(
-        args.paths, format=args.format, on_error=dead_letter_handler(dead), progress=progress
+        files, format=args.format, on_error=dead_letter_handler(dead), progress=progress
     )
     try:
         stored = _store_locally(settings, events, args.batch_size)
     except StoreLockedError:
         stored = _send_to_server(settings, events, args.batch_size)
+    ledger.record(contents)
     bar.done()
     if dead.count:
         print(
@@ -65,6 +81,36 @@ def _ingest(args: argparse.Namespace) -> int:
     else:
         print(f"{counted(stored, 'event')} stored; no problems")
     return 0
+
+
+def _new_files(
+    ledger: IngestLedger, paths: Iterable[Path], *, again: bool
+) -> tuple[list[Path], dict[str, Path]]:
+    """The files to read, and those of them to remember once stored (by content digest: the
+    same content twice is read once), saying which were skipped as ingested before. A file
+    that cannot be read is still handed to the reader, which reports why."""
+    from collectors.files.ledger import digest
+
+    read: list[Path] = []
+    contents: dict[str, Path] = {}
+    skipped: list[str] = []
+    for path in paths:
+        try:
+            content = digest(path)
+        except OSError:
+            read.append(path)
+            continue
+        before = ledger.get(content)
+        if before is not None and not again:
+            when = before.at.strftime("%Y-%m-%d %H:%M UTC")
+            skipped.append(f"  {path} (as {before.path}, {when})")
+        elif content not in contents:
+            contents[content] = path
+            read.append(path)
+    if skipped:
+        print(f"skipping {counted(len(skipped), 'file')} ingested before (--again reads them):")
+        print("\n".join(skipped))
+    return read, contents
 
 
 def _batches(events: Iterable[Event], size: int) -> Iterable[list[Event]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -60,7 +62,8 @@ def test_ndjson_with_ids_is_idempotent_and_bad_lines_are_dead_lettered(
     export = tmp_path / "export.ndjson"
     export.write_text("\n".join([lines[0], "{not json", *lines[1:]]) + "\n")
     assert main(["ingest", str(export), "--no-progress", "--format", "ndjson"]) == 0
-    assert main(["ingest", str(export), "--no-progress", "--format", "ndjson"]) == 0
+    again = ["ingest", str(export), "--no-progress", "--format", "ndjson", "--again"]
+    assert main(again) == 0
     assert sorted(e["event"]["id"] for e in _stored(data_dir)) == sorted(ids)
     dead = [json.loads(x) for x in (data_dir / "dead-letter.ndjson").read_text().splitlines()]
     assert len(dead) == 2 and all("line 2" in d["reason"] for d in dead)
@@ -80,3 +83,61 @@ def test_one_event_is_one_event(
     export.write_text(json.dumps({"message": "single", "event": {"dataset": "x"}}) + "\n")
     assert main(["ingest", str(export), "--no-progress"]) == 0
     assert capsys.readouterr().out == "1 event stored; no problems\n"
+
+
+def test_files_ingested_before_are_skipped_by_content_unless_again(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An evidence folder ingested again after a file was added to it: only the new file is
+    read, and a copy of an old one under another name is recognised by its content."""
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    shutil.copy(EVTX, evidence / "first.evtx")
+    assert main(["ingest", str(evidence), "--no-progress"]) == 0
+    once = len(_stored(data_dir))
+    assert once > 0
+    capsys.readouterr()
+
+    shutil.copy(EVTX, tmp_path / "renamed.evtx")
+    (evidence / "auth.log").write_text(
+        "Mar  5 10:00:01 web01 sshd[411]: Failed password for root from 10.20.7.8 port 22 ssh2\n"
+    )
+    assert main(["ingest", str(evidence), str(tmp_path / "renamed.evtx"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "skipping 2 files ingested before (--again reads them):" in out
+    assert f"{evidence / 'first.evtx'} (as {evidence / 'first.evtx'}, " in out
+    assert f"{tmp_path / 'renamed.evtx'} (as {evidence / 'first.evtx'}, " in out
+    assert "1 event stored; no problems" in out
+    assert len(_stored(data_dir)) == once + 1
+
+    assert main(["ingest", str(evidence), "--no-progress"]) == 0
+    assert capsys.readouterr().out == (
+        "skipping 2 files ingested before (--again reads them):\n"
+        f"  {evidence / 'auth.log'} (as {evidence / 'auth.log'}, "
+        + _printed_time(data_dir, evidence / "auth.log")
+        + f")\n  {evidence / 'first.evtx'} (as {evidence / 'first.evtx'}, "
+        + _printed_time(data_dir, evidence / "first.evtx")
+        + ")\nnothing new to ingest\n"
+    )
+    assert len(_stored(data_dir)) == once + 1
+
+    assert main(["ingest", str(evidence / "first.evtx"), "--no-progress", "--again"]) == 0
+    assert len(_stored(data_dir)) == 2 * once + 1  # EVTX records get new ids on each reading
+
+
+def _printed_time(data_dir: Path, path: Path) -> str:
+    """When the ledger says `path` was stored, as `soc ingest` prints it."""
+    ledger = json.loads((data_dir / "ingested-files.json").read_text())
+    (at,) = [entry["at"] for entry in ledger.values() if entry["path"] == str(path)]
+    return datetime.fromisoformat(at).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def test_an_unreadable_ledger_is_an_error_not_forgotten(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "ingested-files.json").write_text("{half a ledger")
+    assert main(["ingest", str(EVTX), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"the ingest ledger {data_dir / 'ingested-files.json'} is unreadable" in err
+    assert "move it away to start anew" in err
