@@ -12,19 +12,13 @@ unchanged over the whole hunt.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
-import hashlib
 import itertools
-import os
-import pickle
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -35,6 +29,7 @@ from soc.errors import SocError
 from soc.model.alert import Alert
 from soc.model.event import Event, isoformat
 from soc.rules import Catalog, RuleSet, compile_rules, load_rules
+from soc.rules.cache import remembered
 from soc.rules.sqlfields import FlatColumns, flat_columns
 from soc.storage.hunt_store import HuntEventStore
 from soc.storage.rule_batch import RuleCondition, RuleMatches
@@ -89,18 +84,6 @@ def compile_hunt_rules(
     )
 
 
-RULE_FILE_SUFFIXES = (".yml", ".yaml")
-_CODE = Path(__file__).resolve().parents[1]
-_CODE_FILES = (
-    "rules/*.py",
-    "detection/hunt.py",
-    "model/fields.py",
-    "storage/conjuncts.py",
-    "storage/condition_tree.py",
-    "storage/rule_eval.py",
-)
-"""The code whose output a cached compilation is: the compiler, this module, the field types,
-and the evaluator's parser (`HuntRules.parsed`)."""
 CACHE_FORMAT = 2
 """Version of what a cache entry holds, in its key: raised when `HuntRules` changes shape
 (2: `parsed` added), so an entry of another shape is never read."""
@@ -113,64 +96,21 @@ def load_hunt_rules(
     fallback_pipelines: Sequence[str | Path] = (),
     cache_dir: str | Path | None = None,
 ) -> HuntRules:
-    """`load_rules` + `compile_hunt_rules`, remembered in `cache_dir` (None: not remembered).
+    """`load_rules` + `compile_hunt_rules`, remembered in `cache_dir` (None: not remembered;
+    `soc.rules.cache`, with `CACHE_FORMAT` in the key).
 
     Pipelines are `pipelines`, else the rule folders' own, else `fallback_pipelines` (as `soc
-    hunt` picks them). Loading and compiling the 2,405 SigmaHQ Windows rules takes 10-14 s;
-    reading them back takes milliseconds. The cache key is the content of every YAML file
-    under the rule paths and the pipeline folders, the compiler's and the evaluator's parser's
-    source, `CACHE_FORMAT`, and the pySigma, DuckDB and Python versions: any change compiles
-    afresh. The entry is a pickle, so `cache_dir` must
-    be as trusted as the code (the platform's own data folder).
+    hunt` picks them).
     """
-    key = _cache_key(rule_paths, [*(pipelines or ()), *fallback_pipelines], bool(pipelines))
-    entry = Path(cache_dir) / f"{key}.pickle" if cache_dir is not None else None
-    if entry is not None and entry.is_file():
-        try:
-            cached = pickle.loads(entry.read_bytes())  # written by this function
-        except Exception:  # a damaged or outdated entry: compile again
-            cached = None
-        if isinstance(cached, HuntRules):
-            return cached
-    ruleset = load_rules(rule_paths)
-    chosen = pipelines or ruleset.pipeline_dirs or fallback_pipelines
-    rules = compile_hunt_rules(ruleset, chosen)
-    if entry is not None:
-        with contextlib.suppress(OSError, pickle.PicklingError):
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            partial = entry.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(partial, entry)
-    return rules
 
+    def build() -> HuntRules:
+        ruleset = load_rules(rule_paths)
+        chosen = pipelines or ruleset.pipeline_dirs or fallback_pipelines
+        return compile_hunt_rules(ruleset, chosen)
 
-def _cache_key(
-    rule_paths: Sequence[str | Path], pipelines: Sequence[str | Path], explicit: bool
-) -> str:
-    digest = hashlib.sha256()
-    digest.update(
-        f"format {CACHE_FORMAT} {sys.version_info[:2]} pysigma {_version('pysigma')} "
-        f"duckdb {_version('duckdb')} {explicit}".encode()  # DuckDB: lower() of literals
-    )
-    for pattern in _CODE_FILES:
-        for source in sorted(_CODE.glob(pattern)):
-            digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    for group, paths in (("rules", rule_paths), ("pipelines", pipelines)):
-        for root in map(Path, paths):
-            digest.update(f"{group} {root.resolve()}\0".encode())
-            files = [root] if root.is_file() else sorted(root.rglob("*"))
-            for path in files:
-                if path.suffix.lower() in RULE_FILE_SUFFIXES and path.is_file():
-                    digest.update(str(path.relative_to(root) if path != root else "").encode())
-                    digest.update(b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "?"
+    inputs = (("rules", rule_paths), ("pipelines", [*(pipelines or ()), *fallback_pipelines]))
+    salt = f"format {CACHE_FORMAT} {bool(pipelines)}"
+    return remembered(cache_dir, "hunt", inputs, salt, build, HuntRules)
 
 
 @dataclass(frozen=True)

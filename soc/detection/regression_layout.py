@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
-from soc.detection.hunt import RULE_FILE_SUFFIXES
+from soc.rules.cache import RULE_FILE_SUFFIXES
 
 Verdict = Literal["PASS", "FAIL", "WARN", "MISSING", "SKIP"]
 
