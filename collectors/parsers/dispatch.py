@@ -1,11 +1,11 @@
 """Choosing the message parser for a line, whatever transport delivered it.
 
 Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo,
-kernel, filterlog, nginx, suricata, `%ASA-...`) goes to that program's parser and no other: a
-user name typed into an SSH login cannot make the line pass for a FortiGate log. Any other line
-is recognised by content, each parser guarded by a test costing a few string operations (a
-first character, a key) before any regex or JSON decoding runs. Lines no parser claims are
-stored as plain syslog events (`message` plus the header fields), never dropped.
+kernel, filterlog, nginx, suricata, audispd, `%ASA-...`) goes to that program's parser and no
+other: a user name typed into an SSH login cannot make the line pass for a FortiGate log. Any
+other line is recognised by content, each parser guarded by a test costing a few string
+operations (a first character, a key) before any regex or JSON decoding runs. Lines no parser
+claims are stored as plain syslog events (`message` plus the header fields), never dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Protocol
 
 from collectors.parsers import (
     apache,
+    auditd,
     cisco_asa,
     event_xml,
     fortigate,
@@ -39,6 +40,13 @@ class MessageParser(Protocol):
     ) -> Event | None: ...
 
 
+def _kernel(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """The kernel logs netfilter's packets and, through journald, audit records."""
+    if "audit(" in message:
+        return auditd.parse(message)
+    return iptables.parse(message, program=program, pid=pid)
+
+
 def _web(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
     """A web server's own tag covers both of its logs."""
     return apache.parse(message, program=program, pid=pid) or web_error.parse(message)
@@ -48,7 +56,8 @@ def _web(message: str, *, program: str | None = None, pid: str | None = None) ->
 _BY_PROGRAM: dict[str, MessageParser] = {
     "sshd": openssh.parse,
     **dict.fromkeys(linux_auth.PROGRAMS, linux_auth.parse),
-    "kernel": iptables.parse,
+    "kernel": _kernel,
+    **dict.fromkeys(auditd.PROGRAMS, auditd.parse),
     "filterlog": pfsense.parse,
     "suricata": suricata.parse,
     **dict.fromkeys(("nginx", "apache", "apache2", "httpd"), _web),
@@ -71,6 +80,8 @@ def _content_parser(message: str) -> tuple[MessageParser, ...]:
         return (panos.parse,)
     if "IN=" in message and "SRC=" in message:
         return (iptables.parse,)
+    if "audit(" in message and message.lstrip().startswith(("type=", "node=")):
+        return (auditd.parse,)
     if head == "[":
         return (web_error.parse,)
     if head.isdigit():

@@ -1,0 +1,113 @@
+"""Linux audit records (samples/auditd.log) to Filebeat's auditd shape, read as a file, as
+audisp's syslog plugin sends them and as the kernel logs them through journald."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from collectors.files import read_events
+from collectors.parsers.dispatch import parse_message
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict]:
+    return list(read_events([SAMPLES / "auditd.log"]))
+
+
+def test_every_record_is_one_event_at_its_own_time(records: list[dict]) -> None:
+    assert len(records) == 8
+    assert {e["event"]["dataset"] for e in records} == {"auditd.log"}
+    assert [e["auditd"]["log"]["record_type"] for e in records] == [
+        "SYSCALL", "EXECVE", "PROCTITLE", "SYSCALL", "SYSCALL", "EXECVE", "PATH", "USER_LOGIN",
+    ]  # fmt: skip
+    assert records[0]["@timestamp"] == "2024-06-10T02:14:05.120Z"
+    assert (
+        records[0]["auditd"]["log"]["sequence"] == 2201 == records[1]["auditd"]["log"]["sequence"]
+    )
+
+
+def test_syscall_records_give_the_process_user_and_outcome(records: list[dict]) -> None:
+    sysctl = records[0]
+    assert sysctl["process"] == {
+        "pid": 1502,
+        "parent": {"pid": 1450},
+        "executable": "/usr/sbin/sysctl",
+        "name": "sysctl",
+    }
+    assert sysctl["user"] == {"id": "0", "audit": {"id": "1001"}}
+    assert sysctl["event"]["outcome"] == "success"
+    log = sysctl["auditd"]["log"]
+    assert (log["syscall"], log["a0"], log["key"]) == ("59", "5581a7c0", "exec")  # registers stay
+    assert records[4]["event"]["outcome"] == "failure"
+
+
+def test_hex_strings_are_decoded_where_they_are_text(records: list[dict]) -> None:
+    assert records[2]["auditd"]["log"]["proctitle"] == "sysctl -w kernel.randomize_va_space=0"
+    assert records[4]["auditd"]["log"]["key"] == "network_connect_4"
+    keys = parse_message(  # several keys: hex, joined by 0x01
+        'type=SYSCALL msg=audit(1717985800.300:2302): syscall=42 success=no comm="nc" '
+        "key=6E6574776F726B5F636F6E6E6563745F340165787465726E616C"
+    )
+    assert keys is not None and keys["auditd"]["log"]["key"] == "network_connect_4,external"
+    assert records[5]["auditd"]["log"]["a1"] == "/tmp/my issue copy"
+    assert records[3]["auditd"]["log"]["a0"] == "40000"  # a SYSCALL's argument is a register
+    assert records[3]["auditd"]["log"]["key"] == "(null)"
+
+
+def test_enriched_fields_after_the_separator_are_kept(records: list[dict]) -> None:
+    log = records[3]["auditd"]["log"]
+    assert (log["syscall"], log["SYSCALL"], log["ARCH"]) == ("135", "personality", "x86_64")
+    assert (log["AUID"], log["UID"]) == ("tran.van.b", "tran.van.b")
+
+
+def test_a_userspace_record_reads_its_inner_message(records: list[dict]) -> None:
+    login = records[7]
+    log = login["auditd"]["log"]
+    assert (log["op"], log["acct"], log["addr"], log["res"]) == (
+        "login",
+        "root",
+        "203.0.113.45",
+        "failed",
+    )
+    assert login["event"]["outcome"] == "failure"
+    assert login["user"] == {"id": "0"}  # no login id: auid is (uid_t)-1
+
+
+def test_audisp_syslog_and_kernel_forwarding() -> None:
+    received = datetime(2024, 6, 10, 3, tzinfo=UTC)
+    audisp = to_ecs(
+        parse_syslog(
+            b"<14>Jun 10 09:14:05 web01 audisp-syslog: node=web01 type=EXECVE "
+            b'msg=audit(1717985645.120:2201): argc=2 a0="sysctl" a1="-w"',
+            received=received,
+        ),
+        peer_ip="10.20.1.5",
+    )
+    assert audisp["event"]["dataset"] == "auditd.log"
+    assert audisp["@timestamp"] == "2024-06-10T02:14:05.120Z"  # the record's, not the header's
+    assert audisp["auditd"]["log"]["a1"] == "-w"
+    kernel = parse_message(
+        'audit: type=1400 audit(1717985646.250:88): apparmor="DENIED" operation="open" '
+        'profile="/usr/sbin/named" name="/etc/passwd" pid=777 comm="named"',
+        program="kernel",
+    )
+    assert kernel is not None
+    assert kernel["auditd"]["log"]["record_type"] == "AVC"
+    assert kernel["auditd"]["log"]["name"] == "/etc/passwd"
+    netfilter = parse_message(
+        "IN=eth0 OUT= SRC=203.0.113.9 DST=10.20.1.5 LEN=60 PROTO=TCP SPT=4444 DPT=22",
+        program="kernel",
+    )
+    assert netfilter is not None and netfilter["event"]["dataset"] == "iptables.log"
+
+
+def test_lines_that_only_look_like_audit_records_are_not_claimed() -> None:
+    assert parse_message("type=SYSCALL but no record follows") is None
+    assert parse_message("audit(123) type=x", program="audispd") is None
