@@ -41,6 +41,7 @@ _ENDPOINTS = (
     ("destination", "dstip", "dstport", "rcvdbyte", "rcvdpkt"),
 )
 _EPOCH_DIGITS = ((18, 1_000_000_000), (15, 1_000_000), (12, 1_000), (0, 1))
+_ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
@@ -163,10 +164,23 @@ def _ecs_names(doc: Event, raw: dict[str, str]) -> None:
             set_field(doc, path, value)
     if "network" in doc and "protocol" in doc["network"]:
         doc["network"]["protocol"] = doc["network"]["protocol"].lower()
+    _url_original(doc, raw)
     if ip := ip_or_none(raw.get("transip")):
         doc.setdefault("source", {})["nat"] = {"ip": ip}
         if port := int_or_none(raw.get("transport")):
             doc["source"]["nat"]["port"] = port
+
+
+def _url_original(doc: Event, raw: dict[str, str]) -> None:
+    """The whole URL requested, which proxy rules (Sigma's `c-uri`) search: FortiGate logs
+    the host and the path apart (`hostname`, `url`), or now and then the whole URL in `url`."""
+    url, host = raw.get("url", ""), raw.get("hostname", "")
+    if _ABSOLUTE_URL.match(url):
+        doc["url"]["original"] = url
+    elif url.startswith("/") and host and host != "N/A":
+        scheme = {"http": "http", "https": "https"}.get(raw.get("service", "").lower())
+        prefix = f"{scheme}://" if scheme else "//"  # a network-path reference (RFC 3986)
+        doc["url"]["original"] = f"{prefix}{host}{url}"
 
 
 def _endpoint(raw: dict[str, str], ip_key: str, *number_keys: str) -> dict[str, str | int]:

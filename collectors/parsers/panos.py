@@ -147,7 +147,10 @@ def _categorize(doc: Event, raw: dict[str, str], *, threat: bool) -> None:
     event = doc["event"]
     action = raw.get("action", "").replace(" ", "-").lower()
     event["kind"] = "alert" if threat else "event"
-    event["category"] = ["intrusion_detection", "threat", "network"] if threat else ["network"]
+    if raw["sub_type"] == "url":  # URL filtering: a web request, which proxy rules read
+        event["category"] = ["web", "network"]
+    else:
+        event["category"] = ["intrusion_detection", "threat", "network"] if threat else ["network"]
     types = list(_CONNECTION_TYPES.get(raw["sub_type"], [])) if not threat else []
     if action in _SUCCESS:
         types.append("allowed")
