@@ -6,10 +6,10 @@ shipped pipelines), and the rules written for what the records show match them, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rule_matches import matches_by_rule
 
 from collectors.files import read_events
 from soc.rules import compile_rules, load_rules
@@ -18,7 +18,6 @@ from soc.storage import DuckDBEventStore
 ROOT = Path(__file__).resolve().parents[3]
 AUDITD = ROOT / "rules" / "sigmahq" / "rules" / "linux" / "auditd"
 SAMPLE = ROOT / "tests" / "unit" / "parsers" / "samples" / "auditd.log"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 DISABLE_ASLR = "e497a24e-9345-4a62-9803-b06d7d7cb132"  # sysctl -w ...=0, or personality()
 SERVICE_SCANNING = "3761e026-f259-44e6-8826-719ed8079408"  # nmap & co, key network_connect_4
@@ -32,17 +31,12 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list
     catalog = compile_rules(load_rules([AUDITD]), [ROOT / "rules" / "pipelines"])
     assert not [e for e in catalog.errors if e.stage != "load"], catalog.errors
     store = DuckDBEventStore(tmp_path_factory.mktemp("auditd") / "events.duckdb")
-    events = list(read_events([SAMPLE]))
-    store.write_batch(events)
-    records = {
-        e["event"]["id"]: (e["auditd"]["log"]["record_type"], e["auditd"]["log"]["sequence"])
-        for e in events
-    }
-    found = {}
-    for rule in catalog.compiled:
-        rows = store.run_rule(rule.sql, ingested_after=EPOCH, ingested_until=store.now())
-        if rows:
-            found[rule.id] = sorted(records[row["event_id"]] for row in rows)
+    found = matches_by_rule(
+        catalog,
+        store,
+        list(read_events([SAMPLE])),
+        lambda e: (e["auditd"]["log"]["record_type"], e["auditd"]["log"]["sequence"]),
+    )
     yield found
     store.close()
 

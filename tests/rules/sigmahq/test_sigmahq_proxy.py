@@ -6,10 +6,10 @@ web server's own access log are not proxy logs and match none of them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rule_matches import matches_by_rule
 
 from collectors.files import read_events
 from soc.rules import compile_rules, load_rules
@@ -17,7 +17,6 @@ from soc.storage import DuckDBEventStore
 
 ROOT = Path(__file__).resolve().parents[3]
 PROXY = ROOT / "rules" / "sigmahq" / "rules" / "web" / "proxy_generic"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 TELEGRAM_API = "b494b165-6634-483d-8c47-2026a6c52372"  # cs-host api.telegram.org, UA not a bot
 RAW_PASTE = "5468045b-4fcc-4d1a-973c-c9c9578edacb"  # c-uri contains paste.ee/ and others
@@ -72,13 +71,9 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list
     store = DuckDBEventStore(folder / "events.duckdb")
     events = list(read_events([folder / "firewalls.log"]))
     assert len(events) == len(lines)
-    store.write_batch(events)
-    urls = {e["event"]["id"]: e.get("url", {}).get("original", "") for e in events}
-    found = {}
-    for rule in catalog.compiled:
-        rows = store.run_rule(rule.sql, ingested_after=EPOCH, ingested_until=store.now())
-        if rows:
-            found[rule.id] = sorted(urls[row["event_id"]] for row in rows)
+    found = matches_by_rule(
+        catalog, store, events, lambda e: e.get("url", {}).get("original", "")
+    )
     yield found
     store.close()
 

@@ -374,6 +374,22 @@ def test_a_samplers_rate_scales_its_flows_and_others_the_exporters(stores, versi
     assert batch.table.column("source.bytes").to_pylist() == [700, 10_000]
 
 
+def _plain_case(version: int, fields: list, packets: list) -> dict[str, Any]:
+    """One exporter's packets with no options, loss or reordering: `exports`' plainest case."""
+    return {
+        "version": version,
+        "fields": fields,
+        "packets": packets,
+        "rate": None,
+        "names": False,
+        "sampler": None,
+        "init": None,
+        "options_at": "none",
+        "early": False,
+        "skip": 0,
+    }
+
+
 @pytest.mark.parametrize(("version", "firewall_event"), [(9, 40005), (10, 233)])
 def test_a_flow_deleted_event_time_ends_the_flow_on_both_paths(
     stores, version, firewall_event
@@ -386,18 +402,11 @@ def test_a_flow_deleted_event_time_ends_the_flow_on_both_paths(
     def record(event: int) -> bytes:
         return ipv4("10.20.1.5") + struct.pack("!QBQ", start_ms, event, at_ms)
 
-    case = {
-        "version": version,
-        "fields": [(8, 4, 0), (152, 8, 0), (firewall_event, 1, 0), (323, 8, 0)],
-        "packets": [[[record(1), record(2), record(3)]]],
-        "rate": None,
-        "names": False,
-        "sampler": None,
-        "init": None,
-        "options_at": "none",
-        "early": False,
-        "skip": 0,
-    }
+    case = _plain_case(
+        version,
+        [(8, 4, 0), (152, 8, 0), (firewall_event, 1, 0), (323, 8, 0)],
+        [[[record(1), record(2), record(3)]]],
+    )
     _compare(stores, [case])
     (raw,) = _datagrams(case)
     packet = decode(raw, exporter="x")
@@ -424,18 +433,11 @@ def test_icmpv6_type_and_code_in_icmp_type_code_ipv4_on_both_paths(stores, versi
     def record(port: int, type_code: int) -> bytes:
         return source + struct.pack("!BHH", 58, port, type_code)
 
-    case = {
-        "version": version,
-        "fields": [(27, 16, 0), (4, 1, 0), (11, 2, 0), (32, 2, 0)],
-        "packets": [[[record(0, 0x8000), record(0x8100, 0), record(0, 0)]]],
-        "rate": None,
-        "names": False,
-        "sampler": None,
-        "init": None,
-        "options_at": "none",
-        "early": False,
-        "skip": 0,
-    }
+    case = _plain_case(
+        version,
+        [(27, 16, 0), (4, 1, 0), (11, 2, 0), (32, 2, 0)],
+        [[[record(0, 0x8000), record(0x8100, 0), record(0, 0)]]],
+    )
     _compare(stores, [case])
     (raw,) = _datagrams(case)
     flows = _sessions().process(decode(raw, exporter="x"), ip=EXPORTERS[0], port=2055, now=0)
