@@ -1,5 +1,5 @@
-"""JSON and NDJSON files: ECS documents, Windows events (Winlogbeat, NXLog, evtx_dump) and
-Elasticsearch hits.
+"""JSON and NDJSON files: ECS documents, Windows events (Winlogbeat, NXLog, evtx_dump), Suricata's
+eve.json and Elasticsearch hits.
 
 NDJSON (Winlogbeat's and NXLog's file outputs, `soc search --format ndjson`, Elasticsearch
 exports) is read line by line so one bad line costs only itself. A plain JSON file (an array of
@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from collectors.files.source import SourceFile
-from collectors.parsers import windows_json
+from collectors.parsers import suricata, windows_json
 from soc.model.event import Event
 
 ECS_DATASET = "json"
@@ -100,7 +100,9 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
-_NOT_AN_EVENT = "not an ECS document nor a Windows event (Winlogbeat, NXLog, evtx_dump)"
+_NOT_AN_EVENT = (
+    "not an ECS document, a Windows event (Winlogbeat, NXLog, evtx_dump) nor a Suricata EVE record"
+)
 
 
 def _items(value: Any) -> Iterable[Any]:
@@ -124,6 +126,8 @@ def _event(value: Any) -> Event | None:
     windows = windows_json.from_object(value)
     if windows is not None:
         return windows
+    if "timestamp" in value and "event_type" in value and "@timestamp" not in value:
+        return suricata.from_object(value)  # a line of Suricata's eve.json
     if not any(key in value for key in _ECS_MARKERS):
         return None
     event = value.get("event")

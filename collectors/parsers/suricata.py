@@ -36,7 +36,13 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         eve = orjson.loads(text)
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(eve, dict) or not isinstance(eve.get("event_type"), str):
+    return from_object(eve) if isinstance(eve, dict) else None
+
+
+def from_object(eve: dict[str, Any]) -> Event | None:
+    """ECS fields for a decoded EVE record (a line of eve.json, read by `soc ingest`); None
+    when the object has no `event_type`."""
+    if not isinstance(eve.get("event_type"), str):
         return None
     kind = eve["event_type"]
     doc: Event = {

@@ -11,6 +11,7 @@ import orjson
 from shared_data import SHARED_DATA
 
 from collectors.files import ReadProblem, detect_format, read_events
+from collectors.parsers import suricata
 from collectors.syslog import parse_syslog
 from collectors.syslog.normalize import to_ecs
 
@@ -59,6 +60,25 @@ def test_json_array_and_search_response(tmp_path: Path) -> None:
     assert len(events) == 3
     assert {e["winlog"]["event_id"] for e in events} == {"4625"}
     assert len({e["event"]["id"] for e in events}) == 3
+
+
+def test_suricata_eve_json_reads_as_the_listener_reads_it(tmp_path: Path) -> None:
+    """Suricata's own eve.json, the IDS evidence an agency hands over: each record is the event
+    the listener makes of the same record sent over syslog."""
+    lines = (PARSER_SAMPLES / "suricata_eve.json").read_text().splitlines()
+    path = tmp_path / "eve.json"
+    path.write_text("\n".join(lines) + "\n")
+    problems: list[ReadProblem] = []
+    events = list(read_events([path], on_error=problems.append))
+    assert problems == []
+    assert len(events) == len(lines) == 5
+    for event, line in zip(events, lines, strict=True):
+        expected = suricata.parse(line)
+        assert expected is not None
+        assert event["event"].pop("id") and event.pop("log")["file"]["path"] == str(path)
+        assert event == expected
+    assert events[0]["event"]["kind"] == "alert"
+    assert events[0]["rule"]["name"].startswith("ET EXPLOIT Apache log4j")
 
 
 def test_syslog_file_gives_what_the_listener_gives() -> None:
