@@ -81,8 +81,8 @@ def event_data_fields(event_data: Mapping[str, Any]) -> dict[str, Any]:
             items = _text(value)
             for index, item in enumerate(items if isinstance(items, list) else [items], 1):
                 fields[f"param{index}"] = _value(item)
-        else:
-            fields[name] = _value(value)
+        else:  # most items are text, which `_value` returns as it is: no call for them
+            fields[name] = value if type(value) is str else _value(value)
     return fields
 
 
