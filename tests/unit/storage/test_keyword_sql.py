@@ -29,8 +29,9 @@ PATTERNS = [
     "%\u212a%",  # the Kelvin sign, lower-cased to k by DuckDB
     "%%",
 ]
-PIECES = ["adfind", "ADFIND", "AsP/BackDoor ", "-filepath \\\\", "100%", "a_b", "aXb", "mimi",
-          "KATZ", "start", "END", "it's", "k", "ä", "Ä", "\u212a", "İ", "ß", "\"", " ", "x"]  # fmt: skip
+PIECES = ["adfind", "ADFIND", "AsP/BackDoor ", "-filepath \\\\", "100%", "a_b", "aXb",
+          "mimi", "KATZ", "start", "END", "it's", "k", "ä", "Ä", "\u212a", "İ", "ß", "\"", " ",
+          "x"]  # fmt: skip
 
 
 def ilike(pattern: str) -> str:
