@@ -39,7 +39,10 @@ def read_evtx(source: SourceFile) -> Iterator[Event]:
     """Every readable record of the file as a Windows ECS event, in file order."""
     layout = read_layout(source.path)
     with source.path.open("rb") as fh:
-        records = evtx.PyEvtxParser(PaddedFile(fh, layout.padded_size)).records_json()
+        # The padding view costs a Python call per read the package makes (a fifth of its
+        # parsing time on the EVTX samples): only a cut-off file needs it.
+        readable = fh if layout.partial_chunk is None else PaddedFile(fh, layout.padded_size)
+        records = evtx.PyEvtxParser(readable).records_json()
         yield from _events(source, layout, records)
     _report_truncation(source, layout)
     source.bytes_done = source.size

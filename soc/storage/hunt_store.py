@@ -10,12 +10,14 @@ Single-event rules run over every row in `soc.storage.rule_eval` (Python, no Duc
 per rule, reading the flat columns where they are), and those it does not understand through
 `soc.storage.rule_batch` on two connections, over a copy of the stored rows joined with the
 flat columns they read by position; matches stream back in event order (`hits`) so that a hunt
-with millions of them never holds them in memory.
+with millions of them never holds them in memory. Each batch's INSERT runs behind the store's
+lock (`soc.storage.write_behind`), on the other core while the hunt reads the next batch.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -42,6 +44,7 @@ from soc.storage.rule_eval import (
     parse_rules,
     rows_from,
 )
+from soc.storage.write_behind import WriteBehindLock
 
 
 def memory_limit() -> str:
@@ -94,6 +97,8 @@ class HuntEventStore(DuckDBEventStore):
         memory: str | None = None,
     ) -> None:
         super().__init__(":memory:")
+        self._writes = WriteBehindLock()
+        self._lock = self._writes  # type: ignore[assignment]  # a lock with more to it
         self._threads = max(1, threads)
         columns = columns or {}
         self._builder = BatchBuilder(TYPED_SPEC, columns)
@@ -107,9 +112,12 @@ class HuntEventStore(DuckDBEventStore):
 
     def close(self) -> None:
         try:
-            super().close()
+            self._writes.close()
         finally:
-            shutil.rmtree(self.spill_folder, ignore_errors=True)
+            try:
+                super().close()
+            finally:
+                shutil.rmtree(self.spill_folder, ignore_errors=True)
 
     @contextlib.contextmanager
     def loading(self) -> Iterator[HuntEventStore]:
@@ -122,10 +130,14 @@ class HuntEventStore(DuckDBEventStore):
             self._con.execute("BEGIN TRANSACTION")
         try:
             yield self
+            self._writes.settle()
         except BaseException:
-            with self._lock:
-                self._con.execute("ROLLBACK")
-                self.text.truncate(rows)
+            try:  # a batch whose write failed before this: its error is the first
+                self._writes.settle()
+            finally:
+                with self._lock:
+                    self._con.execute("ROLLBACK")
+                    self.text.truncate(rows)
             raise
         with self._lock:
             self._con.execute("COMMIT")
@@ -133,7 +145,9 @@ class HuntEventStore(DuckDBEventStore):
     def _insert(self, events: list[Event], oldest: str) -> int:
         """The batch as one Arrow table with the documents and raw typed values (DuckDB only
         casts them), and its flat columns kept in `text`, row for row: an event stored
-        already is left out first, not only by the INSERT, so that both keep the same rows."""
+        already is left out first, not only by the INSERT, so that both keep the same rows.
+        The INSERT runs behind the lock (`WriteBehindLock`): the count is the rows it gets,
+        none of them stored (the check above ran after the previous write)."""
         ids = [event["event"]["id"] for event in events]
         # Found by DuckDB's replacement scans of this frame's locals (see the base class).
         _soc_hunt_ids = pa.table({"id": pa.array(ids, pa.string())})
@@ -144,12 +158,22 @@ class HuntEventStore(DuckDBEventStore):
                 ids = [event["event"]["id"] for event in events]
             if not events:
                 return 0
-            _soc_hunt_batch, flat = self._builder.build(events, self._resolve)
-            rows = self._con.execute(_INSERT, {"oldest": oldest}).fetchall()
+            batch, flat = self._builder.build(events, self._resolve)
         except duckdb.Error as exc:
             raise StoreError(str(exc), where="hunt store: write_batch") from exc
+        first = len(self.text)
         self.text.append(pa.array(ids, pa.string()), flat)
-        return int(rows[0][0]) if rows else 0
+        self._writes.behind(functools.partial(self._write, batch, oldest, first))
+        return len(events)
+
+    def _write(self, _soc_hunt_batch: pa.Table, oldest: str, first: int) -> None:
+        """The INSERT, behind the lock; failing, it takes the batch's flat columns back out
+        (nobody reads or appends them before entering the lock, which waits for this)."""
+        try:  # the batch is found by DuckDB's replacement scan of this frame's locals
+            self._con.execute(_INSERT, {"oldest": oldest})
+        except duckdb.Error as exc:
+            self.text.truncate(first)
+            raise StoreError(str(exc), where="hunt store: write_batch") from exc
 
     def _resolve(self, function: str, texts: list[str]) -> list[Any]:
         """`function` (SQL over `_t`) applied to each of `texts`, in order."""

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from soc.storage.conjuncts import conjuncts
+from soc.storage.keyword_sql import LOWERED_DOCUMENT, lowered_document
 
 GUARD_MAX_CHARS = 150
 """Terms up to this long are counted before whole rules run: cheap to plan, often decisive.
@@ -190,13 +191,19 @@ class _Run:
 
     def batch(self, within: str, rules: list[_Rule]) -> tuple[dict[str, list[str]], dict[str, str]]:
         """Matching event ids of each rule in one statement; on failure, rule by rule."""
+        terms = [[t for t in rule.terms if t != within] for rule in rules]
+        source = self.rows(within)
+        lowered = lowered_document([t for each in terms for t in each])
+        if lowered is not None:  # the keyword tests, over the documents lower-cased once
+            source = f"(SELECT *, lower(CAST(doc AS VARCHAR)) AS {LOWERED_DOCUMENT} FROM {source})"
+            at = iter(lowered)
+            terms = [[next(at) for _ in each] for each in terms]
         cases = ", ".join(
-            f"CASE WHEN {_cheap_first([t for t in rule.terms if t != within])} THEN {i} END"
-            for i, rule in enumerate(rules)
+            f"CASE WHEN {_cheap_first(each)} THEN {i} END" for i, each in enumerate(terms)
         )
         sql = (
             f"SELECT event_id, _m FROM (SELECT event_id, list_filter([{cases}], "
-            f"lambda _x: _x IS NOT NULL) AS _m FROM {self.rows(within)}) WHERE len(_m) > 0"
+            f"lambda _x: _x IS NOT NULL) AS _m FROM {source}) WHERE len(_m) > 0"
         )
         try:
             rows = self.cursor().execute(sql).fetchall()

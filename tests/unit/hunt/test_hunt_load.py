@@ -274,6 +274,27 @@ def test_a_failed_load_leaves_nothing_behind() -> None:
     store.close()
 
 
+def test_each_batch_sees_the_ones_written_behind_it() -> None:
+    """The INSERTs run behind the store's lock: a batch's duplicate check still sees every
+    earlier batch of the load, and the flat columns keep the stored table's rows."""
+    store = HuntEventStore(columns={"c": json_path("message")}, lowered={})
+    written = []
+    with store.loading():
+        for batch in range(6):
+            events = [
+                {"event": {"id": f"{i:05d}"}, "message": f"{batch}-{i}"}
+                for i in range(batch * 500, batch * 500 + 1000)  # half of them seen before
+            ]
+            written.append(store.write_batch(events))
+    assert written == [1000, 500, 500, 500, 500, 500]
+    assert store.count() == len(store.text) == 3500
+    stored = rows(store, "SELECT event_id, doc->>'$.message' FROM events ORDER BY rowid")
+    assert store.text.column(TextColumns.ID).to_pylist() == [i for i, _ in stored]
+    assert store.text.column("c").to_pylist() == [m for _, m in stored]
+    assert stored[999] == ("00999", "0-999") and stored[1000] == ("01000", "1-1000")
+    store.close()
+
+
 def test_text_columns_keep_only_columns_with_values_and_read_the_rest_as_null() -> None:
     text = TextColumns(["a", "b"])
     text.append(pa.array(["1", "2"]), {"a": pa.array(["x", None])})
