@@ -53,10 +53,11 @@ class SyslogSettings:
     tls_cert_file: str = ""
     tls_key_file: str = ""
     tls_ca_file: str = ""  # set to require client certificates signed by this CA
-    # Parser processes sharing the sockets (collectors/syslog/workers.py); 0 = one per CPU,
-    # 1 = parse in the listener's own thread. 1 by default: on 2 cores the store sets the pace
-    # and workers measured 0.89-0.95x the stored rate at 1.25-1.35x the CPU per event.
-    workers: int = 1
+    # Parser processes sharing the sockets (collectors/syslog/workers.py); 0 = one per CPU
+    # (a single CPU: parse in the listener's own thread), 1 = parse in the listener's thread.
+    # 0 by default: since the store's writes got cheaper (256 MB checkpoints) two workers store
+    # 1.3-1.8x one process's rate on 2 cores (bench/README.md).
+    workers: int = 0
     # UDP receive buffer asked of the kernel (net.core.rmem_max caps it unless privileged).
     receive_buffer_bytes: int = 32 * 1024 * 1024
 

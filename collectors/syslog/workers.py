@@ -28,10 +28,11 @@ parent's tagging, two loops instead of one) yet delivered 1.09-1.14x the rate, b
 both cores; with the DuckDB store (~80 us of CPU per event, threads included: two thirds of the
 total) the CPU per stored event is 119-131 us in one process against 137-151 us with workers,
 and the rate ratio was 0.85-1.05x, i.e. the store, not parsing, sets the pace on this machine.
-Workers pay off as the store gets cheaper or cores more plentiful; until then `workers: 1` is
-the default (re-measured on a quieter machine at 04:10 UTC, 100,000 messages: two workers stored
-0.89x (UDP) and 0.95x (TCP) of one process's rate, at 138 against 102 and 125 against 100 us of
-CPU per stored event).
+Workers pay off as the store gets cheaper or cores more plentiful (then, on a quieter machine,
+100,000 messages: two workers stored 0.89x (UDP) and 0.95x (TCP) of one process's rate). The
+store did get cheaper (checkpoints every 256 MB of log instead of 16): two workers have since
+stored 1.1-1.8x one process's rate in every comparison (1.33-1.82x on 6 December, quiet
+machine), so one worker per CPU (`workers: 0`) is the default.
 Connections are taken one per wake-up, so that a burst of connections spreads over the workers
 (four connections: 11.8k against 7.0k msgs/s before, one worker then did 93 % of the work), and
 a worker sends its batch when it holds 1,000 events or its oldest is 50 ms old (sending after
