@@ -199,10 +199,13 @@ def test_serve_says_what_each_listening_address_takes(
         assert first.startswith("SOC platform running"), first
     finally:
         proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+    # Read through the same buffered reader: `communicate` reads the pipe itself and would miss
+    # the lines that `readline` already took into the reader's buffer with the first one.
+    rest = proc.stdout.read().decode()
     assert proc.returncode == 0
     syslog, netflow = env["SOC_SYSLOG__UDP_PORT"], env["SOC_NETFLOW__PORT"]
-    assert [line for line in rest.decode().splitlines() if "listening" in line] == [
+    assert [line for line in rest.splitlines() if "listening" in line] == [
         f"  listening for syslog over UDP on 127.0.0.1:{syslog}",
         f"  listening for syslog over TCP on 127.0.0.1:{syslog}",
         f"  listening for NetFlow v5/v9 and IPFIX over UDP on 127.0.0.1:{netflow}",
