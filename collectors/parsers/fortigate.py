@@ -30,7 +30,8 @@ _UTM_CATEGORIES = {"virus": ["malware"], "ips": ["intrusion_detection"],
 # raw key -> ECS path, for the keys Elastic's integration names (first one present wins)
 _ECS_NAMES = (("app", "network.application"), ("service", "network.protocol"),
               ("hostname", "url.domain"), ("url", "url.path"), ("qname", "dns.question.name"),
-              ("qtype", "dns.question.type"), ("filename", "file.name"),
+              ("qtype", "dns.question.type"), ("qclass", "dns.question.class"), ("xid", "dns.id"),
+              ("filename", "file.name"),
               ("agent", "user_agent.original"), ("httpmethod", "http.request.method"),
               ("referralurl", "http.request.referrer"), ("srcmac", "source.mac"),
               ("dstmac", "destination.mac"), ("msg", "message"), ("level", "log.level"),
@@ -165,6 +166,10 @@ def _ecs_names(doc: Event, raw: dict[str, str]) -> None:
     if "network" in doc and "protocol" in doc["network"]:
         doc["network"]["protocol"] = doc["network"]["protocol"].lower()
     _url_original(doc, raw)
+    if resolved := [
+        ip for text in raw.get("ipaddr", "").split(",") if (ip := ip_or_none(text.strip()))
+    ]:
+        doc.setdefault("dns", {})["resolved_ip"] = resolved  # a DNS filter's answer(s)
     if ip := ip_or_none(raw.get("transip")):
         doc.setdefault("source", {})["nat"] = {"ip": ip}
         if port := int_or_none(raw.get("transport")):

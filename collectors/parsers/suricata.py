@@ -131,13 +131,37 @@ def _dns(doc: Event, dns: dict[str, Any]) -> None:
         result["question"] = question
     if code := _text(dns.get("rcode")):
         result["response_code"] = code
-    answers = dns.get("answers") if isinstance(dns.get("answers"), list) else []
-    resolved = [a["rdata"] for a in answers if isinstance(a, dict) and
-                a.get("rrtype") in ("A", "AAAA") and _text(a.get("rdata"))]  # fmt: skip
-    if resolved:
-        result["resolved_ip"] = resolved
+    if answers := _answers(dns):
+        result["answers"] = answers
+        resolved = [a["data"] for a in answers if a.get("type") in ("A", "AAAA") and "data" in a]
+        if resolved:
+            result["resolved_ip"] = resolved
     if result:
         doc["dns"] = result
+
+
+def _answers(dns: dict[str, Any]) -> list[dict[str, Any]]:
+    """ECS `dns.answers`, which Sigma's `answer` searches, from each answer format of EVE:
+    version 2's "detailed" (a list of records) and "grouped" (record type -> data), and
+    version 1's one record per event."""
+    answers: list[dict[str, Any]] = []
+    detailed = dns.get("answers")
+    if "rdata" in dns:  # EVE version 1: each answer record is an event of its own
+        detailed = [dns]
+    for record in detailed if isinstance(detailed, list) else ():
+        if isinstance(record, dict):
+            answer = {n: v for k, n in (("rrname", "name"), ("rrtype", "type"), ("rdata", "data"))
+                      if (v := _text(record.get(k)))}  # fmt: skip
+            if (ttl := int_or_none(record.get("ttl"))) is not None:
+                answer["ttl"] = ttl
+            if answer:
+                answers.append(answer)
+    grouped = dns.get("grouped")
+    for kind, values in grouped.items() if isinstance(grouped, dict) else ():
+        for value in values if isinstance(values, list) else ():
+            if data := _text(value):
+                answers.append({"type": kind, "data": data})
+    return answers
 
 
 def _http(doc: Event, http: dict[str, Any]) -> None:

@@ -226,7 +226,11 @@ def test_fortigate_utm_and_event_logs() -> None:
     assert ips["url"]["domain"] == "portal.soyte.gov.vn"
     assert web["event"]["category"] == ["web", "network"]
     assert web["rule"]["category"] == "Gambling"
-    assert dns["dns"]["question"] == {"name": "update.example.com", "type": "A"}
+    assert dns["dns"] == {
+        "question": {"name": "update.example.com", "type": "A", "class": "IN"},
+        "id": "4321",
+        "resolved_ip": ["198.51.100.7"],
+    }
     assert dns["event"]["type"] == ["allowed"]
     assert admin["event"]["category"] == ["authentication"]
     assert admin["event"]["outcome"] == "failure" and admin["user"]["name"] == "admin"

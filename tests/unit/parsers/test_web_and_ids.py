@@ -136,6 +136,9 @@ def test_suricata_eve_records() -> None:
     assert alert["suricata"]["eve"]["flow_id"] == 1234567890123456
     assert dns["dns"]["question"] == {"name": "update.example.com", "type": "A"}
     assert dns["dns"]["resolved_ip"] == ["198.51.100.7"]
+    assert dns["dns"]["answers"] == [
+        {"name": "update.example.com", "type": "A", "data": "198.51.100.7", "ttl": 300}
+    ]
     assert dns["dns"]["response_code"] == "NOERROR"
     assert http["http"]["response"]["status_code"] == 200
     assert http["user_agent"]["original"] == "Wget/1.21"
@@ -148,6 +151,28 @@ def test_suricata_eve_records() -> None:
     assert flow["network"]["bytes"] == 1544
     assert flow["event"]["type"] == ["connection", "end"]
     assert flow["process"]["name"] == "suricata"
+
+
+def test_suricata_dns_answers_in_every_eve_format() -> None:
+    """Version 2 "grouped" answers and version 1's one answer per record are answers too."""
+    grouped = suricata.parse(
+        '{"event_type":"dns","dns":{"version":2,"type":"answer","rrname":"x.example",'
+        '"rrtype":"TXT","grouped":{"TXT":["IEX (New-Object Net.WebClient)"],"A":["192.0.2.8"]}}}'
+    )
+    one = suricata.parse(
+        '{"event_type":"dns","dns":{"type":"answer","id":7,"rrname":"x.example","rrtype":"A",'
+        '"ttl":60,"rdata":"192.0.2.9"}}'
+    )
+    assert grouped is not None and one is not None
+    assert grouped["dns"]["answers"] == [
+        {"type": "TXT", "data": "IEX (New-Object Net.WebClient)"},
+        {"type": "A", "data": "192.0.2.8"},
+    ]
+    assert grouped["dns"]["resolved_ip"] == ["192.0.2.8"]
+    assert one["dns"]["answers"] == [
+        {"name": "x.example", "type": "A", "data": "192.0.2.9", "ttl": 60}
+    ]
+    assert one["dns"]["question"] == {"name": "x.example", "type": "A"}
 
 
 def test_suricata_rejects_other_json() -> None:
