@@ -5,13 +5,15 @@ so a file gives the same events as the live feed would have.
 """
 
 from collectors.files.detect import FORMATS, detect_format
-from collectors.files.reader import ReadProgress, read_events
-from collectors.files.source import ReadProblem, dead_letter_handler
+from collectors.files.reader import LINE_FORMATS, ReadProgress, read_events
+from collectors.files.source import ReadProblem, Start, dead_letter_handler
 
 __all__ = [
     "FORMATS",
+    "LINE_FORMATS",
     "ReadProblem",
     "ReadProgress",
+    "Start",
     "dead_letter_handler",
     "detect_format",
     "read_events",

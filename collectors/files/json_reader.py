@@ -29,23 +29,21 @@ _ECS_MARKERS = ("@timestamp", "ecs", "event", "source", "destination", "host", "
 
 
 def read_ndjson(source: SourceFile) -> Iterator[Event]:
-    with source.path.open("rb") as fh:
-        for number, line in enumerate(fh, 1):
-            source.bytes_done += len(line)
-            text = line.strip()
-            if not text:
+    for number, line in source.lines():
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            source.problem(f"line {number}", f"invalid JSON: {exc}", text)
+            continue
+        for item in _items(value):
+            doc = _event(item)
+            if doc is None:
+                source.problem(f"line {number}", _NOT_AN_EVENT, text)
                 continue
-            try:
-                value = orjson.loads(text)
-            except orjson.JSONDecodeError as exc:
-                source.problem(f"line {number}", f"invalid JSON: {exc}", text)
-                continue
-            for item in _items(value):
-                doc = _event(item)
-                if doc is None:
-                    source.problem(f"line {number}", _NOT_AN_EVENT, text)
-                    continue
-                yield doc
+            yield doc
 
 
 def read_json(source: SourceFile) -> Iterator[Event]:

@@ -6,7 +6,11 @@ events, and an EVTX record's id alone does not make a usable store id), so inges
 evidence folder twice, after adding one file to it, used to store every older file's events a
 second time, and every single-event alert over them twice. The ledger remembers each file's
 SHA-256 once its events are stored; the same content under any name or path is then skipped.
-A file that has changed at all (a log that grew) is new content and is read whole.
+
+A log that grew since it was stored (the same path, its old content now the start of it, as
+with Filebeat's registry, but judged by content rather than by inode and offset) is read from
+where the stored part ended: `Resume`. A last line that was still being written then is read
+again whole. A file whose start changed (rotated, truncated, edited) is new content, read whole.
 """
 
 from __future__ import annotations
@@ -34,13 +38,53 @@ class Ingested:
     at: datetime
 
 
-def digest(path: Path) -> str:
-    """The SHA-256 of the file's content, read in pieces (evidence files can be gigabytes)."""
+@dataclass(frozen=True)
+class Resume:
+    """Where the part of a grown file not yet stored starts: the beginning of the line that
+    the stored part ended in (after its last newline), and how many lines come before it."""
+
+    offset: int
+    lines: int
+    before: Ingested
+
+
+@dataclass(frozen=True)
+class Examined:
+    """A file looked up in the ledger: its digest, its own earlier ingest if its content was
+    stored before, and otherwise where to resume it if it grew from a stored content."""
+
+    digest: str
+    seen: Ingested | None
+    resume: Resume | None
+
+
+def _scan(path: Path, marks: list[int]) -> tuple[str, dict[int, tuple[str, int, int]]]:
+    """The file's SHA-256 (read in pieces: evidence files can be gigabytes) and, for each
+    size in `marks` (ascending) that the file reaches, the SHA-256 of its first that many bytes
+    with the offset just after their last newline and the count of newlines before it: one read
+    of the file for all of them."""
     sha = hashlib.sha256()
+    found: dict[int, tuple[str, int, int]] = {}
+    position = newlines = line_start = 0
+    pending = iter(marks)
+    mark = next(pending, None)
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
-            sha.update(chunk)
-    return sha.hexdigest()
+            start = 0
+            end = len(chunk)
+            while start < end:
+                cut = end if mark is None else min(end, start + mark - position)
+                piece = chunk[start:cut]
+                sha.update(piece)
+                if (last := piece.rfind(b"\n")) >= 0:
+                    newlines += piece.count(b"\n")
+                    line_start = position + last + 1
+                position += len(piece)
+                start = cut
+                if mark is not None and position == mark:
+                    found[mark] = (sha.copy().hexdigest(), line_start, newlines)
+                    mark = next(pending, None)
+    return sha.hexdigest(), found
 
 
 class IngestLedger:
@@ -62,15 +106,33 @@ class IngestLedger:
                 f"the ingest ledger {path} is unreadable ({exc}); move it away to start anew"
             ) from exc
 
-    def get(self, content: str) -> Ingested | None:
-        return self._entries.get(content)
+    def examine(self, path: Path) -> Examined:
+        """Whether `path`'s content was stored before, or grew from what was stored under its
+        path (the longest such stored content wins)."""
+        here = str(path.absolute())  # as `record` keeps it, whatever folder it is named from
+        size = path.stat().st_size
+        earlier = sorted(
+            {e.size for e in self._entries.values() if e.path == here and 0 < e.size < size}
+        )
+        content, prefixes = _scan(path, earlier)
+        seen = self._entries.get(content)
+        if seen is not None:
+            return Examined(content, seen, None)
+        for length in reversed(earlier):
+            if length not in prefixes:  # the file shrank while it was read
+                continue
+            prefix, offset, lines = prefixes[length]
+            before = self._entries.get(prefix)
+            if before is not None and before.path == here:
+                return Examined(content, None, Resume(offset, lines, before))
+        return Examined(content, None, None)
 
     def record(self, files: dict[str, Path]) -> None:
         """Remember `files` (digest -> path) as stored now, and write the ledger atomically: a
         crash leaves the old ledger or the new one, never half of one."""
         now = utcnow()
         for content, path in files.items():
-            self._entries[content] = Ingested(str(path), path.stat().st_size, now)
+            self._entries[content] = Ingested(str(path.absolute()), path.stat().st_size, now)
         data = {
             key: {"path": e.path, "size": e.size, "at": isoformat(e.at)}
             for key, e in self._entries.items()

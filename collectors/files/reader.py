@@ -8,14 +8,14 @@ and carrying the file it came from (`log.file.path`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from collectors.files.detect import FORMATS, UnknownFormat, detect_format, walk
 from collectors.files.evtx_reader import read_evtx
 from collectors.files.json_reader import read_json, read_ndjson
-from collectors.files.source import ProblemHandler, ReadProblem, SourceFile
+from collectors.files.source import ProblemHandler, ReadProblem, SourceFile, Start
 from collectors.files.syslog_reader import read_syslog
 from collectors.parsers.values import object_field
 from soc.errors import ParseError
@@ -37,6 +37,8 @@ _READERS: dict[str, Callable[[SourceFile], Iterator[Event]]] = {
     "syslog": read_syslog,
     "pcap": _read_pcap,
 }
+LINE_FORMATS = frozenset({"syslog", "ndjson"})
+"""Formats read line by line, so that reading can begin at any line (`Start`)."""
 # `event.dataset` for events whose reader leaves it open (Windows and flows set their own).
 _DEFAULT_DATASETS = {"syslog": "syslog", "json": "json", "ndjson": "json"}
 
@@ -63,13 +65,15 @@ def read_events(
     format: str = "auto",
     on_error: ProblemHandler | None = None,
     progress: Callable[[ReadProgress], None] | None = None,
+    starts: Mapping[str, Start] | None = None,
 ) -> Iterator[Event]:
     """Every event in the files and folders (recursively) named by `paths`.
 
     `format` is one of `auto` (by content, then extension, per file) or `FORMATS`. Each record
     that cannot be read goes to `on_error` as a `ReadProblem` and reading continues; without a
     handler the first problem raises ParseError, so nothing is ever lost silently. `progress`
-    is called every `PROGRESS_EVERY_EVENTS` events and after each file.
+    is called every `PROGRESS_EVERY_EVENTS` events and after each file. `starts` (by path as
+    given) says where to begin a file of a `LINE_FORMATS` format; other formats are read whole.
     """
     if format != "auto" and format not in FORMATS:
         raise ParseError(f"unknown format {format!r}; use auto or one of {', '.join(FORMATS)}")
@@ -78,7 +82,8 @@ def read_events(
     sizes = [_size(path) for path in files]
     state = _Counters(files_total=len(files), bytes_total=sum(sizes))
     for path, size in zip(files, sizes, strict=True):
-        yield from _read_file(path, size, format, handler, state, progress)
+        start = starts.get(str(path)) if starts else None
+        yield from _read_file(path, size, format, handler, state, progress, start)
         state.bytes_before += size
         state.files_done += 1
         state.report(progress, None)
@@ -121,6 +126,7 @@ def _read_file(
     handler: ProblemHandler,
     state: _Counters,
     progress: Callable[[ReadProgress], None] | None,
+    start: Start | None,
 ) -> Iterator[Event]:
     name = format
     if name == "auto":
@@ -131,6 +137,8 @@ def _read_file(
             handler(ReadProblem(str(path), "unknown", "file", _reason(exc)))
             return
     source = SourceFile(path=path, format=name, size=size, on_problem=handler)
+    if name in LINE_FORMATS:
+        source.start = start
     file_path = str(path)
     try:
         for doc in _READERS[name](source):

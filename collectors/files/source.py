@@ -7,7 +7,7 @@ bad record never costs the rest of the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,15 @@ def dead_letter_handler(dead_letter: DeadLetter) -> ProblemHandler:
     return write
 
 
+@dataclass(frozen=True)
+class Start:
+    """Where to begin reading a text file: a byte offset at the start of a line, and the number
+    of lines before it (so problems still name the file's own line numbers)."""
+
+    offset: int
+    lines: int
+
+
 @dataclass
 class SourceFile:
     """A file being read: readers advance `bytes_done` and report problems through it."""
@@ -51,7 +60,21 @@ class SourceFile:
     on_problem: ProblemHandler
     bytes_done: int = 0
     problems: int = field(default=0)
+    start: Start | None = None  # a line format's reader begins here (a grown file's new part)
 
     def problem(self, location: str, reason: str, raw: bytes = b"") -> None:
         self.problems += 1
         self.on_problem(ReadProblem(str(self.path), self.format, location, reason, raw))
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        """The file's lines with their numbers (from `start`, if given), counting each line's
+        bytes into `bytes_done`: what every line format's reader walks."""
+        with self.path.open("rb") as fh:
+            first = 1
+            if self.start is not None:
+                fh.seek(self.start.offset)
+                self.bytes_done = self.start.offset
+                first = self.start.lines + 1
+            for number, line in enumerate(fh, first):
+                self.bytes_done += len(line)
+                yield number, line

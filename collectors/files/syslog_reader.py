@@ -25,18 +25,16 @@ binary or minified file read as text cannot make one giant event."""
 
 def read_syslog(source: SourceFile) -> Iterator[Event]:
     written = datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
-    with source.path.open("rb") as fh:
-        for number, line in enumerate(fh, 1):
-            source.bytes_done += len(line)
-            raw = line.rstrip(b"\r\n")
-            if not raw.strip():
-                continue
-            if len(raw) > MAX_LINE_BYTES:
-                source.problem(f"line {number}", "line too long, cut", raw[MAX_LINE_BYTES:])
-                raw = raw[:MAX_LINE_BYTES]
-            try:
-                message = parse_syslog(raw, received=written)
-            except ParseError as exc:
-                source.problem(f"line {number}", str(exc), raw)
-                continue
-            yield to_ecs(message, peer_ip=None)
+    for number, line in source.lines():
+        raw = line.rstrip(b"\r\n")
+        if not raw.strip():
+            continue
+        if len(raw) > MAX_LINE_BYTES:
+            source.problem(f"line {number}", "line too long, cut", raw[MAX_LINE_BYTES:])
+            raw = raw[:MAX_LINE_BYTES]
+        try:
+            message = parse_syslog(raw, received=written)
+        except ParseError as exc:
+            source.problem(f"line {number}", str(exc), raw)
+            continue
+        yield to_ecs(message, peer_ip=None)

@@ -3,14 +3,16 @@
 Uses the same readers and parsers as the listeners (collectors.files), the same enrichment
 chain, and the same idempotent store write. Files read anew get new ids (two identical log lines
 must stay two events), so a file whose content was stored before is skipped
-(`collectors.files.ledger`) unless `--again` is given; events that carry their ids
-(Winlogbeat/ECS exports) are stored once even then.
+(`collectors.files.ledger`) unless `--again` is given, and a text log that grew since is read
+from where its stored part ended; events that carry their ids (Winlogbeat/ECS exports) are
+stored once even then.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,7 @@ from soc.model.event import Event
 from soc.model.plural import counted
 
 if TYPE_CHECKING:
+    from collectors.files import Start
     from collectors.files.ledger import IngestLedger
 
 
@@ -51,7 +54,9 @@ def _ingest(args: argparse.Namespace) -> int:
         raise ValidationError(f"no such file or folder: {', '.join(missing)}")
     settings = settings_of(args)
     ledger = IngestLedger(settings.data_dir / "ingested-files.json")
-    files, contents = _new_files(ledger, walk(args.paths), again=args.again)
+    files, contents, starts = _new_files(
+        ledger, walk(args.paths), format=args.format, again=args.again
+    )
     if not files:
         print("nothing new to ingest")
         return 0
@@ -66,7 +71,11 @@ def _ingest(args: argparse.Namespace) -> int:
         )
 
     events = read_events(
-        files, format=args.format, on_error=dead_letter_handler(dead), progress=progress
+        files,
+        format=args.format,
+        on_error=dead_letter_handler(dead),
+        progress=progress,
+        starts=starts,
     )
     try:
         stored = _store_locally(settings, events, args.batch_size)
@@ -84,33 +93,48 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _new_files(
-    ledger: IngestLedger, paths: Iterable[Path], *, again: bool
-) -> tuple[list[Path], dict[str, Path]]:
-    """The files to read, and those of them to remember once stored (by content digest: the
-    same content twice is read once), saying which were skipped as ingested before. A file
-    that cannot be read is still handed to the reader, which reports why."""
-    from collectors.files.ledger import digest
+    ledger: IngestLedger, paths: Iterable[Path], *, format: str, again: bool
+) -> tuple[list[Path], dict[str, Path], dict[str, Start]]:
+    """The files to read, those of them to remember once stored (by content digest: the same
+    content twice is read once) and where to begin the text logs that grew since they were
+    stored, saying which were skipped and which resumed. A file that cannot be read is still
+    handed to the reader, which reports why."""
+    from collectors.files import LINE_FORMATS, Start, detect_format
+    from collectors.files.detect import UnknownFormat
 
     read: list[Path] = []
     contents: dict[str, Path] = {}
+    starts: dict[str, Start] = {}
     skipped: list[str] = []
+    resumed: list[str] = []
     for path in paths:
         try:
-            content = digest(path)
-        except OSError:
+            examined = ledger.examine(path)
+            line_format = (format if format != "auto" else detect_format(path)) in LINE_FORMATS
+        except (OSError, UnknownFormat):
             read.append(path)
             continue
-        before = ledger.get(content)
-        if before is not None and not again:
-            when = before.at.strftime("%Y-%m-%d %H:%M UTC")
-            skipped.append(f"  {path} (as {before.path}, {when})")
-        elif content not in contents:
-            contents[content] = path
-            read.append(path)
+        if examined.seen is not None and not again:
+            skipped.append(f"  {path} (as {examined.seen.path}, {_when(examined.seen.at)})")
+            continue
+        if examined.digest in contents:
+            continue
+        contents[examined.digest] = path
+        read.append(path)
+        if (resume := examined.resume) is not None and line_format and not again:
+            starts[str(path)] = Start(resume.offset, resume.lines)
+            resumed.append(f"  {path} (after line {resume.lines}, {_when(resume.before.at)})")
     if skipped:
         print(f"skipping {counted(len(skipped), 'file')} ingested before (--again reads them):")
         print("\n".join(skipped))
-    return read, contents
+    if resumed:
+        print(f"reading what was added to {counted(len(resumed), 'file')} since it was ingested:")
+        print("\n".join(resumed))
+    return read, contents, starts
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _batches(events: Iterable[Event], size: int) -> Iterable[list[Event]]:

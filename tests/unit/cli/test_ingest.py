@@ -141,3 +141,75 @@ def test_an_unreadable_ledger_is_an_error_not_forgotten(
     err = capsys.readouterr().err
     assert f"the ingest ledger {data_dir / 'ingested-files.json'} is unreadable" in err
     assert "move it away to start anew" in err
+
+
+def _line(n: int, text: str = "Failed password for root") -> str:
+    return f"Mar  5 10:00:{n:02d} web01 sshd[411]: {text} from 10.20.7.{n} port 22 ssh2"
+
+
+def test_a_log_that_grew_is_read_from_where_its_stored_part_ended(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The admin ingests /var/log/auth.log, then again later: only the new lines are stored. A
+    last line still being written at the first ingest is read again whole."""
+    log = tmp_path / "auth.log"
+    third = _line(3)
+    log.write_text(f"{_line(1)}\n{_line(2)}\n{third[:50]}")  # line 3 half written
+    assert main(["ingest", str(log), "--no-progress"]) == 0
+    assert "3 events stored" in capsys.readouterr().out
+
+    with log.open("a") as fh:
+        fh.write(f"{third[50:]}\n{_line(4)}\n")
+    assert main(["ingest", str(log), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"reading what was added to 1 file since it was ingested:\n  {log} (after line 2, "
+    )
+    assert out.endswith("2 events stored; no problems\n")
+    addresses = sorted(e["source"]["ip"] for e in _stored(data_dir) if "source" in e)
+    assert addresses == ["10.20.7.1", "10.20.7.2", "10.20.7.3", "10.20.7.4"]
+    assert len(_stored(data_dir)) == 5  # and the half of line 3, stored the first time
+
+    with log.open("a") as fh:
+        fh.write(_line(5) + "\n")
+    assert main(["ingest", str(log), "--no-progress"]) == 0
+    assert f"  {log} (after line 4, " in capsys.readouterr().out
+    assert len(_stored(data_dir)) == 6
+
+    assert main(["ingest", str(log), "--no-progress"]) == 0
+    assert capsys.readouterr().out.endswith("nothing new to ingest\n")
+
+
+def test_a_rotated_log_is_read_whole_and_again_reads_a_grown_one_whole(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(f"{_line(1)}\n{_line(2)}\n")
+    assert main(["ingest", str(log), "--no-progress"]) == 0
+    log.write_text(f"{_line(7)}\n{_line(8)}\n{_line(9)}\n")  # rotated: a new file, longer
+    assert main(["ingest", str(log), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "reading what was added" not in out and "3 events stored" in out
+
+    with log.open("a") as fh:
+        fh.write(_line(10) + "\n")
+    assert main(["ingest", str(log), "--no-progress", "--again"]) == 0
+    out = capsys.readouterr().out
+    assert "reading what was added" not in out and "4 events stored" in out
+    assert len(_stored(data_dir)) == 2 + 3 + 4
+
+
+def test_problems_in_a_grown_ndjson_file_name_the_files_own_line(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "events.ndjson"
+    line = json.dumps({"message": "hello", "event": {"dataset": "x"}})
+    export.write_text(f"{line}\n{line}\n")
+    assert main(["ingest", str(export), "--no-progress"]) == 0
+    with export.open("a") as fh:
+        fh.write(f"{{broken\n{line}\n")
+    assert main(["ingest", str(export), "--no-progress"]) == 0
+    assert "1 event stored; 1 problem" in capsys.readouterr().out
+    (dead,) = [json.loads(x) for x in (data_dir / "dead-letter.ndjson").read_text().splitlines()]
+    assert f"{export}: line 3: invalid JSON" in dead["reason"]
+    assert len(_stored(data_dir)) == 3
