@@ -1,10 +1,11 @@
 """Choosing the message parser for a line, whatever transport delivered it.
 
 Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo,
-kernel, filterlog, nginx, suricata, audispd, `%ASA-...`) goes to that program's parser and no
-other: a user name typed into an SSH login cannot make the line pass for a FortiGate log. Any
-other line is recognised by content, each parser guarded by a test costing a few string
-operations (a first character, a key) before any regex or JSON decoding runs. Lines no parser
+kernel, filterlog, nginx, suricata, audispd, rpd, `%ASA-...`, `%SYS-5-...`) goes to that
+program's parser and no other: a user name typed into an SSH login cannot make the line pass
+for a FortiGate log. Any other line is recognised by content, each parser guarded by a test
+costing a few string operations (a first character, a key) before any regex or JSON decoding
+runs. Lines no parser
 claims are stored as plain syslog events (`message` plus the header fields), never dropped.
 """
 
@@ -16,10 +17,13 @@ from collectors.parsers import (
     apache,
     auditd,
     cisco_asa,
+    cisco_ios,
     event_xml,
     fortigate,
+    huawei_vrp,
     iis,
     iptables,
+    junos,
     linux_auth,
     openssh,
     panos,
@@ -41,7 +45,10 @@ class MessageParser(Protocol):
 
 
 def _kernel(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
-    """The kernel logs netfilter's packets and, through journald, audit records."""
+    """The kernel logs netfilter's packets and, through journald, audit records; Junos's
+    kernel signs as `/kernel`."""
+    if program == junos.KERNEL:
+        return junos.parse(message, program=program, pid=pid)
     if "audit(" in message:
         return auditd.parse(message)
     return iptables.parse(message, program=program, pid=pid)
@@ -62,6 +69,7 @@ _BY_PROGRAM: dict[str, MessageParser] = {
     "suricata": suricata.parse,
     **dict.fromkeys(("nginx", "apache", "apache2", "httpd"), _web),
     **dict.fromkeys(event_xml.PROGRAMS, event_xml.parse),
+    **dict.fromkeys(junos.PROGRAMS, junos.parse),
 }
 
 
@@ -71,7 +79,7 @@ def _content_parser(message: str) -> tuple[MessageParser, ...]:
     if head == "{" or message.startswith("@cee:"):
         return (suricata.parse, windows_json.parse)
     if head == "%":
-        return (cisco_asa.parse,)
+        return (cisco_asa.parse, huawei_vrp.parse, cisco_ios.parse)
     if head == "<" and message.lstrip().startswith("<Event"):
         return (event_xml.parse,)
     if "devname=" in message and "logid=" in message:
@@ -82,6 +90,12 @@ def _content_parser(message: str) -> tuple[MessageParser, ...]:
         return (iptables.parse,)
     if "audit(" in message and message.lstrip().startswith(("type=", "node=")):
         return (auditd.parse,)
+    if ": %" in message[:160]:  # a Cisco tag behind a sequence number and the device's clock
+        return (cisco_ios.parse, *_text_parsers(head))
+    return _text_parsers(head)
+
+
+def _text_parsers(head: str) -> tuple[MessageParser, ...]:
     if head == "[":
         return (web_error.parse,)
     if head.isdigit():
@@ -100,8 +114,10 @@ def parse_message(
     name = program_name(program)
     if claimed := _BY_PROGRAM.get(name):
         return claimed(message, program=program, pid=pid)
-    if program and program.startswith(("%ASA-", "%FTD-")):
-        return cisco_asa.parse(message, program=program, pid=pid)
+    if program and program.startswith("%"):  # the header took a Cisco tag for the program
+        if program.startswith(("%ASA-", "%FTD-")):
+            return cisco_asa.parse(message, program=program, pid=pid)
+        return cisco_ios.parse(message, program=program, pid=pid)
     pam = "pam_unix(" in message or (program and "(pam_unix)" in program)
     if pam and (doc := linux_auth.parse(message, program=program, pid=pid)):
         return doc

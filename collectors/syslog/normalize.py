@@ -45,7 +45,7 @@ def to_ecs(msg: SyslogMessage, *, peer_ip: str | None) -> Event:
 def _process(msg: SyslogMessage) -> Event:
     """For a line no parser knows, the syslog tag is the best name of the process that wrote it."""
     process: dict[str, Any] = {}
-    if msg.appname:
+    if msg.appname and not msg.appname.isdigit():  # a number there is a Cisco sequence number
         process["name"] = msg.appname
     if (pid := int_or_none(msg.procid)) is not None:
         process["pid"] = pid

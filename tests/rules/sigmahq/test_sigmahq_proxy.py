@@ -71,9 +71,7 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list
     store = DuckDBEventStore(folder / "events.duckdb")
     events = list(read_events([folder / "firewalls.log"]))
     assert len(events) == len(lines)
-    found = matches_by_rule(
-        catalog, store, events, lambda e: e.get("url", {}).get("original", "")
-    )
+    found = matches_by_rule(catalog, store, events, lambda e: e.get("url", {}).get("original", ""))
     yield found
     store.close()
 

@@ -1,0 +1,127 @@
+"""Cisco IOS, IOS XE, IOS XR and NX-OS router and switch messages (`%FACILITY-SEVERITY-MNEMONIC:
+text`) to ECS, after Elastic's Cisco IOS integration (`event.dataset: cisco.ios`).
+
+Every message gets its facility, severity and mnemonic (`event.code`), wherever the device or a
+relay put the tag: in the syslog tag (`<189>61: R1: *Mar  1 00:12:16.795: %SYS-5-CONFIG_I: ...`,
+which the header parser splits), or inside the message behind a sequence number and the
+device's own timestamp (a relay's file, NX-OS's `2024 Mar  5 10:00:00 UTC:`, IOS XR's
+`RP/0/RSP0/CPU0:... bgp[1052]:`). `event.original` keeps the tag with the text, as the device
+wrote it, because SigmaHQ's Cisco rules search the whole line for tags such as
+`IP-TCP-3-BADAUTH`.
+
+Parsed in detail: access-list hits (SEC/IPV6 ...ACCESSLOG*), logins (SEC_LOGIN), configuration
+changes (SYS-5-CONFIG_I) and commands logged by `archive log config` (PARSER-5-CFGLOG_LOGGEDCMD:
+the CLI accounting SigmaHQ's `service: aaa` rules read).
+"""
+
+from __future__ import annotations
+
+import re
+
+from collectors.parsers.values import IANA_TRANSPORTS, endpoint, int_or_none
+from soc.model.event import Event
+
+DATASET = "cisco.ios"
+TAG = re.compile(r"%(?P<facility>[A-Z0-9][A-Z0-9_]*(?:-[A-Z0-9_]+)*?)-(?P<severity>[0-7])-"
+                 r"(?P<mnemonic>[A-Z0-9_]+)")  # fmt: skip
+_IN_MESSAGE = re.compile(  # the device's sequence number and clock (or IOS XR's node) first
+    r"(?:(?P<sequence>\d+):\s*)?(?:[^%]{0,120}?(?<![\w%]))?" + TAG.pattern + r"\s?:\s?"
+)
+_LEVELS = ("emergency", "alert", "critical", "error", "warning", "notification",
+           "informational", "debug")  # fmt: skip  # as `cisco_asa` names them
+_NOT_IOS = ("ASA", "FTD")  # the firewalls' own parser (`cisco_asa`) reads those
+_ADDRESS = r"[0-9A-Fa-f.:]+"
+_ACL = re.compile(
+    rf"list (?P<acl>\S+) (?P<result>denied|permitted) (?P<protocol>\S+) (?P<src>{_ADDRESS})"
+    rf"(?:\((?P<sport>\d+)\))?(?:\s*\([^)]*\))? -> (?P<dst>{_ADDRESS})(?:\((?P<dport>\d+)\))?"
+    r"(?: \((?P<detail>[\d/]+)\))?, (?P<packets>\d+) packets?"
+)
+_LOGIN = re.compile(
+    r"\[user: (?P<user>[^\]]*)\] \[Source: (?P<src>[^\]]*)\]"
+    r"(?: \[localport: (?P<port>\d+)\])?(?: \[Reason: (?P<reason>[^\]]*)\])?"
+)
+_CONFIGURED = re.compile(r"Configured from (?P<via>\S+) by (?P<user>\S+)"
+                         rf"(?: on \S+)?(?: \((?P<src>{_ADDRESS})\))?")  # fmt: skip
+_LOGGED_COMMAND = re.compile(r"User:\s*(?P<user>\S+)\s+logged command:\s*(?P<command>.*)")
+
+
+def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """ECS fields for a Cisco IOS-family message; None when no `%FAC-SEV-MNEMONIC` tag leads it."""
+    text = message.strip()
+    tag = TAG.fullmatch(program) if program else None
+    if tag is None:
+        tag = _IN_MESSAGE.match(text)
+        if tag is None:
+            return None
+        text = text[tag.end() :]
+    facility, severity, mnemonic = tag["facility"], int(tag["severity"]), tag["mnemonic"]
+    if facility.split("-", 1)[0] in _NOT_IOS:
+        return None
+    doc: Event = {
+        "event": {"module": "cisco", "dataset": DATASET, "kind": "event", "code": mnemonic,
+                  "severity": severity, "original": f"%{facility}-{severity}-{mnemonic}: {text}"},
+        "log": {"level": _LEVELS[severity]},
+        "observer": {"vendor": "Cisco", "product": "IOS"},
+        "cisco": {"ios": {"facility": facility}},
+        "message": text,
+    }  # fmt: skip
+    # The header takes a sequence number it can tell apart; behind a relay's header it is the
+    # tag (`... 10.20.0.1 585917: Mar  5 ...: %SEC-...`), or still in the message.
+    sequence = tag.groupdict().get("sequence") or (
+        program if program and program.isdigit() else None
+    )
+    if sequence:
+        doc["event"]["sequence"] = int(sequence)
+    if "ACCESSLOG" in mnemonic and (match := _ACL.match(text)):
+        _access_list(doc, match)
+    elif facility == "SEC_LOGIN" and (match := _LOGIN.search(text)):
+        _login(doc, mnemonic, match)
+    elif mnemonic == "CONFIG_I" and (match := _CONFIGURED.match(text)):
+        _change(doc, match["user"], match["src"])
+    elif mnemonic == "CFGLOG_LOGGEDCMD" and (match := _LOGGED_COMMAND.match(text)):
+        _change(doc, match["user"], None)
+        doc["cisco"]["ios"]["command"] = match["command"].strip()
+    return doc
+
+
+def _access_list(doc: Event, match: re.Match[str]) -> None:
+    allowed = match["result"] == "permitted"
+    doc["event"].update(category=["network"], type=["connection", "allowed" if allowed else
+                        "denied"], outcome="success" if allowed else "failure",
+                        action="permit" if allowed else "deny")  # fmt: skip
+    doc["cisco"]["ios"]["access_list"] = match["acl"]
+    protocol = match["protocol"].lower()
+    network: dict[str, str | int] = {"packets": int(match["packets"])}
+    if protocol.isdigit():
+        network["iana_number"] = protocol
+        if protocol in IANA_TRANSPORTS:
+            network["transport"] = IANA_TRANSPORTS[protocol]
+    else:
+        network["transport"] = protocol
+    doc["network"] = network
+    doc["source"] = {**endpoint(match["src"], match["sport"]), "packets": int(match["packets"])}
+    doc["destination"] = endpoint(match["dst"], match["dport"])
+    if protocol in ("icmp", "ipv6-icmp") and match["detail"] and "/" in match["detail"]:
+        kind, code = match["detail"].split("/", 1)
+        doc["icmp"] = {"type": int(kind), "code": int(code)}
+    addresses = [doc["source"].get("ip"), doc["destination"].get("ip")]
+    doc["related"] = {"ip": list(dict.fromkeys(a for a in addresses if a))}
+
+
+def _login(doc: Event, mnemonic: str, match: re.Match[str]) -> None:
+    success = mnemonic == "LOGIN_SUCCESS"
+    doc["event"].update(category=["authentication"], type=["start" if success else "info"],
+                        outcome="success" if success else "failure")  # fmt: skip
+    doc["user"] = {"name": match["user"]}
+    doc["source"] = endpoint(match["src"])
+    if (port := int_or_none(match["port"])) is not None:
+        doc["destination"] = {"port": port}
+    if match["reason"]:
+        doc["event"]["reason"] = match["reason"]
+
+
+def _change(doc: Event, user: str, source: str | None) -> None:
+    doc["event"].update(category=["configuration"], type=["change"])
+    doc["user"] = {"name": user}
+    if source:
+        doc["source"] = endpoint(source)

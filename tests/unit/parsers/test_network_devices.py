@@ -1,0 +1,197 @@
+"""Cisco IOS-family, Huawei VRP and Juniper Junos lines, in the shapes the devices and relays
+send them, through the listener's header parser and normalization."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from collectors.parsers import cisco_ios, huawei_vrp, junos
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
+
+RECEIVED = datetime(2024, 3, 5, 12, tzinfo=UTC)
+
+
+def ecs(line: str) -> dict:
+    return to_ecs(parse_syslog(line.encode(), received=RECEIVED), peer_ip="10.20.0.1")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # sequence number, hostname (logging origin-id), unsynchronised clock
+        "<189>61: R1: *Mar  5 10:00:01.795: %SYS-5-CONFIG_I: Configured from console by netops"
+        " on vty0 (10.20.4.9)",
+        # a relay's file line: its own header, then the device's sequence number and clock
+        "<189>Mar  5 10:00:02 10.20.0.1 61: Mar  5 10:00:01.795 ICT: %SYS-5-CONFIG_I: "
+        "Configured from console by netops on vty0 (10.20.4.9)",
+        # NX-OS
+        "<189>: 2024 Mar  5 10:00:01 UTC: %SYS-5-CONFIG_I: Configured from console by netops"
+        " on vty0 (10.20.4.9)",
+    ],
+)
+def test_a_configuration_change_in_each_shape(line: str) -> None:
+    doc = ecs(line)
+    assert doc["event"]["dataset"] == "cisco.ios"
+    assert doc["event"]["code"] == "CONFIG_I" and doc["event"]["severity"] == 5
+    assert doc["cisco"]["ios"]["facility"] == "SYS"
+    assert doc["event"]["category"] == ["configuration"] and doc["event"]["type"] == ["change"]
+    assert doc["user"] == {"name": "netops"} and doc["source"] == {"ip": "10.20.4.9"}
+    assert doc["message"] == "Configured from console by netops on vty0 (10.20.4.9)"
+    assert doc["event"]["original"] == f"%SYS-5-CONFIG_I: {doc['message']}"
+    assert doc["observer"] == {"vendor": "Cisco", "product": "IOS", "ip": "10.20.0.1"}
+    assert doc["log"]["level"] == "notification"
+    assert "process" not in doc
+
+
+def test_the_sequence_number_behind_a_relays_header() -> None:
+    doc = ecs(
+        "<189>Mar  5 10:00:02 10.20.0.1 585917: Mar  5 10:00:01.272: %SEC-6-IPACCESSLOGRP: "
+        "list 177 denied igmp 10.20.1.97 -> 224.0.0.22, 1 packet"
+    )
+    assert doc["event"]["sequence"] == 585917
+
+
+def test_ios_xr_names_its_node_and_process_before_the_tag() -> None:
+    doc = ecs(
+        "<189>123: RP/0/RSP0/CPU0:Mar  5 10:00:00.123 UTC: bgp[1052]: %ROUTING-BGP-5-ADJCHANGE"
+        " : neighbor 10.20.0.2 Up (VRF: default)"
+    )
+    assert doc["cisco"]["ios"]["facility"] == "ROUTING-BGP"
+    assert doc["event"]["code"] == "ADJCHANGE"
+    assert doc["message"] == "neighbor 10.20.0.2 Up (VRF: default)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "%SEC-6-IPACCESSLOGP: list 177 denied udp 10.20.1.95(55250) -> 10.20.1.255(15600),"
+            " 1 packet",
+            {"source": {"ip": "10.20.1.95", "port": 55250, "packets": 1},
+             "destination": {"ip": "10.20.1.255", "port": 15600},
+             "network": {"packets": 1, "transport": "udp"}, "outcome": "failure"},
+        ),
+        (
+            "%SEC-6-IPACCESSLOGDP: list 151 permitted icmp 10.20.1.1 -> 10.20.1.2 (3/4), "
+            "32 packets",
+            {"source": {"ip": "10.20.1.1", "packets": 32}, "destination": {"ip": "10.20.1.2"},
+             "network": {"packets": 32, "transport": "icmp"}, "icmp": {"type": 3, "code": 4},
+             "outcome": "success"},
+        ),
+        (
+            "%SEC-6-IPACCESSLOGNP: list 1 denied 47 10.20.1.1 -> 10.20.9.9, 1 packet",
+            {"source": {"ip": "10.20.1.1", "packets": 1}, "destination": {"ip": "10.20.9.9"},
+             "network": {"packets": 1, "iana_number": "47", "transport": "gre"},
+             "outcome": "failure"},
+        ),
+        (
+            "%IPV6-6-ACCESSLOGP: list ACL-IPv6-E0/0-IN/10 permitted tcp 2001:DB8::3(1027) -> "
+            "2001:DB8:1000::1(22), 9 packets",
+            {"source": {"ip": "2001:db8::3", "port": 1027, "packets": 9},
+             "destination": {"ip": "2001:db8:1000::1", "port": 22},
+             "network": {"packets": 9, "transport": "tcp"}, "outcome": "success"},
+        ),
+        (
+            "%SEC-6-IPACCESSLOGP: list 101 denied tcp 10.20.1.7(41000) (GigabitEthernet0/1 "
+            "0011.2233.4455) -> 10.20.2.2(445), 3 packets",
+            {"source": {"ip": "10.20.1.7", "port": 41000, "packets": 3},
+             "destination": {"ip": "10.20.2.2", "port": 445},
+             "network": {"packets": 3, "transport": "tcp"}, "outcome": "failure"},
+        ),
+    ],
+)  # fmt: skip
+def test_access_list_hits(text: str, expected: dict) -> None:
+    doc = ecs(f"<190>88: R1: *Mar  5 10:00:03.000: {text}")
+    for key in ("source", "destination", "network", "icmp"):
+        assert doc.get(key) == expected.get(key), key
+    assert doc["event"]["outcome"] == expected["outcome"]
+    assert doc["event"]["category"] == ["network"]
+    assert doc["related"]["ip"] == [doc["source"]["ip"], doc["destination"]["ip"]]
+
+
+def test_logins_and_logged_commands() -> None:
+    failed = ecs(
+        "<188>70: R1: *Mar  5 10:00:04.000: %SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: "
+        "admin] [Source: 203.0.113.9] [localport: 22] [Reason: Login Authentication Failed] at "
+        "10:00:04 ICT Tue Mar 5 2024"
+    )
+    assert failed["event"]["category"] == ["authentication"]
+    assert failed["event"]["outcome"] == "failure"
+    assert failed["event"]["reason"] == "Login Authentication Failed"
+    assert failed["user"] == {"name": "admin"} and failed["source"] == {"ip": "203.0.113.9"}
+    assert failed["destination"] == {"port": 22}
+    command = ecs(
+        "<189>71: R1: *Mar  5 10:00:05.000: %PARSER-5-CFGLOG_LOGGEDCMD: User:netops  logged "
+        "command:no logging host 10.20.0.5"
+    )
+    assert command["cisco"]["ios"]["command"] == "no logging host 10.20.0.5"
+    assert command["user"] == {"name": "netops"}
+
+
+def test_firewalls_stay_with_their_own_parser() -> None:
+    doc = ecs("<166>Mar  5 10:00:06 fw1 %ASA-6-302013: Built outbound TCP connection 1 for "
+              "outside:203.0.113.5/443 (203.0.113.5/443) to inside:10.20.1.5/51000 "
+              "(10.20.1.5/51000)")  # fmt: skip
+    assert doc["event"]["dataset"] == "cisco.asa"
+    assert cisco_ios.parse("%ASA-6-302013: Built outbound TCP connection 1") is None
+    assert cisco_ios.parse("no tag here: %d%% done") is None
+
+
+def test_huawei_vrp_messages() -> None:
+    doc = ecs(
+        "<189>Mar  5 2024 10:00:07 CE-CORE-1 %%01SHELL/5/CMDRECORD(s)[17]:Recorded command "
+        "information. (Task=VT0, Ip=10.20.4.9, VpnName=, User=netops, AuthenticationMethod="
+        '"Local-user", Command="undo info-center loghost 10.20.0.5, vpn-instance a")'
+    )
+    assert doc["event"]["dataset"] == "huawei.vrp"
+    assert doc["event"]["code"] == "SHELL/5/CMDRECORD" and doc["event"]["sequence"] == 17
+    assert doc["huawei"]["vrp"]["type"] == "security"
+    assert doc["huawei"]["vrp"]["parameters"] == {
+        "Task": "VT0",
+        "Ip": "10.20.4.9",
+        "VpnName": "",
+        "User": "netops",
+        "AuthenticationMethod": "Local-user",
+        "Command": "undo info-center loghost 10.20.0.5, vpn-instance a",
+    }
+    assert doc["user"] == {"name": "netops"} and doc["source"] == {"ip": "10.20.4.9"}
+    assert doc["message"].startswith("Recorded command information. (Task=VT0")
+    assert doc["host"]["name"] == "CE-CORE-1"
+    vrp8 = ecs(
+        "<187>Mar  5 2024 10:00:08 CE-CORE-1 %%01BGP/3/BGP_AUTH_FAILED(l):CID=0x807a0429;BGP "
+        "authentication failed. (PeerAddress=10.20.0.6, VpnInstance=_public_)"
+    )
+    assert vrp8["message"].startswith("BGP authentication failed.")
+    assert vrp8["log"]["level"] == "error"
+    assert huawei_vrp.parse("%%not a tag") is None
+
+
+def test_a_hostile_parameter_list_is_still_a_message() -> None:
+    """Pairs run together without commas: one way to split a list leaves no backtracking to
+    blow up (pytest's timeout would end a catastrophic one)."""
+    line = "%%01SHELL/5/CMDRECORD(s):x (" + "a=b" * 20_000 + ", c=" + "d=" * 20_000
+    doc = huawei_vrp.parse(line)
+    assert doc is not None and "parameters" not in doc["huawei"]["vrp"]
+
+
+def test_junos_daemons_and_kernel() -> None:
+    rpd = ecs(
+        "<28>Mar  5 10:00:09 mx-core rpd[1442]: RPD_BGP_NEIGHBOR_STATE_CHANGED: BGP peer "
+        "10.20.0.2 (External AS 65001) changed state from Established to Idle"
+    )
+    assert rpd["event"]["dataset"] == "juniper.junos"
+    assert rpd["event"]["code"] == "RPD_BGP_NEIGHBOR_STATE_CHANGED"
+    assert rpd["message"].startswith("BGP peer 10.20.0.2")
+    assert rpd["process"] == {"name": "rpd", "pid": 1442}
+    kernel = ecs("<28>Mar  5 10:00:10 mx-core /kernel: tcp_auth_ok: Packet from 10.20.0.7:179 "
+                 "missing MD5 digest")  # fmt: skip
+    assert kernel["event"]["dataset"] == "juniper.junos"
+    assert kernel["event"]["original"] == (
+        "/kernel: tcp_auth_ok: Packet from 10.20.0.7:179 missing MD5 digest"
+    )
+    linux = ecs("<4>Mar  5 10:00:11 web01 kernel: TCP: peer 10.20.0.8:179 missing MD5 digest")
+    assert "dataset" not in linux.get("event", {})  # plain syslog
+    assert junos.parse("RPD_X: y", program="cron") is None
