@@ -37,8 +37,8 @@ _CHUNK_ERROR = re.compile(r"chunk number (\d+)")
 
 def read_evtx(source: SourceFile) -> Iterator[Event]:
     """Every readable record of the file as a Windows ECS event, in file order."""
-    layout = read_layout(source.path)
-    with source.path.open("rb") as fh:
+    layout = read_layout(source.file)
+    with source.file.open("rb") as fh:
         # The padding view costs a Python call per read the package makes (a fifth of its
         # parsing time on the EVTX samples): only a cut-off file needs it.
         readable = fh if layout.partial_chunk is None else PaddedFile(fh, layout.padded_size)
@@ -84,16 +84,16 @@ def _report_error(source: SourceFile, layout: EvtxLayout, message: str) -> None:
     if match := _RECORD_ERROR.search(message):
         record_id = int(match.group(1))
         location = f"record {record_id}"
-        raw = record_bytes(source.path, layout, record_id)
+        raw = record_bytes(source.file, layout, record_id)
     elif match := _CHUNK_IDS_ERROR.search(message):
         first, last = int(match.group(1)), int(match.group(2))
         location = f"records {first}..{last}"
         if chunk := layout.chunk_for_record(first):
-            raw = chunk_bytes(source.path, chunk)
+            raw = chunk_bytes(source.file, chunk)
     elif (match := _CHUNK_ERROR.search(message)) and int(match.group(1)) < len(layout.chunks):
         chunk = layout.chunks[int(match.group(1))]
         location = f"chunk {chunk.index}"
-        raw = chunk_bytes(source.path, chunk)
+        raw = chunk_bytes(source.file, chunk)
     source.problem(location, message, raw)
 
 
@@ -106,7 +106,7 @@ def _report_truncation(source: SourceFile, layout: EvtxLayout) -> None:
     reason = f"file truncated: last chunk has {kept} of 65536 bytes; records cut off are lost"
     if chunk.last_record_id is not None:
         reason += f" (the chunk held records {chunk.first_record_id}..{chunk.last_record_id})"
-    source.problem(f"chunk {chunk.index}", reason, _tail(source.path, chunk.offset))
+    source.problem(f"chunk {chunk.index}", reason, _tail(source.file, chunk.offset))
 
 
 def _tail(path: Path, offset: int) -> bytes:

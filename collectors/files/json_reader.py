@@ -47,7 +47,7 @@ def read_ndjson(source: SourceFile) -> Iterator[Event]:
 
 
 def read_json(source: SourceFile) -> Iterator[Event]:
-    data = source.path.read_bytes()
+    data = source.file.read_bytes()
     source.bytes_done = source.size
     try:
         values = [orjson.loads(data)]

@@ -44,7 +44,7 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
     table = FlowTable()
     community_id = CommunityId()
     try:
-        reader = PcapReader(str(source.path))
+        reader = PcapReader(str(source.file))
     except (Scapy_Exception, OSError, EOFError) as exc:
         source.problem("file", f"not a readable capture: {exc}")
         return

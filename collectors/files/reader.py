@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from collectors.files.compressed import decompressed
 from collectors.files.detect import FORMATS, UnknownFormat, detect_format, walk
 from collectors.files.evtx_reader import read_evtx
 from collectors.files.json_reader import read_json, read_ndjson
@@ -105,7 +106,7 @@ class _Counters:
     ) -> None:
         if progress is None:
             return
-        within = source.bytes_done if source is not None else 0
+        within = source.disk_bytes_done if source is not None else 0
         progress(
             ReadProgress(
                 path=str(source.path) if source is not None else None,
@@ -128,18 +129,36 @@ def _read_file(
     progress: Callable[[ReadProgress], None] | None,
     start: Start | None,
 ) -> Iterator[Event]:
-    name = format
-    if name == "auto":
-        try:
-            name = detect_format(path)
-        except (OSError, UnknownFormat) as exc:
-            state.problems += 1
-            handler(ReadProblem(str(path), "unknown", "file", _reason(exc)))
-            return
-    source = SourceFile(path=path, format=name, size=size, on_problem=handler)
-    if name in LINE_FORMATS:
-        source.start = start
-    file_path = str(path)
+    """The events of one file, read through its decompressed copy when it is compressed (a
+    grown file's `start` is then meaningless: compressed logs are rotated, not appended to)."""
+    try:
+        with decompressed(path) as copy:
+            file = path if copy is None else copy.path
+            try:
+                name = format if format != "auto" else detect_format(file)
+            except UnknownFormat as exc:
+                state.problems += 1
+                handler(ReadProblem(str(path), "unknown", "file", _reason(exc)))
+                return
+            source = SourceFile(path=path, format=name, size=size, on_problem=handler)
+            if copy is None:
+                source.start = start if name in LINE_FORMATS else None
+            else:
+                source.content, source.size, source.disk_size = file, _size(file), size
+                if copy.problem:
+                    source.problem("file", copy.problem)
+            yield from _read_source(source, state, progress)
+    except OSError as exc:  # unreadable, vanished, or a disk error mid-read: report, go on
+        state.problems += 1
+        handler(ReadProblem(str(path), "unknown" if format == "auto" else format, "file",
+                            _reason(exc)))  # fmt: skip
+
+
+def _read_source(
+    source: SourceFile, state: _Counters, progress: Callable[[ReadProgress], None] | None
+) -> Iterator[Event]:
+    name = source.format
+    file_path = str(source.path)
     try:
         for doc in _READERS[name](source):
             object_field(object_field(doc, "log"), "file")["path"] = file_path

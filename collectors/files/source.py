@@ -61,6 +61,20 @@ class SourceFile:
     bytes_done: int = 0
     problems: int = field(default=0)
     start: Start | None = None  # a line format's reader begins here (a grown file's new part)
+    content: Path | None = None  # the file read, when not `path` itself (a decompressed copy)
+    disk_size: int | None = None  # `path`'s size, when `size` is its content's decompressed
+
+    @property
+    def file(self) -> Path:
+        """The file the reader reads; problems and events still name `path`."""
+        return self.content or self.path
+
+    @property
+    def disk_bytes_done(self) -> int:
+        """How far along `path` on disk, for progress measured in the files' sizes."""
+        if self.disk_size is None or not self.size:
+            return self.bytes_done
+        return self.bytes_done * self.disk_size // self.size
 
     def problem(self, location: str, reason: str, raw: bytes = b"") -> None:
         self.problems += 1
@@ -69,7 +83,7 @@ class SourceFile:
     def lines(self) -> Iterator[tuple[int, bytes]]:
         """The file's lines with their numbers (from `start`, if given), counting each line's
         bytes into `bytes_done`: what every line format's reader walks."""
-        with self.path.open("rb") as fh:
+        with self.file.open("rb") as fh:
             first = 1
             if self.start is not None:
                 fh.seek(self.start.offset)

@@ -99,8 +99,7 @@ def _new_files(
     content twice is read once) and where to begin the text logs that grew since they were
     stored, saying which were skipped and which resumed. A file that cannot be read is still
     handed to the reader, which reports why."""
-    from collectors.files import LINE_FORMATS, Start, detect_format
-    from collectors.files.detect import UnknownFormat
+    from collectors.files import Start
 
     read: list[Path] = []
     contents: dict[str, Path] = {}
@@ -110,8 +109,7 @@ def _new_files(
     for path in paths:
         try:
             examined = ledger.examine(path)
-            line_format = (format if format != "auto" else detect_format(path)) in LINE_FORMATS
-        except (OSError, UnknownFormat):
+        except OSError:
             read.append(path)
             continue
         if examined.seen is not None and not again:
@@ -121,7 +119,7 @@ def _new_files(
             continue
         contents[examined.digest] = path
         read.append(path)
-        if (resume := examined.resume) is not None and line_format and not again:
+        if (resume := examined.resume) is not None and not again and _line_format(path, format):
             starts[str(path)] = Start(resume.offset, resume.lines)
             resumed.append(f"  {path} (after line {resume.lines}, {_when(resume.before.at)})")
     if skipped:
@@ -131,6 +129,17 @@ def _new_files(
         print(f"reading what was added to {counted(len(resumed), 'file')} since it was ingested:")
         print("\n".join(resumed))
     return read, contents, starts
+
+
+def _line_format(path: Path, format: str) -> bool:
+    """Whether the file is read line by line, so that reading can begin at a line."""
+    from collectors.files import LINE_FORMATS, detect_format
+    from collectors.files.detect import UnknownFormat
+
+    try:
+        return (format if format != "auto" else detect_format(path)) in LINE_FORMATS
+    except (OSError, UnknownFormat):
+        return False
 
 
 def _when(moment: datetime) -> str:

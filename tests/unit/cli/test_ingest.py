@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from datetime import datetime
@@ -213,3 +214,22 @@ def test_problems_in_a_grown_ndjson_file_name_the_files_own_line(
     (dead,) = [json.loads(x) for x in (data_dir / "dead-letter.ndjson").read_text().splitlines()]
     assert f"{export}: line 3: invalid JSON" in dead["reason"]
     assert len(_stored(data_dir)) == 3
+
+
+def test_rotated_compressed_logs_are_read_and_remembered(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs = tmp_path / "var-log"
+    logs.mkdir()
+    (logs / "auth.log").write_text(_line(3) + "\n")
+    (logs / "auth.log.1.gz").write_bytes(gzip.compress(f"{_line(1)}\n{_line(2)}\n".encode()))
+    assert main(["ingest", str(logs), "--no-progress"]) == 0
+    assert capsys.readouterr().out == "3 events stored; no problems\n"
+    assert main(["ingest", str(logs), "--no-progress"]) == 0
+    assert capsys.readouterr().out.startswith("skipping 2 files ingested before")
+    stored = _stored(data_dir)
+    assert sorted(e["source"]["ip"] for e in stored) == ["10.20.7.1", "10.20.7.2", "10.20.7.3"]
+    assert {e["log"]["file"]["path"] for e in stored} == {
+        str(logs / "auth.log"),
+        str(logs / "auth.log.1.gz"),
+    }
