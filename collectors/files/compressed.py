@@ -12,6 +12,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import os
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -64,4 +65,6 @@ def decompressed(path: Path) -> Iterator[Decompressed | None]:
                 if not chunk:
                     break
                 target.write(chunk)
+        written = path.stat()  # a BSD syslog line's year comes from when its file was written
+        os.utime(copy, ns=(written.st_atime_ns, written.st_mtime_ns))
         yield Decompressed(copy, problem)

@@ -8,7 +8,7 @@ formats is refused rather than read as text, which would turn it into junk event
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import orjson
 
@@ -67,25 +67,26 @@ def detect_format(path: Path) -> str:
 def walk(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Files named, and the log files under folders named (recursively, sorted).
 
-    In folders, hidden files and the documentation that travels with exported logs and sample
-    sets (README, LICENSE, `*.md`) are skipped: read as text they would become junk events. A
-    file named explicitly is always read. A path that does not exist is yielded too, so the
-    caller reports it: a mistyped path must not quietly mean "nothing to read".
+    In folders (and archives), hidden files and the documentation that travels with exported
+    logs and sample sets (README, LICENSE, `*.md`) are skipped: read as text they would become
+    junk events. A file named explicitly is always read. A path that does not exist is yielded
+    too, so the caller reports it: a mistyped path must not quietly mean "nothing to read".
     """
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                relative = child.relative_to(path).parts
-                hidden = any(part.startswith(".") for part in relative)
-                if child.is_file() and not hidden and not _is_documentation(child):
+                if child.is_file() and not passed_over(child.relative_to(path)):
                     yield child
         else:
             yield path
 
 
-def _is_documentation(path: Path) -> bool:
-    return path.suffix.lower() in _DOC_SUFFIXES or path.stem.upper() in _DOC_NAMES
+def passed_over(relative: PurePath) -> bool:
+    """Whether a file at this place in a folder (or archive) is not read: hidden, or the
+    documentation that travels with exported logs."""
+    hidden = any(part.startswith(".") and part not in (".", "..") for part in relative.parts)
+    return hidden or relative.suffix.lower() in _DOC_SUFFIXES or relative.stem.upper() in _DOC_NAMES
 
 
 def _is_json(line: bytes) -> bool:

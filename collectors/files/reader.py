@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from collectors.files.archives import archive_kind, members
 from collectors.files.compressed import decompressed
-from collectors.files.detect import FORMATS, UnknownFormat, detect_format, walk
+from collectors.files.detect import FORMATS, UnknownFormat, detect_format, passed_over, walk
 from collectors.files.evtx_reader import read_evtx
 from collectors.files.json_reader import read_json, read_ndjson
 from collectors.files.source import ProblemHandler, ReadProblem, SourceFile, Start
@@ -120,6 +121,11 @@ class _Counters:
         )
 
 
+MAX_ARCHIVE_DEPTH = 3
+"""Archives inside archives are opened this deep; a deeper one is a problem (a zip quine would
+otherwise never end)."""
+
+
 def _read_file(
     path: Path,
     size: int,
@@ -128,12 +134,22 @@ def _read_file(
     state: _Counters,
     progress: Callable[[ReadProgress], None] | None,
     start: Start | None,
+    disk: Path | None = None,
+    depth: int = 0,
 ) -> Iterator[Event]:
-    """The events of one file, read through its decompressed copy when it is compressed (a
-    grown file's `start` is then meaningless: compressed logs are rotated, not appended to)."""
+    """The events of one file, `path` as events and problems name it, read from `disk` (a
+    member extracted from an archive) or `path` itself: through its decompressed copy when it
+    is compressed (a grown file's `start` is then meaningless: compressed logs are rotated, not
+    appended to), member by member when it is an archive."""
     try:
-        with decompressed(path) as copy:
-            file = path if copy is None else copy.path
+        with decompressed(disk or path) as copy:
+            file = copy.path if copy is not None else disk or path
+            if copy is not None and copy.problem:
+                state.problems += 1
+                handler(ReadProblem(str(path), "unknown", "file", copy.problem))
+            if kind := archive_kind(file):
+                yield from _read_archive(path, file, kind, format, handler, state, progress, depth)
+                return
             try:
                 name = format if format != "auto" else detect_format(file)
             except UnknownFormat as exc:
@@ -141,17 +157,43 @@ def _read_file(
                 handler(ReadProblem(str(path), "unknown", "file", _reason(exc)))
                 return
             source = SourceFile(path=path, format=name, size=size, on_problem=handler)
-            if copy is None:
+            if file == path:
                 source.start = start if name in LINE_FORMATS else None
-            else:
-                source.content, source.size, source.disk_size = file, _size(file), size
-                if copy.problem:
-                    source.problem("file", copy.problem)
+            else:  # progress moves in the size on disk of what was named
+                source.content, source.size = file, _size(file)
+                source.disk_size = size if disk is None else 0
             yield from _read_source(source, state, progress)
     except OSError as exc:  # unreadable, vanished, or a disk error mid-read: report, go on
         state.problems += 1
         handler(ReadProblem(str(path), "unknown" if format == "auto" else format, "file",
                             _reason(exc)))  # fmt: skip
+
+
+def _read_archive(
+    path: Path,
+    file: Path,
+    kind: str,
+    format: str,
+    handler: ProblemHandler,
+    state: _Counters,
+    progress: Callable[[ReadProgress], None] | None,
+    depth: int,
+) -> Iterator[Event]:
+    if depth >= MAX_ARCHIVE_DEPTH:
+        state.problems += 1
+        handler(ReadProblem(str(path), kind, "file", f"a {kind} archive nested too deep"))
+        return
+    with members(file, kind) as found:
+        for member in found:
+            if member.name and passed_over(PurePosixPath(member.name.replace("\\", "/"))):
+                continue
+            shown = Path(f"{path}!/{member.name}") if member.name else path
+            if member.path is None:
+                state.problems += 1
+                handler(ReadProblem(str(shown), kind, "file", member.problem or ""))
+                continue
+            yield from _read_file(shown, _size(member.path), format, handler, state, progress,
+                                  None, member.path, depth + 1)  # fmt: skip
 
 
 def _read_source(

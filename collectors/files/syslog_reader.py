@@ -24,7 +24,7 @@ binary or minified file read as text cannot make one giant event."""
 
 
 def read_syslog(source: SourceFile) -> Iterator[Event]:
-    written = datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
+    written = datetime.fromtimestamp(source.file.stat().st_mtime, UTC)
     for number, line in source.lines():
         raw = line.rstrip(b"\r\n")
         if not raw.strip():
