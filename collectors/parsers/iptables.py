@@ -114,7 +114,8 @@ def _network(doc: Event, fields: dict[str, str], iptables: dict[str, object]) ->
         doc["destination"]["mac"] = mac_or_none(":".join(parts[:6]))
         doc["source"]["mac"] = mac_or_none(":".join(parts[6:12]))
         ether_type = ":".join(parts[12:14]).lower()
-        iptables["ether_type"] = int(ether_type.replace(":", ""), 16)
+        if (number := int_or_none(ether_type.replace(":", ""), base=16)) is not None:
+            iptables["ether_type"] = number
         if ether_type in _ETHER_TYPES:
             network["type"] = _ETHER_TYPES[ether_type]
     if "type" not in network:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 FACILITIES = (
     "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
@@ -39,3 +39,14 @@ class SyslogMessage:
     @property
     def severity(self) -> int | None:
         return None if self.priority is None else self.priority & 7
+
+
+def in_utc(moment: datetime) -> datetime | None:
+    """The moment, when it also exists in UTC, the store's zone; None otherwise. A sender's
+    `0001-01-01T00:00:00+12:00` or `9999-12-31T23:59:59-12:00` is a valid time that no UTC
+    date holds, and every later conversion of it would raise."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment

@@ -20,7 +20,7 @@ import functools
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
-from collectors.syslog.record import SyslogMessage
+from collectors.syslog.record import SyslogMessage, in_utc
 
 _MONTHS = {
     name: number
@@ -106,7 +106,7 @@ def _take_timestamp(
             moment = datetime.fromisoformat(match.group(0).replace(",", "."))
         except ValueError:
             return True, None, text[match.end() :]
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        moment = in_utc(moment if moment.tzinfo else moment.replace(tzinfo=zone))
         return True, moment, text[match.end() :]
     return False, None, text
 
@@ -140,7 +140,7 @@ def _moment(
     a third of the header's parsing."""
     month, day, hour, minute, second, fraction = fields
     try:
-        return datetime(
+        moment = datetime(
             year,
             _MONTHS[month.lower()],
             int(day),
@@ -152,3 +152,4 @@ def _moment(
         )
     except ValueError:
         return None
+    return in_utc(moment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 
-from collectors.syslog.record import StructuredData, SyslogMessage
+from collectors.syslog.record import StructuredData, SyslogMessage, in_utc
 
 _NIL = "-"
 # The timestamp shape is part of the match so that an RFC 3164 message that merely starts with a
@@ -67,7 +67,7 @@ def _timestamp(value: str, zone: tzinfo) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return in_utc(moment if moment.tzinfo else moment.replace(tzinfo=zone))
 
 
 def _structured_data(text: str) -> tuple[StructuredData, str] | None:

@@ -52,6 +52,15 @@ def test_iptables_edgeos_and_ipv6() -> None:
     assert ipv6["iptables"]["flow_label"] == 12345
 
 
+def test_iptables_ether_type_that_is_not_hex_is_left_out() -> None:
+    doc = iptables.parse(
+        "IN=eth0 OUT= MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:0g:00 SRC=10.0.0.9 DST=10.0.0.1 "
+        "PROTO=TCP SPT=1 DPT=2"
+    )
+    assert doc is not None and "ether_type" not in doc["iptables"]
+    assert doc["source"]["mac"] == "66-77-88-99-AA-BB"
+
+
 def test_iptables_needs_its_keys() -> None:
     assert iptables.parse("eth0: link up") is None
     assert iptables.parse("IN=eth0 OUT= SRC=bogus DST=10.0.0.1 PROTO=TCP") is None

@@ -22,6 +22,9 @@ PIECES = [
     b"[id@1 ", b"%ASA-6-302013: ", b"123: ", b"*", b"\xff", b"\xef\xbb\xbf", b"\n", b"\x00",
     b"devname=FG logid=1 ", b'{"EventID": 1, "Channel": "Security"}', b"{", b"Failed password ",
     b"for root from 10.0.0.1 port 22 ssh2", b'1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / H',
+    b"9999-12-31T23:59:59-12:00 ", b"0001-01-01T00:00:00+12:00 ", b"Jan  1 0001 00:00:00 ICT ",
+    b"%SYS-5-CONFIG_I: ", b"%%01SHELL/5/CMDRECORD(s)[0]:", b"(User=a, Ip=1.2.3.4)", b"rpd[1]: ",
+    b"IN=eth0 ", b"SRC=1.2.3.4 ", b"MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:0g:00 ",
 ]  # fmt: skip
 headerish = st.lists(st.sampled_from(PIECES) | st.binary(max_size=6), max_size=14).map(b"".join)
 
@@ -48,3 +51,15 @@ def test_random_bytes(raw: bytes) -> None:
 @given(raw=headerish)
 def test_header_shaped_garbage(raw: bytes) -> None:
     _parse_and_normalize(raw)
+
+
+def test_times_no_utc_date_holds_leave_the_receive_time() -> None:
+    """Valid in their own zone, out of range in UTC: the message stays, without the time."""
+    for raw in (
+        b"<13>1 9999-12-31T23:59:59-12:00 h app - - - x",
+        b"<13>9999-12-31T23:59:59-12:00 h app: x",
+        b"<13>Jan  1 0001 00:00:00 ICT h app: x",
+    ):
+        msg = parse_syslog(raw, received=RECEIVED)
+        assert msg.timestamp is None and msg.message == "x"
+        assert "@timestamp" not in to_ecs(msg, peer_ip="192.0.2.9")
