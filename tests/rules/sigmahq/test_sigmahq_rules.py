@@ -29,10 +29,9 @@ DEEPBLUE = SHARED_DATA / "evtx" / "hayabusa-sample-evtx" / "DeepBlueCLI"
 # Log sources no pipeline maps, with the number of SigmaHQ rules each holds. Why: cloud and SaaS
 # audit logs (aws, azure, gcp, m365, okta, github, bitbucket, onelogin, kubernetes, cisco duo)
 # need API collectors the platform does not have; macOS endpoints, Zeek sensors, OpenCanary,
-# Qualys and application frameworks (jvm, spring, django, ...) have no parser; network-device
-# keyword rules (cisco, huawei, juniper, fortios sslvpnd, paloalto) need per-vendor parsers to
-# know the device; Windows file_rename comes from the Kernel-File ETW provider, which no event
-# log records; `product: windows` alone cannot be told apart from the categorised rules.
+# Qualys and application frameworks (jvm, spring, django, ...) have no parser; FortiOS SSL VPN
+# daemon and GlobalProtect keyword rules need vendor parsers we do not have; Windows file_rename
+# comes from the Kernel-File ETW provider, which no event log records; `product: windows` alone cannot be told apart from the categorised rules.
 NOT_COLLECTED = {
     "category=database": 1,
     "product=aws, service=cloudtrail": 57,
@@ -42,19 +41,13 @@ NOT_COLLECTED = {
     "product=azure, service=riskdetection": 19,
     "product=azure, service=signinlogs": 19,
     "product=bitbucket, service=audit": 14,
-    "product=cisco, service=aaa": 13,
-    "product=cisco, service=bgp": 1,
     "product=cisco, service=duo": 1,
-    "product=cisco, service=ldp": 1,
-    "product=cisco, service=syslog": 1,
     "product=django, category=application": 1,
     "product=fortios, service=sslvpnd": 1,
     "product=gcp, service=gcp.audit": 16,
     "product=gcp, service=google_workspace.admin": 7,
     "product=gcp, service=google_workspace.login": 3,
     "product=github, service=audit": 15,
-    "product=huawei, service=bgp": 1,
-    "product=juniper, service=bgp": 1,
     "product=jvm, category=application": 5,
     "product=kubernetes, category=application, service=audit": 10,
     "product=kubernetes, service=audit": 6,
