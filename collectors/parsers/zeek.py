@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import string
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +40,7 @@ LOGS = frozenset({
 no hint, so a file's name alone cannot turn a record into the wrong log."""
 
 _HASH_NAMES = {32: "md5", 40: "sha1", 64: "sha256"}
+_HEX_DIGITS = frozenset(string.hexdigits)
 _NAME = re.compile(r"[a-z0-9_]{1,40}")
 _TAG_PREFIXES = ("zeek_", "zeek-", "zeek.", "bro_", "bro-", "bro.")
 _TLS_VERSION = re.compile(r"(D?TLS|SSL)v(\d)(\d)?")
@@ -369,7 +371,7 @@ def _hashes(doc: Event, values: list[Any]) -> None:
     for value in values:
         text = _text(value)
         name = _HASH_NAMES.get(len(text)) if text else None
-        if name and int_or_none(text, base=16) is not None:
+        if name and set(text) <= _HEX_DIGITS:
             hashes[name] = text.lower()
     if hashes:
         doc.setdefault("file", {})["hash"] = hashes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import struct
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ import orjson
 from shared_data import SHARED_DATA
 
 from collectors.files import ReadProblem, detect_format, read_events
-from collectors.parsers import suricata
+from collectors.parsers import suricata, zeek
 from collectors.syslog import parse_syslog
 from collectors.syslog.normalize import to_ecs
 
@@ -79,6 +80,38 @@ def test_suricata_eve_json_reads_as_the_listener_reads_it(tmp_path: Path) -> Non
         assert event == expected
     assert events[0]["event"]["kind"] == "alert"
     assert events[0]["rule"]["name"].startswith("ET EXPLOIT Apache log4j")
+
+
+ZEEK_DNS = (
+    b'{"ts":1709632800.25,"uid":"CHhAvVGS1DHFjwGM9","id.orig_h":"10.20.4.19","id.orig_p":53111,'
+    b'"id.resp_h":"10.20.0.53","id.resp_p":53,"proto":"udp","trans_id":17,"query":"%s",'
+    b'"qclass":1,"qclass_name":"C_INTERNET","qtype":16,"qtype_name":"TXT","rcode":3,'
+    b'"rcode_name":"NXDOMAIN","AA":false,"TC":false,"RD":true,"RA":true,"Z":0,"rejected":false}'
+)
+
+
+def test_zeek_logs_read_as_the_listener_reads_them(tmp_path: Path) -> None:
+    """A sensor's rotated dns.log (records that do not name their log: the file's name does)
+    and a gzipped one: each record is the event the listener makes of the same record sent
+    over syslog with Zeek's tag. Other JSON in the same file keeps its own reader."""
+    lines = [ZEEK_DNS % b"update.soyte.gov.vn", ZEEK_DNS % b"x1.stage.123456.example.net"]
+    ecs = b'{"@timestamp":"2024-03-05T10:00:00Z","ts":1,"message":"exported"}'
+    rotated = tmp_path / "dns.09:00:00-10:00:00.log"
+    rotated.write_bytes(b"\n".join([*lines, ecs]) + b"\n")
+    (tmp_path / "dns.log.gz").write_bytes(gzip.compress(lines[0] + b"\n"))
+    problems: list[ReadProblem] = []
+    events = list(read_events([tmp_path], on_error=problems.append))
+    assert problems == []
+    assert [e["event"]["dataset"] for e in events] == ["zeek.dns", "zeek.dns", "json", "zeek.dns"]
+    for event, line in zip(events[:2], lines, strict=True):
+        expected = zeek.parse(line.decode(), program="zeek_dns")
+        assert expected is not None
+        assert event["event"].pop("id") and event.pop("log")["file"]["path"] == str(rotated)
+        assert event == expected
+    assert events[1]["dns"]["question"] == {"name": "x1.stage.123456.example.net", "type": "TXT",
+                                            "class": "C_INTERNET"}  # fmt: skip
+    assert events[1]["zeek"]["dns"]["id"]["orig_h"] == "10.20.4.19"
+    assert events[3]["log"]["file"]["path"] == str(tmp_path / "dns.log.gz")
 
 
 def test_syslog_file_gives_what_the_listener_gives() -> None:
