@@ -78,7 +78,6 @@ NOT_COLLECTED = {
     "product=velocity, category=application": 1,
     "product=windows": 1,
     "product=windows, category=file_rename": 2,
-    "product=zeek, service=x509": 1,
 }
 
 
