@@ -97,10 +97,11 @@ def tag_log(program: str | None) -> str | None:
 
 
 def file_log(name: str) -> str | None:
-    """The log a file name names: `dns.log`, `dns.09:00:00-10:00:00.log`, `conn.log` (from
-    `conn.log.gz`), `zeek_conn.json`; None for any other name."""
+    """The Zeek log a file name names: `dns.log`, `dns.09:00:00-10:00:00.log`, `conn.log` (from
+    `conn.log.gz`), `zeek_conn.json`; None for any other name (`events.ndjson`)."""
     stem = name.split(".", 1)[0].lower()
-    return (tag_log(stem) or stem) if stem else None
+    log = tag_log(stem) or stem
+    return log if log in LOGS else None
 
 
 def from_object(record: dict[str, Any], log: str | None = None) -> Event | None:

@@ -225,9 +225,9 @@ def test_the_log_comes_from_path_then_hint_then_keys() -> None:
     ("name", "log"),
     [("dns.log", "dns"), ("dns.09:00:00-10:00:00.log", "dns"), ("conn.log", "conn"),
      ("smb_files.2024-03-05-10-00-00.log", "smb_files"), ("zeek_http.json", "http"),
-     ("Conn.log", "conn"), ("events.ndjson", "events")],
+     ("Conn.log", "conn"), ("events.ndjson", None), ("zeek.log", None)],
 )  # fmt: skip
-def test_file_names_name_logs(name: str, log: str) -> None:
+def test_file_names_name_logs(name: str, log: str | None) -> None:
     assert zeek.file_log(name) == log
 
 
