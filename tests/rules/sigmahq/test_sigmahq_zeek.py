@@ -1,9 +1,10 @@
 r"""SigmaHQ's Zeek rules over Zeek JSON logs read through the real path (`read_events` of a folder
 of Zeek logs, a DuckDB event store, the rules compiled with the shipped pipelines).
 
-The logs come as a sensor writes them: one file per log named after it (`dns.log`, a rotated
-`http.<hours>.log`, a gzipped `conn.log`) whose records do not name their log, and a Security
-Onion style stream whose records carry `_path`. Each attack line is written to trigger the rule
+The logs come as a sensor writes them: one JSON file per log named after it (`dns.log`, a
+rotated `http.<hours>.log`, a gzipped `conn.log`) whose records do not name their log, a Security
+Onion style stream whose records carry `_path`, and Zeek's default TSV (the SMB file log, whose
+backslashes TSV writes as `\x5c`). Each attack line is written to trigger the rule
 (or rules) named beside it; the benign lines of each log trigger none.
 
 Two rules match no line Zeek writes: the ATSVC task rule (dde85b37) asks for the path `\*\IPC$`
@@ -88,7 +89,7 @@ def dce_rpc(uid: str, endpoint: str, operation: str) -> dict[str, Any]:
 
 
 def smb_file(uid: str, path: str, name: str) -> dict[str, Any]:
-    return {"_path": "smb_files", "ts": TS, "uid": uid,
+    return {"ts": TS, "uid": uid,
             **ident("10.20.4.66", 49834, "10.20.0.10", 445), "action": "SMB::FILE_OPEN",
             "path": path, "name": name, "size": 0, "times.modified": TS, "times.accessed": TS,
             "times.created": TS, "times.changed": TS}  # fmt: skip
@@ -142,12 +143,7 @@ HTTP_LOG = [
     http("CBenign4", "PUT", "dav.soyte.local", "/docs/plan.docx",
          "Microsoft-WebDAV-MiniRedir/10.0.19045", resp="10.20.0.81"),
 ]  # fmt: skip
-SENSOR_STREAM = [
-    dce_rpc("CEfsRpc", "efsrpc", "EfsRpcOpenFileRaw"),
-    dce_rpc("CDriver", "spoolss", "RpcAddPrinterDriverEx"),
-    dce_rpc("CPrtProc", "spoolss", "RpcAddPrintProcessor"),
-    dce_rpc("CSvcCtl", "svcctl", "CreateServiceW"),
-    dce_rpc("CBenign5", "lsarpc", "LsarLookupSids3"),
+SMB_FILES_LOG = [
     smb_file("CAtsvc", "\\\\*\\IPC$", "atsvc"),
     smb_file("CSpools", "\\\\PRN01\\IPC$", "spoolss"),
     smb_file("CPsexec", "\\\\FS01\\IPC$", "RemCom_WS01-4242-stdin"),
@@ -155,6 +151,13 @@ SENSOR_STREAM = [
     smb_file("CPstFile", "\\\\FS01\\C$", "Users\\jdoe\\Documents\\Outlook\\archive.pst"),
     smb_file("CBenign6", "\\\\FS01\\share", "Reports\\2024\\Q1.docx"),
     smb_file("CBenign7", "\\\\*\\IPC$", "lsarpc"),
+]
+SENSOR_STREAM = [
+    dce_rpc("CEfsRpc", "efsrpc", "EfsRpcOpenFileRaw"),
+    dce_rpc("CDriver", "spoolss", "RpcAddPrinterDriverEx"),
+    dce_rpc("CPrtProc", "spoolss", "RpcAddPrintProcessor"),
+    dce_rpc("CSvcCtl", "svcctl", "CreateServiceW"),
+    dce_rpc("CBenign5", "lsarpc", "LsarLookupSids3"),
     kerberos("CRc4Tgs", "rc4-hmac", "MSSQLSvc/db01.soyte.local:1433"),
     kerberos("CBenign8", "aes256-cts-hmac-sha1-96", "cifs/fs01.soyte.local"),
     x509("FCobalt1", "8BB00EE"),
@@ -173,6 +176,26 @@ def ndjson(records: list[dict[str, Any]]) -> bytes:
     return b"".join(orjson.dumps(record) + b"\n" for record in records)
 
 
+def tsv(log: str, records: list[dict[str, Any]]) -> bytes:
+    """Records in Zeek's TSV layout (scalar fields; strings escaped as Zeek escapes them)."""
+    kinds = {bool: "bool", int: "count", float: "time", str: "string"}
+    fields = list(records[0])
+    lines = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)",
+             "#unset_field\t-", f"#path\t{log}", "#fields\t" + "\t".join(fields),
+             "#types\t" + "\t".join(kinds[type(records[0][f])] for f in fields)]  # fmt: skip
+    for record in records:
+        lines.append("\t".join(_tsv_value(record[f]) for f in fields))
+    return "\n".join(lines).encode() + b"\n"
+
+
+def _tsv_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    return str(value).replace("\\", "\\x5c")
+
+
 @pytest.fixture(scope="module")
 def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[str]]]:
     """Rule id -> the uid (x509: file id) of each Zeek record it matched, over every Zeek rule."""
@@ -183,12 +206,13 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list
     (logs / "http.09:00:00-10:00:00.log").write_bytes(ndjson(HTTP_LOG))
     (logs / "conn.log.gz").write_bytes(gzip.compress(ndjson(CONN_LOG)))
     (logs / "sensor.json").write_bytes(ndjson(SENSOR_STREAM))
+    (logs / "smb_files.log").write_bytes(tsv("smb_files", SMB_FILES_LOG))
     (logs / "remote-access.ndjson").write_bytes(ndjson(RDP_LOG))  # known by its keys alone
     catalog = compile_rules(load_rules(ZEEK_RULES), [ROOT / "rules" / "pipelines"])
     assert len(catalog.compiled) == 24 and not catalog.errors, catalog.errors
     store = DuckDBEventStore(folder / "events.duckdb")
     events = list(read_events([logs]))
-    records = DNS_LOG + HTTP_LOG + CONN_LOG + SENSOR_STREAM + RDP_LOG
+    records = DNS_LOG + HTTP_LOG + CONN_LOG + SENSOR_STREAM + SMB_FILES_LOG + RDP_LOG
     assert len(events) == len(records)
     assert {e["event"]["dataset"] for e in events} == {
         "zeek.dns", "zeek.http", "zeek.conn", "zeek.dce_rpc", "zeek.smb_files", "zeek.kerberos",

@@ -114,6 +114,56 @@ def test_zeek_logs_read_as_the_listener_reads_them(tmp_path: Path) -> None:
     assert events[3]["log"]["file"]["path"] == str(tmp_path / "dns.log.gz")
 
 
+ZEEK_TSV = b"""#separator \\x09
+#set_separator\t,
+#empty_field\t(empty)
+#unset_field\t-
+#path\tdns
+#open\t2024-03-05-10-00-00
+#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqtype_name\trcode_name\tAA\tZ\tanswers\tTTLs\trejected
+#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tstring\tstring\tbool\tcount\tvector[string]\tvector[interval]\tbool
+1709632800.250000\tCHhAvVGS1DHFjwGM9\t10.20.4.19\t53111\t10.20.0.53\t53\tudp\t17\t0.010000\twww.soyte.gov.vn\tA\tNOERROR\tF\t0\tweb.soyte.gov.vn,203.113.131.2\t300.000000,60.000000\tF
+1709632801.000000\tCqz1Oe1Z9WJj0D6Jn8\t10.20.4.19\t53112\t10.20.0.53\t53\tudp\t18\t-\ta\\x09b\\x2cc\\x5cd\t-\t-\tF\t0\t(empty)\t(empty)\tF
+#close\t2024-03-05-11-00-00
+#separator \\x09
+#set_separator\t,
+#empty_field\t(empty)
+#unset_field\t-
+#path\tsmb_files
+#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\taction\tpath\tname\tsize
+#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tstring\tcount
+1709632802.000000\tCmQ4yD2ctWeMPt3Gc3\t10.20.4.66\t49834\t10.20.0.10\t445\tSMB::FILE_OPEN\t\\x5c\\x5c*\\x5cIPC$\tspoolss\t0
+1709632803.000000\tCmQ4yD2ctWeMPt3Gc4\tonly three\tvalues
+"""
+
+
+def test_zeek_tsv_logs_read_as_their_json_records(tmp_path: Path) -> None:
+    """Zeek's default TSV format: each row is the event of the record Zeek's JSON writer would
+    have written (typed values, unset fields left out, escapes undone), `#path` naming the log;
+    a file may hold several header blocks; a row that does not fit its header is a problem."""
+    path = tmp_path / "zeek-2024-03-05.log"
+    path.write_bytes(ZEEK_TSV)
+    assert detect_format(path) == "zeek"
+    problems: list[ReadProblem] = []
+    events = list(read_events([path], on_error=problems.append))
+    assert [(p.location, p.format) for p in problems] == [("line 20", "zeek")]
+    first, second, smb = events
+    expected = zeek.from_object({
+        "_path": "dns", "ts": 1709632800.25, "uid": "CHhAvVGS1DHFjwGM9", "id.orig_h": "10.20.4.19",
+        "id.orig_p": 53111, "id.resp_h": "10.20.0.53", "id.resp_p": 53, "proto": "udp",
+        "trans_id": 17, "rtt": 0.01, "query": "www.soyte.gov.vn", "qtype_name": "A",
+        "rcode_name": "NOERROR", "AA": False, "Z": 0,
+        "answers": ["web.soyte.gov.vn", "203.113.131.2"], "TTLs": [300.0, 60.0], "rejected": False,
+    })  # fmt: skip
+    assert first["event"].pop("id") and first.pop("log")["file"]["path"] == str(path)
+    assert first == expected
+    assert second["zeek"]["dns"]["query"] == "a\tb,c\\d"
+    assert (second["zeek"]["dns"]["answers"], second["zeek"]["dns"]["TTLs"]) == ([], [])
+    assert "rtt" not in second["zeek"]["dns"] and "qtype_name" not in second["zeek"]["dns"]
+    assert smb["event"]["dataset"] == "zeek.smb_files"
+    assert smb["zeek"]["smb_files"]["path"] == "\\\\*\\IPC$"
+
+
 def test_syslog_file_gives_what_the_listener_gives() -> None:
     path = LOGHUB / "OpenSSH" / "OpenSSH_2k.log"
     events = list(read_events([path]))
