@@ -1,9 +1,9 @@
 """Choosing the message parser for a line, whatever transport delivered it.
 
 Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo,
-kernel, filterlog, nginx, suricata, zeek_dns, audispd, rpd, `%ASA-...`, `%SYS-5-...`) goes to that
-program's parser and no other: a user name typed into an SSH login cannot make the line pass
-for a FortiGate log. Any other line is recognised by content, each parser guarded by a test
+kernel, filterlog, nginx, suricata, zeek_dns, audispd, rpd, `%ASA-...`, `%SYS-5-...`) goes to
+that program's parser and no other: a user name typed into an SSH login cannot make the line
+pass for a FortiGate log. Any other line is recognised by content, each parser guarded by a test
 costing a few string operations (a first character, a key) before any regex or JSON decoding
 runs. Lines no parser
 claims are stored as plain syslog events (`message` plus the header fields), never dropped.
