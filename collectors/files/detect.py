@@ -13,8 +13,9 @@ from pathlib import Path, PurePath
 import orjson
 
 from collectors.files.evtx_layout import FILE_MAGIC as EVTX_MAGIC
+from collectors.files.zeek_tsv import HEADER as ZEEK_TSV_HEADER
 
-FORMATS = ("evtx", "json", "ndjson", "syslog", "pcap")
+FORMATS = ("evtx", "json", "ndjson", "syslog", "pcap", "zeek")
 
 _PCAP_MAGICS = (
     b"\xa1\xb2\xc3\xd4",  # pcap, big-endian, microseconds
@@ -59,6 +60,8 @@ def detect_format(path: Path) -> str:
             return "ndjson" if _is_json(fh.readline(_MAX_FIRST_LINE)) else "json"
         if text.startswith(b"[") and text[1:].lstrip()[:1] in (b"{", b"[", b"]", b""):
             return "json"  # an array of events (Apache's error log also opens with "[")
+        if text.startswith(ZEEK_TSV_HEADER):
+            return "zeek"  # Zeek's default tab-separated logs
     if b"\x00" in head:
         raise UnknownFormat("binary content that is not EVTX, pcap, JSON or text")
     return "syslog"

@@ -1,5 +1,5 @@
 """JSON and NDJSON files: ECS documents, Windows events (Winlogbeat, NXLog, evtx_dump), Suricata's
-eve.json and Elasticsearch hits.
+eve.json, Zeek's JSON logs and Elasticsearch hits.
 
 NDJSON (Winlogbeat's and NXLog's file outputs, `soc search --format ndjson`, Elasticsearch
 exports) is read line by line so one bad line costs only itself. A plain JSON file (an array of
@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from collectors.files.source import SourceFile
-from collectors.parsers import suricata, windows_json
+from collectors.parsers import suricata, windows_json, zeek
 from soc.model.event import Event
 
 ECS_DATASET = "json"
@@ -29,6 +29,7 @@ _ECS_MARKERS = ("@timestamp", "ecs", "event", "source", "destination", "host", "
 
 
 def read_ndjson(source: SourceFile) -> Iterator[Event]:
+    log = zeek.file_log(source.path.name)
     for number, line in source.lines():
         text = line.strip()
         if not text:
@@ -39,7 +40,7 @@ def read_ndjson(source: SourceFile) -> Iterator[Event]:
             source.problem(f"line {number}", f"invalid JSON: {exc}", text)
             continue
         for item in _items(value):
-            doc = _event(item)
+            doc = _event(item, log)
             if doc is None:
                 source.problem(f"line {number}", _NOT_AN_EVENT, text)
                 continue
@@ -58,8 +59,9 @@ def read_json(source: SourceFile) -> Iterator[Event]:
             source.problem("file", f"invalid JSON: {exc}", data)
             return
     items = itertools.chain.from_iterable(_items(value) for value in values)
+    log = zeek.file_log(source.path.name)
     for number, item in enumerate(items, 1):
-        doc = _event(item)
+        doc = _event(item, log)
         if doc is None:
             source.problem(f"item {number}", _NOT_AN_EVENT, orjson.dumps(item))
             continue
@@ -99,7 +101,8 @@ def _skip_space(text: str, position: int) -> int:
 
 
 _NOT_AN_EVENT = (
-    "not an ECS document, a Windows event (Winlogbeat, NXLog, evtx_dump) nor a Suricata EVE record"
+    "not an ECS document, a Windows event (Winlogbeat, NXLog, evtx_dump), a Suricata EVE record"
+    " nor a Zeek log record"
 )
 
 
@@ -114,8 +117,9 @@ def _items(value: Any) -> Iterable[Any]:
     return [value]
 
 
-def _event(value: Any) -> Event | None:
-    """The ECS document for one decoded object, or None when it is not an event."""
+def _event(value: Any, log: str | None = None) -> Event | None:
+    """The ECS document for one decoded object, or None when it is not an event; `log` is the
+    Zeek log the file's name names (`dns.log`), for Zeek records that do not say."""
     if not isinstance(value, dict):
         return None
     if isinstance(value.get("_source"), dict):  # an Elasticsearch hit
@@ -126,6 +130,8 @@ def _event(value: Any) -> Event | None:
         return windows
     if "timestamp" in value and "event_type" in value and "@timestamp" not in value:
         return suricata.from_object(value)  # a line of Suricata's eve.json
+    if (record := zeek.from_object(value, log)) is not None:
+        return record  # before ECS: Zeek's files.log has a `source` (text, not ECS's object)
     if not any(key in value for key in _ECS_MARKERS):
         return None
     event = value.get("event")

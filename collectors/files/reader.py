@@ -19,6 +19,7 @@ from collectors.files.evtx_reader import read_evtx
 from collectors.files.json_reader import read_json, read_ndjson
 from collectors.files.source import ProblemHandler, ReadProblem, SourceFile, Start
 from collectors.files.syslog_reader import read_syslog
+from collectors.files.zeek_tsv import read_zeek_tsv
 from collectors.parsers.values import object_field
 from soc.errors import ParseError
 from soc.model.event import Event, stamp
@@ -38,6 +39,7 @@ _READERS: dict[str, Callable[[SourceFile], Iterator[Event]]] = {
     "ndjson": read_ndjson,
     "syslog": read_syslog,
     "pcap": _read_pcap,
+    "zeek": read_zeek_tsv,
 }
 LINE_FORMATS = frozenset({"syslog", "ndjson"})
 """Formats read line by line, so that reading can begin at any line (`Start`)."""

@@ -1,9 +1,9 @@
 """Choosing the message parser for a line, whatever transport delivered it.
 
 Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo,
-kernel, filterlog, nginx, suricata, audispd, rpd, `%ASA-...`, `%SYS-5-...`) goes to that
-program's parser and no other: a user name typed into an SSH login cannot make the line pass
-for a FortiGate log. Any other line is recognised by content, each parser guarded by a test
+kernel, filterlog, nginx, suricata, zeek_dns, audispd, rpd, `%ASA-...`, `%SYS-5-...`) goes to
+that program's parser and no other: a user name typed into an SSH login cannot make the line
+pass for a FortiGate log. Any other line is recognised by content, each parser guarded by a test
 costing a few string operations (a first character, a key) before any regex or JSON decoding
 runs. Lines no parser
 claims are stored as plain syslog events (`message` plus the header fields), never dropped.
@@ -31,6 +31,7 @@ from collectors.parsers import (
     suricata,
     web_error,
     windows_json,
+    zeek,
 )
 from collectors.parsers.values import program_name
 from soc.model.event import Event
@@ -77,7 +78,7 @@ def _content_parser(message: str) -> tuple[MessageParser, ...]:
     """The parsers worth trying on this content, by cheap tests on it."""
     head = message.lstrip()[:1]
     if head == "{" or message.startswith("@cee:"):
-        return (suricata.parse, windows_json.parse)
+        return (suricata.parse, windows_json.parse, zeek.parse)
     if head == "%":
         return (cisco_asa.parse, huawei_vrp.parse, cisco_ios.parse)
     if head == "<" and message.lstrip().startswith("<Event"):
@@ -114,6 +115,8 @@ def parse_message(
     name = program_name(program)
     if claimed := _BY_PROGRAM.get(name):
         return claimed(message, program=program, pid=pid)
+    if zeek.claims(program):  # one tag per log (`zeek_dns`, `bro-conn`): no table entry
+        return zeek.parse(message, program=program, pid=pid)
     if program and program.startswith("%"):  # the header took a Cisco tag for the program
         if program.startswith(("%ASA-", "%FTD-")):
             return cisco_asa.parse(message, program=program, pid=pid)

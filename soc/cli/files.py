@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction) -> None:
     from collectors.files import FORMATS
 
-    ingest = sub.add_parser("ingest", help="read EVTX, JSON/NDJSON, syslog files and pcaps")
+    ingest = sub.add_parser("ingest", help="read EVTX, JSON/NDJSON, syslog, Zeek files and pcaps")
     ingest.add_argument("paths", nargs="+", help="files or folders (read recursively)")
     ingest.add_argument("--format", choices=("auto", *FORMATS), default="auto")
     ingest.add_argument("--batch-size", type=positive_int, default=5000)

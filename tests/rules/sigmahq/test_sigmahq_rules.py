@@ -28,10 +28,11 @@ DEEPBLUE = SHARED_DATA / "evtx" / "hayabusa-sample-evtx" / "DeepBlueCLI"
 
 # Log sources no pipeline maps, with the number of SigmaHQ rules each holds. Why: cloud and SaaS
 # audit logs (aws, azure, gcp, m365, okta, github, bitbucket, onelogin, kubernetes, cisco duo)
-# need API collectors the platform does not have; macOS endpoints, Zeek sensors, OpenCanary,
-# Qualys and application frameworks (jvm, spring, django, ...) have no parser; FortiOS SSL VPN
-# daemon and GlobalProtect keyword rules need vendor parsers we do not have; Windows file_rename
-# comes from the Kernel-File ETW provider, which no event log records; `product: windows` alone cannot be told apart from the categorised rules.
+# need API collectors the platform does not have; macOS endpoints, OpenCanary, Qualys and
+# application frameworks (jvm, spring, django, ...) have no parser; FortiOS SSL VPN daemon and
+# GlobalProtect keyword rules need vendor parsers we do not have; Windows file_rename comes from
+# the Kernel-File ETW provider, which no event log records; `product: windows` alone cannot be
+# told apart from the categorised rules.
 NOT_COLLECTED = {
     "category=database": 1,
     "product=aws, service=cloudtrail": 57,
@@ -71,13 +72,6 @@ NOT_COLLECTED = {
     "product=velocity, category=application": 1,
     "product=windows": 1,
     "product=windows, category=file_rename": 2,
-    "product=zeek, service=dce_rpc": 4,
-    "product=zeek, service=dns": 5,
-    "product=zeek, service=http": 5,
-    "product=zeek, service=kerberos": 1,
-    "product=zeek, service=rdp": 1,
-    "product=zeek, service=smb_files": 7,
-    "product=zeek, service=x509": 1,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import struct
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ import orjson
 from shared_data import SHARED_DATA
 
 from collectors.files import ReadProblem, detect_format, read_events
-from collectors.parsers import suricata
+from collectors.parsers import suricata, zeek
 from collectors.syslog import parse_syslog
 from collectors.syslog.normalize import to_ecs
 
@@ -79,6 +80,88 @@ def test_suricata_eve_json_reads_as_the_listener_reads_it(tmp_path: Path) -> Non
         assert event == expected
     assert events[0]["event"]["kind"] == "alert"
     assert events[0]["rule"]["name"].startswith("ET EXPLOIT Apache log4j")
+
+
+ZEEK_DNS = (
+    b'{"ts":1709632800.25,"uid":"CHhAvVGS1DHFjwGM9","id.orig_h":"10.20.4.19","id.orig_p":53111,'
+    b'"id.resp_h":"10.20.0.53","id.resp_p":53,"proto":"udp","trans_id":17,"query":"%s",'
+    b'"qclass":1,"qclass_name":"C_INTERNET","qtype":16,"qtype_name":"TXT","rcode":3,'
+    b'"rcode_name":"NXDOMAIN","AA":false,"TC":false,"RD":true,"RA":true,"Z":0,"rejected":false}'
+)
+
+
+def test_zeek_logs_read_as_the_listener_reads_them(tmp_path: Path) -> None:
+    """A sensor's rotated dns.log (records that do not name their log: the file's name does)
+    and a gzipped one: each record is the event the listener makes of the same record sent
+    over syslog with Zeek's tag. Other JSON in the same file keeps its own reader."""
+    lines = [ZEEK_DNS % b"update.soyte.gov.vn", ZEEK_DNS % b"x1.stage.123456.example.net"]
+    ecs = b'{"@timestamp":"2024-03-05T10:00:00Z","ts":1,"message":"exported"}'
+    rotated = tmp_path / "dns.09:00:00-10:00:00.log"
+    rotated.write_bytes(b"\n".join([*lines, ecs]) + b"\n")
+    (tmp_path / "dns.log.gz").write_bytes(gzip.compress(lines[0] + b"\n"))
+    problems: list[ReadProblem] = []
+    events = list(read_events([tmp_path], on_error=problems.append))
+    assert problems == []
+    assert [e["event"]["dataset"] for e in events] == ["zeek.dns", "zeek.dns", "json", "zeek.dns"]
+    for event, line in zip(events[:2], lines, strict=True):
+        expected = zeek.parse(line.decode(), program="zeek_dns")
+        assert expected is not None
+        assert event["event"].pop("id") and event.pop("log")["file"]["path"] == str(rotated)
+        assert event == expected
+    assert events[1]["dns"]["question"] == {"name": "x1.stage.123456.example.net", "type": "TXT",
+                                            "class": "C_INTERNET"}  # fmt: skip
+    assert events[1]["zeek"]["dns"]["id"]["orig_h"] == "10.20.4.19"
+    assert events[3]["log"]["file"]["path"] == str(tmp_path / "dns.log.gz")
+
+
+ZEEK_TSV = b"""#separator \\x09
+#set_separator\t,
+#empty_field\t(empty)
+#unset_field\t-
+#path\tdns
+#open\t2024-03-05-10-00-00
+#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqtype_name\trcode_name\tAA\tZ\tanswers\tTTLs\trejected
+#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tstring\tstring\tbool\tcount\tvector[string]\tvector[interval]\tbool
+1709632800.250000\tCHhAvVGS1DHFjwGM9\t10.20.4.19\t53111\t10.20.0.53\t53\tudp\t17\t0.010000\twww.soyte.gov.vn\tA\tNOERROR\tF\t0\tweb.soyte.gov.vn,203.113.131.2\t300.000000,60.000000\tF
+1709632801.000000\tCqz1Oe1Z9WJj0D6Jn8\t10.20.4.19\t53112\t10.20.0.53\t53\tudp\t18\t-\ta\\x09b\\x2cc\\x5cd\t-\t-\tF\t0\t(empty)\t(empty)\tF
+#close\t2024-03-05-11-00-00
+#separator \\x09
+#set_separator\t,
+#empty_field\t(empty)
+#unset_field\t-
+#path\tsmb_files
+#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\taction\tpath\tname\tsize
+#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tstring\tcount
+1709632802.000000\tCmQ4yD2ctWeMPt3Gc3\t10.20.4.66\t49834\t10.20.0.10\t445\tSMB::FILE_OPEN\t\\x5c\\x5c*\\x5cIPC$\tspoolss\t0
+1709632803.000000\tCmQ4yD2ctWeMPt3Gc4\tonly three\tvalues
+"""
+
+
+def test_zeek_tsv_logs_read_as_their_json_records(tmp_path: Path) -> None:
+    """Zeek's default TSV format: each row is the event of the record Zeek's JSON writer would
+    have written (typed values, unset fields left out, escapes undone), `#path` naming the log;
+    a file may hold several header blocks; a row that does not fit its header is a problem."""
+    path = tmp_path / "zeek-2024-03-05.log"
+    path.write_bytes(ZEEK_TSV)
+    assert detect_format(path) == "zeek"
+    problems: list[ReadProblem] = []
+    events = list(read_events([path], on_error=problems.append))
+    assert [(p.location, p.format) for p in problems] == [("line 20", "zeek")]
+    first, second, smb = events
+    expected = zeek.from_object({
+        "_path": "dns", "ts": 1709632800.25, "uid": "CHhAvVGS1DHFjwGM9", "id.orig_h": "10.20.4.19",
+        "id.orig_p": 53111, "id.resp_h": "10.20.0.53", "id.resp_p": 53, "proto": "udp",
+        "trans_id": 17, "rtt": 0.01, "query": "www.soyte.gov.vn", "qtype_name": "A",
+        "rcode_name": "NOERROR", "AA": False, "Z": 0,
+        "answers": ["web.soyte.gov.vn", "203.113.131.2"], "TTLs": [300.0, 60.0], "rejected": False,
+    })  # fmt: skip
+    assert first["event"].pop("id") and first.pop("log")["file"]["path"] == str(path)
+    assert first == expected
+    assert second["zeek"]["dns"]["query"] == "a\tb,c\\d"
+    assert (second["zeek"]["dns"]["answers"], second["zeek"]["dns"]["TTLs"]) == ([], [])
+    assert "rtt" not in second["zeek"]["dns"] and "qtype_name" not in second["zeek"]["dns"]
+    assert smb["event"]["dataset"] == "zeek.smb_files"
+    assert smb["zeek"]["smb_files"]["path"] == "\\\\*\\IPC$"
 
 
 def test_syslog_file_gives_what_the_listener_gives() -> None:

@@ -1,0 +1,454 @@
+"""Zeek JSON logs (conn, dns, http, ssl, x509, files, smb_files, smb_mapping, dce_rpc, kerberos,
+rdp, ssh, notice, weird and any other log) to ECS, after Elastic's Zeek integration
+(`event.dataset: zeek.<log>`).
+
+Zeek writes one JSON object per line per log (`LogAscii::use_json=T`, Security Onion, Corelight),
+from files or over syslog. Which log a record belongs to is not in most records: it comes from
+`_path` (json-streaming output writes it), else from the file name or syslog tag (`dns.log`,
+`zeek_dns`), else from keys only that log has. The whole record is kept under `zeek.<log>.*`
+with Zeek's dotted keys nested (`id.orig_h` -> `zeek.conn.id.orig_h`), so SigmaHQ's Zeek rules,
+which use Zeek's own field names, read it through a field prefix; the sender cannot set
+`organization`, `event.id` or transport fields through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import string
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from collectors.parsers.values import endpoint, int_or_none, ip_or_none, program_name
+from soc.model.event import Event, isoformat, parse_timestamp
+
+MODULE = "zeek"
+UNKNOWN = "unknown"
+"""The log of a record that is Zeek's (`ts` and `uid`) but names no log and has no known keys."""
+
+LOGS = frozenset({
+    "conn", "dns", "http", "ssl", "x509", "files", "smb_files", "smb_mapping", "dce_rpc",
+    "kerberos", "rdp", "ssh", "notice", "weird", "ntlm", "ftp", "smtp", "sip", "snmp", "dhcp",
+    "radius", "tunnel", "software", "known_hosts", "known_services", "known_certs", "pe", "ocsp",
+    "dpd", "modbus", "dnp3", "mysql", "irc", "socks", "syslog", "intel", "signatures", "ntp",
+    "quic", "ldap", "ldap_search", "analyzer", "capture_loss", "stats", "reporter", "traceroute",
+    "conn_long", "http2", "s7comm", "bacnet", "enip", "opcua_binary",
+})  # fmt: skip
+"""Log names a file name or syslog tag may give: a hint naming anything else (`network.log`) is
+no hint, so a file's name alone cannot turn a record into the wrong log."""
+
+_HASH_NAMES = {32: "md5", 40: "sha1", 64: "sha256"}
+_HEX_DIGITS = frozenset(string.hexdigits)
+_NAME = re.compile(r"[a-z0-9_]{1,40}")
+_TAG_PREFIXES = ("zeek_", "zeek-", "zeek.", "bro_", "bro-", "bro.")
+_TLS_VERSION = re.compile(r"(D?TLS|SSL)v(\d)(\d)?")
+_NOT_ZEEK_KEYS = ("@timestamp", "ecs", "event_type", "winlog", "agent", "message", "event")
+"""Keys no Zeek log has and ECS, Winlogbeat or Suricata documents do: such a document is never
+taken for Zeek, even with a `ts`."""
+_NOT_ZEEK_OBJECTS = ("source", "destination", "host", "log")
+"""Zeek has text fields of these names (files' `source`, http's `host`); ECS has objects."""
+
+_CATEGORIES: dict[str, tuple[list[str], list[str]]] = {
+    "conn": (["network"], ["connection"]),
+    "dns": (["network"], ["protocol", "info"]),
+    "http": (["network", "web"], ["access", "protocol"]),
+    "ssl": (["network"], ["protocol"]),
+    "x509": (["network"], ["info"]),
+    "files": (["file"], ["info"]),
+    "smb_files": (["network", "file"], ["info"]),
+    "smb_mapping": (["network"], ["protocol", "info"]),
+    "dce_rpc": (["network"], ["connection", "protocol"]),
+    "kerberos": (["network", "authentication"], ["protocol", "info"]),
+    "rdp": (["network"], ["protocol", "info"]),
+    "ssh": (["network"], ["connection", "protocol"]),
+    "notice": (["intrusion_detection"], ["info"]),
+    "weird": (["network"], ["info"]),
+}
+
+
+def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """ECS fields for a Zeek record sent over syslog (JSON, optionally behind `@cee:`); the tag
+    (`zeek_dns`, `bro-conn`) names the log. None when the line is not a Zeek record."""
+    text = message.strip().removeprefix("@cee:").lstrip()
+    if not text.startswith("{") or '"ts"' not in text:
+        return None
+    try:
+        record = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return from_object(record, log=tag_log(program)) if isinstance(record, dict) else None
+
+
+def claims(program: str | None) -> bool:
+    """Whether a syslog tag is Zeek's (`zeek`, `zeek_dns`, `bro-conn`)."""
+    name = program_name(program)
+    return name in ("zeek", "bro") or name.startswith(_TAG_PREFIXES)
+
+
+def tag_log(program: str | None) -> str | None:
+    """The log a syslog tag names (`zeek_dns` -> `dns`), or None."""
+    name = program_name(program)
+    for prefix in _TAG_PREFIXES:
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return None
+
+
+def file_log(name: str) -> str | None:
+    """The Zeek log a file name names: `dns.log`, `dns.09:00:00-10:00:00.log`, `conn.log` (from
+    `conn.log.gz`), `zeek_conn.json`; None for any other name (`events.ndjson`)."""
+    stem = name.split(".", 1)[0].lower()
+    log = tag_log(stem) or stem
+    return log if log in LOGS else None
+
+
+def from_object(record: dict[str, Any], log: str | None = None) -> Event | None:
+    """ECS fields for a decoded Zeek record; `log` is the hint of the file name or syslog tag.
+    None when the object has no `ts` or is an ECS, Winlogbeat or Suricata document."""
+    if "ts" not in record or any(key in record for key in _NOT_ZEEK_KEYS):
+        return None
+    if any(isinstance(record.get(key), dict) for key in _NOT_ZEEK_OBJECTS):
+        return None
+    name = _log_name(record, log)
+    if name is None:
+        return None
+    nested = _nested(record)
+    categories, types = _CATEGORIES.get(name, (["network"], ["info"]))
+    doc: Event = {
+        "event": {"module": MODULE, "dataset": f"{MODULE}.{name}", "kind": "event",
+                  "category": list(categories), "type": list(types)},
+        "zeek": {name: nested},
+    }  # fmt: skip
+    if moment := _time(record["ts"]):
+        doc["@timestamp"] = moment
+    if uid := _text(record.get("uid")):
+        doc["zeek"]["session_id"] = uid
+    _network(doc, nested)
+    if handler := _HANDLERS.get(name):
+        handler(doc, nested)
+    return doc
+
+
+def _log_name(record: dict[str, Any], hint: str | None) -> str | None:
+    path = record.get("_path")
+    if isinstance(path, str) and _NAME.fullmatch(path) and path != "session_id":
+        return path
+    if hint in LOGS:
+        return hint
+    if signed := _signature(record):
+        return signed
+    return UNKNOWN if _text(record.get("uid")) else None
+
+
+def _signature(record: dict[str, Any]) -> str | None:
+    """The log whose own keys the record has, for records that name none."""
+    has = record.__contains__
+    action = record.get("action")
+    checks = (
+        ("http", has("method") and has("uri")),
+        ("dns", has("query") or has("qtype_name") or has("rcode")),
+        ("conn", has("conn_state")),
+        ("kerberos", has("request_type")),
+        ("x509", has("certificate.serial") or isinstance(record.get("certificate"), dict)),
+        ("ssl", has("server_name") or (has("cipher") and has("version"))),
+        ("smb_files", isinstance(action, str) and action.startswith("SMB::FILE_")),
+        ("smb_mapping", has("share_type")),
+        ("dce_rpc", has("endpoint") and has("operation")),
+        ("files", has("fuid") and (has("mime_type") or has("source"))),
+        ("rdp", has("cookie") or has("security_protocol")),
+        ("ssh", has("auth_success") or (has("client") and has("server"))),
+        ("notice", has("note")),
+        ("weird", has("name") and has("notice")),
+    )
+    return next((name for name, matched in checks if matched), None)
+
+
+def _nested(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with dotted keys as nested objects (`id.orig_h` -> `id: {orig_h}`), as ECS
+    stores and Sigma paths read them. A key whose path is taken by a value stays as written;
+    of two values for one place (only a hostile record has them), the first is kept."""
+    result: dict[str, Any] = {}
+    for key, value in record.items():
+        *parents, leaf = key.split(".")
+        target = result
+        for part in parents:
+            inner = target.setdefault(part, {})
+            if not isinstance(inner, dict):
+                target, leaf = result, key
+                break
+            target = inner
+        if leaf not in target:
+            target[leaf] = value
+        elif isinstance(target[leaf], dict) and isinstance(value, dict):
+            target[leaf].update(value)
+    return result
+
+
+def _time(value: Any) -> str | None:
+    """`ts` as ECS time: epoch seconds (number or text) or ISO 8601 text (`LogAscii::json_timestamps
+    = JSON::TS_ISO8601`); None for anything else."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            with contextlib.suppress(ValueError, OverflowError):
+                return isoformat(parse_timestamp(value))
+            return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        with contextlib.suppress(ValueError, OverflowError, OSError):
+            return isoformat(datetime.fromtimestamp(value, UTC))
+    return None
+
+
+def _seconds(value: Any) -> float | None:
+    """A Zeek interval (a duration, a TTL): a non-negative finite JSON number, else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1e15:
+        return value
+    return None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _texts(value: Any) -> list[str]:
+    """A Zeek set or vector of strings (a lone string counts as one)."""
+    if isinstance(value, str):
+        return [value] if value else []
+    return [v for v in value if isinstance(v, str) and v] if isinstance(value, list) else []
+
+
+def _network(doc: Event, record: dict[str, Any]) -> None:
+    ident = _object(record.get("id"))
+    ips = []
+    for side, host, port in (("source", "orig_h", "orig_p"), ("destination", "resp_h", "resp_p")):
+        if value := endpoint(_text(ident.get(host)), ident.get(port)):
+            doc[side] = value
+            ips += [value["ip"]] if "ip" in value else []
+    for key in ("tx_hosts", "rx_hosts", "src", "dst"):  # files' and notice's hosts
+        ips += [ip for text in _texts(record.get(key)) if (ip := ip_or_none(text))]
+    if ips:
+        doc["related"] = {"ip": sorted(set(ips))}
+    network: dict[str, Any] = {}
+    if proto := _text(record.get("proto")):
+        network["transport"] = proto.lower()
+    if community := _text(record.get("community_id")):
+        network["community_id"] = community
+    if network:
+        doc["network"] = network
+
+
+def _conn(doc: Event, conn: dict[str, Any]) -> None:
+    if service := _text(conn.get("service")):
+        doc.setdefault("network", {})["protocol"] = service.split(",")[0]
+    totals = {"bytes": 0, "packets": 0}
+    for side, prefix in (("source", "orig"), ("destination", "resp")):
+        for name, key in (("bytes", f"{prefix}_ip_bytes"), ("packets", f"{prefix}_pkts")):
+            if (number := int_or_none(conn.get(key))) is not None:
+                doc.setdefault(side, {})[name] = number
+                totals[name] += number
+    if totals["bytes"] or totals["packets"]:
+        doc.setdefault("network", {}).update({k: v for k, v in totals.items() if v})
+    if (duration := _seconds(conn.get("duration"))) is not None:
+        doc["event"]["duration"] = int(duration * 1_000_000_000)
+
+
+def _dns(doc: Event, dns: dict[str, Any]) -> None:
+    result: dict[str, Any] = {}
+    names = (("query", "name"), ("qtype_name", "type"), ("qclass_name", "class"))
+    question = {n: v for k, n in names if (v := _text(dns.get(k)))}
+    if question:
+        result["question"] = question
+    if (ident := int_or_none(dns.get("trans_id"))) is not None:
+        result["id"] = str(ident)
+    if code := _text(dns.get("rcode_name")):
+        result["response_code"] = code
+    answers = _texts(dns.get("answers"))
+    ttls = dns.get("TTLs") if isinstance(dns.get("TTLs"), list) else []
+    if answers:
+        result["answers"] = [{"data": a} for a in answers]
+        if len(ttls) == len(answers):
+            for answer, ttl in zip(result["answers"], ttls, strict=True):
+                if (seconds := _seconds(ttl)) is not None:
+                    answer["ttl"] = int(seconds)
+        if resolved := [ip for a in answers if (ip := ip_or_none(a))]:
+            result["resolved_ip"] = resolved
+    result["type"] = "answer" if answers else "query"
+    doc["dns"] = result
+
+
+def _http(doc: Event, http: dict[str, Any]) -> None:
+    url: dict[str, Any] = {}
+    if host := _text(http.get("host")):
+        url["domain"] = host
+    if target := _text(http.get("uri")):
+        path, _, query = target.partition("?")
+        url.update(original=target, path=path)
+        if query:
+            url["query"] = query
+    if url:
+        doc["url"] = url
+    result: dict[str, Any] = {}
+    request = {n: v for k, n in (("method", "method"), ("referrer", "referrer"))
+               if (v := _text(http.get(k)))}  # fmt: skip
+    if (length := int_or_none(http.get("request_body_len"))) is not None:
+        request["body"] = {"bytes": length}
+    if request:
+        result["request"] = request
+    response: dict[str, Any] = {}
+    if (status := int_or_none(http.get("status_code"))) is not None:
+        response["status_code"] = status
+    if (length := int_or_none(http.get("response_body_len"))) is not None:
+        response["body"] = {"bytes": length}
+    if mime := _texts(http.get("resp_mime_types")):
+        response["mime_type"] = mime[0]
+    if response:
+        result["response"] = response
+    if version := _text(http.get("version")):
+        result["version"] = version
+    if result:
+        doc["http"] = result
+    if agent := _text(http.get("user_agent")):
+        doc["user_agent"] = {"original": agent}
+
+
+def _ssl(doc: Event, ssl: dict[str, Any]) -> None:
+    result: dict[str, Any] = {}
+    if (version := _text(ssl.get("version"))) and (match := _TLS_VERSION.fullmatch(version)):
+        result["version_protocol"] = match[1].lower()
+        result["version"] = f"{match[2]}.{match[3] or 0}"
+    for key, name in (("cipher", "cipher"), ("curve", "curve")):
+        if value := _text(ssl.get(key)):
+            result[name] = value
+    for key in ("established", "resumed"):
+        if isinstance(ssl.get(key), bool):
+            result[key] = ssl[key]
+    client = {n: v for k, n in (("server_name", "server_name"), ("ja3", "ja3"))
+              if (v := _text(ssl.get(k)))}  # fmt: skip
+    if client:
+        result["client"] = client
+    server = {n: v for k, n in (("subject", "subject"), ("issuer", "issuer"), ("ja3s", "ja3s"))
+              if (v := _text(ssl.get(k)))}  # fmt: skip
+    if server:
+        result["server"] = server
+    if sni := client.get("server_name"):
+        doc.setdefault("destination", {})["domain"] = sni
+    if result:
+        doc["tls"] = result
+
+
+def _x509(doc: Event, x509: dict[str, Any]) -> None:
+    certificate = _object(x509.get("certificate"))
+    result: dict[str, Any] = {}
+    for key, name in (("serial", "serial_number"), ("key_alg", "public_key_algorithm"),
+                      ("sig_alg", "signature_algorithm")):  # fmt: skip
+        if value := _text(certificate.get(key)):
+            result[name] = value
+    for key, name in (("subject", "subject"), ("issuer", "issuer")):
+        if value := _text(certificate.get(key)):
+            result[name] = {"distinguished_name": value}
+    if (version := int_or_none(certificate.get("version"))) is not None:
+        result["version_number"] = str(version)
+    for key, name in (("not_valid_before", "not_before"), ("not_valid_after", "not_after")):
+        if moment := _time(certificate.get(key)):
+            result[name] = moment
+    if names := _texts(_object(x509.get("san")).get("dns")):
+        result["alternative_names"] = names
+    if result:
+        doc["x509"] = result
+    _hashes(doc, [x509.get("fingerprint")])
+
+
+def _hashes(doc: Event, values: list[Any]) -> None:
+    """`file.hash.*` from Zeek's hex digests, each named by its length (x509's `fingerprint`
+    is whichever hash Zeek was configured with)."""
+    hashes = {}
+    for value in values:
+        text = _text(value)
+        name = _HASH_NAMES.get(len(text)) if text else None
+        if name and set(text) <= _HEX_DIGITS:
+            hashes[name] = text.lower()
+    if hashes:
+        doc.setdefault("file", {})["hash"] = hashes
+
+
+def _files(doc: Event, files: dict[str, Any]) -> None:
+    file: dict[str, Any] = {}
+    if mime := _text(files.get("mime_type")):
+        file["mime_type"] = mime
+    if name := _text(files.get("filename")):
+        file["name"] = name
+    size = int_or_none(files.get("total_bytes"))
+    if (size := size if size is not None else int_or_none(files.get("seen_bytes"))) is not None:
+        file["size"] = size
+    if file:
+        doc["file"] = file
+    _hashes(doc, [files.get(key) for key in ("md5", "sha1", "sha256")])
+
+
+def _smb_files(doc: Event, smb: dict[str, Any]) -> None:
+    if action := _text(smb.get("action")):
+        doc["event"]["action"] = action.removeprefix("SMB::").lower()
+    file: dict[str, Any] = {}
+    if name := _text(smb.get("name")):
+        file["name"] = name
+    if path := _text(smb.get("path")):
+        file["directory"] = path
+    if (size := int_or_none(smb.get("size"))) is not None:
+        file["size"] = size
+    if file:
+        doc["file"] = file
+
+
+def _dce_rpc(doc: Event, rpc: dict[str, Any]) -> None:
+    if operation := _text(rpc.get("operation")):
+        doc["event"]["action"] = operation
+
+
+def _kerberos(doc: Event, kerberos: dict[str, Any]) -> None:
+    if request := _text(kerberos.get("request_type")):
+        doc["event"]["action"] = request
+    if isinstance(kerberos.get("success"), bool):
+        doc["event"]["outcome"] = "success" if kerberos["success"] else "failure"
+    if client := _text(kerberos.get("client")):
+        name, _, realm = client.partition("/")
+        user = {"name": name} if name else {}
+        if realm:
+            user["domain"] = realm
+        if user:
+            doc["user"] = user
+
+
+def _ssh(doc: Event, ssh: dict[str, Any]) -> None:
+    if isinstance(ssh.get("auth_success"), bool):
+        doc["event"]["outcome"] = "success" if ssh["auth_success"] else "failure"
+
+
+def _notice(doc: Event, notice: dict[str, Any]) -> None:
+    """A notice is Zeek's alert; one raised outside a connection names its hosts in `src`,
+    `dst` and `p`."""
+    doc["event"]["kind"] = "alert"
+    if note := _text(notice.get("note")):
+        doc["rule"] = {"name": note}
+    if msg := _text(notice.get("msg")):
+        doc["message"] = msg
+    if "source" not in doc and (value := endpoint(_text(notice.get("src")))):
+        doc["source"] = value
+    if "destination" not in doc and (value := endpoint(_text(notice.get("dst")), notice.get("p"))):
+        doc["destination"] = value
+
+
+def _weird(doc: Event, weird: dict[str, Any]) -> None:
+    if name := _text(weird.get("name")):
+        doc["event"]["action"] = name
+
+
+_HANDLERS = {"conn": _conn, "dns": _dns, "http": _http, "ssl": _ssl, "x509": _x509,
+             "files": _files, "smb_files": _smb_files, "dce_rpc": _dce_rpc,
+             "kerberos": _kerberos, "ssh": _ssh, "notice": _notice, "weird": _weird}  # fmt: skip
