@@ -17,11 +17,13 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 _TAR_MAGIC_OFFSET = 257
 ARCHIVE_ERRORS = (
@@ -73,19 +75,10 @@ def members(path: Path, kind: str) -> Iterator[Iterator[Member]]:
 
 def _zip_members(archive: zipfile.ZipFile, folder: Path) -> Iterator[Member]:
     for number, info in enumerate(archive.infolist()):
-        if info.is_dir():
-            continue
-        target = _target(folder, number, info.filename)
-        try:
-            with archive.open(info) as source, target.open("wb") as copy:
-                shutil.copyfileobj(source, copy)
-            _written(target, datetime(*info.date_time, tzinfo=UTC).timestamp())
-        except ARCHIVE_ERRORS as exc:
-            target.unlink(missing_ok=True)
-            yield Member(info.filename, None, f"cannot be extracted: {exc}")
-            continue
-        yield Member(info.filename, target)
-        target.unlink(missing_ok=True)
+        if not info.is_dir():
+            moment = datetime(*info.date_time, tzinfo=UTC).timestamp()
+            target = _target(folder, number, info.filename)
+            yield from _extracted(info.filename, target, partial(archive.open, info), moment)
 
 
 def _tar_members(archive: tarfile.TarFile, folder: Path) -> Iterator[Member]:
@@ -99,22 +92,30 @@ def _tar_members(archive: tarfile.TarFile, folder: Path) -> Iterator[Member]:
         if info is None:
             return
         number += 1
-        if not info.isfile():
-            continue
-        target = _target(folder, number, info.name)
-        try:
-            source = archive.extractfile(info)
-            if source is None:
-                continue
-            with source, target.open("wb") as copy:
-                shutil.copyfileobj(source, copy)
-            _written(target, info.mtime)
-        except ARCHIVE_ERRORS as exc:
-            target.unlink(missing_ok=True)
-            yield Member(info.name, None, f"cannot be extracted: {exc}")
-            continue
-        yield Member(info.name, target)
+        if info.isfile():
+            target = _target(folder, number, info.name)
+            opener = partial(archive.extractfile, info)
+            yield from _extracted(info.name, target, opener, info.mtime)
+
+
+def _extracted(
+    name: str, target: Path, opener: Callable[[], IO[bytes] | None], moment: float
+) -> Iterator[Member]:
+    """The member copied to `target` (deleted again once the reader is done with it), or the
+    reason it could not be."""
+    try:
+        source = opener()
+        if source is None:
+            return
+        with source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy)
+        _written(target, moment)
+    except ARCHIVE_ERRORS as exc:
         target.unlink(missing_ok=True)
+        yield Member(name, None, f"cannot be extracted: {exc}")
+        return
+    yield Member(name, target)
+    target.unlink(missing_ok=True)
 
 
 def _written(copy: Path, moment: float) -> None:

@@ -15,7 +15,13 @@ from typing import Any
 
 import orjson
 
-from collectors.parsers.values import IANA_TRANSPORTS, endpoint, int_or_none
+from collectors.parsers.values import (
+    IANA_TRANSPORTS,
+    endpoint,
+    int_or_none,
+    request_url,
+    text_or_none,
+)
 from soc.model.event import Event, isoformat
 
 DATASET = "suricata.eve"
@@ -67,36 +73,32 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _network(doc: Event, eve: dict[str, Any]) -> None:
     ips = []
     for side, ip_key, port_key in (("source", "src_ip", "src_port"),
                                    ("destination", "dest_ip", "dest_port")):  # fmt: skip
-        if value := endpoint(_text(eve.get(ip_key)), eve.get(port_key)):
+        if value := endpoint(text_or_none(eve.get(ip_key)), eve.get(port_key)):
             doc[side] = value
             ips += [value["ip"]] if "ip" in value else []
     if ips:
         doc["related"] = {"ip": sorted(set(ips))}
     network: dict[str, Any] = {}
-    if proto := _text(eve.get("proto")):
+    if proto := text_or_none(eve.get("proto")):
         network["transport"] = IANA_TRANSPORTS.get(proto, proto.lower())
-    if app := _text(eve.get("app_proto")):
+    if app := text_or_none(eve.get("app_proto")):
         network["protocol"] = app.lower()
-    if community := _text(eve.get("community_id")):
+    if community := text_or_none(eve.get("community_id")):
         network["community_id"] = community
     if network:
         doc["network"] = network
-    if interface := _text(eve.get("in_iface")):
+    if interface := text_or_none(eve.get("in_iface")):
         doc["observer"] = {"ingress": {"interface": {"name": interface}}}
 
 
 def _alert(doc: Event, alert: dict[str, Any]) -> None:
     event = doc["event"]
     event["kind"] = "alert"
-    action = _text(alert.get("action"))
+    action = text_or_none(alert.get("action"))
     if action:
         event["action"] = action
         event["type"].append("denied" if action == "blocked" else "allowed")
@@ -106,7 +108,7 @@ def _alert(doc: Event, alert: dict[str, Any]) -> None:
     if (signature_id := int_or_none(alert.get("signature_id"))) is not None:
         rule["id"] = str(signature_id)
     for key, name in (("signature", "name"), ("category", "category")):
-        if value := _text(alert.get(key)):
+        if value := text_or_none(alert.get(key)):
             rule[name] = value
     if rule:
         doc["rule"] = rule
@@ -116,20 +118,20 @@ def _alert(doc: Event, alert: dict[str, Any]) -> None:
 
 def _dns(doc: Event, dns: dict[str, Any]) -> None:
     result: dict[str, Any] = {}
-    if kind := _text(dns.get("type")):
+    if kind := text_or_none(dns.get("type")):
         result["type"] = kind
     if (ident := int_or_none(dns.get("id"))) is not None:
         result["id"] = str(ident)
     question = {
-        n: v for k, n in (("rrname", "name"), ("rrtype", "type")) if (v := _text(dns.get(k)))
+        n: v for k, n in (("rrname", "name"), ("rrtype", "type")) if (v := text_or_none(dns.get(k)))
     }
     queries = dns.get("queries")
     if not question and isinstance(queries, list) and queries and isinstance(queries[0], dict):
         question = {n: v for k, n in (("rrname", "name"), ("rrtype", "type"))
-                    if (v := _text(queries[0].get(k)))}  # fmt: skip
+                    if (v := text_or_none(queries[0].get(k)))}  # fmt: skip
     if question:
         result["question"] = question
-    if code := _text(dns.get("rcode")):
+    if code := text_or_none(dns.get("rcode")):
         result["response_code"] = code
     if answers := _answers(dns):
         result["answers"] = answers
@@ -151,7 +153,7 @@ def _answers(dns: dict[str, Any]) -> list[dict[str, Any]]:
     for record in detailed if isinstance(detailed, list) else ():
         if isinstance(record, dict):
             answer = {n: v for k, n in (("rrname", "name"), ("rrtype", "type"), ("rdata", "data"))
-                      if (v := _text(record.get(k)))}  # fmt: skip
+                      if (v := text_or_none(record.get(k)))}  # fmt: skip
             if (ttl := int_or_none(record.get("ttl"))) is not None:
                 answer["ttl"] = ttl
             if answer:
@@ -159,25 +161,17 @@ def _answers(dns: dict[str, Any]) -> list[dict[str, Any]]:
     grouped = dns.get("grouped")
     for kind, values in grouped.items() if isinstance(grouped, dict) else ():
         for value in values if isinstance(values, list) else ():
-            if data := _text(value):
+            if data := text_or_none(value):
                 answers.append({"type": kind, "data": data})
     return answers
 
 
 def _http(doc: Event, http: dict[str, Any]) -> None:
-    url: dict[str, Any] = {}
-    if host := _text(http.get("hostname")):
-        url["domain"] = host
-    if target := _text(http.get("url")):
-        path, _, query = target.partition("?")
-        url.update(original=target, path=path)
-        if query:
-            url["query"] = query
-    if url:
+    if url := request_url(http.get("hostname"), http.get("url")):
         doc["url"] = url
     result: dict[str, Any] = {}
     request = {n: v for k, n in (("http_method", "method"), ("http_refer", "referrer"))
-               if (v := _text(http.get(k)))}  # fmt: skip
+               if (v := text_or_none(http.get(k)))}  # fmt: skip
     if request:
         result["request"] = request
     response: dict[str, Any] = {}
@@ -187,28 +181,28 @@ def _http(doc: Event, http: dict[str, Any]) -> None:
         response["body"] = {"bytes": length}
     if response:
         result["response"] = response
-    if version := _text(http.get("protocol")):
+    if version := text_or_none(http.get("protocol")):
         result["version"] = version.removeprefix("HTTP/")
     if result:
         doc["http"] = result
-    if agent := _text(http.get("http_user_agent")):
+    if agent := text_or_none(http.get("http_user_agent")):
         doc["user_agent"] = {"original": agent}
 
 
 def _tls(doc: Event, tls: dict[str, Any]) -> None:
     result: dict[str, Any] = {}
-    if version := _text(tls.get("version")):
+    if version := text_or_none(tls.get("version")):
         protocol, _, number = version.partition(" ")
         result.update(version_protocol=protocol.lower(), version=number or protocol)
-    if sni := _text(tls.get("sni")):
+    if sni := text_or_none(tls.get("sni")):
         result["client"] = {"server_name": sni}
         doc.setdefault("destination", {})["domain"] = sni
     server = {n: v for k, n in (("subject", "subject"), ("issuerdn", "issuer"))
-              if (v := _text(tls.get(k)))}  # fmt: skip
+              if (v := text_or_none(tls.get(k)))}  # fmt: skip
     if server:
         result["server"] = server
     ja3 = _object(tls.get("ja3"))
-    if hash_ := _text(ja3.get("hash")):
+    if hash_ := text_or_none(ja3.get("hash")):
         result.setdefault("client", {})["ja3"] = hash_
     if result:
         doc["tls"] = result
@@ -223,8 +217,8 @@ def _flow(doc: Event, flow: dict[str, Any]) -> None:
                 totals[name] += number
     doc.setdefault("network", {}).update({k: v for k, v in totals.items() if v})
     for key, name in (("start", "start"), ("end", "end")):
-        if value := _text(flow.get(key)):
+        if value := text_or_none(flow.get(key)):
             with contextlib.suppress(ValueError):
                 doc["event"][name] = isoformat(datetime.fromisoformat(value))
-    if state := _text(flow.get("state")):
+    if state := text_or_none(flow.get("state")):
         doc["event"]["type"].append("end" if state == "closed" else "info")

@@ -97,3 +97,22 @@ def program_name(program: str | None) -> str:
         return ""
     name = program.split("(", 1)[0].rsplit("/", 1)[-1].lower()
     return name.removesuffix("-session").removesuffix("-auth")
+
+
+def text_or_none(value: object) -> str | None:
+    """A non-empty string from decoded JSON, or None for anything else (numbers, lists, "")."""
+    return value if isinstance(value, str) and value else None
+
+
+def request_url(host: object, target: object) -> dict[str, str]:
+    """ECS `url` of an HTTP request a sensor saw on the wire (Suricata, Zeek): the host the
+    request named and its target, split into path and query; empty when neither is text."""
+    url: dict[str, str] = {}
+    if domain := text_or_none(host):
+        url["domain"] = domain
+    if original := text_or_none(target):
+        path, _, query = original.partition("?")
+        url.update(original=original, path=path)
+        if query:
+            url["query"] = query
+    return url

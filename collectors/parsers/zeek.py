@@ -21,7 +21,14 @@ from typing import Any
 
 import orjson
 
-from collectors.parsers.values import endpoint, int_or_none, ip_or_none, program_name
+from collectors.parsers.values import (
+    endpoint,
+    int_or_none,
+    ip_or_none,
+    program_name,
+    request_url,
+    text_or_none,
+)
 from soc.model.event import Event, isoformat, parse_timestamp
 
 MODULE = "zeek"
@@ -123,7 +130,7 @@ def from_object(record: dict[str, Any], log: str | None = None) -> Event | None:
     }  # fmt: skip
     if moment := _time(record["ts"]):
         doc["@timestamp"] = moment
-    if uid := _text(record.get("uid")):
+    if uid := text_or_none(record.get("uid")):
         doc["zeek"]["session_id"] = uid
     _network(doc, nested)
     if handler := _HANDLERS.get(name):
@@ -139,7 +146,7 @@ def _log_name(record: dict[str, Any], hint: str | None) -> str | None:
         return hint
     if signed := _signature(record):
         return signed
-    return UNKNOWN if _text(record.get("uid")) else None
+    return UNKNOWN if text_or_none(record.get("uid")) else None
 
 
 def _signature(record: dict[str, Any]) -> str | None:
@@ -213,10 +220,6 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _texts(value: Any) -> list[str]:
     """A Zeek set or vector of strings (a lone string counts as one)."""
     if isinstance(value, str):
@@ -228,7 +231,7 @@ def _network(doc: Event, record: dict[str, Any]) -> None:
     ident = _object(record.get("id"))
     ips = []
     for side, host, port in (("source", "orig_h", "orig_p"), ("destination", "resp_h", "resp_p")):
-        if value := endpoint(_text(ident.get(host)), ident.get(port)):
+        if value := endpoint(text_or_none(ident.get(host)), ident.get(port)):
             doc[side] = value
             ips += [value["ip"]] if "ip" in value else []
     for key in ("tx_hosts", "rx_hosts", "src", "dst"):  # files' and notice's hosts
@@ -236,16 +239,16 @@ def _network(doc: Event, record: dict[str, Any]) -> None:
     if ips:
         doc["related"] = {"ip": sorted(set(ips))}
     network: dict[str, Any] = {}
-    if proto := _text(record.get("proto")):
+    if proto := text_or_none(record.get("proto")):
         network["transport"] = proto.lower()
-    if community := _text(record.get("community_id")):
+    if community := text_or_none(record.get("community_id")):
         network["community_id"] = community
     if network:
         doc["network"] = network
 
 
 def _conn(doc: Event, conn: dict[str, Any]) -> None:
-    if service := _text(conn.get("service")):
+    if service := text_or_none(conn.get("service")):
         doc.setdefault("network", {})["protocol"] = service.split(",")[0]
     totals = {"bytes": 0, "packets": 0}
     for side, prefix in (("source", "orig"), ("destination", "resp")):
@@ -262,12 +265,12 @@ def _conn(doc: Event, conn: dict[str, Any]) -> None:
 def _dns(doc: Event, dns: dict[str, Any]) -> None:
     result: dict[str, Any] = {}
     names = (("query", "name"), ("qtype_name", "type"), ("qclass_name", "class"))
-    question = {n: v for k, n in names if (v := _text(dns.get(k)))}
+    question = {n: v for k, n in names if (v := text_or_none(dns.get(k)))}
     if question:
         result["question"] = question
     if (ident := int_or_none(dns.get("trans_id"))) is not None:
         result["id"] = str(ident)
-    if code := _text(dns.get("rcode_name")):
+    if code := text_or_none(dns.get("rcode_name")):
         result["response_code"] = code
     answers = _texts(dns.get("answers"))
     ttls = dns.get("TTLs") if isinstance(dns.get("TTLs"), list) else []
@@ -284,19 +287,11 @@ def _dns(doc: Event, dns: dict[str, Any]) -> None:
 
 
 def _http(doc: Event, http: dict[str, Any]) -> None:
-    url: dict[str, Any] = {}
-    if host := _text(http.get("host")):
-        url["domain"] = host
-    if target := _text(http.get("uri")):
-        path, _, query = target.partition("?")
-        url.update(original=target, path=path)
-        if query:
-            url["query"] = query
-    if url:
+    if url := request_url(http.get("host"), http.get("uri")):
         doc["url"] = url
     result: dict[str, Any] = {}
     request = {n: v for k, n in (("method", "method"), ("referrer", "referrer"))
-               if (v := _text(http.get(k)))}  # fmt: skip
+               if (v := text_or_none(http.get(k)))}  # fmt: skip
     if (length := int_or_none(http.get("request_body_len"))) is not None:
         request["body"] = {"bytes": length}
     if request:
@@ -310,31 +305,31 @@ def _http(doc: Event, http: dict[str, Any]) -> None:
         response["mime_type"] = mime[0]
     if response:
         result["response"] = response
-    if version := _text(http.get("version")):
+    if version := text_or_none(http.get("version")):
         result["version"] = version
     if result:
         doc["http"] = result
-    if agent := _text(http.get("user_agent")):
+    if agent := text_or_none(http.get("user_agent")):
         doc["user_agent"] = {"original": agent}
 
 
 def _ssl(doc: Event, ssl: dict[str, Any]) -> None:
     result: dict[str, Any] = {}
-    if (version := _text(ssl.get("version"))) and (match := _TLS_VERSION.fullmatch(version)):
+    if (version := text_or_none(ssl.get("version"))) and (match := _TLS_VERSION.fullmatch(version)):
         result["version_protocol"] = match[1].lower()
         result["version"] = f"{match[2]}.{match[3] or 0}"
     for key, name in (("cipher", "cipher"), ("curve", "curve")):
-        if value := _text(ssl.get(key)):
+        if value := text_or_none(ssl.get(key)):
             result[name] = value
     for key in ("established", "resumed"):
         if isinstance(ssl.get(key), bool):
             result[key] = ssl[key]
     client = {n: v for k, n in (("server_name", "server_name"), ("ja3", "ja3"))
-              if (v := _text(ssl.get(k)))}  # fmt: skip
+              if (v := text_or_none(ssl.get(k)))}  # fmt: skip
     if client:
         result["client"] = client
     server = {n: v for k, n in (("subject", "subject"), ("issuer", "issuer"), ("ja3s", "ja3s"))
-              if (v := _text(ssl.get(k)))}  # fmt: skip
+              if (v := text_or_none(ssl.get(k)))}  # fmt: skip
     if server:
         result["server"] = server
     if sni := client.get("server_name"):
@@ -348,10 +343,10 @@ def _x509(doc: Event, x509: dict[str, Any]) -> None:
     result: dict[str, Any] = {}
     for key, name in (("serial", "serial_number"), ("key_alg", "public_key_algorithm"),
                       ("sig_alg", "signature_algorithm")):  # fmt: skip
-        if value := _text(certificate.get(key)):
+        if value := text_or_none(certificate.get(key)):
             result[name] = value
     for key, name in (("subject", "subject"), ("issuer", "issuer")):
-        if value := _text(certificate.get(key)):
+        if value := text_or_none(certificate.get(key)):
             result[name] = {"distinguished_name": value}
     if (version := int_or_none(certificate.get("version"))) is not None:
         result["version_number"] = str(version)
@@ -370,7 +365,7 @@ def _hashes(doc: Event, values: list[Any]) -> None:
     is whichever hash Zeek was configured with)."""
     hashes = {}
     for value in values:
-        text = _text(value)
+        text = text_or_none(value)
         name = _HASH_NAMES.get(len(text)) if text else None
         if name and set(text) <= _HEX_DIGITS:
             hashes[name] = text.lower()
@@ -380,9 +375,9 @@ def _hashes(doc: Event, values: list[Any]) -> None:
 
 def _files(doc: Event, files: dict[str, Any]) -> None:
     file: dict[str, Any] = {}
-    if mime := _text(files.get("mime_type")):
+    if mime := text_or_none(files.get("mime_type")):
         file["mime_type"] = mime
-    if name := _text(files.get("filename")):
+    if name := text_or_none(files.get("filename")):
         file["name"] = name
     size = int_or_none(files.get("total_bytes"))
     if (size := size if size is not None else int_or_none(files.get("seen_bytes"))) is not None:
@@ -393,12 +388,12 @@ def _files(doc: Event, files: dict[str, Any]) -> None:
 
 
 def _smb_files(doc: Event, smb: dict[str, Any]) -> None:
-    if action := _text(smb.get("action")):
+    if action := text_or_none(smb.get("action")):
         doc["event"]["action"] = action.removeprefix("SMB::").lower()
     file: dict[str, Any] = {}
-    if name := _text(smb.get("name")):
+    if name := text_or_none(smb.get("name")):
         file["name"] = name
-    if path := _text(smb.get("path")):
+    if path := text_or_none(smb.get("path")):
         file["directory"] = path
     if (size := int_or_none(smb.get("size"))) is not None:
         file["size"] = size
@@ -407,16 +402,16 @@ def _smb_files(doc: Event, smb: dict[str, Any]) -> None:
 
 
 def _dce_rpc(doc: Event, rpc: dict[str, Any]) -> None:
-    if operation := _text(rpc.get("operation")):
+    if operation := text_or_none(rpc.get("operation")):
         doc["event"]["action"] = operation
 
 
 def _kerberos(doc: Event, kerberos: dict[str, Any]) -> None:
-    if request := _text(kerberos.get("request_type")):
+    if request := text_or_none(kerberos.get("request_type")):
         doc["event"]["action"] = request
     if isinstance(kerberos.get("success"), bool):
         doc["event"]["outcome"] = "success" if kerberos["success"] else "failure"
-    if client := _text(kerberos.get("client")):
+    if client := text_or_none(kerberos.get("client")):
         name, _, realm = client.partition("/")
         user = {"name": name} if name else {}
         if realm:
@@ -434,18 +429,20 @@ def _notice(doc: Event, notice: dict[str, Any]) -> None:
     """A notice is Zeek's alert; one raised outside a connection names its hosts in `src`,
     `dst` and `p`."""
     doc["event"]["kind"] = "alert"
-    if note := _text(notice.get("note")):
+    if note := text_or_none(notice.get("note")):
         doc["rule"] = {"name": note}
-    if msg := _text(notice.get("msg")):
+    if msg := text_or_none(notice.get("msg")):
         doc["message"] = msg
-    if "source" not in doc and (value := endpoint(_text(notice.get("src")))):
+    if "source" not in doc and (value := endpoint(text_or_none(notice.get("src")))):
         doc["source"] = value
-    if "destination" not in doc and (value := endpoint(_text(notice.get("dst")), notice.get("p"))):
+    if "destination" not in doc and (
+        value := endpoint(text_or_none(notice.get("dst")), notice.get("p"))
+    ):
         doc["destination"] = value
 
 
 def _weird(doc: Event, weird: dict[str, Any]) -> None:
-    if name := _text(weird.get("name")):
+    if name := text_or_none(weird.get("name")):
         doc["event"]["action"] = name
 
 

@@ -67,13 +67,13 @@ from soc.rules.sqlfields import (
 from soc.rules.values import (
     COMPARE_OPS,
     Predicate,
-    cidr_predicate,
     any_text_predicate,
+    cidr_predicate,
     compare_predicate,
     equals_any_predicate,
     number_predicate,
-    regex_literal,
     regex_alternative_ok,
+    regex_literal,
     regex_predicate,
     string_predicate,
 )

@@ -9,11 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rule_matches import matches_by_rule
-
-from collectors.files import read_events
-from soc.rules import compile_rules, load_rules
-from soc.storage import DuckDBEventStore
+from rule_matches import matches_over_lines
 
 ROOT = Path(__file__).resolve().parents[3]
 DNS = ROOT / "rules" / "sigmahq" / "rules" / "network" / "dns"
@@ -57,17 +53,9 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list
         SURICATA.format(json=QUERY.format(name="aaa.stage.123456.example.net", kind="TXT")),
         SURICATA.format(json=QUERY.format(name="www.example.gov.vn", kind="A")),
     ]
-    (folder / "network.log").write_text("\n".join(lines) + "\n")
-    catalog = compile_rules(load_rules([DNS]), [ROOT / "rules" / "pipelines"])
-    assert catalog.compiled and not catalog.errors, catalog.errors
-    store = DuckDBEventStore(folder / "events.duckdb")
-    events = list(read_events([folder / "network.log"]))
-    assert len(events) == len(lines)
-    found = matches_by_rule(
-        catalog, store, events, lambda e: e.get("dns", {}).get("question", {}).get("name", "")
+    yield matches_over_lines(
+        folder, lines, [DNS], lambda e: e.get("dns", {}).get("question", {}).get("name", "")
     )
-    yield found
-    store.close()
 
 
 def test_dns_rules_read_firewall_and_ids_dns_records(matched: dict[str, list[str]]) -> None:

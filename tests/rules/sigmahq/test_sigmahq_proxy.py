@@ -9,11 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rule_matches import matches_by_rule
-
-from collectors.files import read_events
-from soc.rules import compile_rules, load_rules
-from soc.storage import DuckDBEventStore
+from rule_matches import matches_over_lines
 
 ROOT = Path(__file__).resolve().parents[3]
 PROXY = ROOT / "rules" / "sigmahq" / "rules" / "web" / "proxy_generic"
@@ -65,15 +61,7 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list
         IPS_WITH_URL,
         WEB_SERVER,
     ]
-    (folder / "firewalls.log").write_text("\n".join(lines) + "\n")
-    catalog = compile_rules(load_rules([PROXY]), [ROOT / "rules" / "pipelines"])
-    assert catalog.compiled and not catalog.errors, catalog.errors
-    store = DuckDBEventStore(folder / "events.duckdb")
-    events = list(read_events([folder / "firewalls.log"]))
-    assert len(events) == len(lines)
-    found = matches_by_rule(catalog, store, events, lambda e: e.get("url", {}).get("original", ""))
-    yield found
-    store.close()
+    yield matches_over_lines(folder, lines, [PROXY], lambda e: e.get("url", {}).get("original", ""))
 
 
 def test_proxy_rules_read_the_firewalls_web_requests(matched: dict[str, list[str]]) -> None:
