@@ -30,6 +30,8 @@ WEB_SHELLS = (
     ("/wp-content/uploads/2026/11/c99.php", "cmd=id"),
     ("/upload/files/cmd.aspx", "cmd=ipconfig+/all"),
 )
+ROUTER_ADMINS = ("netadmin", "cisco", "admin")
+SOC_COLLECTOR = "10.100.0.10"  # where the province's SOC receives the agencies' syslog
 ATTACK_TOOLS = ("python-requests/2.31.0", "curl/8.5.0", "Mozilla/5.0 zgrab/0.x")
 
 Scenario = Callable[[SiteDevices, random.Random, datetime, int], tuple[list[Outgoing], str]]
@@ -150,13 +152,38 @@ def suspicious_powershell(
     )
 
 
-SCENARIOS: tuple[Scenario, ...] = (ssh_brute_force, port_scan, web_shell, suspicious_powershell)
+def router_logging_off(
+    devices: SiteDevices, rng: random.Random, now: datetime, round_number: int
+) -> tuple[list[Outgoing], str]:
+    """A stolen network admin account logs in to the agency's router from outside and stops it
+    sending logs to the SOC: what comes before quiet changes to routes and access lists."""
+    attacker, user = attacker_address(rng), rng.choice(ROUTER_ADMINS)
+    out = [
+        devices.router_log(device_logs.ios_login(user, attacker, now), moment=now,
+                           scenario="router_logging_off"),
+        devices.router_log(device_logs.ios_logged_command(user, f"no logging host {SOC_COLLECTOR}"),
+                           moment=now, scenario="router_logging_off"),
+    ]  # fmt: skip
+    return out, (
+        f"router logging off: {user} from {attacker} on {devices.router_hostname} "
+        f"({devices.site.agency.id})"
+    )
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    ssh_brute_force,
+    port_scan,
+    web_shell,
+    suspicious_powershell,
+    router_logging_off,
+)
 
 
 def attack_round(
     sites: list[SiteDevices], rng: random.Random, *, now: datetime, round_number: int
 ) -> tuple[list[Outgoing], list[str]]:
-    """Every scenario once, each against a different agency, rotating round by round."""
+    """Every scenario once, each against the next agency (wrapping round), rotating round by
+    round."""
     out: list[Outgoing] = []
     descriptions = []
     for i, scenario in enumerate(SCENARIOS):

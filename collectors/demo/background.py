@@ -85,8 +85,8 @@ WINDOWS_APPS = (
         r"C:\Windows\system32\svchost.exe -k netsvcs -p -s Schedule",
     ),
 )
-KINDS = ("ssh", "firewall", "web", "windows")
-WEIGHTS = (15, 40, 30, 15)
+KINDS = ("ssh", "firewall", "web", "windows", "router")
+WEIGHTS = (15, 40, 30, 15, 4)
 
 
 def background(
@@ -102,6 +102,9 @@ def background(
             out.append(devices.firewall(_firewall(devices, rng), moment=moment, scenario=SCENARIO))
         elif kind == "web":
             out.append(devices.web(_web(devices, rng, moment), moment=moment, scenario=SCENARIO))
+        elif kind == "router":
+            out.append(devices.router_log(_router(devices, rng, moment), moment=moment,
+                                          scenario=SCENARIO))  # fmt: skip
         else:
             image, command_line, parent, parent_command_line = rng.choice(WINDOWS_APPS)
             out.append(
@@ -118,6 +121,15 @@ def background(
             )
     out.append(FlowsOut(devices.router(), _flows(devices, rng), SCENARIO))
     return out
+
+
+def _router(devices: SiteDevices, rng: random.Random, moment: datetime) -> str:
+    """A link flapping, or an admin logging in from the agency's management network."""
+    if rng.random() < 0.7:
+        interface = f"GigabitEthernet0/{rng.randrange(0, 4)}"
+        return device_logs.ios_link(interface, up=rng.random() < 0.5)
+    admin = devices.site.address(1, rng.randrange(10, 20))
+    return device_logs.ios_login(rng.choice(ADMINS), admin, moment)
 
 
 def _ssh(devices: SiteDevices, rng: random.Random, moment: datetime) -> list[Outgoing]:

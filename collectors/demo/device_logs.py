@@ -247,3 +247,21 @@ def sysmon_process_creation(event: ProcessCreation, *, moment: datetime) -> str:
         },
     }
     return orjson.dumps(document).decode()
+
+
+def ios_login(user: str, ip: str, moment: datetime) -> str:
+    local = moment.astimezone(VIETNAM)
+    return (
+        f"%SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: {user}] [Source: {ip}] "
+        f"[localport: 22] at {local:%H:%M:%S} ICT {local:%a %b %d %Y}"
+    )
+
+
+def ios_logged_command(user: str, command: str) -> str:
+    """What `archive log config` with `notify syslog` writes for each configuration command."""
+    return f"%PARSER-5-CFGLOG_LOGGEDCMD: User:{user}  logged command:{command}"
+
+
+def ios_link(interface: str, up: bool) -> str:
+    state = "up" if up else "down"
+    return f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {interface}, changed state to {state}"

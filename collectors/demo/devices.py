@@ -1,7 +1,8 @@
 """An agency's devices as senders: each turns a log line into what it would put on the wire.
 
 A Linux server forwards with rsyslog (RFC 5424 over TCP, or RFC 3164 over UDP, per site), the
-FortiGate sends its bare key=value datagrams over UDP, Apache lines go through `logger` as RFC
+FortiGate sends its bare key=value datagrams over UDP, the Cisco router its IOS messages over
+UDP (and its flows as NetFlow), Apache lines go through `logger` as RFC
 3164, and Windows events travel as Winlogbeat JSON inside RFC 5424 over TCP, octet-counted.
 Every message leaves from the device's own loopback address (see `agencies`).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -40,6 +42,7 @@ class FlowsOut:
 
 
 Outgoing = SyslogOut | FlowsOut
+_IOS_SEVERITY = re.compile(r"%[A-Z0-9_-]+?-([0-7])-")
 
 
 class SiteDevices:
@@ -48,6 +51,7 @@ class SiteDevices:
         self._rng = rng
         self._session_ids = itertools.count(rng.randrange(1_000_000, 9_000_000))
         self._record_ids = itertools.count(rng.randrange(100_000, 900_000))
+        self._router_sequence = itertools.count(rng.randrange(1_000, 90_000))
 
     @property
     def ssh_hostname(self) -> str:
@@ -57,8 +61,25 @@ class SiteDevices:
     def web_hostname(self) -> str:
         return f"web-{self.site.code}"
 
+    @property
+    def router_hostname(self) -> str:
+        return f"rt-{self.site.code}"
+
     def router(self) -> str:
         return self.site.sender(ROUTER)
+
+    def router_log(self, message: str, *, moment: datetime, scenario: str) -> SyslogOut:
+        """A Cisco IOS `%FACILITY-SEVERITY-MNEMONIC: text` message, at its severity in local7."""
+        tag = _IOS_SEVERITY.match(message)
+        severity = int(tag.group(1)) if tag else 6
+        data = syslog_wire.cisco_ios(
+            priority=syslog_wire.LOCAL7 + severity,
+            sequence=next(self._router_sequence),
+            hostname=self.router_hostname,
+            moment=moment,
+            message=message,
+        )
+        return SyslogOut(self.router(), "udp", data, scenario)
 
     def sshd(self, line: str, *, moment: datetime, pid: int, scenario: str) -> SyslogOut:
         sender = self.site.sender(SSH)

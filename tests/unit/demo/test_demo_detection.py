@@ -30,7 +30,9 @@ EXPECTED = {
     "f210b801-69d5-4185-9b59-6bb7730c311f": "so-yte",  # port scan
     "f339a58b-8176-4934-8df6-5054d5696c9e": "ubnd-haichau",  # web shell
     "e6f6ad6c-5f63-438b-a8ec-01a8b38067b9": "so-gddt",  # suspicious PowerShell
+    "9e8f6035-88bf-4a63-96b6-b17c0508257e": "so-tttt",  # SigmaHQ's Cisco Disabling Logging
 }
+CISCO = RULES_DIR / "sigmahq" / "rules" / "network" / "cisco"  # live by default, as all SigmaHQ
 
 
 @dataclass
@@ -62,7 +64,7 @@ class Platform:
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    loaded = load_catalog([RULES_DIR / "soc"], pipelines=[RULES_DIR / "pipelines"])
+    loaded = load_catalog([RULES_DIR / "soc", CISCO], pipelines=[RULES_DIR / "pipelines"])
     assert set(EXPECTED) <= {rule.id for rule in loaded.compiled}
     return loaded
 

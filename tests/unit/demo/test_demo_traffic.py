@@ -205,6 +205,26 @@ def test_suspicious_powershell_is_a_sysmon_process_creation_over_tcp(
     assert any(stream[:1].isdigit() for stream in received.tcp_streams)
 
 
+def test_router_logging_off_is_an_outside_login_then_the_logged_command(
+    attacks: tuple[list[str], Received],
+) -> None:
+    descriptions, received = attacks
+    router = [e for e in received.events() if get_field(e, "event.dataset") == "cisco.ios"]
+    login, command = sorted(router, key=lambda e: get_field(e, "event.sequence"))
+    assert get_field(login, "event.code") == "LOGIN_SUCCESS"
+    attacker = get_field(login, "source.ip")
+    assert attacker.startswith(("203.0.113.", "198.51.100.", "192.0.2."))
+    assert get_field(command, "event.code") == "CFGLOG_LOGGEDCMD"
+    assert get_field(command, "cisco.ios.command") == "no logging host 10.100.0.10"
+    assert get_field(command, "user.name") == get_field(login, "user.name")
+    assert {get_field(e, "host.name") for e in router} == {"rt-stttt"}
+    assert {get_field(e, "organization.id") for e in router} == {"so-tttt"}  # round 0, wrapped
+    assert attacker in descriptions[4]
+    # the router's own clock, local time with its zone, is the event's time
+    moment = parse_timestamp(command["@timestamp"])
+    assert abs(utcnow() - moment) < timedelta(minutes=1)
+
+
 def test_background_uses_both_transports_both_headers_and_every_source(
     receivers: Receivers,
 ) -> None:
@@ -226,6 +246,7 @@ def test_background_uses_both_transports_both_headers_and_every_source(
         "fortinet.firewall",
         "apache.access",
         "windows.sysmon_operational",
+        "cisco.ios",
     }
     assert {get_field(e, "organization.id") for e in events} == {a.id for a in DEMO_AGENCIES}
     assert all(get_field(e, "organization.id") for e in events)
