@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-_CHUNK = 64 << 10  # what a broken stream can cost is the chunk being decompressed
+from collectors.files.expansion import Expansion, copy
+
 _Opener = Callable[[Path, str], IO[bytes]]
 _KINDS: tuple[tuple[str, bytes, _Opener, str], ...] = (
     ("gzip", b"\x1f\x8b", gzip.GzipFile, ".gz"),
@@ -40,10 +41,11 @@ class Decompressed:
 
 
 @contextmanager
-def decompressed(path: Path) -> Iterator[Decompressed | None]:
+def decompressed(path: Path, expansion: Expansion) -> Iterator[Decompressed | None]:
     """For the block, a decompressed copy of `path` (named as the file inside it: `auth.log`
     for `auth.log.2.gz`, so names still hint at formats), or None when `path` is not
-    compressed. Raises OSError when `path` cannot be opened."""
+    compressed; the copy stops where `expansion` says. Raises OSError when `path` cannot be
+    opened."""
     with path.open("rb") as fh:
         head = fh.read(6)
     kind = next((k for k in _KINDS if head.startswith(k[1])), None)
@@ -53,18 +55,12 @@ def decompressed(path: Path) -> Iterator[Decompressed | None]:
     name, _, opener, suffix = kind
     inner = path.name.removesuffix(suffix) if path.name.endswith(suffix) else path.name
     with tempfile.TemporaryDirectory(prefix="soc-decompressed-") as folder:
-        copy = Path(folder) / (inner or "decompressed")
-        problem = None
-        with opener(path, "rb") as source, copy.open("wb") as target:
-            while True:
-                try:
-                    chunk = source.read(_CHUNK)
-                except _BROKEN as exc:
-                    problem = f"{name} data cut short or corrupt ({exc}); read what came before"
-                    break
-                if not chunk:
-                    break
-                target.write(chunk)
+        unpacked = Path(folder) / (inner or "decompressed")
+        with opener(path, "rb") as source, unpacked.open("wb") as target:
+            try:
+                problem = copy(source, target, expansion)
+            except _BROKEN as exc:
+                problem = f"{name} data cut short or corrupt ({exc}); read what came before"
         written = path.stat()  # a BSD syslog line's year comes from when its file was written
-        os.utime(copy, ns=(written.st_atime_ns, written.st_mtime_ns))
-        yield Decompressed(copy, problem)
+        os.utime(unpacked, ns=(written.st_atime_ns, written.st_mtime_ns))
+        yield Decompressed(unpacked, problem)

@@ -8,7 +8,7 @@ and carrying the file it came from (`log.file.path`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -16,6 +16,7 @@ from collectors.files.archives import archive_kind, members
 from collectors.files.compressed import decompressed
 from collectors.files.detect import FORMATS, UnknownFormat, detect_format, passed_over, walk
 from collectors.files.evtx_reader import read_evtx
+from collectors.files.expansion import Expansion
 from collectors.files.json_reader import read_json, read_ndjson
 from collectors.files.source import ProblemHandler, ReadProblem, SourceFile, Start
 from collectors.files.syslog_reader import read_syslog
@@ -70,6 +71,7 @@ def read_events(
     on_error: ProblemHandler | None = None,
     progress: Callable[[ReadProgress], None] | None = None,
     starts: Mapping[str, Start] | None = None,
+    passwords: Sequence[str] = (),
 ) -> Iterator[Event]:
     """Every event in the files and folders (recursively) named by `paths`.
 
@@ -78,16 +80,18 @@ def read_events(
     handler the first problem raises ParseError, so nothing is ever lost silently. `progress`
     is called every `PROGRESS_EVERY_EVENTS` events and after each file. `starts` (by path as
     given) says where to begin a file of a `LINE_FORMATS` format; other formats are read whole.
+    `passwords` are tried on encrypted zip members.
     """
     if format != "auto" and format not in FORMATS:
         raise ParseError(f"unknown format {format!r}; use auto or one of {', '.join(FORMATS)}")
-    handler = on_error or _raise
     files = list(walk(paths))
     sizes = [_size(path) for path in files]
     state = _Counters(files_total=len(files), bytes_total=sum(sizes))
+    reading = _Reading(format, on_error or _raise, state, progress,
+                       tuple(p.encode() for p in passwords))  # fmt: skip
     for path, size in zip(files, sizes, strict=True):
         start = starts.get(str(path)) if starts else None
-        yield from _read_file(path, size, format, handler, state, progress, start)
+        yield from _read_file(reading, path, size, start, Expansion.of(size))
         state.bytes_before += size
         state.files_done += 1
         state.report(progress, None)
@@ -123,93 +127,95 @@ class _Counters:
         )
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What one `read_events` call hands every file it reads."""
+
+    format: str
+    handler: ProblemHandler
+    state: _Counters
+    progress: Callable[[ReadProgress], None] | None
+    passwords: tuple[bytes, ...]
+
+    def problem(self, path: Path, format: str, reason: str) -> None:
+        """A problem with a whole file (`path` as events name it)."""
+        self.state.problems += 1
+        self.handler(ReadProblem(str(path), format, "file", reason))
+
+
 MAX_ARCHIVE_DEPTH = 3
 """Archives inside archives are opened this deep; a deeper one is a problem (a zip quine would
 otherwise never end)."""
 
 
 def _read_file(
+    reading: _Reading,
     path: Path,
     size: int,
-    format: str,
-    handler: ProblemHandler,
-    state: _Counters,
-    progress: Callable[[ReadProgress], None] | None,
     start: Start | None,
+    expansion: Expansion,
     disk: Path | None = None,
     depth: int = 0,
 ) -> Iterator[Event]:
     """The events of one file, `path` as events and problems name it, read from `disk` (a
     member extracted from an archive) or `path` itself: through its decompressed copy when it
     is compressed (a grown file's `start` is then meaningless: compressed logs are rotated, not
-    appended to), member by member when it is an archive."""
+    appended to), member by member when it is an archive. `expansion` bounds what unpacking
+    writes, over every layer of the file named to `read_events`."""
     try:
-        with decompressed(disk or path) as copy:
+        with decompressed(disk or path, expansion) as copy:
             file = copy.path if copy is not None else disk or path
             if copy is not None and copy.problem:
-                state.problems += 1
-                handler(ReadProblem(str(path), "unknown", "file", copy.problem))
+                reading.problem(path, "unknown", copy.problem)
             if kind := archive_kind(file):
-                yield from _read_archive(path, file, kind, format, handler, state, progress, depth)
+                yield from _read_archive(reading, path, file, kind, expansion, depth)
                 return
             try:
-                name = format if format != "auto" else detect_format(file)
+                name = reading.format if reading.format != "auto" else detect_format(file)
             except UnknownFormat as exc:
-                state.problems += 1
-                handler(ReadProblem(str(path), "unknown", "file", _reason(exc)))
+                reading.problem(path, "unknown", _reason(exc))
                 return
-            source = SourceFile(path=path, format=name, size=size, on_problem=handler)
+            source = SourceFile(path=path, format=name, size=size, on_problem=reading.handler)
             if file == path:
                 source.start = start if name in LINE_FORMATS else None
             else:  # progress moves in the size on disk of what was named
                 source.content, source.size = file, _size(file)
                 source.disk_size = size if disk is None else 0
-            yield from _read_source(source, state, progress)
+            yield from _read_source(reading, source)
     except OSError as exc:  # unreadable, vanished, or a disk error mid-read: report, go on
-        state.problems += 1
-        handler(ReadProblem(str(path), "unknown" if format == "auto" else format, "file",
-                            _reason(exc)))  # fmt: skip
+        reading.problem(path, "unknown" if reading.format == "auto" else reading.format,
+                        _reason(exc))  # fmt: skip
 
 
 def _read_archive(
-    path: Path,
-    file: Path,
-    kind: str,
-    format: str,
-    handler: ProblemHandler,
-    state: _Counters,
-    progress: Callable[[ReadProgress], None] | None,
-    depth: int,
+    reading: _Reading, path: Path, file: Path, kind: str, expansion: Expansion, depth: int
 ) -> Iterator[Event]:
     if depth >= MAX_ARCHIVE_DEPTH:
-        state.problems += 1
-        handler(ReadProblem(str(path), kind, "file", f"a {kind} archive nested too deep"))
+        reading.problem(path, kind, f"a {kind} archive nested too deep")
         return
-    with members(file, kind) as found:
+    with members(file, kind, expansion, reading.passwords) as found:
         for member in found:
             if member.name and passed_over(PurePosixPath(member.name.replace("\\", "/"))):
                 continue
             shown = Path(f"{path}!/{member.name}") if member.name else path
-            if member.path is None:
-                state.problems += 1
-                handler(ReadProblem(str(shown), kind, "file", member.problem or ""))
-                continue
-            yield from _read_file(shown, _size(member.path), format, handler, state, progress,
-                                  None, member.path, depth + 1)  # fmt: skip
+            if member.problem:
+                reading.problem(shown, kind, member.problem)
+            if member.path is not None:
+                yield from _read_file(reading, shown, _size(member.path), None, expansion,
+                                      member.path, depth + 1)  # fmt: skip
 
 
-def _read_source(
-    source: SourceFile, state: _Counters, progress: Callable[[ReadProgress], None] | None
-) -> Iterator[Event]:
+def _read_source(reading: _Reading, source: SourceFile) -> Iterator[Event]:
     name = source.format
     file_path = str(source.path)
+    state = reading.state
     try:
         for doc in _READERS[name](source):
             object_field(object_field(doc, "log"), "file")["path"] = file_path
             stamp(doc, dataset=_DEFAULT_DATASETS.get(name, name))
             state.events += 1
             if state.events % PROGRESS_EVERY_EVENTS == 0:
-                state.report(progress, source)
+                state.report(reading.progress, source)
             yield doc
     except OSError as exc:  # the file vanished or a disk error mid-read: report, go on
         source.problem("file", _reason(exc))

@@ -32,6 +32,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_password_option(parser: argparse.ArgumentParser) -> None:
+    """`--password` for evidence zips, as `soc ingest` and `soc hunt` take them."""
+    parser.add_argument(
+        "--password",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="for encrypted zip members, e.g. 'infected' (repeat to try several)",
+    )
+
+
 def parse_time(value: str | None, *, now: datetime | None = None) -> datetime | None:
     """ISO 8601, or Kibana-style relative times: now, now-15m, now-24h, now-7d."""
     if not value:

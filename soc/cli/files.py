@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from soc.cli.common import ProgressBar, call_server, positive_int, settings_of
+from soc.cli.common import (
+    ProgressBar,
+    add_password_option,
+    call_server,
+    positive_int,
+    settings_of,
+)
 from soc.config import Settings
 from soc.errors import StoreLockedError, ValidationError
 from soc.model.event import Event
@@ -37,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ingest.add_argument("--format", choices=("auto", *FORMATS), default="auto")
     ingest.add_argument("--batch-size", type=positive_int, default=5000)
     ingest.add_argument("--no-progress", action="store_true")
+    add_password_option(ingest)
     ingest.add_argument(
         "--again", action="store_true", help="read files whose content was ingested before, too"
     )
@@ -76,6 +83,7 @@ def _ingest(args: argparse.Namespace) -> int:
         on_error=dead_letter_handler(dead),
         progress=progress,
         starts=starts,
+        passwords=args.password,
     )
     try:
         stored = _store_locally(settings, events, args.batch_size)

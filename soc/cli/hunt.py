@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from soc.cli.common import ProgressBar, settings_of
+from soc.cli.common import ProgressBar, add_password_option, settings_of
 from soc.errors import ValidationError
 from soc.model.plural import counted
 
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     hunt.add_argument("--out", metavar="FILE", help="JSON lines (default: stdout)")
     hunt.add_argument("--summary", metavar="FILE", help="FILE.html or FILE.csv")
     hunt.add_argument("--no-progress", action="store_true")
+    add_password_option(hunt)
     hunt.add_argument(
         "--no-rule-cache",
         action="store_true",
@@ -83,7 +84,13 @@ def _hunt(args: argparse.Namespace) -> int:
         if p.phase in ("match", "correlate"):
             bar.draw(p.rules_done / max(p.rules_total, 1), f"rules {p.rules_done}/{p.rules_total}")
 
-    events = read_events(args.input, format=args.format, on_error=problems.append, progress=reading)
+    events = read_events(
+        args.input,
+        format=args.format,
+        on_error=problems.append,
+        progress=reading,
+        passwords=args.password,
+    )
     out = Path(args.out).open("wb") if args.out else sys.stdout.buffer  # noqa: SIM115
     try:
         with run_hunt(rules, events, on_progress=hunting) as result:

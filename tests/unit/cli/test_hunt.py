@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -189,3 +191,31 @@ def test_rules_check_and_retro_count_one_as_one(
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{rule_id}\t1 match\t1 new\tok\t")
     assert out[-1].endswith(": 1 match, 1 new alert")
+
+
+@pytest.mark.skipif(shutil.which("zip") is None, reason="needs Info-ZIP's zip (Debian package zip)")
+def test_hunt_reads_a_password_locked_evidence_zip(
+    evidence: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = tmp_path / "evidence.zip"
+    subprocess.run(["zip", "-q", "-P", "infected", str(archive), "access.log"], cwd=evidence,
+                   check=True)  # fmt: skip
+    out = tmp_path / "matches.ndjson"
+    argv = [
+        "hunt",
+        "--rules", str(ROOT / "rules" / "soc"),
+        "--pipelines", str(ROOT / "rules" / "pipelines"),
+        "--input", str(archive),
+        "--out", str(out),
+        "--no-progress",
+    ]  # fmt: skip
+    assert main([*argv, "--password", "infected"]) == 0
+    [match] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert match["event"]["log"]["file"]["path"] == f"{archive}!/access.log"
+    capsys.readouterr()
+    assert main(argv) == 0  # without it: nothing to hunt in, and the problem is told
+    assert out.read_text() == ""
+    assert (
+        f"unreadable: {archive}!/access.log: file: cannot be extracted: encrypted, and no "
+        "password was given\n" in capsys.readouterr().err
+    )

@@ -4,13 +4,17 @@ problems, never a crash or a file written outside the temporary folder."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
+import shutil
+import subprocess
 import tarfile
 import zipfile
 from pathlib import Path
 
 import orjson
+import pytest
 from shared_data import SHARED_DATA
 
 from collectors.files import ReadProblem, read_events
@@ -97,7 +101,7 @@ def test_an_encrypted_member_is_a_problem_and_the_rest_is_read(tmp_path: Path) -
     assert [e["log"]["file"]["path"] for e in events] == [f"{archive}!/b.log"]
     (problem,) = problems
     assert problem.path == f"{archive}!/a.log"
-    assert problem.reason.startswith("cannot be extracted:") and "encrypted" in problem.reason
+    assert problem.reason == "cannot be extracted: encrypted, and no password was given"
 
 
 def test_a_broken_archive_is_a_problem(tmp_path: Path) -> None:
@@ -124,3 +128,50 @@ def test_archives_nested_too_deep_stop(tmp_path: Path) -> None:
     assert events == []
     (problem,) = problems
     assert problem.reason == "a zip archive nested too deep"
+
+
+def test_a_bomb_member_stops_at_the_archives_budget_after_the_members_before_it(
+    tmp_path: Path,
+) -> None:
+    archive = tmp_path / "collection.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("auth.log", LINE)
+        # 80 MiB of zeros in ~4 KB: bzip2 inside the zip; its ratio passes any real log's
+        z.writestr("zeros.log.bz2", bz2.compress(bytes(1 << 20)) * 80)
+    events, problems = _read(archive)
+    assert [e["log"]["file"]["path"] for e in events] == [f"{archive}!/auth.log"]
+    bombed, unknown = problems
+    assert bombed.path == f"{archive}!/zeros.log.bz2"
+    assert bombed.reason.startswith("unpacks to more than 64.0 MB (1,000 times its size)")
+    assert unknown.reason == "binary content that is not EVTX, pcap, JSON or text"
+
+
+ZIP = shutil.which("zip")
+
+
+@pytest.mark.skipif(ZIP is None, reason="needs Info-ZIP's zip (Debian package zip)")
+def test_a_zip_locked_with_a_password_reads_with_it(tmp_path: Path) -> None:
+    (tmp_path / "auth.log").write_bytes(LINE)
+    archive = tmp_path / "sample.zip"
+    subprocess.run([ZIP, "-q", "-P", "infected", str(archive), "auth.log"], cwd=tmp_path,
+                   check=True)  # fmt: skip
+    problems: list[ReadProblem] = []
+    events = list(read_events([archive], on_error=problems.append, passwords=["x", "infected"]))
+    assert problems == []
+    (event,) = events
+    assert event["source"]["ip"] == "10.20.7.8"
+    assert event["log"]["file"]["path"] == f"{archive}!/auth.log"
+
+    _, without = _read(archive)
+    assert [p.reason for p in without] == [
+        "cannot be extracted: encrypted, and no password was given"
+    ]
+    wrong: list[ReadProblem] = []
+    assert list(read_events([archive], on_error=wrong.append, passwords=["nope"])) == []
+    (problem,) = wrong
+    # zip's password check is one byte: a wrong password passes it once in 256, then fails
+    # the CRC while reading; either way the member is a problem, never garbage events
+    assert problem.reason in (
+        "cannot be extracted: encrypted, and none of the 1 passwords given opens it",
+        "cannot be extracted: Bad CRC-32 for file 'auth.log'",
+    )

@@ -15,6 +15,7 @@ import pytest
 from shared_data import SHARED_DATA
 
 from collectors.files import ReadProblem, ReadProgress, read_events
+from collectors.files.expansion import FLOOR, MAX_RATIO
 
 OPENSSH = SHARED_DATA / "syslog" / "loghub" / "OpenSSH" / "OpenSSH_2k.log"
 EVTX = (
@@ -89,3 +90,20 @@ def test_progress_is_measured_in_the_compressed_files_size(tmp_path: Path) -> No
     list(read_events([path], progress=seen.append))
     assert all(p.bytes_done <= p.bytes_total == path.stat().st_size for p in seen)
     assert seen[-1].bytes_done == path.stat().st_size and seen[-1].events == 2000
+
+
+def test_a_decompression_bomb_stops_at_its_budget_and_says_so(tmp_path: Path) -> None:
+    # 80 bzip2 streams of a MiB of zeros each: 80 MiB from ~4 KB, as one file (multi-stream)
+    bomb = tmp_path / "logs.bz2"
+    bomb.write_bytes(bz2.compress(bytes(1 << 20)) * 80)
+    assert bomb.stat().st_size * MAX_RATIO < FLOOR  # so the floor is the limit
+    problems: list[ReadProblem] = []
+    assert list(read_events([bomb], on_error=problems.append)) == []
+    bombed, unknown = problems
+    assert bombed.path == str(bomb) and bombed.location == "file"
+    assert bombed.reason == (
+        "unpacks to more than 64.0 MB (1,000 times its size): a decompression bomb? "
+        "read the first 64.0 MB"
+    )
+    # what came out is read as any file: 64 MB of zeros are no log
+    assert unknown.reason == "binary content that is not EVTX, pcap, JSON or text"
