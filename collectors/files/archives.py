@@ -14,6 +14,7 @@ AES): such a member's problem says its method is not supported.
 
 from __future__ import annotations
 
+import lzma
 import os
 import tarfile
 import tempfile
@@ -33,8 +34,10 @@ _TAR_MAGIC_OFFSET = 257
 _ENCRYPTED = 0x1  # general purpose bit 0
 ARCHIVE_ERRORS = (
     OSError, EOFError, RuntimeError, zipfile.BadZipFile, tarfile.TarError, zlib.error,
+    lzma.LZMAError,
 )  # fmt: skip
-"""What a broken or encrypted archive raises from the standard library's readers."""
+"""What a broken or encrypted archive raises from the standard library's readers (a corrupt
+member: its method's error; zip's LZMA members raise lzma's, bzip2 ones OSError)."""
 
 
 @dataclass(frozen=True)
@@ -75,17 +78,26 @@ def members(
             return
         with archive:
             if isinstance(archive, zipfile.ZipFile):
-                yield _zip_members(archive, Path(folder), expansion, passwords)
+                moment = path.stat().st_mtime
+                yield _zip_members(archive, Path(folder), expansion, passwords, moment)
             else:
                 yield _tar_members(archive, Path(folder), expansion)
 
 
 def _zip_members(
-    archive: zipfile.ZipFile, folder: Path, expansion: Expansion, passwords: Sequence[bytes]
+    archive: zipfile.ZipFile,
+    folder: Path,
+    expansion: Expansion,
+    passwords: Sequence[bytes],
+    written: float,
 ) -> Iterator[Member]:
+    """`written`: the archive's own time, for a member whose DOS date is no date (month 0)."""
     for number, info in enumerate(archive.infolist()):
         if not info.is_dir():
-            moment = datetime(*info.date_time, tzinfo=UTC).timestamp()
+            try:
+                moment = datetime(*info.date_time, tzinfo=UTC).timestamp()
+            except ValueError:
+                moment = written
             target = _target(folder, number, info.filename)
             opener = partial(_open_zip_member, archive, info, passwords)
             yield from _extracted(info.filename, target, opener, moment, expansion)

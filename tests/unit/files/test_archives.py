@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tarfile
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -175,3 +176,34 @@ def test_a_zip_locked_with_a_password_reads_with_it(tmp_path: Path) -> None:
         "cannot be extracted: encrypted, and none of the 1 passwords given opens it",
         "cannot be extracted: Bad CRC-32 for file 'auth.log'",
     )
+
+
+def test_a_corrupt_lzma_member_is_a_problem_and_the_rest_is_read(tmp_path: Path) -> None:
+    archive = tmp_path / "lzma.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_LZMA) as z:
+        z.writestr("a.log", LINE * 50)
+        z.writestr("b.log", LINE)
+    data = bytearray(archive.read_bytes())
+    data[60] ^= 0xFF  # inside a.log's LZMA data: lzma's own error, not zipfile's
+    archive.write_bytes(bytes(data))
+    events, problems = _read(archive)
+    assert [e["log"]["file"]["path"] for e in events] == [f"{archive}!/b.log"]
+    (problem,) = problems
+    assert problem.path == f"{archive}!/a.log"
+    assert problem.reason.startswith("cannot be extracted: ")
+
+
+def test_a_member_dated_month_zero_takes_the_archives_time(tmp_path: Path) -> None:
+    archive = tmp_path / "dated.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr(zipfile.ZipInfo("auth.log", date_time=(2026, 3, 5, 10, 0, 0)), LINE)
+    data = archive.read_bytes()
+    stamp = (2026 - 1980) << 9 | 3 << 5 | 5  # the DOS date written above, in both headers
+    impossible = (2026 - 1980) << 9 | 0 << 5 | 5  # month 0
+    data = data.replace(stamp.to_bytes(2, "little"), impossible.to_bytes(2, "little"))
+    archive.write_bytes(data)
+    events, problems = _read(archive)
+    assert problems == []
+    (event,) = events
+    assert event["source"]["ip"] == "10.20.7.8"
+    assert event["@timestamp"].startswith(f"{datetime.fromtimestamp(archive.stat().st_mtime).year}")
