@@ -73,7 +73,7 @@ def _header(layout: _Layout, text: bytes) -> None:
     key, _, value = text[1:].partition(layout.separator)
     name = key.decode("ascii", "replace")
     if name == "set_separator":
-        layout.set_separator = _unescape_bytes(value)
+        layout.set_separator = _unescape_bytes(value) or b","  # none given: Zeek's default
     elif name == "empty_field":
         layout.empty = value
     elif name == "unset_field":

@@ -164,6 +164,15 @@ def test_zeek_tsv_logs_read_as_their_json_records(tmp_path: Path) -> None:
     assert smb["zeek"]["smb_files"]["path"] == "\\\\*\\IPC$"
 
 
+def test_a_zeek_header_with_an_empty_set_separator_keeps_zeeks_default(tmp_path: Path) -> None:
+    """Found by mutating the sample above: an empty `#set_separator` made every set a crash."""
+    path = tmp_path / "dns.log"
+    path.write_bytes(ZEEK_TSV.replace(b"#set_separator\t,", b"#set_separator\t"))
+    problems: list[ReadProblem] = []
+    first = next(iter(read_events([path], on_error=problems.append)))
+    assert first["zeek"]["dns"]["answers"] == ["web.soyte.gov.vn", "203.113.131.2"]
+
+
 def test_syslog_file_gives_what_the_listener_gives() -> None:
     path = LOGHUB / "OpenSSH" / "OpenSSH_2k.log"
     events = list(read_events([path]))
