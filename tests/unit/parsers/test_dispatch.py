@@ -128,6 +128,15 @@ FORMAT_PIECES = [
     "alice : ", "TTY=pts/0 ; ", "USER=root ; ", "COMMAND=", "pam_unix(sudo:session): ",
     "session opened for user ", "new user: name=x, UID=1, GID=2", "devname=FG logid=1 ",
     'type="utm" subtype="virus" ', 'action="blocked" ', "status=failed ", ",", " ", "\\", '"',
+    # Cisco IOS, Huawei VRP, Junos, Zeek, FortiGate DNS
+    "61: ", "*Mar  5 10:00:01.795: ", "Mar  5 10:00:01.795 ICT: ", "%SYS-5-CONFIG_I: ",
+    "%SEC-6-IPACCESSLOGP: ", "list 177 denied udp ", "10.20.1.95(55250) -> ", "(3/4), ",
+    "1 packet", "Configured from console by netops on vty0 (10.20.4.9)",
+    "%PARSER-5-CFGLOG_LOGGEDCMD: ", "User:admin  logged command:", "%%01SHELL/5/CMDRECORD(s)",
+    "[17]:", "(l):", "(User=a, ", 'Ip="1.2.3.4", ', "Command=x)", "RPD_BGP_NEIGHBOR_STATE: ",
+    '"_path": "dns", ', '"ts": 1.5, ', '"id.orig_h": "::1", ', '"answers": [1, "a"], ',
+    '"uid": "C", ', 'logid="1501054802" ', 'qname="x" ', 'qtype="A" ', "qclass=IN ", "xid=77 ",
+    'ipaddr="1.2.3.4, ::1" ',
 ]  # fmt: skip
 
 
@@ -135,7 +144,22 @@ FORMAT_PIECES = [
 @given(
     pieces=st.lists(st.sampled_from(FORMAT_PIECES) | st.text(max_size=5), max_size=16),
     program=st.none()
-    | st.sampled_from(["sudo", "kernel", "filterlog", "suricata", "%ASA-6-302013", "nginx"]),
+    | st.sampled_from(
+        [
+            "sudo",
+            "kernel",
+            "filterlog",
+            "suricata",
+            "%ASA-6-302013",
+            "nginx",
+            "rpd",
+            "/kernel",
+            "%SEC-6-IPACCESSLOGP",
+            "zeek_dns",
+            "bro-conn",
+            "12",
+        ]
+    ),
 )
 @example(pieces=["5,,,1000,em0,match,block,in,", "TRAFFIC,", "\n0"], program=None)  # csv.Error
 def test_no_parser_raises_on_format_shaped_garbage(pieces: list[str], program: str | None) -> None:
