@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -137,14 +138,14 @@ ECS_NAMES = {
     "sourceUserName": "source.user.name", "sourceUserPrivileges": "source.user.group.name",
     "startTime": "event.start",
 }  # fmt: skip
-_ECS_ADDRESSES = {
+_ADDRESSES = {
     "sourceAddress": "source.ip", "destinationAddress": "destination.ip",
     "sourceTranslatedAddress": "source.nat.ip",
-    "destinationTranslatedAddress": "destination.nat.ip",
-    "deviceAddress": "observer.ip",
+    "destinationTranslatedAddress": "destination.nat.ip", "deviceAddress": "observer.ip",
 }  # fmt: skip
-_ECS_MACS = {"sourceMacAddress": "source.mac", "destinationMacAddress": "destination.mac",
-             "deviceMacAddress": "observer.mac"}  # fmt: skip
+_MACS = {"sourceMacAddress": "source.mac", "destinationMacAddress": "destination.mac",
+         "deviceMacAddress": "observer.mac"}  # fmt: skip
+ECS_NAMES |= _ADDRESSES | _MACS
 
 # Device times: `MMM dd [yyyy] HH:mm:ss[.SSS] [zone]` (the spec's formats) besides epoch ms.
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
@@ -230,7 +231,20 @@ def device_time(text: str, zone_name: object = None) -> datetime | None:
     UTC (Filebeat's default); one without a year is in the latest year that does not put it
     more than two days ahead (Filebeat takes this year, wrong for a December event in January).
     """
-    text = text.strip()
+    moment = _read_time(text.strip(), zone_name)
+    return moment if moment is None else in_utc(moment)
+
+
+def in_utc(moment: datetime) -> datetime | None:
+    """The moment, when UTC can hold it (`Jan 01 0001 00:00:00 +1400` it cannot), else None."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
+
+
+def _read_time(text: str, zone_name: object) -> datetime | None:
     if (millis := int_or_none(text)) is not None:
         with contextlib.suppress(OverflowError, OSError, ValueError):
             return datetime.fromtimestamp(millis / 1000, UTC)
@@ -294,7 +308,9 @@ def _typed(name: str, value: str) -> Any:
             return -number if negative else number
     elif name in _FLOATS:
         with contextlib.suppress(ValueError):
-            return float(value)
+            number = float(value)
+            if math.isfinite(number):  # `nan` and `1e999` are no coordinates JSON can carry
+                return number
     return value
 
 
@@ -317,32 +333,42 @@ def _header_fields(doc: Event, cef: dict[str, Any], header: list[str]) -> None:
 
 
 def _ecs_fields(doc: Event, ext: dict[str, Any]) -> None:
-    zone_name = ext.get("deviceTimeZone")
-    for name, path in ECS_NAMES.items():
-        value = ext.get(name)
-        if value is None:
+    """ECS fields from the extensions, in their order: of two names for one field (a host name
+    and a DNS domain), the later wins. Values that are not what the field holds are left out."""
+    for name, value in ext.items():
+        if (path := ECS_NAMES.get(name)) is None:
             continue
         if name in _TIMES:
-            moment = device_time(value, zone_name) if isinstance(value, str) else None
-            if moment is None:
-                continue
-            value = isoformat(moment)
-        elif isinstance(value, str) and (name in _INTEGERS or name in _FLOATS):
+            moment = (
+                device_time(value, ext.get("deviceTimeZone")) if value.__class__ is str else None
+            )
+            value = isoformat(moment) if moment else None
+        elif name in _ADDRESSES:
+            value = ip_or_none(value)
+        elif name in _MACS:
+            value = mac_or_none(value)
+        elif value.__class__ is str and (name in _INTEGERS or name in _FLOATS):
             continue  # not a number: kept under cef.extensions only
-        set_field(doc, path, value)
-    for name, path in _ECS_ADDRESSES.items():
-        if ip := ip_or_none(ext.get(name)):
-            set_field(doc, path, ip)
-    for name, path in _ECS_MACS.items():
-        if mac := mac_or_none(ext.get(name)):
-            set_field(doc, path, mac)
+        if value is not None:
+            set_field(doc, path, value)
     _network(doc, ext)
+    _whole_locations(doc)
     if (outcome := str(ext.get("eventOutcome", "")).lower()) in _OUTCOMES:
         doc["event"]["outcome"] = outcome
     if (context := ext.get("requestContext")) and str(context).startswith("http"):
         set_field(doc, "http.request.referrer", context)
     if digest := _hash(ext.get("fileHash")):
         set_field(doc, f"file.hash.{_HASHES[len(digest)]}", digest)
+
+
+def _whole_locations(doc: Event) -> None:
+    """A point needs both coordinates: half of one (the other unreadable) is dropped."""
+    for side in ("source", "destination"):
+        geo = doc.get(side, {}).get("geo")
+        if geo and len(geo["location"]) < 2:
+            del doc[side]["geo"]
+            if not doc[side]:
+                del doc[side]
 
 
 def _network(doc: Event, ext: dict[str, Any]) -> None:

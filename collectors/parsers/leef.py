@@ -170,7 +170,7 @@ def _dev_time(text: str, java_format: object) -> datetime | None:
         return cef.device_time(text)
     with contextlib.suppress(ValueError):
         moment = datetime.strptime(text, directives)
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return cef.in_utc(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     return None
 
 

@@ -7,6 +7,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectors.parsers import cef, parse_message
 from collectors.syslog.header import parse_syslog
@@ -295,6 +297,33 @@ def test_hostile_input_is_linear(line: str) -> None:
     doc = cef.parse(line)
     assert time.perf_counter() - started < 1.0
     assert doc is not None
+
+
+def test_geo_points_need_both_coordinates() -> None:
+    doc = cef.parse("CEF:0|a|b|1|2|n|3|slat=21.03 slong=105.85 dlat=nan dlong=1.5")
+    assert doc is not None
+    assert doc["source"] == {"geo": {"location": {"lat": 21.03, "lon": 105.85}}}
+    assert "destination" not in doc
+    assert doc["cef"]["extensions"]["destinationGeoLatitude"] == "nan"
+
+
+def test_times_no_utc_date_holds_are_dropped() -> None:
+    doc = cef.parse("CEF:0|a|b|1|2|n|3|rt=Jan 01 0001 00:00:00 +1400 end=0001-01-01T00:00:00+14:00")
+    assert doc is not None
+    assert "@timestamp" not in doc and "end" not in doc["event"]
+
+
+PIECES = ["CEF:0|", "|", "\\", "\\|", "\\=", "=", " ", "src=", "rt=", "Mar 05 ", "2024 ",
+          "10:00:00", ".5", " +0700", " UTC", "dtz=", "Asia/Ho_Chi_Minh", "cn1=", "-", "9" * 20,
+          "smac=", "in=", "deviceDirection=", "0", "1", "outcome=", "fileHash=", "a" * 32,
+          "requestContext=", "http", "slat=", "1e400", "nan", "proto=", "TCP", "k[0]="]  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=4), max_size=24))
+def test_no_cef_line_raises(pieces: list[str]) -> None:
+    doc = cef.parse("".join(pieces))
+    assert doc is None or doc["event"]["dataset"] == "cef.log"
 
 
 @pytest.mark.parametrize(

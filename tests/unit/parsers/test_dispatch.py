@@ -26,6 +26,9 @@ LOGHUB = SHARED_DATA / "syslog/loghub"
         ('10.0.0.1 - - [05/Mar/2024:09:00:00 +0700] "GET / HTTP/1.1" 200 5', None,
          "apache.access"),
         ((SAMPLES / "nxlog_security_4688.json").read_text(), "nxlog", "windows.security"),
+        ("host CEF:0|Sophos|XG|19|010101600001|Allowed|1|src=10.0.0.1", None, "cef.log"),
+        ("0|Sophos|XG|19|010101600001|Allowed|1|src=10.0.0.1", "CEF", "cef.log"),
+        ("LEEF:1.0|Vendor|Product|1|E|src=10.0.0.1", None, "leef.log"),
     ],
 )  # fmt: skip
 def test_each_kind_goes_to_its_parser(message: str, program: str | None, dataset: str) -> None:
@@ -128,6 +131,9 @@ FORMAT_PIECES = [
     "alice : ", "TTY=pts/0 ; ", "USER=root ; ", "COMMAND=", "pam_unix(sudo:session): ",
     "session opened for user ", "new user: name=x, UID=1, GID=2", "devname=FG logid=1 ",
     'type="utm" subtype="virus" ', 'action="blocked" ', "status=failed ", ",", " ", "\\", '"',
+    "CEF:0|", "CEF: 1|", "LEEF:1.0|", "LEEF:2.0|", "|", "x09|", "^", "\t", "rt=", "rt=Mar 05 ",
+    "\\=", "\\|", "src=10.0.0.1 ", "spt=-1 ", "cn1=9999999999999999999999 ", "dtz=Asia/X ",
+    "devTime=", "devTimeFormat=yyyy-MM-dd'T'HH ", "sev=", "proto=6 ", "fileHash=", "smac=",
 ]  # fmt: skip
 
 

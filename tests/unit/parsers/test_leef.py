@@ -7,6 +7,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectors.parsers import leef, parse_message
 from collectors.syslog.header import parse_syslog
@@ -168,6 +170,47 @@ def test_hostile_input_is_linear(line: str) -> None:
     started = time.perf_counter()
     assert leef.parse(line) is not None
     assert time.perf_counter() - started < 1.0
+
+
+PIECES = [
+    "LEEF:1.0|",
+    "LEEF:2.0|",
+    "|",
+    "^",
+    "x09",
+    "0x",
+    "\t",
+    "=",
+    " ",
+    "src=",
+    "sev=",
+    "devTime=",
+    "devTimeFormat=",
+    "yyyy",
+    "MM",
+    "dd",
+    "'T'",
+    "HH:mm:ss",
+    ".SSS",
+    " Z",
+    "z",
+    "2024-03-05",
+    "T10:00:00",
+    "+14:00",
+    "0001",
+    "proto=",
+    "6",
+    "srcPort=",
+    "-1",
+    "srcMAC=",
+]
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=4), max_size=24))
+def test_no_leef_line_raises(pieces: list[str]) -> None:
+    doc = leef.parse("".join(pieces))
+    assert doc is None or doc["event"]["dataset"] == "leef.log"
 
 
 def test_syslog_lines_reach_the_leef_parser() -> None:
