@@ -2,9 +2,10 @@
 
 `LEEF:1.0|Vendor|Product|Version|EventID|attributes`, the attributes `key=value` separated by
 tabs; LEEF 2.0 adds a header field naming the separator (`LEEF:2.0|...|EventID|^|attributes`),
-one character or its code in hex (`x09`, `0x5E`), a tab when empty. A LEEF 2.0 sender that
-leaves that field out, or a 1.0 sender that separates by spaces, is read the way CEF extensions
-are (a value runs up to the space before the next `key=`) rather than as one huge value.
+one character or its code in hex (`x09`, `0x5E`), a tab when empty. A 2.0 sender that leaves
+that field out (Trend Micro Deep Security does) gets the tab; attributes with no separator in
+them at all (spaces between pairs) are read the way CEF extensions are (a value runs up to the
+space before the next `key=`) rather than as one huge value.
 
 Elastic has no LEEF decoder, so the layout follows its CEF one (`collectors.parsers.cef`):
 `leef.version`, `leef.device.{vendor,product,version,event_id}`, every attribute as sent under
@@ -12,7 +13,8 @@ Elastic has no LEEF decoder, so the layout follows its CEF one (`collectors.pars
 (src, dst, srcPort, srcMAC, srcPostNAT, srcBytes, srcPackets and their dst twins, proto, usrName,
 sev, devTime with devTimeFormat, url, policy, identSrc, ...) under the ECS names the CEF mapping
 gives their CEF equivalents. `usrName` is `user.name` (LEEF, unlike CEF, does not say which side
-the user is on); `cat` stays an attribute, as ECS categories are a closed list.
+the user is on); `identSrc`, the address of an identity event's user, is `source.ip` when `src`
+is not there; `cat` stays an attribute, as ECS categories are a closed list.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ _ECS_NAMES = (
     ("srcBytes", "source.bytes"), ("dstBytes", "destination.bytes"),
     ("srcPackets", "source.packets"), ("dstPackets", "destination.packets"),
     ("usrName", "user.name"), ("url", "url.original"), ("action", "event.action"),
-    ("policy", "rule.name"), ("identHostName", "host.hostname"), ("resource", "service.name"),
+    ("policy", "rule.name"),
 )  # fmt: skip
 _ECS_ADDRESSES = (
     ("src", "source.ip"), ("dst", "destination.ip"), ("srcPostNAT", "source.nat.ip"),
@@ -152,7 +154,7 @@ def _ecs_fields(doc: Event, raw: dict[str, Any]) -> None:
 
 def _transport(doc: Event, proto: str) -> None:
     """`proto` is a name (`TCP`) or an IANA number (`6`), which QRadar both accept."""
-    if proto.isdigit():
+    if int_or_none(proto) is not None:
         set_field(doc, "network.iana_number", proto)
         if transport := IANA_TRANSPORTS.get(proto):
             set_field(doc, "network.transport", transport)

@@ -130,7 +130,7 @@ def test_nat_identity_url_and_policy() -> None:
     )
     assert doc is not None
     assert doc["source"] == {"ip": "10.0.0.4", "nat": {"ip": "203.0.113.4", "port": 40000}}
-    assert doc["host"] == {"hostname": "ws-4"}
+    assert "host" not in doc  # the identity's machine, not the host the event is from
     assert doc["url"] == {"original": "https://x.test/a"}
     assert doc["event"]["action"] == "blocked" and doc["rule"] == {"name": "Block-Bad"}
 
