@@ -7,19 +7,20 @@ space before the next `key=` (so values may hold spaces), with `\\=`, `\\\\`, `\
 escaped. Content before `CEF:` (a device's own host name or clock) is ignored, as Filebeat does.
 
 Like Filebeat, every extension is kept under `cef.extensions.<full name>` (`src` becomes
-`sourceAddress`; keys sent in full stay as they are), empty values are dropped, numbers become
-numbers and times ISO 8601; and the header goes to `observer.*`, `event.code`, `event.severity`
-and `message` (the Name, unless `msg` is there). The ECS names are Filebeat's, with three kinds
-left out on purpose: `eventId`/`devicePayloadId` (Filebeat's `event.id`) would replace our own
-event id, which makes redelivery idempotent; `customerExternalID`/`customerURI`
-(`organization.*`) would let a sender choose the agency an event is filed under; `type`
-(`event.kind`) is ArcSight's 0-3 code, not an ECS kind; `agent*` describes ArcSight's connector,
-and ECS `agent` is our collector. A `fileHash` goes to `file.hash.<md5|sha1|sha256|sha512>` by
-its length, which Filebeat does not do, so threat-intelligence matches on hashes see it.
+`sourceAddress`; keys sent in full stay as they are), empty values are dropped and numbers
+become numbers (times stay as sent there, and are ISO 8601 in their ECS fields); the header goes
+to `observer.*`, `event.code`, `event.severity` and `message` (the Name, unless `msg` is there).
+The ECS names are Filebeat's, with four kinds left out on purpose: `eventId`/`devicePayloadId`
+(Filebeat's `event.id`) would replace our own event id, which makes redelivery idempotent;
+`customerExternalID`/`customerURI` (`organization.*`) would let a sender choose the agency an
+event is filed under; `type` (`event.kind`) is ArcSight's 0-3 code, not an ECS kind; `agent*`
+describes ArcSight's connector, and ECS `agent` is our collector. A `fileHash` goes to
+`file.hash.<md5|sha1|sha256|sha512>` by its length, which Filebeat does not do, so
+threat-intelligence matches on hashes see it.
 
 A truncated line keeps what was read; text whose `CEF:` is not followed by a version number is
-not CEF. No pattern here can backtrack: keys are found by one scan for `=` preceded by a run of
-key characters after a space, and header fields by an unrolled escape loop.
+not CEF. Hostile lines cost time linear in their length: keys are found by one scan for `=`
+after a space and a run of key characters, header fields by an unrolled escape loop.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from collectors.parsers.values import int_or_none, ip_or_none, mac_or_none
+from collectors.parsers.values import IANA_TRANSPORTS, int_or_none, ip_or_none, mac_or_none
 from soc.model.event import Event, isoformat, set_field
 
 DATASET = "cef.log"
@@ -371,9 +372,20 @@ def _whole_locations(doc: Event) -> None:
                 del doc[side]
 
 
+def transport(doc: Event, proto: str) -> None:
+    """`network.transport` in lower case, as Filebeat writes it; a protocol number (Check Point
+    and QRadar senders write `6`) is also `network.iana_number`, and names its transport."""
+    if int_or_none(proto) is not None:
+        set_field(doc, "network.iana_number", proto)
+        if name := IANA_TRANSPORTS.get(proto):
+            set_field(doc, "network.transport", name)
+    else:
+        set_field(doc, "network.transport", proto.lower())
+
+
 def _network(doc: Event, ext: dict[str, Any]) -> None:
-    if transport := ext.get("transportProtocol"):
-        set_field(doc, "network.transport", str(transport).lower())
+    if proto := ext.get("transportProtocol"):
+        transport(doc, proto)
     direction = ext.get("deviceDirection")
     if direction in (0, 1):
         set_field(doc, "network.direction", "inbound" if direction == 0 else "outbound")

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.parsers import cef
-from collectors.parsers.values import IANA_TRANSPORTS, int_or_none, ip_or_none, mac_or_none
+from collectors.parsers.values import int_or_none, ip_or_none, mac_or_none
 from soc.model.event import Event, isoformat, set_field
 
 DATASET = "leef.log"
@@ -146,20 +146,10 @@ def _ecs_fields(doc: Event, raw: dict[str, Any]) -> None:
             set_field(doc, path, mac)
     if isinstance(severity := raw.get("sev"), int):
         doc["event"]["severity"] = severity
-    if proto := str(raw.get("proto", "")).lower():
-        _transport(doc, proto)
+    if proto := raw.get("proto"):
+        cef.transport(doc, proto)
     if (text := raw.get("devTime")) and (moment := _dev_time(str(text), raw.get("devTimeFormat"))):
         doc["@timestamp"] = isoformat(moment)
-
-
-def _transport(doc: Event, proto: str) -> None:
-    """`proto` is a name (`TCP`) or an IANA number (`6`), which QRadar both accept."""
-    if int_or_none(proto) is not None:
-        set_field(doc, "network.iana_number", proto)
-        if transport := IANA_TRANSPORTS.get(proto):
-            set_field(doc, "network.transport", transport)
-    else:
-        set_field(doc, "network.transport", proto)
 
 
 def _dev_time(text: str, java_format: object) -> datetime | None:

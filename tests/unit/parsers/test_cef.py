@@ -189,7 +189,8 @@ def test_check_point_log_exporter_unknown_severity() -> None:
     assert doc is not None
     assert "severity" not in doc["event"] and doc["cef"]["severity"] == "Unknown"
     assert doc["event"]["action"] == "Accept"
-    assert doc["network"] == {"transport": "6", "application": "https", "direction": "outbound"}
+    assert doc["network"] == {"iana_number": "6", "transport": "tcp", "application": "https",
+                              "direction": "outbound"}  # fmt: skip
     assert doc["source"]["bytes"] == 1200 and doc["destination"]["bytes"] == 5400
     assert doc["@timestamp"] == "2024-03-05T10:00:00.000Z"
 
