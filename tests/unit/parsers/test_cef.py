@@ -346,6 +346,10 @@ def test_no_cef_line_raises(pieces: list[str]) -> None:
     ],
 )  # fmt: skip
 def test_syslog_lines_reach_the_cef_parser(raw: bytes, host: str | None) -> None:
+    """Kaspersky Security Center's SIEM export (vendor `KasperskyLab`, product `SecurityCenter`;
+    the event type from KSC's Administration Server event list; the extension values are ours)
+    behind each header shape seen: RFC 3164 with a host, a tag taken from `CEF: 0`, RFC 5424
+    with and without the NIL fields, a relay's header before the device's own, none at all."""
     doc = ecs(raw)
     assert doc["event"]["dataset"] == "cef.log"
     assert doc["event"]["code"] == "KLSRV_EVENT_HOSTS_NEW_DETECTED"
