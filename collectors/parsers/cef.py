@@ -157,6 +157,7 @@ _DEVICE_TIME = re.compile(
 )
 _OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d\d):?(\d\d)")
 _FUTURE_SLACK = timedelta(days=2)
+_ICT = timezone(timedelta(hours=7))
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
@@ -282,11 +283,15 @@ def _named_month_time(match: re.Match[str], zone_name: object) -> datetime | Non
 
 @functools.lru_cache(maxsize=256)
 def _zone(name: object) -> tzinfo | None:
-    """A zone named as devices name them (`UTC`, `GMT`, `+0700`, `Asia/Ho_Chi_Minh`), or None."""
+    """A zone named as devices name them (`UTC`, `GMT`, `ICT`, `+0700`, `Asia/Ho_Chi_Minh`), or
+    None: an abbreviation the zone database does not know (`PST`) is not guessed at, so the time
+    is left out rather than put hours off (Go's parser, under Filebeat, reads it as UTC)."""
     if not isinstance(name, str) or not name:
         return None
     if name.upper() in ("UTC", "GMT", "Z"):
         return UTC
+    if name.upper() == "ICT":  # Indochina Time, which Vietnamese devices print
+        return _ICT
     if match := _OFFSET.fullmatch(name):
         offset = timedelta(hours=int(match[2]), minutes=int(match[3]))
         return timezone(-offset if match[1] == "-" else offset)

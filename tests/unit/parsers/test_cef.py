@@ -220,6 +220,7 @@ def test_web_request_fields() -> None:
         ("Mar 05 2024 10:00:00 +0700", None, "2024-03-05T03:00:00.000Z"),
         ("Mar  5 2024 10:00:00", "Asia/Ho_Chi_Minh", "2024-03-05T03:00:00.000Z"),
         ("Mar 05 2024 10:00:00 Asia/Ho_Chi_Minh", None, "2024-03-05T03:00:00.000Z"),
+        ("Mar 05 2024 10:00:00 ICT", None, "2024-03-05T03:00:00.000Z"),
         ("2018-06-28 03:22:31", None, "2018-06-28T03:22:31.000Z"),
     ],
 )
@@ -235,6 +236,7 @@ def test_a_time_without_year_is_not_in_the_future() -> None:
     assert moment is not None and moment.year == now.year
     assert cef.device_time("Feb 30 10:00:00") is None
     assert cef.device_time("Mar 05 2024 10:00:00 Not/AZone") is None
+    assert cef.device_time("Mar 05 2024 10:00:00 PST") is None
 
 
 def test_bad_values_stay_out_of_typed_fields() -> None:
