@@ -87,6 +87,12 @@ CORPUS: dict[str, bytes] = {
     "rfc5424_plain": b"<86>1 2024-03-05T10:00:10.5Z gw.soyte.gov.vn cron 4242 CMD "
     b'[meta sequenceId="7"] (root) CMD (run-parts /etc/cron.hourly)',
     "unknown_3164": b"<13>Mar  5 10:00:11 switch-3 port Gi0/1 went down",
+    "cef": b"<134>Mar  5 10:00:12 ksc CEF:0|KasperskyLab|SecurityCenter|13.2.0.1511|"
+    b"GNRL_EV_VIRUS_FOUND|Virus found|4|rt=1709632812000 dhost=WS-042 dst=10.20.8.42 "
+    b"duser=SOYTE\\\\alice cs1Label=Virus cs1=EICAR-Test-File "
+    b"filePath=C:\\\\Users\\\\alice\\\\eicar.com act=Deleted",
+    "leef": b"<13>Mar  5 10:00:13 qradar LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.20.1.8^"
+    b"dst=203.0.113.5^sev=5^srcPort=51515^dstPort=21^proto=TCP^srcBytes=100^dstBytes=2000",
 }
 
 

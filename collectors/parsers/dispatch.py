@@ -5,8 +5,11 @@ kernel, filterlog, nginx, suricata, zeek_dns, audispd, rpd, `%ASA-...`, `%SYS-5-
 that program's parser and no other: a user name typed into an SSH login cannot make the line
 pass for a FortiGate log. Any other line is recognised by content, each parser guarded by a test
 costing a few string operations (a first character, a key) before any regex or JSON decoding
-runs. Lines no parser
-claims are stored as plain syslog events (`message` plus the header fields), never dropped.
+runs. CEF and LEEF come first among those, wherever in the first characters their `CEF:` or
+`LEEF:` is (devices and relays put host names and clocks before it): a FortiGate or Palo Alto in
+CEF mode carries the `logid=` or `,TRAFFIC,` that would otherwise send it to the native parser.
+Lines no parser claims are stored as plain syslog events (`message` plus the header fields),
+never dropped.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Protocol
 from collectors.parsers import (
     apache,
     auditd,
+    cef,
     cisco_asa,
     cisco_ios,
     event_xml,
@@ -24,6 +28,7 @@ from collectors.parsers import (
     iis,
     iptables,
     junos,
+    leef,
     linux_auth,
     openssh,
     panos,
@@ -60,6 +65,15 @@ def _web(message: str, *, program: str | None = None, pid: str | None = None) ->
     return apache.parse(message, program=program, pid=pid) or web_error.parse(message)
 
 
+def _cef_tag(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    """`CEF: 0|...`: the RFC 3164 header read `CEF` as the tag; the message is the rest."""
+    return cef.parse(f"CEF:{message}")
+
+
+def _leef_tag(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
+    return leef.parse(f"LEEF:{message}")
+
+
 # Tag (lower case, see `program_name`) -> the only parser for that program's lines.
 _BY_PROGRAM: dict[str, MessageParser] = {
     "sshd": openssh.parse,
@@ -71,7 +85,21 @@ _BY_PROGRAM: dict[str, MessageParser] = {
     **dict.fromkeys(("nginx", "apache", "apache2", "httpd"), _web),
     **dict.fromkeys(event_xml.PROGRAMS, event_xml.parse),
     **dict.fromkeys(junos.PROGRAMS, junos.parse),
+    "cef": _cef_tag,
+    "leef": _leef_tag,
 }
+# How far into a message `CEF:`/`LEEF:` is looked for: past a host name and a clock, not
+# through a whole long line for every message of the hot path.
+_MARK_WITHIN = 128
+
+
+def _cef_or_leef(message: str, mark: int) -> Event | None:
+    """CEF or LEEF by the letters before the `EF:` found (one search for both formats)."""
+    if message[mark - 1] == "C":
+        return cef.parse(message)
+    if message[mark - 2 : mark] == "LE":
+        return leef.parse(message)
+    return None
 
 
 def _content_parser(message: str) -> tuple[MessageParser, ...]:
@@ -123,6 +151,8 @@ def parse_message(
         return cisco_ios.parse(message, program=program, pid=pid)
     pam = "pam_unix(" in message or (program and "(pam_unix)" in program)
     if pam and (doc := linux_auth.parse(message, program=program, pid=pid)):
+        return doc
+    if (mark := message.find("EF:", 0, _MARK_WITHIN)) > 0 and (doc := _cef_or_leef(message, mark)):
         return doc
     for parser in _content_parser(message):
         doc = parser(message, program=program, pid=pid)

@@ -24,8 +24,8 @@ def to_ecs(msg: SyslogMessage, *, peer_ip: str | None) -> Event:
     doc = parse_message(msg.message, program=msg.appname, pid=msg.procid)
     if doc is None:
         doc = _process(msg)
-    elif "process" not in doc and not (msg.appname or "").startswith("%"):
-        doc.update(_process(msg))  # kernel, filterlog, nginx...; a Cisco `%ASA-6-...` is no process
+    elif "process" not in doc and not _tag_is_content(msg.appname):
+        doc.update(_process(msg))  # kernel, filterlog, nginx...
     doc.setdefault("message", msg.message)
     if msg.timestamp is not None and "@timestamp" not in doc:
         doc["@timestamp"] = _header_time(msg.timestamp)
@@ -42,6 +42,12 @@ def to_ecs(msg: SyslogMessage, *, peer_ip: str | None) -> Event:
         log["source"] = {"address": peer_ip}
         object_field(doc, "observer")["ip"] = peer_ip
     return doc
+
+
+def _tag_is_content(tag: str | None) -> bool:
+    """A tag the header took from the content, naming no process: a Cisco `%ASA-6-...`, or the
+    `CEF` of `CEF: 0|...`."""
+    return tag is not None and (tag.startswith("%") or tag in ("CEF", "LEEF"))
 
 
 @functools.lru_cache(maxsize=1024)

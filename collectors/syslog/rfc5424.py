@@ -18,6 +18,12 @@ _SD_ELEMENT = re.compile(r"\[(?P<id>[^\s=\]\"]+)")
 _SD_PARAM = re.compile(r" +(?P<name>[^\s=\]\"]+)=\"(?P<value>(?:[^\"\\]|\\.)*)\"", re.S)
 _SD_ESCAPE = re.compile(r"\\([\"\\\]])")
 _BOM = "\ufeff"
+_BARE_CONTENT = ("CEF:", "LEEF:")
+# The header's first three fields and CEF or LEEF right after them (LEEF's tabs would stop
+# _HEADER from matching at all).
+_BARE_HEADER = re.compile(
+    r"(?P<version>[1-9]\d{0,2}) (?P<ts>-|\d{4}-\d\d-\d\dT\S+) (?P<host>\S+) (?=CEF:|LEEF:)"
+)
 
 
 def parse_rfc5424(text: str, priority: int, *, zone: tzinfo = UTC) -> SyslogMessage | None:
@@ -29,10 +35,13 @@ def parse_rfc5424(text: str, priority: int, *, zone: tzinfo = UTC) -> SyslogMess
     original tag (`%msg%` of `app: text` is ` text`). A malformed STRUCTURED-DATA part is not
     fatal: the header is kept and the rest of the line, brackets included, becomes the message,
     so nothing the sender wrote is lost.
+
+    A sender that writes CEF or LEEF right after the host name (no APP-NAME, PROCID, MSGID or
+    STRUCTURED-DATA) keeps it whole as the message, not cut into header fields.
     """
     header = _HEADER.match(text)
-    if header is None:
-        return None
+    if header is None or header["app"].startswith(_BARE_CONTENT):
+        return _bare_content(text, priority, zone)
     rest = text[header.end() :]
     structured: StructuredData = {}
     if rest.startswith(_NIL) and (len(rest) == 1 or rest[1] == " "):
@@ -52,6 +61,20 @@ def parse_rfc5424(text: str, priority: int, *, zone: tzinfo = UTC) -> SyslogMess
         procid=_nil(header["procid"]),
         msgid=_nil(header["msgid"]),
         structured_data=structured,
+    )
+
+
+def _bare_content(text: str, priority: int, zone: tzinfo) -> SyslogMessage | None:
+    """CEF or LEEF right after the host name, whole as the message; None for other text."""
+    header = _BARE_HEADER.match(text)
+    if header is None:
+        return None
+    return SyslogMessage(
+        message=text[header.end() :],
+        priority=priority,
+        version=int(header["version"]),
+        timestamp=_timestamp(header["ts"], zone),
+        hostname=_nil(header["host"]),
     )
 
 

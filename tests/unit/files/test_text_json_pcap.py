@@ -317,3 +317,25 @@ def test_evtx_dump_objects_back_to_back_read_as_the_evtx_file_does(tmp_path: Pat
     assert events == from_evtx[: len(records) - 1]
     assert [(p.format, p.location) for p in problems] == [("json", f"value {len(records)}")]
     assert problems[0].reason.startswith("invalid JSON: ")
+
+
+def test_a_file_of_cef_and_leef_lines_reads_as_the_listener_reads_them(tmp_path: Path) -> None:
+    """Exports from an ArcSight connector or a SIEM relay: bare CEF lines, or with a header."""
+    lines = [
+        b"CEF:0|KasperskyLab|SecurityCenter|13.2.0.1511|GNRL_EV_VIRUS_FOUND|Virus found|4|"
+        b"rt=1700647200000 dhost=WS-042 dst=10.8.1.42 act=Deleted",
+        b"<134>Nov 22 10:00:00 ksc CEF:0|KasperskyLab|SecurityCenter|13.2.0.1511|"
+        b"GNRL_EV_VIRUS_FOUND|Virus found|4|dhost=WS-043 dst=10.8.1.43",
+        b"LEEF:1.0|Microsoft|MSExchange|4.0 SP1|15345|src=192.0.2.1\tusrName=joe.black",
+    ]
+    path = tmp_path / "cef.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert detect_format(path) == "syslog"
+    first, second, third = read_events([path])
+    assert [e["event"]["dataset"] for e in (first, second, third)] == ["cef.log", "cef.log",
+                                                                       "leef.log"]  # fmt: skip
+    assert first["@timestamp"] == "2023-11-22T10:00:00.000Z"
+    assert (first["destination"]["ip"], second["destination"]["ip"]) == ("10.8.1.42", "10.8.1.43")
+    assert second["host"]["name"] == "ksc" and "observer" in second
+    assert third["user"]["name"] == "joe.black"
+    assert "ip" not in first["observer"]  # a file has no sender address

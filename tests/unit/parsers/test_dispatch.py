@@ -26,6 +26,9 @@ LOGHUB = SHARED_DATA / "syslog/loghub"
         ('10.0.0.1 - - [05/Mar/2024:09:00:00 +0700] "GET / HTTP/1.1" 200 5', None,
          "apache.access"),
         ((SAMPLES / "nxlog_security_4688.json").read_text(), "nxlog", "windows.security"),
+        ("host CEF:0|Sophos|XG|19|010101600001|Allowed|1|src=10.0.0.1", None, "cef.log"),
+        ("0|Sophos|XG|19|010101600001|Allowed|1|src=10.0.0.1", "CEF", "cef.log"),
+        ("LEEF:1.0|Vendor|Product|1|E|src=10.0.0.1", None, "leef.log"),
     ],
 )  # fmt: skip
 def test_each_kind_goes_to_its_parser(message: str, program: str | None, dataset: str) -> None:
@@ -137,6 +140,10 @@ FORMAT_PIECES = [
     '"_path": "dns", ', '"ts": 1.5, ', '"id.orig_h": "::1", ', '"answers": [1, "a"], ',
     '"uid": "C", ', 'logid="1501054802" ', 'qname="x" ', 'qtype="A" ', "qclass=IN ", "xid=77 ",
     'ipaddr="1.2.3.4, ::1" ',
+    # CEF and LEEF
+    "CEF:0|", "CEF: 1|", "LEEF:1.0|", "LEEF:2.0|", "|", "x09|", "^", "\t", "rt=", "rt=Mar 05 ",
+    "\\=", "\\|", "src=10.0.0.1 ", "spt=-1 ", "cn1=9999999999999999999999 ", "dtz=Asia/X ",
+    "devTime=", "devTimeFormat=yyyy-MM-dd'T'HH ", "sev=", "proto=6 ", "fileHash=", "smac=",
 ]  # fmt: skip
 
 
@@ -158,6 +165,8 @@ FORMAT_PIECES = [
             "zeek_dns",
             "bro-conn",
             "12",
+            "CEF",
+            "LEEF",
         ]
     ),
 )

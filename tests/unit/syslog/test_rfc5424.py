@@ -107,3 +107,26 @@ def test_text_that_only_resembles_5424_is_read_as_3164(raw: bytes) -> None:
     msg = parse(raw)
     assert msg.version is None
     assert msg.priority == 13
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"CEF:0|Trend Micro|Deep Security Manager|20.0|600|User Signed In|3|src=10.0.0.1",
+        b"LEEF:1.0|QRadar|QRM|1.0|NEW_PORT_DISCOVERD|src=172.5.6.67\tdst=172.50.123.1",
+    ],
+)
+def test_cef_or_leef_right_after_the_host_is_the_message(content: bytes) -> None:
+    """IBM's LEEF guide shows `<13>1 2019-01-18T11:07:53.520Z 192.168.1.1 LEEF:...`: no APP-NAME,
+    PROCID, MSGID or SD. Read as those, `CEF:0|Trend` would be the app and the rest cut apart."""
+    msg = parse(b"<13>1 2019-01-18T11:07:53.520Z 192.168.1.1 " + content)
+    assert msg.message == content.decode()
+    assert msg.hostname == "192.168.1.1" and msg.version == 1
+    assert msg.timestamp == datetime(2019, 1, 18, 11, 7, 53, 520000, tzinfo=UTC)
+    assert (msg.appname, msg.procid, msg.msgid, msg.structured_data) == (None, None, None, {})
+
+
+def test_an_app_named_like_cef_keeps_the_header_fields() -> None:
+    msg = parse(b"<13>1 2019-01-18T11:07:53Z host CEFD 12 ID - CEF:0|a|b|c|d|e|1|")
+    assert (msg.appname, msg.procid, msg.msgid) == ("CEFD", "12", "ID")
+    assert msg.message == "CEF:0|a|b|c|d|e|1|"
