@@ -127,7 +127,8 @@ def parse_message(
     if rfc5424 and (name in junos.PROGRAMS or program == junos.KERNEL):
         return junos.parse(message, program=program, pid=pid, msgid=msgid,
                            structured_data=structured_data)  # fmt: skip
-    if claimed := _BY_PROGRAM.get(name):
+    # A Cisco tag leading the message outranks the program: IOS XR's processes (`sshd[1149]:`)
+    if (claimed := _BY_PROGRAM.get(name)) and message[:1] != "%":
         return claimed(message, program=program, pid=pid)
     if zeek.claims(program):  # one tag per log (`zeek_dns`, `bro-conn`): no table entry
         return zeek.parse(message, program=program, pid=pid)

@@ -97,6 +97,16 @@ def test_nx_os_and_ios_xr_clocks_date_the_event(
     assert doc["event"]["original"].startswith("%") and line.endswith(doc["message"])
 
 
+def test_an_ios_xr_process_named_like_a_linux_one_stays_cisco() -> None:
+    doc = ecs(
+        "<190>6127: RP/0/RP0/CPU0:Mar  5 10:26:48.813 UTC: sshd[65704]: "
+        "%SECURITY-SSHD-6-INFO_SUCCESS : Successfully authenticated user 'netops' from "
+        "'10.20.4.9' on 'vty0'(cipher 'aes128-ctr', mac 'hmac-sha1')"
+    )
+    assert doc["event"]["dataset"] == "cisco.ios" and doc["event"]["code"] == "INFO_SUCCESS"
+    assert doc["process"] == {"name": "sshd", "pid": 65704}
+
+
 @pytest.mark.parametrize(
     "line",
     [
