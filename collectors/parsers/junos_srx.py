@@ -239,7 +239,8 @@ def _event(
         doc["user"] = {"name": user}
     if (seconds := int_or_none(params.get("elapsed_time"))) is not None:
         event["duration"] = seconds * 1_000_000_000
-    if risk := int_or_none(params.get("application_risk") or params.get("urlcategory_risk")):
+    risk = int_or_none(params.get("application_risk") or params.get("urlcategory_risk"))
+    if risk is not None:
         event["risk_score"] = float(risk)
     if classify := _CLASSIFY.get(process):
         classify(doc, tag.removesuffix("_LS"), params)  # `_LS`: the same event, log stream

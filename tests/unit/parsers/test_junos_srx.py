@@ -305,6 +305,7 @@ def test_utm_web_filter_and_antivirus() -> None:
     assert permitted["event"]["type"] == ["allowed", "connection"]
     assert permitted["observer"]["ingress"] == {"zone": "trust"}
     assert permitted["event"]["outcome"] == "success"
+    assert permitted["event"]["risk_score"] == 0.0  # urlcategory-risk="0"
 
 
 def test_advanced_threat_prevention_and_security_intelligence() -> None:
