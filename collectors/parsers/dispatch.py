@@ -28,6 +28,7 @@ from collectors.parsers import (
     iis,
     iptables,
     junos,
+    junos_srx,
     leef,
     linux_auth,
     openssh,
@@ -111,6 +112,8 @@ def _content_parser(message: str) -> tuple[MessageParser, ...]:
         return (cisco_asa.parse, huawei_vrp.parse, cisco_ios.parse)
     if head == "<" and message.lstrip().startswith("<Event"):
         return (event_xml.parse,)
+    if "[junos@" in message:  # an SRX's structured log behind a relay's header
+        return (junos_srx.parse,)
     if "devname=" in message and "logid=" in message:
         return (fortigate.parse,)
     if ",TRAFFIC," in message or ",THREAT," in message:
@@ -133,15 +136,27 @@ def _text_parsers(head: str) -> tuple[MessageParser, ...]:
 
 
 def parse_message(
-    message: str, *, program: str | None = None, pid: str | None = None
+    message: str,
+    *,
+    program: str | None = None,
+    pid: str | None = None,
+    msgid: str | None = None,
+    structured_data: junos_srx.StructuredData | None = None,
 ) -> Event | None:
     """ECS fields (with `event.dataset`) from the parser that knows the line, else None.
 
     `program` and `pid` are what the transport knows of the sender (the syslog tag); parsers that
-    need them (sshd, sudo) use them, the others read only the message.
+    need them (sshd, sudo) use them, the others read only the message. `msgid` and
+    `structured_data` are an RFC 5424 header's, which only Junos fills with the event's name and
+    fields.
     """
     name = program_name(program)
-    if claimed := _BY_PROGRAM.get(name):
+    rfc5424 = msgid is not None or bool(structured_data)
+    if rfc5424 and (name in junos.PROGRAMS or program == junos.KERNEL):
+        return junos.parse(message, program=program, pid=pid, msgid=msgid,
+                           structured_data=structured_data)  # fmt: skip
+    # A Cisco tag leading the message outranks the program: IOS XR's processes (`sshd[1149]:`)
+    if (claimed := _BY_PROGRAM.get(name)) and message[:1] != "%":
         return claimed(message, program=program, pid=pid)
     if zeek.claims(program):  # one tag per log (`zeek_dns`, `bro-conn`): no table entry
         return zeek.parse(message, program=program, pid=pid)

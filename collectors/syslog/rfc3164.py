@@ -4,14 +4,19 @@ Handled: with or without PRI; `Mmm dd hh:mm:ss` (optionally with a weekday, a ye
 time as Cisco ASA sends it, a year after it as HPE/H3C Comware and Aruba send it, fractions after
 `.` or Comware's `:`, and a `UTC`/`GMT`/`ICT` suffix) or an ISO 8601 timestamp; missing hostname;
 `tag[pid]:`; Cisco sequence numbers (`123: *Mar  1 ...: %SYS-5-CONFIG_I: ...`) and
-`%ASA-6-302013:` tags; FortiGate's bare `key=value` content right after the PRI.
+`%ASA-6-302013:` tags; FortiGate's bare `key=value` content right after the PRI. Cisco NX-OS
+and IOS XR put their clock behind a colon or their node, not where RFC 3164 has it:
+`<189>: 2024 Mar  5 10:00:01 UTC: %...` or `<190>sw01: 2024 ...` (NX-OS, the year first) and
+`<189>123: [router1 ]RP/0/RSP0/CPU0:Mar  5 10:00:00.123 UTC: bgp[1052]: %...` (IOS XR).
 
 RFC 3164 timestamps carry no time zone: they are read in the configured zone (`zone`, UTC by
 default; a province whose devices log local time sets Asia/Ho_Chi_Minh), unless the line names
-one. The year is not sent either: it is the latest year that does not put the event more than
-two days after its receipt. So a December line read in January is last year's, a January line
-read on 31 December is next year's, and an archive replayed months later is not dated in the
-future; the two days absorb zone mistakes and clocks that drift.
+one. An NX-OS or IOS XR clock is taken only when it has a year or names a zone we know: a zone
+we cannot resolve (`PST`), or an IOS XR clock with neither, leaves the receipt time. The year is
+not sent either: it is the latest year that does not put the event more than two days after its
+receipt. So a December line read in January is last year's, a January line read on 31 December
+is next year's, and an archive replayed months later is not dated in the future; the two days
+absorb zone mistakes and clocks that drift.
 """
 
 from __future__ import annotations
@@ -45,6 +50,19 @@ _ISO_TIMESTAMP = re.compile(
 _SEQUENCE = re.compile(r"(\d{1,10}):\s+")
 # Cisco IOS with `service sequence-numbers` and a hostname: `123: router1: *Mar  1 ...`.
 _CISCO_HOST = re.compile(r"([A-Za-z0-9][\w.-]*):\s+(?=[*.]?[A-Z][a-z]{2}\s)")
+# NX-OS: a colon after its PRI or its hostname, then a clock with the year first.
+_NXOS_PREFIX = re.compile(r"(?P<host>[A-Za-z0-9][\w.-]{0,254})?:\s+(?=\d{4}\s)")
+# IOS XR, behind its sequence number: its hostname (`logging hostnameprefix`), its node, a colon.
+_XR_NODE = re.compile(
+    r"(?:(?P<host>[A-Za-z0-9][\w.-]{0,254})\s+)?(?:[A-Z]{1,4}/)?\d{1,3}(?:/[A-Z0-9]{1,8}){0,3}"
+    r"/CPU\d{1,3}:(?=[A-Z][a-z]{2}\s)"
+)
+# Their clocks end with a colon; the zone, when printed, is any name (`UTC`, `ICT`, `PST`).
+_DEVICE_CLOCK = re.compile(
+    r"(?:(?P<year>\d{4})\s+)?(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+"
+    r"(?P<day>\d{1,2})\s+(?P<hour>\d{1,2}):(?P<minute>\d\d):(?P<second>\d\d)"
+    r"(?:\.(?P<fraction>\d{1,9}))?(?:\s{0,8}(?P<zone>[A-Za-z]{1,6}))?\s{0,8}:\s*"
+)
 _KEY_VALUE_START = re.compile(r"[A-Za-z_][\w.-]*=")
 _TAG = re.compile(r"(?P<tag>[^\s\[\]:]{1,64})(?:\[(?P<pid>[^\]\s]{0,32})\]:?|:)(?:\s+|$)")
 _FUTURE_SLACK = timedelta(days=2)
@@ -57,14 +75,28 @@ def parse_rfc3164(
 ) -> SyslogMessage:
     """Parse the text after the PRI (if any). Never fails: unrecognised parts stay in message."""
     rest = text
-    sequence = hostname = None
+    sequence = hostname = clock = None
     if match := _SEQUENCE.match(rest):
         sequence = int(match.group(1))
         rest = rest[match.end() :]
         if host := _CISCO_HOST.match(rest):
             hostname = host.group(1)
             rest = rest[host.end() :]
-    had_timestamp, timestamp, rest = _take_timestamp(rest, received, zone)
+        elif node := _XR_NODE.match(rest):
+            clock = _DEVICE_CLOCK.match(rest, node.end())
+            hostname = node["host"] if clock else None
+    elif (
+        (space := rest.find(" ")) > 0
+        and rest[space - 1] == ":"  # NX-OS's first word ends with a colon: test that first
+        and (prefix := _NXOS_PREFIX.match(rest))
+        and (clock := _DEVICE_CLOCK.match(rest, prefix.end()))
+    ):
+        hostname = prefix["host"]
+    if clock is not None:
+        had_timestamp, timestamp = True, _device_moment(clock, received, zone)
+        rest = rest[clock.end() :]
+    else:
+        had_timestamp, timestamp, rest = _take_timestamp(rest, received, zone)
     if had_timestamp:
         rest = rest.lstrip()
         if rest.startswith(":"):  # Cisco: `*Mar  1 00:01:02.123: %SYS-...`
@@ -114,8 +146,27 @@ def _take_timestamp(
 def _bsd_moment(match: re.Match[str], received: datetime, zone: tzinfo) -> datetime | None:
     if match["zone"]:
         zone = _ZONE_NAMES[match["zone"].upper()]
+    return _dated(match, match["year"] or match["year_after"], received, zone)
+
+
+def _device_moment(match: re.Match[str], received: datetime, zone: tzinfo) -> datetime | None:
+    """An NX-OS or IOS XR clock's moment: None for a zone we cannot resolve, or for a clock
+    with neither a zone nor a year (IOS XR set to no zone), which the receipt time beats."""
+    if name := match["zone"]:
+        if (named := _ZONE_NAMES.get(name.upper())) is None:
+            return None
+        zone = named
+    elif not match["year"]:
+        return None
+    return _dated(match, match["year"], received, zone)
+
+
+def _dated(
+    match: re.Match[str], year: str | None, received: datetime, zone: tzinfo
+) -> datetime | None:
+    """The clock's moment in `year`, else in the latest year that is not after its receipt."""
     fields = match.group("mon", "day", "hour", "minute", "second", "fraction")
-    if year := match["year"] or match["year_after"]:
+    if year:
         return _moment(fields, zone, int(year))
     latest = received + _FUTURE_SLACK
     # Next year can only qualify in the last days of December (two days more cover any zone

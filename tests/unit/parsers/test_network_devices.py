@@ -62,6 +62,68 @@ def test_ios_xr_names_its_node_and_process_before_the_tag() -> None:
     assert doc["cisco"]["ios"]["facility"] == "ROUTING-BGP"
     assert doc["event"]["code"] == "ADJCHANGE"
     assert doc["message"] == "neighbor 10.20.0.2 Up (VRF: default)"
+    assert doc["@timestamp"] == "2024-03-05T10:00:00.123Z"  # the router's clock, not receipt
+    assert doc["process"] == {"name": "bgp", "pid": 1052}
+
+
+@pytest.mark.parametrize(
+    ("line", "timestamp", "host", "code"),
+    [
+        # NX-OS to a remote server: a colon after the PRI, the year first (Cisco NX-OS System
+        # Messages Reference, "syslog Format on a Remote-Logging Server")
+        ("<189>: 2024 Mar  5 10:00:01 UTC: %AUTHPRIV-3-SYSTEM_MSG: ttyS1: togetattr: "
+         "Input/output error - getty[28224]", "2024-03-05T10:00:01.000Z", None, "SYSTEM_MSG"),
+        # NX-OS with its hostname (napalm-logs' NX-OS profile)
+        ("<190>sw01.pdx01: 2017 Jul 28 14:42:46 UTC: %AUTHPRIV-6-SYSTEM_MSG: pam_unix(dcos_"
+         "sshd:session): session opened for user luke by (uid=0) - dcos_sshd[12977]",
+         "2017-07-28T14:42:46.000Z", "sw01.pdx01", "SYSTEM_MSG"),
+        # NX-OS in local time, milliseconds
+        ("<189>: 2024 Mar  5 17:00:01.250 ICT: %ETHPORT-5-IF_DOWN_LINK_FAILURE: Interface "
+         "Ethernet1/1 is down (Link failure)", "2024-03-05T10:00:01.250Z", None,
+         "IF_DOWN_LINK_FAILURE"),
+        # IOS XR with `logging hostnameprefix` (napalm-logs' IOS-XR profile): no year, a zone
+        ("<149>2647599: vmx01 RP/0/RSP1/CPU0:Mar  4 15:08:30.941 ICT: bgp[1051]: "
+         "%ROUTING-BGP-5-MAXPFX : No. of IPv4 Unicast prefixes received from 10.20.0.2 has "
+         "reached 94106, max 125000", "2024-03-04T08:08:30.941Z", "vmx01", "MAXPFX"),
+    ],
+)  # fmt: skip
+def test_nx_os_and_ios_xr_clocks_date_the_event(
+    line: str, timestamp: str, host: str | None, code: str
+) -> None:
+    doc = ecs(line)
+    assert doc["event"]["dataset"] == "cisco.ios" and doc["event"]["code"] == code
+    assert doc["@timestamp"] == timestamp
+    assert doc.get("host", {}).get("name") == host
+    assert doc["event"]["original"].startswith("%") and line.endswith(doc["message"])
+
+
+def test_an_ios_xr_process_named_like_a_linux_one_stays_cisco() -> None:
+    doc = ecs(
+        "<190>6127: RP/0/RP0/CPU0:Mar  5 10:26:48.813 UTC: sshd[65704]: "
+        "%SECURITY-SSHD-6-INFO_SUCCESS : Successfully authenticated user 'netops' from "
+        "'10.20.4.9' on 'vty0'(cipher 'aes128-ctr', mac 'hmac-sha1')"
+    )
+    assert doc["event"]["dataset"] == "cisco.ios" and doc["event"]["code"] == "INFO_SUCCESS"
+    assert doc["process"] == {"name": "sshd", "pid": 65704}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a zone we cannot resolve (PST is not one offset all year)
+        "<189>: 2024 Mar  5 10:00:01 PST: %ETHPORT-5-IF_DOWN_LINK_FAILURE: Interface "
+        "Ethernet1/1 is down",
+        # IOS XR set to no zone: neither a year nor a zone (napalm-logs' IOS-XR profile)
+        "<187>94307: gw2.acy1 LC/0/2/CPU0:Mar  5 10:16:14.834 : ifmgr[214]: "
+        "%PKT_INFRA-LINK-3-UPDOWN : Interface TenGigE0/2/0/4, changed state to Down",
+    ],
+)
+def test_a_clock_we_cannot_place_leaves_the_receipt_time(line: str) -> None:
+    message = parse_syslog(line.encode(), received=RECEIVED)
+    assert message.timestamp is None  # the listener stamps the receipt time
+    doc = to_ecs(message, peer_ip="10.20.0.1")
+    assert "@timestamp" not in doc and doc["event"]["dataset"] == "cisco.ios"
+    assert doc["message"].startswith("Interface ")
 
 
 @pytest.mark.parametrize(
