@@ -144,6 +144,11 @@ FORMAT_PIECES = [
     "CEF:0|", "CEF: 1|", "LEEF:1.0|", "LEEF:2.0|", "|", "x09|", "^", "\t", "rt=", "rt=Mar 05 ",
     "\\=", "\\|", "src=10.0.0.1 ", "spt=-1 ", "cn1=9999999999999999999999 ", "dtz=Asia/X ",
     "devTime=", "devTimeFormat=yyyy-MM-dd'T'HH ", "sev=", "proto=6 ", "fileHash=", "smac=",
+    # Juniper SRX
+    "RT_FLOW_SESSION_CLOSE: ", "RT_FLOW - ", "session created ", "session closed ",
+    "session denied ", "10.1.1.2/52000->8.8.8.8/53 ", "0x0 ", "junos-dns-udp ", "N/A ",
+    "source rule ", "6(0) ", "[junos@2636.1.1.1.2.129 ", 'source-address="10.1.1.2" ',
+    'elapsed-time="x" ', 'protocol-id="300" ', "]", "RT_SCREEN_TCP: ", "source: 1.2.3.4:5, ",
 ]  # fmt: skip
 
 
@@ -167,6 +172,9 @@ FORMAT_PIECES = [
             "12",
             "CEF",
             "LEEF",
+            "RT_FLOW",
+            "RT_IDS",
+            "mgd",
         ]
     ),
 )

@@ -25,6 +25,12 @@ PIECES = [
     b"9999-12-31T23:59:59-12:00 ", b"0001-01-01T00:00:00+12:00 ", b"Jan  1 0001 00:00:00 ICT ",
     b"%SYS-5-CONFIG_I: ", b"%%01SHELL/5/CMDRECORD(s)[0]:", b"(User=a, Ip=1.2.3.4)", b"rpd[1]: ",
     b"IN=eth0 ", b"SRC=1.2.3.4 ", b"MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:0g:00 ",
+    # Junos structured data, SRX, NX-OS and IOS XR clocks, CEF and LEEF after the header
+    b"RT_FLOW ", b"RT_FLOW_SESSION_CLOSE ", b"mgd ", b"UI_COMMIT ", b"[junos@2636.1.1.1.2.129 ",
+    b'source-address="10.1.1.2" ', b'elapsed-time="9" ', b"\xe2\x80\x9d", b"RT_FLOW: ",
+    b"session denied 1.2.3.4/1->5.6.7.8/80 ", b": ", b"2024 Mar  5 10:00:01 UTC: ",
+    b"RP/0/RSP0/CPU0:", b"Mar  4 15:08:30.941 ICT: ", b"bgp[1051]: ", b"CEF:0|a|b|1|c|d|5|",
+    b"src=1.2.3.4 rt=Mar 05 2024 10:00:00 ", b"LEEF:2.0|a|b|1|c|^|", b"CEF: 0|",
 ]  # fmt: skip
 headerish = st.lists(st.sampled_from(PIECES) | st.binary(max_size=6), max_size=14).map(b"".join)
 
