@@ -1,0 +1,120 @@
+"""rules/soc/network/mr_firewall_port_scan.yml: 20 denied destination ports per source in 5m,
+on every firewall the platform parses. The events are the parsers' own, from one line in each
+vendor's format, so the test also holds the parsers to marking a denied connection the ECS way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
+from soc.model.event import Event
+from soc.rules import Catalog
+
+PORT_SCAN = "f210b801-69d5-4185-9b59-6bb7730c311f"
+DENIED = "9dc187dc-3c45-4030-bc94-ea6d5f4a0012"
+RECEIVED = datetime(2026, 11, 20, 8, 20, tzinfo=UTC)
+
+# One denied connection per vendor, 20 November 2026 08:15:{s} UTC, from {src} to port {port}.
+DENIES = {
+    "fortigate": (
+        '<189>Nov 20 08:15:{s:02d} fw date=2026-11-20 time=08:15:{s:02d} devname="FG-SOYTE" '
+        'devid="FG100F" logid="0000000013" type="traffic" subtype="forward" level="notice" '
+        'vd="root" srcip={src} srcport=40000 srcintf="wan1" dstip=10.20.1.10 dstport={port} '
+        'dstintf="lan" proto=6 action="{action}" policyid=0 service="tcp/{port}"'
+    ),
+    "cisco_asa": (
+        "<164>Nov 20 2026 08:15:{s:02d} asa-fw : %ASA-4-106023: Deny tcp src outside:{src}/51515 "
+        'dst inside:10.20.1.5/{port} by access-group "outside_access_in" [0x0, 0x0]'
+    ),
+    "panos": (
+        "<14>Nov 20 08:15:{s:02d} PA-SOYTE-01 1,2026/11/20 08:15:{s:02d},012801000001,TRAFFIC,"
+        "deny,2561,2026/11/20 08:15:{s:02d},{src},10.20.1.5,0.0.0.0,0.0.0.0,deny-all,,,"
+        "not-applicable,vsys1,untrust,trust,ethernet1/1,ethernet1/2,fwd-to-soc,"
+        "2026/11/20 08:15:{s:02d},123456,1,51515,{port},0,0,0x0,tcp,deny,74,74,0,1,"
+        "2026/11/20 08:15:{s:02d},0,any,,7001,0x0,United States,10.0.0.0-10.255.255.255,,1,0,"
+        "policy-deny,0,0,0,0,,PA-SOYTE-01,from-policy,,,0,,0,,N/A,0,0,0,0,"
+        "5fbd2e7c-7a5d-4c4e-9f0a-0f2e7f3b5a11,0,0,,,,,,,,"
+    ),
+    "juniper_srx": (
+        "<14>1 2026-11-20T15:15:{s:02d}.000+07:00 srx-hue RT_FLOW - RT_FLOW_SESSION_DENY "
+        '[junos@2636.1.1.1.2.129 source-address="{src}" source-port="40001" '
+        'destination-address="10.30.1.10" destination-port="{port}" '
+        'service-name="None" protocol-id="6" icmp-type="0" policy-name="deny-all" '
+        'source-zone-name="untrust" destination-zone-name="trust" application="UNKNOWN" '
+        'nested-application="UNKNOWN" username="N/A" roles="N/A" '
+        'packet-incoming-interface="ge-0/0/0.0" encrypted="No" reason="policy deny"]'
+    ),
+    "pfsense": (
+        "<134>Nov 20 08:15:{s:02d} filterlog[4242]: 5,,,1000000103,em0,match,block,in,4,0x0,,"
+        "64,54321,0,DF,6,tcp,60,{src},10.20.1.5,51515,{port},0,S,1234567890,,64240,,mss"
+    ),
+    "iptables": (
+        "<4>Nov 20 08:15:{s:02d} gw kernel: [1234567.891011] [UFW BLOCK] IN=eth0 OUT= "
+        "MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC={src} DST=10.20.1.5 LEN=60 "
+        "TOS=0x00 PREC=0x00 TTL=51 ID=4242 DF PROTO=TCP SPT=51515 DPT={port} WINDOW=64240 "
+        "RES=0x00 SYN URGP=0"
+    ),
+}
+
+
+def event(vendor: str, src: str, port: int, second: int, action: str = "deny") -> Event:
+    line = DENIES[vendor].format(src=src, port=port, s=second, action=action)
+    return to_ecs(parse_syslog(line.encode(), received=RECEIVED), peer_ip="10.20.0.1")
+
+
+def scan(src: str, ports: range | list[int], vendor: str = "fortigate") -> list[Event]:
+    return [event(vendor, src, port, second) for second, port in enumerate(ports)]
+
+
+@pytest.mark.parametrize("vendor", DENIES)
+def test_twenty_denied_ports_from_one_source_alert_on_every_firewall(run_rule, vendor) -> None:
+    rows = run_rule(PORT_SCAN, scan("198.51.100.23", range(1000, 1020), vendor))
+    assert len(rows) == 1
+    assert rows[0]["group_key"] == "198.51.100.23"
+    assert rows[0]["value_count"] == 20
+    assert len(rows[0]["event_ids"]) == 20
+
+
+def test_a_scan_spread_over_two_agencies_firewalls_counts_whole(run_rule) -> None:
+    events = [
+        *scan("198.51.100.23", range(1000, 1010), "fortigate"),
+        *scan("198.51.100.23", range(1010, 1020), "juniper_srx"),
+    ]
+    assert [r["value_count"] for r in run_rule(PORT_SCAN, events)] == [20]
+
+
+def test_nineteen_ports_stay_below_the_threshold(run_rule) -> None:
+    assert run_rule(PORT_SCAN, scan("198.51.100.23", range(1000, 1019))) == []
+
+
+def test_repeated_ports_count_once(run_rule) -> None:
+    # 38 denied connections, but only 19 different ports.
+    ports = list(range(1000, 1019)) * 2
+    assert run_rule(PORT_SCAN, scan("198.51.100.23", ports)) == []
+
+
+def test_accepted_connections_do_not_count(run_rule) -> None:
+    accepted = [
+        event("fortigate", "198.51.100.23", 2000 + i, 30 + i, action="accept") for i in range(5)
+    ]
+    assert run_rule(PORT_SCAN, scan("198.51.100.23", range(1000, 1019)) + accepted) == []
+
+
+def test_sources_are_counted_separately(run_rule) -> None:
+    events = scan("198.51.100.23", range(1000, 1020)) + scan("192.0.2.50", range(1000, 1019))
+    assert [r["group_key"] for r in run_rule(PORT_SCAN, events)] == ["198.51.100.23"]
+
+
+def test_denials_outside_the_firewall_logs_do_not_count(run_rule) -> None:
+    """An IPS's blocked alert is denied too, but not a firewall's policy decision."""
+    ips = event("fortigate", "198.51.100.23", 4000, 50)
+    ips["event"]["dataset"] = "suricata.eve"
+    assert run_rule(PORT_SCAN, [*scan("198.51.100.23", range(1000, 1019)), ips]) == []
+
+
+def test_a_single_denied_connection_is_not_an_alert_on_its_own(shipped: Catalog) -> None:
+    assert shipped.get(DENIED) is None
