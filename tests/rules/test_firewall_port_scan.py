@@ -8,9 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from syslog_event import syslog_event
 
-from collectors.syslog.header import parse_syslog
-from collectors.syslog.normalize import to_ecs
 from soc.model.event import Event
 from soc.rules import Catalog
 
@@ -63,7 +62,7 @@ DENIES = {
 
 def event(vendor: str, src: str, port: int, second: int, action: str = "deny") -> Event:
     line = DENIES[vendor].format(src=src, port=port, s=second, action=action)
-    return to_ecs(parse_syslog(line.encode(), received=RECEIVED), peer_ip="10.20.0.1")
+    return syslog_event(line, received=RECEIVED, peer_ip="10.20.0.1")
 
 
 def scan(src: str, ports: range | list[int], vendor: str = "fortigate") -> list[Event]:

@@ -9,16 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from syslog_event import syslog_event as ecs
 
 from collectors.parsers import cef, parse_message
-from collectors.syslog.header import parse_syslog
-from collectors.syslog.normalize import to_ecs
-
-RECEIVED = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
-
-
-def ecs(raw: bytes) -> dict:
-    return to_ecs(parse_syslog(raw, received=RECEIVED), peer_ip="10.20.1.5")
 
 
 def test_spec_example_after_a_syslog_prefix() -> None:

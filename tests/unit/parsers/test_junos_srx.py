@@ -10,16 +10,18 @@ and NAT rule types, as Junos 12.3X48 and later write it).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from syslog_event import RECEIVED, syslog_event
 
 from collectors.parsers import junos_srx, parse_message
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
 from soc.errors import ParseError
 
-RECEIVED = datetime(2024, 3, 5, 12, tzinfo=UTC)
+
+def ecs(line: str) -> dict:
+    return syslog_event(line, peer_ip="10.20.0.1")
+
 
 # Filebeat flow.log
 CLOSE_SD = (
@@ -67,10 +69,6 @@ CREATE_STREAM = (
     "r1 N/A N/A 17 p1 trust untrust 12345 alice(staff) ge-0/0/1.0 UNKNOWN UNKNOWN UNKNOWN "
     "N/A N/A -1 N/A"
 )
-
-
-def ecs(line: str) -> dict:
-    return to_ecs(parse_syslog(line.encode(), received=RECEIVED), peer_ip="10.20.0.1")
 
 
 def test_a_structured_session_close() -> None:

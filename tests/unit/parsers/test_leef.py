@@ -4,21 +4,13 @@ formats, truncated and hostile input, and LEEF behind a syslog header."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from syslog_event import syslog_event as ecs
 
 from collectors.parsers import leef, parse_message
-from collectors.syslog.header import parse_syslog
-from collectors.syslog.normalize import to_ecs
-
-RECEIVED = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
-
-
-def ecs(raw: bytes) -> dict:
-    return to_ecs(parse_syslog(raw, received=RECEIVED), peer_ip="10.20.1.5")
 
 
 def test_leef_1_example_from_ibm() -> None:

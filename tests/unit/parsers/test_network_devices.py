@@ -3,19 +3,16 @@ send them, through the listener's header parser and normalization."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from syslog_event import RECEIVED, syslog_event
 
 from collectors.parsers import cisco_ios, huawei_vrp, junos
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
 
-RECEIVED = datetime(2024, 3, 5, 12, tzinfo=UTC)
-
 
 def ecs(line: str) -> dict:
-    return to_ecs(parse_syslog(line.encode(), received=RECEIVED), peer_ip="10.20.0.1")
+    return syslog_event(line, peer_ip="10.20.0.1")
 
 
 @pytest.mark.parametrize(

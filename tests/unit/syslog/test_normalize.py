@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from collectors.syslog.header import parse_syslog
-from collectors.syslog.normalize import to_ecs
-
-RECEIVED = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
-
-
-def ecs(raw: bytes, peer: str = "10.20.1.5") -> dict:
-    return to_ecs(parse_syslog(raw, received=RECEIVED), peer_ip=peer)
+from syslog_event import syslog_event as ecs
 
 
 def test_unknown_line_keeps_header_fields() -> None:
