@@ -25,8 +25,10 @@ def to_ecs(msg: SyslogMessage, *, peer_ip: str | None) -> Event:
                         structured_data=msg.structured_data)  # fmt: skip
     if doc is None:
         doc = _process(msg)
-    elif "process" not in doc and not _tag_is_content(msg.appname):
-        doc.update(_process(msg))  # kernel, filterlog, nginx...
+    elif "process" not in doc and "winlog" not in doc and not _tag_is_content(msg.appname):
+        # kernel, filterlog, nginx... A Windows event's tag is NXLog's SourceName (the event's
+        # provider, `Microsoft-Windows-Security-Auditing[560]`) or the forwarder: no process.
+        doc.update(_process(msg))
     doc.setdefault("message", msg.message)
     if msg.timestamp is not None and "@timestamp" not in doc:
         doc["@timestamp"] = _header_time(msg.timestamp)

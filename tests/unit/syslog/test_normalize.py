@@ -78,3 +78,19 @@ def test_event_timestamp_from_content_wins_over_header() -> None:
         b'"GET / HTTP/1.1" 200 5 "-" "curl/8.0"'
     )
     assert ecs(line)["@timestamp"] == "2024-03-05T09:59:58.000Z"
+
+
+def test_a_windows_events_syslog_tag_is_not_its_process() -> None:
+    """NXLog's `to_syslog_bsd()` tags each event with its provider and the logging process id:
+    neither is the process the event is about (a failed logon names none at all)."""
+    body = (
+        b'{"EventTime": "2026-11-22 10:00:00", "Hostname": "DC01.soyte.local", "EventID": 4625,'
+        b' "SourceName": "Microsoft-Windows-Security-Auditing", "ProcessID": 560,'
+        b' "Channel": "Security", "TargetUserName": "admin", "IpAddress": "203.0.113.9"}'
+    )
+    doc = ecs(b"<14>Nov 22 10:00:00 DC01 Microsoft-Windows-Security-Auditing[560]: " + body)
+    assert doc["event"]["dataset"] == "windows.security"
+    assert doc["source"]["ip"] == "203.0.113.9"
+    assert "process" not in doc
+    assert doc["winlog"]["process"]["pid"] == 560
+    assert doc["log"]["syslog"]["appname"] == "Microsoft-Windows-Security-Auditing"
