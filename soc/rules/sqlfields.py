@@ -156,6 +156,21 @@ SCALAR_NAMESPACES = ("winlog.",)
 fields): matching skips the list check, which costs as much to plan as the test itself."""
 
 
+OBJECT_LISTS = ("dns.answers.", "threat.enrichments.")
+"""ECS fields that hold lists of objects: a field inside one (`dns.answers.data`, SigmaHQ's DNS
+`answer`) matches when any element's value does, as in Elasticsearch. Read from the document by
+a `[*]` path in both layouts (the hunt's flat columns hold one value per event)."""
+
+
+def _in_object_list(field: str) -> str | None:
+    """The `[*]` JSON path (SQL) of a field inside a list of objects; None for other fields."""
+    for prefix in OBJECT_LISTS:
+        if field.startswith(prefix):
+            inner = json_path(field[len(prefix) :])[1:]  # `."data"`
+            return sql_literal(json_path(prefix[:-1]) + "[*]" + inner)
+    return None
+
+
 def json_path(field: str) -> str:
     """The JSON path of the field inside `doc` (every field is in the document)."""
     return "$." + ".".join('"' + part.replace('"', '\\"') + '"' for part in field.split("."))
@@ -179,6 +194,9 @@ def any_element_sql(field: str, *predicates: Callable[[str], str]) -> str:
     kind = TYPED_FIELDS.get(field)
     if kind == "keywords":
         return _all_of(_any_of(field_sql(field), p) for p in predicates)
+    if (listed := _in_object_list(field)) is not None:
+        elements = f"json_extract_string(doc, {listed})"
+        return _all_of(_any_of(elements, p) for p in predicates)
     if kind is not None and field not in LIST_VALUED:
         value = text_sql(field)
         return _all_of(p(value) for p in predicates)
@@ -208,6 +226,8 @@ def _all_of(tests: Iterable[str]) -> str:
 
 def exists_sql(field: str) -> str:
     """True when the event has the field, whatever its value (JSON null and '' included)."""
+    if (listed := _in_object_list(field)) is not None:  # one boolean per element that has it
+        return f"len(json_exists(doc, {listed})) > 0"
     in_doc = f"json_exists(doc, {json_path_sql(field)})"
     if field in TYPED_FIELDS:
         return f"({field_sql(field)} IS NOT NULL OR {in_doc})"

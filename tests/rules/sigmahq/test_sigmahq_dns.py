@@ -16,6 +16,7 @@ DNS = ROOT / "rules" / "sigmahq" / "rules" / "network" / "dns"
 
 TELEGRAM = "c64c5175-5189-431b-a55e-6d9882158251"  # query api.telegram.org
 COBALT_STRIKE = "2975af79-28c4-4d2f-a951-9095f229df29"  # query contains .stage.123456.
+TXT_EXEC = "8ae51330-899c-4641-8125-e39f2e07da72"  # a TXT answer contains IEX, cmd.exe, ...
 
 FORTIGATE_DNS = (
     '<189>date=2024-03-05 time=14:13:04 devname="FGT-SOYTE" devid="FGT60FTK2209ABCD" '
@@ -41,6 +42,16 @@ QUERY = (
     '"query","id":17,"rrname":"{name}","rrtype":"{kind}","tx_id":0}}}}'
 )
 
+# EVE v2 detailed answers: SigmaHQ's `answer` is any element's `dns.answers.data`
+ANSWER = (
+    '{{"timestamp":"2024-03-05T17:00:11.000001+0700","event_type":"dns","src_ip":"10.20.0.53",'
+    '"src_port":53,"dest_ip":"10.20.4.19","dest_port":53111,"proto":"UDP","dns":{{"version":2,'
+    '"type":"answer","id":18,"flags":"8180","qr":true,"rrname":"{name}","rrtype":"TXT",'
+    '"rcode":"NOERROR","answers":[{{"rrname":"{name}","rrtype":"TXT","ttl":60,'
+    '"rdata":"v=spf1 -all"}},'
+    '{{"rrname":"{name}","rrtype":"TXT","ttl":60,"rdata":"{text}"}}]}}}}'
+)
+
 
 @pytest.fixture(scope="module")
 def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[str]]]:
@@ -52,6 +63,8 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list
         FORTIGATE_WEB,
         SURICATA.format(json=QUERY.format(name="aaa.stage.123456.example.net", kind="TXT")),
         SURICATA.format(json=QUERY.format(name="www.example.gov.vn", kind="A")),
+        SURICATA.format(json=ANSWER.format(name="c2.example.net", text="powershell IEX(iwr x)")),
+        SURICATA.format(json=ANSWER.format(name="mail.example.gov.vn", text="google-site-verify")),
     ]
     yield matches_over_lines(
         folder, lines, [DNS], lambda e: e.get("dns", {}).get("question", {}).get("name", "")
@@ -62,4 +75,5 @@ def test_dns_rules_read_firewall_and_ids_dns_records(matched: dict[str, list[str
     assert matched == {
         TELEGRAM: ["api.telegram.org"],
         COBALT_STRIKE: ["aaa.stage.123456.example.net"],
+        TXT_EXEC: ["c2.example.net"],  # the second of its two answers
     }

@@ -258,3 +258,27 @@ def test_time_parts_of_typed_and_document_times(matches) -> None:
     assert matches({"s": {"@timestamp|minute|gte": 30}, "condition": "s"}, events) == ["a"]
     assert matches({"s": {"file.created|year": 2025}, "condition": "s"}, events) == ["b"]
     assert matches({"s": {"file.created|month|lt": 6}, "condition": "s"}, events) == ["a"]
+
+
+def test_a_field_inside_a_list_of_objects_matches_any_element(matches) -> None:
+    """ECS lists of objects (`dns.answers`, `threat.enrichments`): as in Elasticsearch, a field
+    inside one matches when any element's value does, with every modifier, and exists when any
+    element has it."""
+    events = [
+        ev("a", dns__answers=[{"data": "v=spf1 -all"}, {"data": "powershell IEX(iwr x)"}]),
+        ev("b", dns__answers=[{"data": "203.0.113.7", "type": "A"}]),
+        ev("c", dns__answers=[{"type": "A"}]),
+        ev("d", dns__answers=[]),
+        ev("e", dns__question__name="iex.example.net"),
+        ev("f", threat__enrichments=[{"indicator": {"ip": "203.0.113.7"}}]),
+    ]
+    contains = {"s": {"dns.answers.data|contains": "iex"}, "condition": "s"}
+    assert matches(contains, events) == ["a"]
+    cidr = {"s": {"dns.answers.data|cidr": "203.0.113.0/24"}, "condition": "s"}
+    assert matches(cidr, events) == ["b"]
+    exists = {"s": {"dns.answers.data|exists": True}, "condition": "s"}
+    assert matches(exists, events) == ["a", "b"]
+    missing = {"s": {"dns.answers.data|exists": False}, "condition": "s"}
+    assert matches(missing, events) == ["c", "d", "e", "f"]
+    nested = {"s": {"threat.enrichments.indicator.ip": "203.0.113.7"}, "condition": "s"}
+    assert matches(nested, events) == ["f"]
