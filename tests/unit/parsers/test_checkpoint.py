@@ -205,6 +205,25 @@ def test_r81_structured_data_read_by_the_header() -> None:
     assert "xlatedst" not in doc["checkpoint"]
 
 
+def test_repeated_names_and_zero_counts() -> None:
+    """R81 repeats `UP_match_table` (the header makes it a list); a count of 0 is a count, while
+    a translated port of 0 means no translation."""
+    doc = parse_message(
+        "",
+        program="CP-GW",
+        structured_data={
+            checkpoint.SD_ID: {
+                "UP_match_table": ["TABLE_START", "TABLE_END"],
+                "received_bytes": "0",
+                "xlatedport": "0",
+                "service": "443",
+            }
+        },
+    )
+    assert doc["checkpoint"]["UP_match_table"] == "TABLE_START"
+    assert doc["destination"] == {"bytes": 0, "port": 443}
+
+
 def test_splunk_format_with_escapes() -> None:
     doc = ecs(SPLUNK)
     assert doc["event"]["type"] == ["connection", "denied"]
