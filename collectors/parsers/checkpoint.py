@@ -41,7 +41,7 @@ from collectors.parsers.values import (
 from soc.model.event import Event, isoformat
 
 DATASET = "checkpoint.firewall"
-PROGRAMS = frozenset({"checkpoint", "cp-gw", "cp-mgmt"})
+PROGRAMS = frozenset({"checkpoint", "cp-gw"})
 """Log Exporter's syslog tags (lower case, see `program_name`)."""
 SD_ID = "Fields@1.3.6.1.4.1.2620"
 """R81's structured-data element (2620 is Check Point's private enterprise number)."""

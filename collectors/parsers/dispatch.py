@@ -161,8 +161,13 @@ def parse_message(
     if rfc5424 and (name in junos.PROGRAMS or program == junos.KERNEL):
         return junos.parse(message, program=program, pid=pid, msgid=msgid,
                            structured_data=structured_data)  # fmt: skip
-    if name in checkpoint.PROGRAMS or (structured_data and checkpoint.SD_ID in structured_data):
-        return checkpoint.parse(message, program=program, pid=pid, structured_data=structured_data)
+    # Log Exporter's own formats; its `cef` and `leef` formats carry the same tag, so a line the
+    # Check Point parser does not read goes on to the others.
+    checkpoint_sd = structured_data and checkpoint.SD_ID in structured_data
+    if (name in checkpoint.PROGRAMS or checkpoint_sd) and (
+        doc := checkpoint.parse(message, program=program, pid=pid, structured_data=structured_data)
+    ):
+        return doc
     # A Cisco tag leading the message outranks the program: IOS XR's processes (`sshd[1149]:`)
     if (claimed := _BY_PROGRAM.get(name)) and message[:1] != "%":
         return claimed(message, program=program, pid=pid)

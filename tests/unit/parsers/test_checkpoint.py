@@ -293,6 +293,17 @@ def test_truncated_lines_keep_the_complete_fields(line: str) -> None:
     assert doc["observer"]["ip"] == "10.20.0.1"
 
 
+def test_log_exporter_cef_format_goes_to_the_cef_parser() -> None:
+    line = (
+        "<134>1 2026-03-05T10:00:09Z gw-hue CheckPoint 4411 - CEF:0|Check Point|VPN-1 & "
+        "FireWall-1|Check Point|Log|https|Unknown|act=Drop src=203.0.113.31 dst=10.30.5.20 "
+        "dpt=443 proto=6"
+    )
+    doc = ecs(line)
+    assert doc["event"]["dataset"] == "cef.log"
+    assert doc["destination"]["port"] == 443
+
+
 def test_not_check_point() -> None:
     assert checkpoint.parse("session opened for user root") is None
     assert checkpoint.parse("[]") is None
