@@ -1,13 +1,14 @@
 """Choosing the message parser for a line, whatever transport delivered it.
 
 Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo,
-kernel, filterlog, nginx, suricata, zeek_dns, audispd, rpd, `%ASA-...`, `%SYS-5-...`) goes to
-that program's parser and no other: a user name typed into an SSH login cannot make the line
-pass for a FortiGate log. Any other line is recognised by content, each parser guarded by a test
-costing a few string operations (a first character, a key) before any regex or JSON decoding
-runs. CEF and LEEF come first among those, wherever in the first characters their `CEF:` or
-`LEEF:` is (devices and relays put host names and clocks before it): a FortiGate or Palo Alto in
-CEF mode carries the `logid=` or `,TRAFFIC,` that would otherwise send it to the native parser.
+kernel, filterlog, nginx, suricata, zeek_dns, audispd, rpd, CheckPoint, `%ASA-...`,
+`%SYS-5-...`) goes to that program's parser and no other: a user name typed into an SSH login
+cannot make the line pass for a FortiGate log. Any other line is recognised by content, each
+parser guarded by a test costing a few string operations (a first character, a key) before any
+regex or JSON decoding runs. CEF and LEEF come first among those, wherever in the first
+characters their `CEF:` or `LEEF:` is (devices and relays put host names and clocks before it):
+a FortiGate or Palo Alto in CEF mode carries the `logid=` or `,TRAFFIC,` that would otherwise
+send it to the native parser.
 Lines no parser claims are stored as plain syslog events (`message` plus the header fields),
 never dropped.
 """
@@ -20,6 +21,7 @@ from collectors.parsers import (
     apache,
     auditd,
     cef,
+    checkpoint,
     cisco_asa,
     cisco_ios,
     event_xml,
@@ -39,7 +41,7 @@ from collectors.parsers import (
     windows_json,
     zeek,
 )
-from collectors.parsers.values import program_name
+from collectors.parsers.values import StructuredData, program_name
 from soc.model.event import Event
 
 
@@ -114,6 +116,8 @@ def _content_parser(message: str) -> tuple[MessageParser, ...]:
         return (event_xml.parse,)
     if "[junos@" in message:  # an SRX's structured log behind a relay's header
         return (junos_srx.parse,)
+    if 'loguid:"' in message or "[Fields@1.3.6.1.4.1.2620" in message:  # Check Point, relayed
+        return (checkpoint.parse,)
     if "devname=" in message and "logid=" in message:
         return (fortigate.parse,)
     if ",TRAFFIC," in message or ",THREAT," in message:
@@ -122,6 +126,8 @@ def _content_parser(message: str) -> tuple[MessageParser, ...]:
         return (iptables.parse,)
     if "audit(" in message and message.lstrip().startswith(("type=", "node=")):
         return (auditd.parse,)
+    if head == "t" and message.lstrip().startswith("time="):  # Log Exporter's splunk format
+        return (checkpoint.parse,)
     if ": %" in message[:160]:  # a Cisco tag behind a sequence number and the device's clock
         return (cisco_ios.parse, *_text_parsers(head))
     return _text_parsers(head)
@@ -141,20 +147,27 @@ def parse_message(
     program: str | None = None,
     pid: str | None = None,
     msgid: str | None = None,
-    structured_data: junos_srx.StructuredData | None = None,
+    structured_data: StructuredData | None = None,
 ) -> Event | None:
     """ECS fields (with `event.dataset`) from the parser that knows the line, else None.
 
     `program` and `pid` are what the transport knows of the sender (the syslog tag); parsers that
     need them (sshd, sudo) use them, the others read only the message. `msgid` and
-    `structured_data` are an RFC 5424 header's, which only Junos fills with the event's name and
-    fields.
+    `structured_data` are an RFC 5424 header's, which Junos fills with the event's name and
+    fields, and Check Point R81 with its fields.
     """
     name = program_name(program)
     rfc5424 = msgid is not None or bool(structured_data)
     if rfc5424 and (name in junos.PROGRAMS or program == junos.KERNEL):
         return junos.parse(message, program=program, pid=pid, msgid=msgid,
                            structured_data=structured_data)  # fmt: skip
+    # Log Exporter's own formats; its `cef` and `leef` formats carry the same tag, so a line the
+    # Check Point parser does not read goes on to the others.
+    checkpoint_sd = structured_data and checkpoint.SD_ID in structured_data
+    if (name in checkpoint.PROGRAMS or checkpoint_sd) and (
+        doc := checkpoint.parse(message, program=program, pid=pid, structured_data=structured_data)
+    ):
+        return doc
     # A Cisco tag leading the message outranks the program: IOS XR's processes (`sshd[1149]:`)
     if (claimed := _BY_PROGRAM.get(name)) and message[:1] != "%":
         return claimed(message, program=program, pid=pid)

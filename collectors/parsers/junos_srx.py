@@ -19,10 +19,15 @@ their ECS names, and `event.category`/`type`/`action` follow the tag as Filebeat
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
-from collectors.parsers.values import IANA_TRANSPORTS, int_or_none, ip_or_none, program_name
+from collectors.parsers.values import (
+    IANA_TRANSPORTS,
+    StructuredData,
+    int_or_none,
+    ip_or_none,
+    program_name,
+)
 from soc.model.event import Event
 
 DATASET = "juniper.srx"
@@ -126,7 +131,6 @@ _UTM_ACTIONS = {"AV_VIRUS_DETECTED_MT": "virus_detected", "WEBFILTER_URL_BLOCKED
                 "CONTENT_FILTERING_BLOCKED_MT": "content_filter"}  # fmt: skip
 _AAMW_ALERTS = frozenset({"SRX_AAMW_ACTION_LOG", "AAMW_MALWARE_EVENT_LOG",
                           "AAMW_HOST_INFECTED_EVENT_LOG", "AAMW_ACTION_LOG"})  # fmt: skip
-StructuredData = Mapping[str, Mapping[str, object]]
 
 
 def parse(

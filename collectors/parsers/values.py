@@ -6,9 +6,13 @@ from __future__ import annotations
 import functools
 import ipaddress
 import string
+from collections.abc import Mapping
 from typing import Any
 
 from soc.model.event import Event
+
+StructuredData = Mapping[str, Mapping[str, object]]
+"""An RFC 5424 header's structured data as parsers receive it: SD-ID -> parameters."""
 
 _MAX_INT_DIGITS = 19  # fits a BIGINT; also keeps int() far below Python's digit limit
 _DECIMAL_DIGITS = frozenset(string.digits)

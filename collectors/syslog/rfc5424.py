@@ -9,9 +9,11 @@ from collectors.syslog.record import StructuredData, SyslogMessage, in_utc
 
 _NIL = "-"
 # The timestamp shape is part of the match so that an RFC 3164 message that merely starts with a
-# digit and a space is not mistaken for RFC 5424.
+# digit and a space is not mistaken for RFC 5424. Check Point's Log Exporter (R80) writes the
+# date and time apart, `2018-03-21 17:25:25`, as `datetime.fromisoformat` also reads them.
 _HEADER = re.compile(
-    r"(?P<version>[1-9]\d{0,2}) (?P<ts>-|\d{4}-\d\d-\d\dT\S+) (?P<host>\S+) (?P<app>\S+)"
+    r"(?P<version>[1-9]\d{0,2}) (?P<ts>-|\d{4}-\d\d-\d\d(?:T| \d\d:\d\d:)\S+) (?P<host>\S+)"
+    r" (?P<app>\S+)"
     r" (?P<procid>\S+) (?P<msgid>\S+)(?: |$)"
 )
 # One SD-ELEMENT whole, its parameters read after by `findall`. The value is unrolled (runs of

@@ -47,6 +47,13 @@ DENIES = {
         'nested-application="UNKNOWN" username="N/A" roles="N/A" '
         'packet-incoming-interface="ge-0/0/0.0" encrypted="No" reason="policy deny"]'
     ),
+    "checkpoint": (
+        '<134>1 2026-11-20T08:15:{s:02d}Z cp-gw-hue CheckPoint 15190 - [action:"Drop"; '
+        'flags:"411908"; ifdir:"inbound"; ifname:"eth1"; loguid:"{{0x6a1f2b3c,0x0,0x1,0x2}}"; '
+        'origin:"10.30.0.1"; dst:"10.30.1.10"; rule_action:"Drop"; '
+        'rule_name:"Cleanup"; product:"VPN-1 & FireWall-1"; proto:"6"; s_port:"40002"; '
+        'service:"{port}"; src:"{src}"]'
+    ),
     "pfsense": (
         "<134>Nov 20 08:15:{s:02d} filterlog[4242]: 5,,,1000000103,em0,match,block,in,4,0x0,,"
         "64,54321,0,DF,6,tcp,60,{src},10.20.1.5,51515,{port},0,S,1234567890,,64240,,mss"

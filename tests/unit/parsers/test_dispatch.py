@@ -149,6 +149,11 @@ FORMAT_PIECES = [
     "session denied ", "10.1.1.2/52000->8.8.8.8/53 ", "0x0 ", "junos-dns-udp ", "N/A ",
     "source rule ", "6(0) ", "[junos@2636.1.1.1.2.129 ", 'source-address="10.1.1.2" ',
     'elapsed-time="x" ', 'protocol-id="300" ', "]", "RT_SCREEN_TCP: ", "source: 1.2.3.4:5, ",
+    # Check Point Log Exporter: syslog, R81 structured and splunk formats
+    '[action:"Drop"; ', 'loguid:"{0x1,0x2}"; ', 'src:"10.1.1.2"; ', 's_port:"99999"; ',
+    'time:"99999999999999"; ', 'sys_message::"', '\\"', "[Fields@1.3.6.1.4.1.2620 ",
+    'ICMP Type="8" ', 'xlatesrc="0.0.0.0" ', 'mac_source_address="zz" ', "time=1557767758|",
+    "product=Firewall|", "action=Drop\\|x|", "proto=6|",
 ]  # fmt: skip
 
 
@@ -175,6 +180,8 @@ FORMAT_PIECES = [
             "RT_FLOW",
             "RT_IDS",
             "mgd",
+            "CheckPoint",
+            "CP-GW",
         ]
     ),
 )

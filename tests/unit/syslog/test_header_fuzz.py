@@ -31,6 +31,10 @@ PIECES = [
     b"session denied 1.2.3.4/1->5.6.7.8/80 ", b": ", b"2024 Mar  5 10:00:01 UTC: ",
     b"RP/0/RSP0/CPU0:", b"Mar  4 15:08:30.941 ICT: ", b"bgp[1051]: ", b"CEF:0|a|b|1|c|d|5|",
     b"src=1.2.3.4 rt=Mar 05 2024 10:00:00 ", b"LEEF:2.0|a|b|1|c|^|", b"CEF: 0|",
+    # Check Point Log Exporter: R80's spaced clock, the syslog-format bracket, R81's element
+    b"2018-03-21 17:25:25 ", b"2018-03-21 ", b"CheckPoint 13752 ", b"CP-GW - Log ",
+    b'[action:"Drop"; ', b'src:"10.1.1.2"; ', b'sys_message::"x\\"; ', b'time:"99999999999999"',
+    b"[Fields@1.3.6.1.4.1.2620 ", b'ICMP Type="8" ', b'xlatesrc="0.0.0.0" ',
 ]  # fmt: skip
 headerish = st.lists(st.sampled_from(PIECES) | st.binary(max_size=6), max_size=14).map(b"".join)
 
