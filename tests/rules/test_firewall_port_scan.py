@@ -69,7 +69,7 @@ DENIES = {
 
 def event(vendor: str, src: str, port: int, second: int, action: str = "deny") -> Event:
     line = DENIES[vendor].format(src=src, port=port, s=second, action=action)
-    return syslog_event(line, received=RECEIVED, peer_ip="10.20.0.1")
+    return syslog_event(line, received=RECEIVED)
 
 
 def scan(src: str, ports: range | list[int], vendor: str = "fortigate") -> list[Event]:

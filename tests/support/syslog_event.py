@@ -10,10 +10,12 @@ from soc.model.event import Event
 
 RECEIVED = datetime(2024, 3, 5, 12, tzinfo=UTC)
 """When the parser tests' lines arrive: the year and zone of a BSD header come from it."""
+SENDER = "10.20.0.1"
+"""The address they arrive from (a device of agency so-yte's network)."""
 
 
 def syslog_event(
-    line: str | bytes, *, peer_ip: str = "10.20.1.5", received: datetime = RECEIVED
+    line: str | bytes, *, peer_ip: str = SENDER, received: datetime = RECEIVED
 ) -> Event:
     raw = line.encode() if isinstance(line, str) else line
     return to_ecs(parse_syslog(raw, received=received), peer_ip=peer_ip)

@@ -150,7 +150,7 @@ def test_trend_micro_deep_discovery_writes_a_space_after_cef() -> None:
     assert doc["@timestamp"] == "2017-11-07T02:05:58.000Z"
     assert doc["observer"]["mac"] == "00-0C-29-2F-3B-6B"
     assert doc["observer"]["hostname"] == "DDAN"
-    assert doc["observer"]["ip"] == "10.20.1.5"  # the sender's address; content cannot forge it
+    assert doc["observer"]["ip"] == "10.20.0.1"  # the sender's address; content cannot forge it
     assert doc["destination"]["user"]["name"] == "admin"
     assert doc["event"]["outcome"] == "success"
     assert doc["cef"]["extensions"]["deviceExternalId"] == "423E63AA-D466-406E-A15F-6AC6F3CEE50A"

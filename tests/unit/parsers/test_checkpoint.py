@@ -11,14 +11,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from syslog_event import syslog_event
+from syslog_event import syslog_event as ecs
 
 from collectors.parsers import checkpoint, parse_message
-
-
-def ecs(line: str) -> dict:
-    return syslog_event(line, peer_ip="10.20.0.1")
-
 
 ACCEPT_NAT = (
     '<134>1 2026-03-05T10:00:01Z gw-hue CheckPoint 8363 - [action:"Accept"; flags:"444676"; '

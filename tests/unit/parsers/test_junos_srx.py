@@ -11,17 +11,13 @@ and NAT rule types, as Junos 12.3X48 and later write it).
 from __future__ import annotations
 
 import pytest
-from syslog_event import RECEIVED, syslog_event
+from syslog_event import RECEIVED
+from syslog_event import syslog_event as ecs
 
 from collectors.parsers import junos_srx, parse_message
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
 from soc.errors import ParseError
-
-
-def ecs(line: str) -> dict:
-    return syslog_event(line, peer_ip="10.20.0.1")
-
 
 # Filebeat flow.log
 CLOSE_SD = (

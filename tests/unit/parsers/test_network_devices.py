@@ -4,15 +4,12 @@ send them, through the listener's header parser and normalization."""
 from __future__ import annotations
 
 import pytest
-from syslog_event import RECEIVED, syslog_event
+from syslog_event import RECEIVED
+from syslog_event import syslog_event as ecs
 
 from collectors.parsers import cisco_ios, huawei_vrp, junos
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
-
-
-def ecs(line: str) -> dict:
-    return syslog_event(line, peer_ip="10.20.0.1")
 
 
 @pytest.mark.parametrize(

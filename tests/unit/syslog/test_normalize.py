@@ -26,8 +26,8 @@ def test_unknown_line_keeps_header_fields() -> None:
         "msgid": "CMD",
         "structured_data": {"meta": {"sequenceId": "7"}},
     }
-    assert doc["log"]["source"] == {"address": "10.20.1.5"}
-    assert doc["observer"] == {"ip": "10.20.1.5"}
+    assert doc["log"]["source"] == {"address": "10.20.0.1"}
+    assert doc["observer"] == {"ip": "10.20.0.1"}
     assert "event" not in doc  # dataset `syslog` comes from stamp()
 
 
@@ -66,8 +66,8 @@ def test_parsed_content_cannot_forge_transport_fields() -> None:
         b' "log": {"source": {"address": "1.1.1.1"}}, "organization": {"id": "other-agency"}}'
     )
     doc = ecs(b"<14>Mar  5 10:00:00 dc01 winlogbeat: " + body)
-    assert doc["observer"]["ip"] == "10.20.1.5"
-    assert doc["log"]["source"] == {"address": "10.20.1.5"}
+    assert doc["observer"]["ip"] == "10.20.0.1"
+    assert doc["log"]["source"] == {"address": "10.20.0.1"}
     assert "organization" not in doc
     assert doc["event"]["dataset"] == "windows.security"
 
