@@ -3,7 +3,9 @@
 Captures are what an agency can hand over after an incident when it has no flow export; turning
 them into the same `netflow.log` events the NetFlow listener writes lets the same rules, searches
 and dashboards run over them. scapy reads the capture (every link type it knows: Ethernet, VLAN,
-PPPoE, Linux cooked, raw IP); `flows.FlowTable` does the accounting.
+PPPoE, Linux cooked, raw IP); `flows.FlowTable` does the accounting. UDP datagrams that are
+NetFlow/IPFIX exports or syslog messages are read for what they carry instead
+(`captured_exports`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from scapy.error import Scapy_Exception
 from scapy.packet import Packet as ScapyPacket
 from scapy.utils import PcapReader
 
+from collectors.files.captured_exports import CapturedExports
 from collectors.files.flows import ICMP, ICMPV6, TCP, Flow, FlowTable, Packet
 from collectors.files.source import SourceFile
 from collectors.netflow.community_id import CommunityId
@@ -28,7 +31,8 @@ from soc.model.event import Event, isoformat
 
 _IP = scapy.layers.inet.IP
 _IPV6 = scapy.layers.inet6.IPv6
-_PORTS = (scapy.layers.inet.TCP, scapy.layers.inet.UDP)
+_UDP = scapy.layers.inet.UDP
+_PORTS = (scapy.layers.inet.TCP, _UDP)
 _IPV6_FRAGMENT = scapy.layers.inet6.IPv6ExtHdrFragment
 _IPV6_EXTENSIONS = (
     scapy.layers.inet6.IPv6ExtHdrHopByHop,
@@ -43,6 +47,7 @@ DATASET = "netflow.log"  # the NetFlow listener's dataset: the same rules and se
 def read_pcap(source: SourceFile) -> Iterator[Event]:
     table = FlowTable()
     community_id = CommunityId()
+    exports = CapturedExports(community_id)
     try:
         reader = PcapReader(str(source.file))
     except (Scapy_Exception, OSError, EOFError) as exc:
@@ -60,18 +65,36 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
                 source.problem(f"packet {number}", f"unreadable capture record: {exc}")
                 break
             source.bytes_done = reader.f.tell()
-            packet = _packet(frame)
-            if packet is None:
+            seen = _packet(frame)
+            if seen is None:
                 continue
+            packet, transport = seen
+            if type(transport) is _UDP and transport.original:  # not an ICMP error's quote
+                carried = exports.take(
+                    transport.original[8 : max(transport.len, 8)],
+                    transport.len - 8,
+                    (packet.source_ip, packet.source_port),
+                    float(frame.time),
+                )
+                for reason, raw in exports.problems:
+                    source.problem(f"packet {number}", reason, raw)
+                exports.problems.clear()
+                if carried is not None:
+                    yield from carried
+                    continue
             for flow in table.add(packet):
                 yield flow_event(flow, community_id)
+    exports.finish()
+    for reason, raw in exports.problems:
+        source.problem("end of capture", reason, raw)
     for flow in table.drain():
         yield flow_event(flow, community_id)
     source.bytes_done = source.size
 
 
-def _packet(frame: ScapyPacket) -> Packet | None:
-    """The flow view of one captured frame; None for frames without IP (ARP, PPP control)."""
+def _packet(frame: ScapyPacket) -> tuple[Packet, Any] | None:
+    """The flow view of one captured frame and its transport layer (TCP, UDP, ICMP... as
+    scapy read it); None for frames without IP (ARP, PPP control)."""
     ip = frame.getlayer(_IP)
     if ip is not None:
         version, length, tos = 4, ip.len, ip.tos
@@ -90,7 +113,7 @@ def _packet(frame: ScapyPacket) -> Packet | None:
             flags = int(transport.flags)
     elif first_fragment and protocol in (ICMP, ICMPV6) and hasattr(transport, "code"):
         destination_port = transport.type * 256 + transport.code
-    return Packet(
+    packet = Packet(
         time_ns=int(frame.time * 1_000_000_000),
         ip_version=version,
         protocol=protocol,
@@ -102,6 +125,7 @@ def _packet(frame: ScapyPacket) -> Packet | None:
         tcp_flags=flags,
         tos=tos,
     )
+    return packet, transport if first_fragment else None
 
 
 def _ipv6_upper_layer(ip: Any) -> tuple[int, Any, bool]:

@@ -208,6 +208,37 @@ def nfdump_flows(spool: Path, port: int, export: Callable[[int], None]) -> list[
     return json.loads(dumped.stdout or "[]")
 
 
+def captured_exports(export: Callable[[int], None]) -> list[tuple[float, int, bytes]]:
+    """The datagrams `export(port)` sent to a socket on 127.0.0.1, as (arrival time, source
+    port, payload): an exporter's real bytes, for writing into a capture."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 1024 * 1024)
+        sock.bind(("127.0.0.1", 0))
+        export(sock.getsockname()[1])
+        sock.setblocking(False)
+        datagrams = []
+        while True:
+            try:
+                payload, (_, port) = sock.recvfrom(65535)
+            except BlockingIOError:
+                return datagrams
+            datagrams.append((time.time(), port, payload))
+
+
+def write_capture(
+    path: Path, datagrams: Sequence[tuple[float, int, bytes]], *, to_port: int = 2055
+) -> Path:
+    """A pcap of UDP datagrams from 127.0.0.1 to 127.0.0.1:`to_port`, at their times."""
+    frames = []
+    for moment, port, payload in datagrams:
+        frame = Ether() / IP(src="127.0.0.1", dst="127.0.0.1") / UDP(sport=port, dport=to_port)
+        frame = frame / Raw(payload)
+        frame.time = moment
+        frames.append(frame)
+    wrpcap(str(path), frames)
+    return path
+
+
 NFDUMP_FLAGS = "CEUAPRSF"  # nfdump prints TCP flags from bit 7 down to bit 0, "." when unset
 
 

@@ -339,3 +339,33 @@ def test_a_file_of_cef_and_leef_lines_reads_as_the_listener_reads_them(tmp_path:
     assert second["host"]["name"] == "ksc" and "observer" in second
     assert third["user"]["name"] == "joe.black"
     assert "ip" not in first["observer"]  # a file has no sender address
+
+
+def test_a_real_syslog_capture_gives_its_messages() -> None:
+    """tcpdump's own syslog capture: four datagrams from 10.0.0.20, decoded as tcpdump
+    printed them (`tcpdump-syslog_udp.expected.txt`)."""
+    problems: list[ReadProblem] = []
+    events = list(read_events([PCAPS / "tcpdump-syslog_udp.pcap"], on_error=problems.append))
+    assert problems == []
+    assert [
+        (
+            e["log"]["syslog"]["facility"]["code"],
+            e["log"]["syslog"]["severity"]["code"],
+            e["message"].rsplit(": ", 1)[-1],
+        )
+        for e in events
+    ] == [
+        (0, 5, "test message 21"),
+        (1, 1, "test message 22"),
+        (1, 5, "test message 23"),
+        (1, 1, "test message 24"),
+    ]
+    for event in events:
+        assert event["event"]["dataset"] == "syslog"
+        assert event["observer"]["ip"] == event["log"]["source"]["address"] == "10.0.0.20"
+    # The RFC 3339 headers give the sender's time (+04:00), in UTC.
+    assert [e["@timestamp"] for e in events[2:]] == [
+        "2013-09-12T15:16:34.457Z",
+        "2013-09-12T15:16:43.513Z",
+    ]
+    assert events[0]["process"]["name"] == "logger"
