@@ -46,7 +46,7 @@ from collectors.netflow.columnar import (
 from collectors.netflow.columnar_records import V6_HALVES, SetRecords
 from collectors.netflow.columnar_times import flow_times, iso_microseconds
 from collectors.netflow.community_id import CommunityId
-from collectors.netflow.ecs import COUNTERS, LONG_MAX
+from collectors.netflow.ecs import COUNTERS, FIREWALL_EVENTS, LONG_MAX
 from collectors.netflow.layout import SAFE_MILLISECONDS
 from collectors.netflow.normalize import DATASET
 from collectors.netflow.session import ColumnarSet
@@ -64,6 +64,13 @@ CONSTANTS: dict[str, Any] = {
     "event.dataset": DATASET,
     "netflow.type": "netflow_flow",
 }
+_FIREWALL = [FIREWALL_EVENTS.get(value) for value in range(256)]  # indexed by firewallEvent
+_FIREWALL_ACTIONS = pa.array([f[0] if f else CONSTANTS["event.action"] for f in _FIREWALL])
+_FIREWALL_TYPES = pa.array(
+    [list(f[1]) if f else CONSTANTS["event.type"] for f in _FIREWALL], pa.list_(pa.string())
+)
+_FIREWALL_OUTCOMES = pa.array([f[2] if f else None for f in _FIREWALL], pa.string())
+_PER_FIREWALL_EVENT = ("event.action", "event.type")
 _DIRECTIONS = pa.array(["inbound", "outbound", "unknown"], pa.string())
 _FAMILIES = pa.array(["ipv4", "ipv6"], pa.string())
 _MACS = (("source", "source_mac_address"), ("destination", "destination_mac_address"))
@@ -185,7 +192,21 @@ class _Mapping(SetRecords):
             cols["related.ip"] = related(one, one, np.zeros(self.n, bool))
         self._agencies(src, dst)
         self._netflow(export_time)
+        if self.has("firewall_event"):
+            self._firewall_event()
+            constants = {k: v for k, v in CONSTANTS.items() if k not in _PER_FIREWALL_EVENT}
+            return ColumnBatch(pa.table(cols), constants)
         return ColumnBatch(pa.table(cols), CONSTANTS)
+
+    def _firewall_event(self) -> None:
+        """`ecs.FIREWALL_EVENTS`: what the firewall says happened sets action, type and (for a
+        denial) outcome, per record."""
+        index = pa.array(np.minimum(self.ints("firewall_event"), 255).astype(np.uint8))
+        self.cols["event.action"] = _FIREWALL_ACTIONS.take(index)
+        self.cols["event.type"] = _FIREWALL_TYPES.take(index)
+        outcome = _FIREWALL_OUTCOMES.take(index)
+        if outcome.null_count < len(outcome):
+            self.cols["event.outcome"] = outcome
 
     def _address(self, side: str) -> pa.Array | None:
         """`ecs._ip`: the IPv4 address unless unspecified, else the IPv6 one unless

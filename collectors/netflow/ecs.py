@@ -33,6 +33,17 @@ TRANSPORTS = {
 PORT_PROTOCOLS = frozenset({6, 17, 132})
 TCP_FLAGS = ("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS")
 DIRECTIONS = {0: "inbound", 1: "outbound"}  # flowDirection (IE 61), as Filebeat names them
+FIREWALL_EVENTS: dict[int, tuple[str, tuple[str, ...], str | None]] = {
+    1: ("flow_created", ("connection", "start"), None),
+    2: ("flow_deleted", ("connection", "end"), None),
+    3: ("flow_denied", ("connection", "denied"), "failure"),
+    4: ("flow_alert", ("connection",), None),
+    5: ("flow_update", ("connection",), None),
+}
+"""A firewall's flow records (firewallEvent, IE 233; Cisco ASA/FTD NSEL's field 40005) say what
+happened to the connection: `event.action`, `event.type` and `event.outcome` as the firewall
+parsers write them, so a policy denial is `event.type: denied` whether it came as a log line
+or as NetFlow. 0 (ignore) and unassigned values keep the plain flow's."""
 _UNSPECIFIED = frozenset({"0.0.0.0", "::"})
 _STRUCTURED = (datetime, dict, list)
 # Fields most exporters never send: one membership test skips each group.
@@ -284,6 +295,11 @@ def flow_event(
         "module": "netflow",
         "dataset": "netflow.log",
     }
+    if (firewall := FIREWALL_EVENTS.get(first_int(fields, "firewall_event") or 0)) is not None:
+        event["action"], types, outcome = firewall
+        event["type"] = list(types)
+        if outcome is not None:
+            event["outcome"] = outcome
     start, end = flow_times(
         fields,
         export_ns=export.export_ns,

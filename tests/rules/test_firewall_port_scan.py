@@ -5,11 +5,17 @@ vendor's format, so the test also holds the parsers to marking a denied connecti
 
 from __future__ import annotations
 
+import struct
 from datetime import UTC, datetime
 
 import pytest
+from netflow_craft import data_set, ipv4, v9_packet, v9_template_set
 from syslog_event import syslog_event
 
+from collectors.netflow.community_id import CommunityId
+from collectors.netflow.decode import decode
+from collectors.netflow.normalize import normalize_flows
+from collectors.netflow.session import Sessions
 from soc.model.event import Event
 from soc.rules import Catalog
 
@@ -76,6 +82,29 @@ def scan(src: str, ports: range | list[int], vendor: str = "fortigate") -> list[
     return [event(vendor, src, port, second) for second, port in enumerate(ports)]
 
 
+# Cisco ASA NSEL (NetFlow v9): addresses, ports, protocol, NF_F_FW_EVENT (40005) and
+# NF_F_EVENT_TIME_MSEC (323), as the ASA's flow-denied records carry them.
+NSEL_TEMPLATE = [(8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (40005, 1), (323, 8)]
+
+
+def nsel(src: str, ports: range | list[int], firewall_event: int = 3) -> list[Event]:
+    """The flows of one ASA export datagram, one record per port, through our collector."""
+    at_ms = int(RECEIVED.timestamp() * 1000) - 300_000
+    records = [
+        ipv4(src) + ipv4("10.20.1.5") + struct.pack("!HHBBQ", 51515, port, 6, firewall_event, at_ms)
+        for i, port in enumerate(ports)
+    ]
+    datagram = v9_packet(
+        v9_template_set((256, NSEL_TEMPLATE)),
+        data_set(256, *records),
+        unix_secs=at_ms // 1000,
+    )
+    sessions = Sessions(pending_max_records=100, pending_max_age_seconds=300)
+    outcome = sessions.process(decode(datagram, exporter="x"), ip="10.20.0.1", port=2055, now=0)
+    assert outcome.problems == []
+    return normalize_flows(outcome.flows, community_id=CommunityId())
+
+
 @pytest.mark.parametrize("vendor", DENIES)
 def test_twenty_denied_ports_from_one_source_alert_on_every_firewall(run_rule, vendor) -> None:
     rows = run_rule(PORT_SCAN, scan("198.51.100.23", range(1000, 1020), vendor))
@@ -91,6 +120,20 @@ def test_a_scan_spread_over_two_agencies_firewalls_counts_whole(run_rule) -> Non
         *scan("198.51.100.23", range(1010, 1020), "juniper_srx"),
     ]
     assert [r["value_count"] for r in run_rule(PORT_SCAN, events)] == [20]
+
+
+def test_denials_in_an_asa_flow_export_count_with_the_logs(run_rule) -> None:
+    """NSEL's flow-denied records are denied connections too: ten in the export and ten in
+    a FortiGate's log make the scan; flows the ASA created or deleted do not count."""
+    events = [
+        *nsel("198.51.100.23", range(1000, 1010)),
+        *scan("198.51.100.23", range(1010, 1020)),
+        *nsel("198.51.100.23", range(2000, 2010), firewall_event=1),
+        *nsel("198.51.100.23", range(3000, 3010), firewall_event=2),
+    ]
+    assert [r["value_count"] for r in run_rule(PORT_SCAN, events)] == [20]
+    rows = run_rule(PORT_SCAN, nsel("192.0.2.77", range(1000, 1020)))  # the export alone
+    assert sorted(r["group_key"] for r in rows) == ["192.0.2.77", "198.51.100.23"]
 
 
 def test_nineteen_ports_stay_below_the_threshold(run_rule) -> None:

@@ -396,7 +396,7 @@ def test_a_flow_deleted_event_time_ends_the_flow_on_both_paths(
 ) -> None:
     """Cisco ASA NSEL's records (v9 field 40005; IE 233 in IPFIX) carry the flow's start and
     the event's time, no end: a flow-deleted record ends at its event time, a created or
-    denied one has no end."""
+    denied one has no end. What happened is the event's action, type and outcome."""
     start_ms, at_ms = NOW_MS - 5_000, NOW_MS - 1_500  # 22:13:15.000Z, 22:13:18.500Z
 
     def record(event: int) -> bytes:
@@ -422,6 +422,18 @@ def test_a_flow_deleted_event_time_ends_the_flow_on_both_paths(
     assert columns.add(kept)
     (batch,) = columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup)
     assert batch.table.column("event.duration").to_pylist() == [None, 3_500_000_000, None]
+    happened = [
+        ("flow_created", ["connection", "start"], None),
+        ("flow_deleted", ["connection", "end"], None),
+        ("flow_denied", ["connection", "denied"], "failure"),
+    ]
+    assert [(e["action"], e["type"], e.get("outcome")) for e in events] == happened
+    columns_said = zip(
+        *(batch.table.column(f"event.{k}").to_pylist() for k in ("action", "type", "outcome")),
+        strict=True,
+    )
+    assert list(columns_said) == happened
+    assert "event.type" not in batch.constants
 
 
 @pytest.mark.parametrize("version", [9, 10])

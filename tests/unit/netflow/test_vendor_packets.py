@@ -417,6 +417,10 @@ def test_cisco_asa_nsel_templates_and_flow_delete_events() -> None:
     assert netflow["flow_id"] == 8501
     assert (netflow["icmp_type_ipv4"], netflow["icmp_code_ipv4"]) == (8, 0)
     assert netflow["firewall_event"] == 2  # flow deleted
+    assert (event["event"]["action"], event["event"]["type"]) == (
+        "flow_deleted",
+        ["connection", "end"],
+    )
     assert netflow["fw_ext_event"] == 2025
     assert netflow["observation_time_milliseconds"] == "2015-10-09T09:47:50.179000Z"
     assert netflow["ingress_acl_id"] == "0f8e7ff3-fc1a030f-00000000"
@@ -665,6 +669,7 @@ def test_palo_alto_app_id_and_user_id_in_a_zero_filled_datagram() -> None:
     assert (netflow["pan_app_id"], netflow["pan_user_id"]) == ("ssl", "corp\\alice")
     assert netflow["private_enterprise_number"] == 25461
     assert (netflow["flow_id"], netflow["firewall_event"]) == (415347, 5)
+    assert (event["event"]["action"], event["event"]["type"]) == ("flow_update", ["connection"])
     assert event["network"]["application"] == "ssl"
     assert event["user"] == {"name": "corp\\alice"}
     assert (event["event"]["start"], event["event"]["end"]) == (
