@@ -20,8 +20,8 @@ and sequence gaps as before) and its bytes kept. v9/IPFIX: `Sessions.process(col
 does the template state and sequence accounting as before and hands back the sets of templates
 with a `layout` undecoded. Once `COLUMNS_FLOWS` flows are kept or `COLUMNS_SECONDS` passed,
 `collectors.netflow.columnar_v5` and `columnar_sets` turn what was kept into column batches,
-mapped with numpy and stored by DuckDB without a dict or a JSON parse per flow. A datagram with events for the dict path (its events
-must not overtake the flows before it) flushes them first.
+mapped with numpy and stored by DuckDB without a dict or a JSON parse per flow. A datagram with
+events for the dict path (its events must not overtake the flows before it) flushes them first.
 
 With `tcp_enabled`, the same thread also serves IPFIX over TCP (`collectors.netflow.tcp`): each
 message framed out of a connection's stream is handled like a datagram, against that
