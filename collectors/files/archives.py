@@ -40,14 +40,19 @@ ARCHIVE_ERRORS = (
 member: its method's error; zip's LZMA members raise lzma's, bzip2 ones OSError)."""
 
 
+class Locked(RuntimeError):
+    """An encrypted zip member that none of the passwords given opens."""
+
+
 @dataclass(frozen=True)
 class Member:
     """One member: its name in the archive and, when it could be extracted, its copy (else
-    why not)."""
+    why not, and whether a password would have opened it)."""
 
     name: str
     path: Path | None
     problem: str | None = None  # with a path: the copy stops short, read what it holds
+    locked: bool = False
 
 
 def archive_kind(path: Path) -> str | None:
@@ -111,14 +116,14 @@ def _open_zip_member(
     if not info.flag_bits & _ENCRYPTED:
         return archive.open(info)
     if not passwords:
-        raise RuntimeError("encrypted, and no password was given")
+        raise Locked("encrypted, and no password was given")
     for password in passwords:
         try:
             return archive.open(info, pwd=password)
         except RuntimeError as exc:
             if "password" not in str(exc).lower():  # AES: method not supported, say so
                 raise
-    raise RuntimeError(f"encrypted, and none of the {len(passwords)} passwords given opens it")
+    raise Locked(f"encrypted, and none of the {len(passwords)} passwords given opens it")
 
 
 def _tar_members(archive: tarfile.TarFile, folder: Path, expansion: Expansion) -> Iterator[Member]:
@@ -156,7 +161,7 @@ def _extracted(
         _written(target, moment)
     except ARCHIVE_ERRORS as exc:
         target.unlink(missing_ok=True)
-        yield Member(name, None, f"cannot be extracted: {exc}")
+        yield Member(name, None, f"cannot be extracted: {exc}", locked=isinstance(exc, Locked))
         return
     yield Member(name, target, refusal)
     target.unlink(missing_ok=True)

@@ -137,10 +137,10 @@ class _Reading:
     progress: Callable[[ReadProgress], None] | None
     passwords: tuple[bytes, ...]
 
-    def problem(self, path: Path, format: str, reason: str) -> None:
+    def problem(self, path: Path, format: str, reason: str, *, locked: bool = False) -> None:
         """A problem with a whole file (`path` as events name it)."""
         self.state.problems += 1
-        self.handler(ReadProblem(str(path), format, "file", reason))
+        self.handler(ReadProblem(str(path), format, "file", reason, locked=locked))
 
 
 MAX_ARCHIVE_DEPTH = 3
@@ -199,7 +199,7 @@ def _read_archive(
                 continue
             shown = Path(f"{path}!/{member.name}") if member.name else path
             if member.problem:
-                reading.problem(shown, kind, member.problem)
+                reading.problem(shown, kind, member.problem, locked=member.locked)
             if member.path is not None:
                 yield from _read_file(reading, shown, _size(member.path), None, expansion,
                                       member.path, depth + 1)  # fmt: skip

@@ -23,6 +23,7 @@ class ReadProblem:
     location: str  # "record 17", "line 5", "chunk 3", "packet 12", or "file"
     reason: str
     raw: bytes = b""
+    locked: bool = False  # an encrypted archive member: a password would have opened it
 
 
 ProblemHandler = Callable[[ReadProblem], None]

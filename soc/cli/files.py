@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _ingest(args: argparse.Namespace) -> int:
     from collectors.deadletter import DeadLetter
-    from collectors.files import ReadProgress, dead_letter_handler, read_events
+    from collectors.files import ReadProblem, ReadProgress, dead_letter_handler, read_events
     from collectors.files.detect import walk
     from collectors.files.ledger import IngestLedger
 
@@ -77,10 +77,19 @@ def _ingest(args: argparse.Namespace) -> int:
             f"{p.files_done}/{counted(p.files_total, 'file')}, {counted(p.events, 'event')}",
         )
 
+    to_dead_letter = dead_letter_handler(dead)
+    locked: dict[str, int] = {}  # archive read -> its members no password given opened
+
+    def on_error(problem: ReadProblem) -> None:
+        if problem.locked:
+            archive = problem.path.split("!/", 1)[0]
+            locked[archive] = locked.get(archive, 0) + 1
+        to_dead_letter(problem)
+
     events = read_events(
         files,
         format=args.format,
-        on_error=dead_letter_handler(dead),
+        on_error=on_error,
         progress=progress,
         starts=starts,
         passwords=args.password,
@@ -89,8 +98,14 @@ def _ingest(args: argparse.Namespace) -> int:
         stored = _store_locally(settings, events, args.batch_size)
     except StoreLockedError:
         stored = _send_to_server(settings, events, args.batch_size)
-    ledger.record(contents)
+    ledger.record({d: path for d, path in contents.items() if str(path) not in locked})
     bar.done()
+    for archive, count in locked.items():
+        print(
+            f"{archive}: {counted(count, 'encrypted member')} not read, so it is not remembered "
+            "as ingested: give its password with --password and ingest it again (its other "
+            "members are then read again too)"
+        )
     if dead.count:
         print(
             f"{counted(stored, 'event')} stored; {counted(dead.count, 'problem')} (see {dead.path})"

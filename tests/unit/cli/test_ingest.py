@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -233,3 +234,34 @@ def test_rotated_compressed_logs_are_read_and_remembered(
         str(logs / "auth.log"),
         str(logs / "auth.log.1.gz"),
     }
+
+
+@pytest.mark.skipif(shutil.which("zip") is None, reason="needs Info-ZIP's zip (Debian package zip)")
+def test_a_zip_with_locked_members_is_not_remembered_until_they_are_read(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Malware samples travel in zips locked with `infected`: an ingest without the password
+    stores what it can, says what it could not read, and does not remember the zip, so that
+    running it again with the password reads the locked member instead of skipping the zip."""
+    (tmp_path / "plain.log").write_text(_line(1, "Accepted password for alice"))
+    (tmp_path / "locked.log").write_text(_line(2, "Failed password for root"))
+    archive = tmp_path / "evidence.zip"
+    subprocess.run(["zip", "-q", str(archive), "plain.log"], cwd=tmp_path, check=True)
+    subprocess.run(["zip", "-q", "-P", "infected", str(archive), "locked.log"], cwd=tmp_path,
+                   check=True)  # fmt: skip
+    assert main(["ingest", str(archive), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"{archive}: 1 encrypted member not read, so it is not remembered" in out
+    assert [e["source"]["ip"] for e in _stored(data_dir)] == ["10.20.7.1"]  # plain.log
+
+    assert main(["ingest", str(archive), "--no-progress", "--password", "infected"]) == 0
+    out = capsys.readouterr().out
+    assert "skipping" not in out and "encrypted member" not in out
+    # locked.log now, and plain.log again, as the message said
+    assert sorted(e["source"]["ip"] for e in _stored(data_dir)) == [
+        "10.20.7.1",
+        "10.20.7.1",
+        "10.20.7.2",
+    ]
+    assert main(["ingest", str(archive), "--no-progress", "--password", "infected"]) == 0
+    assert capsys.readouterr().out.startswith("skipping 1 file ingested before")
