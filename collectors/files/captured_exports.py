@@ -90,14 +90,21 @@ class CapturedExports:
         except ParseError as exc:
             self.problems.append((str(exc), payload))
             return []
+        except Exception as exc:  # as in the listener: a decoder bug costs one datagram
+            self.problems.append((f"export from {ip}:{port}: internal error: {exc!r}", payload))
+            return []
         return [stamp(event, dataset=DATASET) for event in events]
 
     def _syslog(self, payload: bytes, ip: str, seconds: float) -> list[Event]:
-        received = datetime.fromtimestamp(seconds, UTC)
         try:
+            received = datetime.fromtimestamp(seconds, UTC)
             doc = to_ecs(parse_syslog(payload, received=received), peer_ip=ip)
         except ParseError as exc:
             self.problems.append((f"syslog from {ip}: {exc}", payload))
+            return []
+        except Exception as exc:  # as in the listener: a parser bug (or a capture time past
+            # any date) costs one message
+            self.problems.append((f"syslog from {ip}: internal error: {exc!r}", payload))
             return []
         return [stamp(doc, dataset="syslog", received=received)]
 

@@ -41,6 +41,9 @@ _IPV6_EXTENSIONS = (
     _IPV6_FRAGMENT,
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_SECOND = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_seconds()
+"""pcapng's 64-bit times reach past the last date an event can carry: such a packet is a
+problem, not the end of the reading."""
 DATASET = "netflow.log"  # the NetFlow listener's dataset: the same rules and searches apply
 
 
@@ -65,6 +68,10 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
                 source.problem(f"packet {number}", f"unreadable capture record: {exc}")
                 break
             source.bytes_done = reader.f.tell()
+            if not 0 <= frame.time <= _LAST_SECOND:
+                reason = f"capture time {float(frame.time):.0f} s after 1970 is no date"
+                source.problem(f"packet {number}", reason, frame.original or b"")
+                continue
             seen = _packet(frame)
             if seen is None:
                 continue

@@ -103,3 +103,13 @@ def test_no_datagram_stops_the_reading(
     assert sum(e["event"]["dataset"] == "netflow.log" for e in events) >= 2
     for reason, _ in exports.problems:
         assert reason
+
+
+def test_a_capture_time_past_any_date_is_a_problem_not_a_crash() -> None:
+    """pcapng keeps 64-bit times: a broken block can put a packet in the year 3,000,000."""
+    exports = CapturedExports(CommunityId())
+    line = b"<13>Oct 11 22:14:15 host app: message"
+    assert exports.take(line, len(line), ("10.0.0.1", 514), 1e14) == []
+    [(reason, raw)] = exports.problems
+    assert reason.startswith("syslog from 10.0.0.1: internal error: ValueError(")
+    assert raw == line

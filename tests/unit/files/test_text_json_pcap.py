@@ -369,3 +369,29 @@ def test_a_real_syslog_capture_gives_its_messages() -> None:
         "2013-09-12T15:16:43.513Z",
     ]
     assert events[0]["process"]["name"] == "logger"
+
+
+def test_a_packet_time_past_any_date_is_a_problem_and_the_capture_read_on(
+    tmp_path: Path,
+) -> None:
+    """pcapng keeps 64-bit times: a broken block can date a packet in the year 33,658."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import PcapNgWriter
+
+    path = tmp_path / "odd-times.pcapng"
+    writer = PcapNgWriter(str(path))
+    for seconds in (1e12, 1_700_000_000.0):
+        frame = Ether() / IP(src="10.20.0.5", dst="10.20.0.9") / UDP(sport=1, dport=2) / b"x"
+        frame.time = seconds
+        writer.write(frame)
+    writer.close()
+    problems: list[ReadProblem] = []
+    (flow,) = read_events([path], on_error=problems.append)
+    assert flow["@timestamp"] == "2023-11-14T22:13:20.000Z"
+    (problem,) = problems
+    assert (problem.location, problem.reason) == (
+        "packet 1",
+        "capture time 1000000000000 s after 1970 is no date",
+    )
+    assert problem.raw
