@@ -12,8 +12,9 @@ Recognition looks at structure, not ports (exporters use 2055, 9995, 9996, 4739 
 a v5 header whose record count gives the datagram's length, a v9 or IPFIX header whose sets
 (valid ids, lengths of at least a set header) chain to its end, or a syslog PRI `<0>`-`<191>`.
 Other protocols rarely pass by chance: a DNS answer would need a transaction id of 5, 9 or 10
-and its sections to add up as sets do. TCP streams (IPFIX over TCP, syslog over TCP or TLS)
-are not reassembled: their packets stay flows.
+and its sections to add up as sets do. A datagram split into IPv4 fragments is put together by
+the capture reader when its first fragment is recognised. TCP streams (IPFIX over TCP, syslog
+over TCP or TLS) are not reassembled: their packets stay flows.
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ class CapturedExports:
         if is_syslog(payload):
             return self._syslog(payload, source[0], seconds)
         return None
+
+    @staticmethod
+    def carries(payload: bytes, declared: int) -> bool:
+        """Whether `take` would read the datagram (its start, when that is all there is yet)."""
+        return netflow_version(payload, declared) is not None or is_syslog(payload)
 
     def finish(self) -> None:
         """The end of the capture: data still waiting for its template never gets it."""

@@ -5,12 +5,13 @@ them into the same `netflow.log` events the NetFlow listener writes lets the sam
 and dashboards run over them. scapy reads the capture (every link type it knows: Ethernet, VLAN,
 PPPoE, Linux cooked, raw IP); `flows.FlowTable` does the accounting. UDP datagrams that are
 NetFlow/IPFIX exports or syslog messages are read for what they carry instead
-(`captured_exports`).
+(`captured_exports`; an export split into IPv4 fragments is put together first).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from scapy.packet import Packet as ScapyPacket
 from scapy.utils import PcapReader
 
 from collectors.files.captured_exports import CapturedExports
-from collectors.files.flows import ICMP, ICMPV6, TCP, Flow, FlowTable, Packet
+from collectors.files.flows import ICMP, ICMPV6, TCP, UDP, Flow, FlowTable, Packet
 from collectors.files.source import SourceFile
 from collectors.netflow.community_id import CommunityId
 from collectors.netflow.ecs import TRANSPORTS, tcp_flag_names
@@ -45,6 +46,24 @@ _LAST_SECOND = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_s
 """pcapng's 64-bit times reach past the last date an event can carry: such a packet is a
 problem, not the end of the reading."""
 DATASET = "netflow.log"  # the NetFlow listener's dataset: the same rules and searches apply
+_MAX_HELD = 1000
+"""Exports split into IPv4 fragments whose rest is awaited at once; past that the oldest is
+read as far as it came."""
+
+
+@dataclass
+class _Held:
+    """The fragments of one export datagram so far, from its first (which has the UDP header)."""
+
+    number: int  # the first fragment's packet number, for problems
+    source: tuple[str, int]
+    seconds: float
+    declared: int  # the datagram's length by its UDP header
+    parts: list[bytes]  # its payload, fragment by fragment
+    next_offset: int  # where the next fragment must start, in bytes of the IP payload
+
+    def payload(self) -> bytes:
+        return b"".join(self.parts)[: self.declared]
 
 
 def read_pcap(source: SourceFile) -> Iterator[Event]:
@@ -57,6 +76,7 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
         source.problem("file", f"not a readable capture: {exc}")
         return
     number = 0
+    held: dict[tuple[str, str, int], _Held] = {}  # (source, destination, IP id): an export
     with reader:
         while True:
             number += 1
@@ -76,27 +96,74 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
             if seen is None:
                 continue
             packet, transport = seen
+            carried = None
             if type(transport) is _UDP and transport.original:  # not an ICMP error's quote
-                carried = exports.take(
-                    transport.original[8 : max(transport.len, 8)],
-                    transport.len - 8,
-                    (packet.source_ip, packet.source_port),
-                    float(frame.time),
-                )
-                for reason, raw in exports.problems:
-                    source.problem(f"packet {number}", reason, raw)
-                exports.problems.clear()
-                if carried is not None:
-                    yield from carried
+                ip = transport.underlayer
+                declared = transport.len - 8
+                if isinstance(ip, _IP) and ip.flags.MF:
+                    if exports.carries(transport.original[8:], declared):  # the rest will come
+                        key = (ip.src, ip.dst, ip.id)
+                        if key in held or len(held) >= _MAX_HELD:
+                            yield from _taken(exports, held.pop(key, None) or _oldest(held), source)
+                        held[key] = _Held(
+                            number,
+                            (packet.source_ip, packet.source_port),
+                            float(frame.time),
+                            declared,
+                            [transport.original[8:]],
+                            len(transport.original),
+                        )
+                        continue
+                else:
+                    carried = exports.take(
+                        transport.original[8 : max(transport.len, 8)],
+                        declared,
+                        (packet.source_ip, packet.source_port),
+                        float(frame.time),
+                    )
+                    _report(exports, source, f"packet {number}")
+            elif transport is None and held:  # a fragment after the first
+                ip = frame.getlayer(_IP)
+                is_udp = ip is not None and ip.proto == UDP
+                whole = held.get((ip.src, ip.dst, ip.id)) if is_udp else None
+                if whole is not None and ip.frag * 8 == whole.next_offset:
+                    data = ip.original[ip.ihl * 4 : ip.len]
+                    whole.parts.append(data)
+                    whole.next_offset += len(data)
+                    if not ip.flags.MF:
+                        yield from _taken(exports, held.pop((ip.src, ip.dst, ip.id)), source)
                     continue
+            if carried is not None:
+                yield from carried
+                continue
             for flow in table.add(packet):
                 yield flow_event(flow, community_id)
+    for left in list(held.values()):  # fragments that never all came: as far as they go
+        yield from _taken(exports, left, source)
     exports.finish()
     for reason, raw in exports.problems:
         source.problem("end of capture", reason, raw)
     for flow in table.drain():
         yield flow_event(flow, community_id)
     source.bytes_done = source.size
+
+
+def _taken(exports: CapturedExports, whole: _Held, source: SourceFile) -> list[Event]:
+    """The events of an export put together from its fragments (a cut one if some are
+    missing: `take` reports it)."""
+    events = exports.take(whole.payload(), whole.declared, whole.source, whole.seconds) or []
+    _report(exports, source, f"packet {whole.number}")
+    return events
+
+
+def _oldest(held: dict[tuple[str, str, int], _Held]) -> _Held:
+    return held.pop(next(iter(held)))
+
+
+def _report(exports: CapturedExports, source: SourceFile, location: str) -> None:
+    for reason, raw in exports.problems:
+        source.problem(location, reason, raw)
+    exports.problems.clear()
 
 
 def _packet(frame: ScapyPacket) -> tuple[Packet, Any] | None:

@@ -22,7 +22,8 @@ from netflow_harness import (
     softflowd,
     write_capture,
 )
-from scapy.utils import RawPcapReader, RawPcapWriter
+from scapy.layers.inet import IP
+from scapy.utils import RawPcapReader, RawPcapWriter, rdpcap, wrpcap
 from shared_data import SHARED_DATA
 
 from collectors.files.reader import read_events
@@ -69,6 +70,39 @@ def test_a_captured_export_gives_the_exporters_flows(
         assert event["netflow"]["exporter"]["version"] == version
     # The export's own packets (exporter to port 2055) are not flows of their own.
     assert not any(e["destination"].get("port") == 2055 for e in events)
+
+
+@pytest.mark.parametrize("version", [9, 10])
+def test_an_export_in_ip_fragments_is_put_together(
+    version: int, tmp_path: Path, free_port: Callable[[], int]
+) -> None:
+    """softflowd's datagrams (600-1,100 bytes) split into 256-byte IPv4 fragments: the export
+    is read whole from them, and the fragments are no flows of their own."""
+    reference = nfdump_flows(tmp_path / "nfcapd", free_port(), _export(version))
+    datagrams = captured_exports(_export(version))
+    capture = write_capture(tmp_path / "fragments.pcap", datagrams, fragment_size=256)
+    events, problems = _read(capture)
+    assert problems == []
+    icmp6 = frozenset({58} if version == 9 else ())
+    assert sorted(our_key(e, with_times=False, uncoded=icmp6) for e in events) == sorted(
+        nfdump_key(f, with_times=False, uncoded=icmp6) for f in reference
+    )
+
+
+def test_an_export_missing_a_fragment_is_read_as_far_as_it_came(tmp_path: Path) -> None:
+    datagrams = captured_exports(_export(10))
+    whole, _ = _read(write_capture(tmp_path / "whole.pcap", datagrams))
+    capture = write_capture(tmp_path / "fragments.pcap", datagrams, fragment_size=256)
+    frames = list(rdpcap(str(capture)))
+    last_of_first = next(i for i, f in enumerate(frames) if not f[IP].flags.MF)
+    del frames[last_of_first]  # the first datagram's last fragment was lost
+    wrpcap(str(tmp_path / "lost.pcap"), frames)
+    events, problems = _read(tmp_path / "lost.pcap")
+    assert [p.reason for p in problems if "cut by the capture" in p.reason]
+    assert 0 < len(events) < len(whole)
+    keys = {our_key(e, with_times=True) for e in whole}
+    assert all(our_key(e, with_times=True) in keys for e in events)
+    assert all(e["event"]["dataset"] == "netflow.log" for e in events)
 
 
 def test_data_before_its_template_waits_for_it_within_the_capture(

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
 from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
@@ -215,15 +215,24 @@ def captured_exports(export: Callable[[int], None]) -> list[tuple[float, int, by
 
 
 def write_capture(
-    path: Path, datagrams: Sequence[tuple[float, int, bytes]], *, to_port: int = 2055
+    path: Path,
+    datagrams: Sequence[tuple[float, int, bytes]],
+    *,
+    to_port: int = 2055,
+    fragment_size: int | None = None,
 ) -> Path:
-    """A pcap of UDP datagrams from 127.0.0.1 to 127.0.0.1:`to_port`, at their times."""
+    """A pcap of UDP datagrams from 127.0.0.1 to 127.0.0.1:`to_port`, at their times; with
+    `fragment_size`, each split into IPv4 fragments of at most that many payload bytes, as a
+    router on a 1,500-byte path splits a larger export."""
     frames = []
-    for moment, port, payload in datagrams:
-        frame = Ether() / IP(src="127.0.0.1", dst="127.0.0.1") / UDP(sport=port, dport=to_port)
-        frame = frame / Raw(payload)
-        frame.time = moment
-        frames.append(frame)
+    for number, (moment, port, payload) in enumerate(datagrams):
+        ip = IP(src="127.0.0.1", dst="127.0.0.1", id=number + 1)
+        datagram = ip / UDP(sport=port, dport=to_port) / Raw(payload)
+        pieces = [datagram] if fragment_size is None else fragment(datagram, fragment_size)
+        for piece in pieces:
+            frame = Ether() / piece
+            frame.time = moment
+            frames.append(frame)
     wrpcap(str(path), frames)
     return path
 
