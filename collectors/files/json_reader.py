@@ -1,6 +1,11 @@
 """JSON and NDJSON files: ECS documents, Windows events (Winlogbeat, NXLog, evtx_dump), Suricata's
 eve.json, Zeek's JSON logs and Elasticsearch hits.
 
+A document that only carries a log line in `message` (Filebeat's log input without a module,
+Graylog or Splunk raw exports, SigmaHQ's network-device regression samples) is that line as the
+syslog listener would have read it, when one of our parsers knows its content: the shipper's
+own fields (its host, `log.file.path`, `@timestamp`) fill in what the line does not say.
+
 NDJSON (Winlogbeat's and NXLog's file outputs, `soc search --format ndjson`, Elasticsearch
 exports) is read line by line so one bad line costs only itself. A plain JSON file (an array of
 events, one object, an Elasticsearch search response, or objects back to back as `evtx_dump -o
@@ -13,12 +18,16 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from collectors.files.source import SourceFile
 from collectors.parsers import suricata, windows_json, zeek
+from collectors.syslog import parse_syslog
+from collectors.syslog.normalize import to_ecs
+from soc.errors import ParseError
 from soc.model.event import Event
 
 ECS_DATASET = "json"
@@ -138,5 +147,44 @@ def _event(value: Any, log: str | None = None) -> Event | None:
     if not isinstance(event, dict):
         event = value["event"] = {}
     event.pop("ingested", None)  # the store stamps when *it* received the event
+    if "dataset" not in event and "module" not in event and (line := _parsed_line(value)):
+        return line
     event.setdefault("dataset", ECS_DATASET)
     return value
+
+
+def _parsed_line(doc: dict[str, Any]) -> Event | None:
+    """The document's `message` parsed as a received log line, with the document's fields
+    under it; None when no parser of ours knows the line (the document stays as it came)."""
+    message = doc.get("message")
+    if not isinstance(message, str) or not message.strip():
+        return None
+    received = _timestamp(doc.get("@timestamp")) or datetime.now(UTC)
+    try:
+        line = to_ecs(parse_syslog(message.encode("utf-8"), received=received), peer_ip=None)
+    except ParseError:
+        return None
+    if "dataset" not in line.get("event", {}):
+        return None  # a line only the generic syslog reading knows adds nothing to the document
+    _fill(line, doc)
+    return line
+
+
+def _fill(into: dict[str, Any], values: dict[str, Any]) -> None:
+    """Set what `into` lacks from `values`, object by object."""
+    for key, value in values.items():
+        current = into.get(key)
+        if key not in into:
+            into[key] = value
+        elif isinstance(current, dict) and isinstance(value, dict):
+            _fill(current, value)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -188,6 +188,39 @@ def test_syslog_file_gives_what_the_listener_gives() -> None:
     assert sum(e["event"]["dataset"] == "system.auth" for e in events) > 1000
 
 
+def test_a_log_line_shipped_in_message_reads_as_the_listener_reads_it(tmp_path: Path) -> None:
+    """Filebeat's log input (no module) ships each line in `message`: the line is parsed, and
+    the shipper's fields fill in what the line does not say; a line none of our parsers knows,
+    or a document that names its dataset, stays as it came."""
+    sshd = "Dec  6 10:00:00 web1 sshd[123]: Failed password for root from 10.0.0.5 port 2222 ssh2"
+    shipped = {
+        "@timestamp": "2026-12-06T03:00:00.123Z",
+        "message": sshd,
+        "host": {"name": "shipper", "os": {"family": "debian"}},
+        "agent": {"type": "filebeat", "version": "8.15.0"},
+        "input": {"type": "log"},
+    }
+    plain = {"@timestamp": "2026-12-06T03:00:01Z", "message": "backup finished"}
+    named = {"message": sshd, "event": {"dataset": "custom.app"}}
+    path = tmp_path / "filebeat.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(d) for d in (shipped, plain, named)) + b"\n")
+    line, kept, own = read_events([path])
+    received = datetime(2026, 12, 6, 3, 0, 0, 123000, tzinfo=UTC)
+    expected = to_ecs(parse_syslog(sshd.encode(), received=received), peer_ip=None)
+    assert line["event"]["dataset"] == expected["event"]["dataset"] == "system.auth"
+    assert line["source"] == expected["source"] == {"ip": "10.0.0.5", "port": 2222}
+    assert line["user"]["name"] == "root"
+    assert line["@timestamp"] == expected["@timestamp"]  # the line's own time
+    assert line["host"] == {"name": "web1", "os": {"family": "debian"}}  # the line's host first
+    assert line["agent"] == shipped["agent"]
+    assert line["input"] == {"type": "log"}
+    assert kept["event"]["dataset"] == "json"
+    assert (kept["message"], kept["@timestamp"]) == ("backup finished", plain["@timestamp"])
+    assert own["event"]["dataset"] == "custom.app"
+    assert own["message"] == sshd
+    assert "source" not in own
+
+
 def test_apache_error_log_is_text_not_json() -> None:
     path = LOGHUB / "Apache" / "Apache_2k.log"
     assert detect_format(path) == "syslog"
