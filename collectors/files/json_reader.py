@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -28,7 +28,7 @@ from collectors.parsers import suricata, windows_json, zeek
 from collectors.syslog import parse_syslog
 from collectors.syslog.normalize import to_ecs
 from soc.errors import ParseError
-from soc.model.event import Event
+from soc.model.event import Event, parse_timestamp, utcnow
 
 ECS_DATASET = "json"
 """`event.dataset` of an ECS document that does not name its own."""
@@ -159,7 +159,7 @@ def _parsed_line(doc: dict[str, Any]) -> Event | None:
     message = doc.get("message")
     if not isinstance(message, str) or not message.strip():
         return None
-    received = _timestamp(doc.get("@timestamp")) or datetime.now(UTC)
+    received = _timestamp(doc.get("@timestamp")) or utcnow()
     try:
         line = to_ecs(parse_syslog(message.encode("utf-8"), received=received), peer_ip=None)
     except ParseError:
@@ -184,7 +184,6 @@ def _timestamp(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_timestamp(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
