@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -28,7 +27,7 @@ from collectors.parsers import suricata, windows_json, zeek
 from collectors.syslog import parse_syslog
 from collectors.syslog.normalize import to_ecs
 from soc.errors import ParseError
-from soc.model.event import Event, parse_timestamp, utcnow
+from soc.model.event import Event, timestamp_or_none, utcnow
 
 ECS_DATASET = "json"
 """`event.dataset` of an ECS document that does not name its own."""
@@ -159,7 +158,7 @@ def _parsed_line(doc: dict[str, Any]) -> Event | None:
     message = doc.get("message")
     if not isinstance(message, str) or not message.strip():
         return None
-    received = _timestamp(doc.get("@timestamp")) or utcnow()
+    received = timestamp_or_none(doc.get("@timestamp")) or utcnow()
     try:
         line = to_ecs(parse_syslog(message.encode("utf-8"), received=received), peer_ip=None)
     except ParseError:
@@ -178,12 +177,3 @@ def _fill(into: dict[str, Any], values: dict[str, Any]) -> None:
             into[key] = value
         elif isinstance(current, dict) and isinstance(value, dict):
             _fill(current, value)
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_timestamp(value)
-    except ValueError:
-        return None

@@ -68,6 +68,17 @@ def parse_timestamp(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def timestamp_or_none(value: Any) -> datetime | None:
+    """`parse_timestamp` of a value from outside (a feed, a shipped document), which may be
+    anything: None when it is not an ISO 8601 text."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        return None
+
+
 def get_field(doc: Mapping[str, Any], dotted: str) -> Any:
     """Value at an ECS dotted path (`source.ip`), or None.
 

@@ -16,7 +16,7 @@ from typing import Any
 from soc.enrich.feeds.report import ParsedFeed
 from soc.enrich.indicators import normalize
 from soc.errors import ValidationError
-from soc.model.event import parse_timestamp
+from soc.model.event import timestamp_or_none
 from soc.model.intel import Indicator
 
 # MISP attribute type -> indicator kind of each `|`-separated part (None: not matched).
@@ -101,12 +101,7 @@ def _time(value: Any) -> datetime | None:
         return datetime.fromtimestamp(int(value), UTC)
     if isinstance(value, int):
         return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str) and value:
-        try:
-            return parse_timestamp(value)
-        except ValueError:
-            return None
-    return None
+    return timestamp_or_none(value)
 
 
 def _read_event(event: dict, where: str, feed: str, parsed: ParsedFeed) -> None:

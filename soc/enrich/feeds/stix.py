@@ -10,7 +10,6 @@ on one field of one event, so it is skipped and reported rather than matched too
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from stix2patterns.exceptions import ParseException
@@ -19,7 +18,7 @@ from stix2patterns.v21.pattern import Pattern
 
 from soc.enrich.feeds.report import ParsedFeed
 from soc.enrich.indicators import normalize
-from soc.model.event import parse_timestamp
+from soc.model.event import timestamp_or_none
 from soc.model.intel import Indicator
 
 HASH_NAMES = {
@@ -167,15 +166,6 @@ def pattern_values(pattern: str) -> list[tuple[str, str]]:
     return found
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_timestamp(value)
-    except ValueError:
-        return None
-
-
 def read_stix(document: object, *, feed: str) -> ParsedFeed:
     parsed = ParsedFeed("stix")
     if isinstance(document, dict) and document.get("type") == "bundle":
@@ -224,9 +214,9 @@ def read_stix(document: object, *, feed: str) -> ParsedFeed:
                     description=description,
                     confidence=confidence,
                     provider=identities.get(obj.get("created_by_ref"), ""),
-                    first_seen=_time(obj.get("valid_from")),
-                    last_seen=_time(obj.get("modified")),
-                    expires_at=_time(obj.get("valid_until")),
+                    first_seen=timestamp_or_none(obj.get("valid_from")),
+                    last_seen=timestamp_or_none(obj.get("modified")),
+                    expires_at=timestamp_or_none(obj.get("valid_until")),
                 )
             )
     return parsed
