@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from collectors.files.source import SourceFile
+from collectors.files.syslog_reader import MAX_LINE_BYTES
 from collectors.parsers import suricata, windows_json, zeek
 from collectors.syslog import parse_syslog
 from collectors.syslog.normalize import to_ecs
@@ -156,8 +157,8 @@ def _parsed_line(doc: dict[str, Any]) -> Event | None:
     """The document's `message` parsed as a received log line, with the document's fields
     under it; None when no parser of ours knows the line (the document stays as it came)."""
     message = doc.get("message")
-    if not isinstance(message, str) or not message.strip():
-        return None
+    if not isinstance(message, str) or not message.strip() or len(message) > MAX_LINE_BYTES:
+        return None  # longer than any line the syslog file reader reads whole: kept as text
     received = timestamp_or_none(doc.get("@timestamp")) or utcnow()
     try:
         line = to_ecs(parse_syslog(message.encode("utf-8"), received=received), peer_ip=None)

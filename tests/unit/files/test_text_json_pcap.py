@@ -9,9 +9,12 @@ from pathlib import Path
 
 import evtx
 import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shared_data import SHARED_DATA
 
 from collectors.files import ReadProblem, detect_format, read_events
+from collectors.files.syslog_reader import MAX_LINE_BYTES
 from collectors.parsers import suricata, zeek
 from collectors.syslog import parse_syslog
 from collectors.syslog.normalize import to_ecs
@@ -19,6 +22,14 @@ from collectors.syslog.normalize import to_ecs
 PARSER_SAMPLES = Path(__file__).parents[1] / "parsers" / "samples"
 LOGHUB = SHARED_DATA / "syslog" / "loghub"
 PCAPS = SHARED_DATA / "pcap"
+SHIPPED_LINES = [
+    "Dec  6 10:00:00 web1 sshd[123]: Failed password for root from 10.0.0.5 port 2222 ssh2",
+    '10.1.2.3 - - [06/Dec/2026:10:00:00 +0700] "GET /a?b=../../etc/passwd HTTP/1.1" 200 5 "-" "x"',
+    "172.16.5.10 6705: Feb 17 13:40:03.673: %PARSER-5-CFGLOG_LOGGEDCMD: User:admin  logged "
+    "command:no access-session port-control",
+    '<134>date=2026-12-06 time=10:00:00 devname="fw" type="traffic" subtype="forward" '
+    'srcip=10.0.0.1 dstip=8.8.8.8 srcport=1 dstport=53 proto=17 action="accept"',
+]
 
 
 def test_ndjson_mixes_winlogbeat_nxlog_and_ecs_and_reports_bad_lines(tmp_path: Path) -> None:
@@ -202,9 +213,11 @@ def test_a_log_line_shipped_in_message_reads_as_the_listener_reads_it(tmp_path: 
     }
     plain = {"@timestamp": "2026-12-06T03:00:01Z", "message": "backup finished"}
     named = {"message": sshd, "event": {"dataset": "custom.app"}}
+    huge = {"message": sshd + " " * MAX_LINE_BYTES}  # longer than a line read whole
     path = tmp_path / "filebeat.ndjson"
-    path.write_bytes(b"\n".join(orjson.dumps(d) for d in (shipped, plain, named)) + b"\n")
-    line, kept, own = read_events([path])
+    path.write_bytes(b"\n".join(orjson.dumps(d) for d in (shipped, plain, named, huge)) + b"\n")
+    line, kept, own, whole = read_events([path])
+    assert (whole["event"]["dataset"], len(whole["message"])) == ("json", len(huge["message"]))
     received = datetime(2026, 12, 6, 3, 0, 0, 123000, tzinfo=UTC)
     expected = to_ecs(parse_syslog(sshd.encode(), received=received), peer_ip=None)
     assert line["event"]["dataset"] == expected["event"]["dataset"] == "system.auth"
@@ -219,6 +232,41 @@ def test_a_log_line_shipped_in_message_reads_as_the_listener_reads_it(tmp_path: 
     assert own["event"]["dataset"] == "custom.app"
     assert own["message"] == sshd
     assert "source" not in own
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    message=st.one_of(
+        st.text(max_size=300),
+        st.sampled_from(SHIPPED_LINES).flatmap(
+            lambda line: st.integers(0, len(line)).map(lambda cut: line[:cut])
+        ),
+    ),
+    extra=st.dictionaries(
+        st.sampled_from(["host", "log", "event", "source", "agent", "@timestamp", "process"]),
+        st.one_of(
+            st.none(),
+            st.integers(-(1 << 63), (1 << 63) - 1),
+            st.text(max_size=20),
+            st.dictionaries(
+                st.sampled_from(["name", "ip", "file", "dataset"]), st.text(max_size=10), max_size=2
+            ),
+        ),
+        max_size=4,
+    ),
+)
+def test_any_shipped_line_reads_as_one_event(
+    tmp_path: Path, message: str, extra: dict[str, object]
+) -> None:
+    """Whatever the line and the shipper's fields, each document is one event, never an error."""
+    path = tmp_path / "shipped.ndjson"
+    path.write_bytes(orjson.dumps({**extra, "message": message}) + b"\n")
+    problems: list[ReadProblem] = []
+    events = list(read_events([path], on_error=problems.append))
+    assert (len(events), problems) == (1, [])
+    assert "dataset" in events[0]["event"]
 
 
 def test_apache_error_log_is_text_not_json() -> None:
