@@ -79,7 +79,7 @@ class NetflowSettings:
 @dataclass(frozen=True)
 class IngestSettings:
     batch_size: int = 2000  # a write starts at this many queued events (or at the interval)
-    max_batch_size: int = 20_000  # the most one write takes when a backlog has built up
+    max_batch_size: int = 122_880  # the most one write takes from a backlog: a DuckDB row group
     flush_interval_seconds: float = 1.0
 
 
