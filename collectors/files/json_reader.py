@@ -2,9 +2,10 @@
 eve.json, Zeek's JSON logs and Elasticsearch hits.
 
 A document that only carries a log line in `message` (Filebeat's log input without a module,
-Graylog or Splunk raw exports, SigmaHQ's network-device regression samples) is that line as the
-syslog listener would have read it, when one of our parsers knows its content: the shipper's
-own fields (its host, `log.file.path`, `@timestamp`) fill in what the line does not say.
+Elastic Agent's custom logs, whose dataset is `generic`, Graylog or Splunk raw exports,
+SigmaHQ's network-device regression samples) is that line as the syslog listener would have
+read it, when one of our parsers knows its content: the shipper's own fields (its agent, the
+rest of its host, its `@timestamp` when the line has none) fill in what the line does not say.
 
 NDJSON (Winlogbeat's and NXLog's file outputs, `soc search --format ndjson`, Elasticsearch
 exports) is read line by line so one bad line costs only itself. A plain JSON file (an array of
@@ -33,6 +34,8 @@ from soc.model.event import Event, timestamp_or_none, utcnow
 ECS_DATASET = "json"
 """`event.dataset` of an ECS document that does not name its own."""
 
+UNNAMED_DATASET = "generic"
+"""Elastic Agent's custom-logs dataset: a document in it names no source, as one without any."""
 # Top-level objects that make a JSON object an ECS document (any one is enough).
 _ECS_MARKERS = ("@timestamp", "ecs", "event", "source", "destination", "host", "message")
 
@@ -147,7 +150,8 @@ def _event(value: Any, log: str | None = None) -> Event | None:
     if not isinstance(event, dict):
         event = value["event"] = {}
     event.pop("ingested", None)  # the store stamps when *it* received the event
-    if "dataset" not in event and "module" not in event and (line := _parsed_line(value)):
+    unnamed = event.get("dataset", UNNAMED_DATASET) == UNNAMED_DATASET and "module" not in event
+    if unnamed and (line := _parsed_line(value)):
         return line
     event.setdefault("dataset", ECS_DATASET)
     return value

@@ -213,10 +213,14 @@ def test_a_log_line_shipped_in_message_reads_as_the_listener_reads_it(tmp_path: 
     }
     plain = {"@timestamp": "2026-12-06T03:00:01Z", "message": "backup finished"}
     named = {"message": sshd, "event": {"dataset": "custom.app"}}
+    agent = {"message": sshd, "event": {"dataset": "generic"}, "data_stream": {"type": "logs"}}
     huge = {"message": sshd + " " * MAX_LINE_BYTES}  # longer than a line read whole
     path = tmp_path / "filebeat.ndjson"
-    path.write_bytes(b"\n".join(orjson.dumps(d) for d in (shipped, plain, named, huge)) + b"\n")
-    line, kept, own, whole = read_events([path])
+    documents = (shipped, plain, named, huge, agent)
+    path.write_bytes(b"\n".join(orjson.dumps(d) for d in documents) + b"\n")
+    line, kept, own, whole, custom = read_events([path])
+    assert custom["event"]["dataset"] == "system.auth"  # Elastic Agent's custom logs
+    assert custom["data_stream"] == {"type": "logs"}
     assert (whole["event"]["dataset"], len(whole["message"])) == ("json", len(huge["message"]))
     received = datetime(2026, 12, 6, 3, 0, 0, 123000, tzinfo=UTC)
     expected = to_ecs(parse_syslog(sshd.encode(), received=received), peer_ip=None)
