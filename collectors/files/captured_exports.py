@@ -13,8 +13,8 @@ a v5 header whose record count gives the datagram's length, a v9 or IPFIX header
 (valid ids, lengths of at least a set header) chain to its end, or a syslog PRI `<0>`-`<191>`.
 Other protocols rarely pass by chance: a DNS answer would need a transaction id of 5, 9 or 10
 and its sections to add up as sets do. A datagram split into IPv4 fragments is put together by
-the capture reader when its first fragment is recognised. TCP streams (IPFIX over TCP, syslog
-over TCP or TLS) are not reassembled: their packets stay flows.
+the capture reader when its first fragment is recognised. Syslog over TCP is read from its
+streams (`captured_streams`); IPFIX over TCP and TLS streams are not: their packets stay flows.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class CapturedExports:
         if netflow_version(payload, declared) is not None:
             return self._export(payload, declared, source, seconds)
         if is_syslog(payload):
-            return self._syslog(payload, source[0], seconds)
+            return self.syslog(payload, source[0], seconds)
         return None
 
     @staticmethod
@@ -101,7 +101,9 @@ class CapturedExports:
             return []
         return [stamp(event, dataset=DATASET) for event in events]
 
-    def _syslog(self, payload: bytes, ip: str, seconds: float) -> list[Event]:
+    def syslog(self, payload: bytes, ip: str, seconds: float) -> list[Event]:
+        """One syslog message from `ip`, received at capture time `seconds` (a datagram, or a
+        frame of a TCP stream: `captured_streams`); a problem when it cannot be read."""
         try:
             received = datetime.fromtimestamp(seconds, UTC)
             doc = to_ecs(parse_syslog(payload, received=received), peer_ip=ip)

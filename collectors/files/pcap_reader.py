@@ -5,7 +5,8 @@ them into the same `netflow.log` events the NetFlow listener writes lets the sam
 and dashboards run over them. scapy reads the capture (every link type it knows: Ethernet, VLAN,
 PPPoE, Linux cooked, raw IP); `flows.FlowTable` does the accounting. UDP datagrams that are
 NetFlow/IPFIX exports or syslog messages are read for what they carry instead
-(`captured_exports`; an export split into IPv4 fragments is put together first).
+(`captured_exports`; an export split into IPv4 fragments is put together first), and the
+messages of syslog streams over TCP are read besides their flows (`captured_streams`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scapy.packet import Packet as ScapyPacket
 from scapy.utils import PcapReader
 
 from collectors.files.captured_exports import CapturedExports
+from collectors.files.captured_streams import CapturedStreams
 from collectors.files.flows import ICMP, ICMPV6, TCP, UDP, Flow, FlowTable, Packet
 from collectors.files.source import SourceFile
 from collectors.netflow.community_id import CommunityId
@@ -33,7 +35,8 @@ from soc.model.event import Event, isoformat
 _IP = scapy.layers.inet.IP
 _IPV6 = scapy.layers.inet6.IPv6
 _UDP = scapy.layers.inet.UDP
-_PORTS = (scapy.layers.inet.TCP, _UDP)
+_TCP = scapy.layers.inet.TCP
+_PORTS = (_TCP, _UDP)
 _IPV6_FRAGMENT = scapy.layers.inet6.IPv6ExtHdrFragment
 _IPV6_EXTENSIONS = (
     scapy.layers.inet6.IPv6ExtHdrHopByHop,
@@ -70,6 +73,8 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
     table = FlowTable()
     community_id = CommunityId()
     exports = CapturedExports(community_id)
+    streams = CapturedStreams(exports)
+    seconds = 0.0  # the last packet's time
     try:
         reader = PcapReader(str(source.file))
     except (Scapy_Exception, OSError, EOFError) as exc:
@@ -96,6 +101,11 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
             if seen is None:
                 continue
             packet, transport = seen
+            seconds = float(frame.time)
+            if type(transport) is _TCP and transport.original:  # the packet stays a flow too
+                yield from _stream_messages(streams, packet, transport, seconds)
+                _report(exports.problems, source, f"packet {number}")
+                _report(streams.problems, source, f"packet {number}")
             carried = None
             if type(transport) is _UDP and transport.original:  # not an ICMP error's quote
                 ip = transport.underlayer
@@ -121,7 +131,7 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
                         (packet.source_ip, packet.source_port),
                         float(frame.time),
                     )
-                    _report(exports, source, f"packet {number}")
+                    _report(exports.problems, source, f"packet {number}")
             elif transport is None and held:  # a fragment after the first
                 ip = frame.getlayer(_IP)
                 is_udp = ip is not None and ip.proto == UDP
@@ -140,6 +150,9 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
                 yield flow_event(flow, community_id)
     for left in list(held.values()):  # fragments that never all came: as far as they go
         yield from _taken(exports, left, source)
+    yield from streams.finish(seconds)
+    for reason, raw in streams.problems:
+        source.problem("end of capture", reason, raw)
     exports.finish()
     for reason, raw in exports.problems:
         source.problem("end of capture", reason, raw)
@@ -152,7 +165,7 @@ def _taken(exports: CapturedExports, whole: _Held, source: SourceFile) -> list[E
     """The events of an export put together from its fragments (a cut one if some are
     missing: `take` reports it)."""
     events = exports.take(whole.payload(), whole.declared, whole.source, whole.seconds) or []
-    _report(exports, source, f"packet {whole.number}")
+    _report(exports.problems, source, f"packet {whole.number}")
     return events
 
 
@@ -160,10 +173,29 @@ def _oldest(held: dict[tuple[str, str, int], _Held]) -> _Held:
     return held.pop(next(iter(held)))
 
 
-def _report(exports: CapturedExports, source: SourceFile, location: str) -> None:
-    for reason, raw in exports.problems:
+def _stream_messages(
+    streams: CapturedStreams, packet: Packet, tcp: ScapyPacket, seconds: float
+) -> list[Event]:
+    """The syslog messages a TCP segment completes, and those its FIN, SYN or RST ends."""
+    connection = (packet.source_ip, packet.source_port, packet.destination_ip,
+                  packet.destination_port)  # fmt: skip
+    # The header read from its bytes: scapy's field access costs more than the rest together.
+    raw, flags = tcp.original, packet.tcp_flags
+    events = []
+    if flags & 0x02:  # SYN: a new connection on the same ports starts a new stream
+        events.extend(streams.close(connection, seconds))
+    if len(raw) > 20 and (data := raw[(raw[12] >> 4) * 4 :]):
+        seq = int.from_bytes(raw[4:8]) + (1 if flags & 0x02 else 0)  # a SYN's data follows it
+        events.extend(streams.take(connection, seq, data, seconds))
+    if flags & (0x01 | 0x04):
+        events.extend(streams.close(connection, seconds))
+    return events
+
+
+def _report(problems: list[tuple[str, bytes]], source: SourceFile, location: str) -> None:
+    for reason, raw in problems:
         source.problem(location, reason, raw)
-    exports.problems.clear()
+    problems.clear()
 
 
 def _packet(frame: ScapyPacket) -> tuple[Packet, Any] | None:
