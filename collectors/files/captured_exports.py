@@ -12,9 +12,10 @@ Recognition looks at structure, not ports (exporters use 2055, 9995, 9996, 4739 
 a v5 header whose record count gives the datagram's length, a v9 or IPFIX header whose sets
 (valid ids, lengths of at least a set header) chain to its end, or a syslog PRI `<0>`-`<191>`.
 Other protocols rarely pass by chance: a DNS answer would need a transaction id of 5, 9 or 10
-and its sections to add up as sets do. A datagram split into IPv4 fragments is put together by
-the capture reader when its first fragment is recognised. Syslog over TCP is read from its
-streams (`captured_streams`); IPFIX over TCP and TLS streams are not: their packets stay flows.
+and its sections to add up as sets do. A datagram split into IPv4 or IPv6 fragments is put
+together by the capture reader when its first fragment is recognised. Syslog over TCP is read
+from its streams (`captured_streams`); IPFIX over TCP and TLS streams are not: their packets
+stay flows.
 """
 
 from __future__ import annotations

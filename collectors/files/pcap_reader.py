@@ -5,7 +5,7 @@ them into the same `netflow.log` events the NetFlow listener writes lets the sam
 and dashboards run over them. scapy reads the capture (every link type it knows: Ethernet, VLAN,
 PPPoE, Linux cooked, raw IP); `flows.FlowTable` does the accounting. UDP datagrams that are
 NetFlow/IPFIX exports or syslog messages are read for what they carry instead
-(`captured_exports`; an export split into IPv4 fragments is put together first), and the
+(`captured_exports`; an export split into IPv4 or IPv6 fragments is put together first), and the
 messages of syslog streams over TCP are read besides their flows (`captured_streams`).
 """
 
@@ -50,7 +50,7 @@ _LAST_SECOND = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_s
 problem, not the end of the reading."""
 DATASET = "netflow.log"  # the NetFlow listener's dataset: the same rules and searches apply
 _MAX_HELD = 1000
-"""Exports split into IPv4 fragments whose rest is awaited at once; past that the oldest is
+"""Exports split into IP fragments whose rest is awaited at once; past that the oldest is
 read as far as it came."""
 
 
@@ -108,11 +108,10 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
                 _report(streams.problems, source, f"packet {number}")
             carried = None
             if type(transport) is _UDP and transport.original:  # not an ICMP error's quote
-                ip = transport.underlayer
                 declared = transport.len - 8
-                if isinstance(ip, _IP) and ip.flags.MF:
+                if (fragment_id := _more_to_come(transport.underlayer)) is not None:
                     if exports.carries(transport.original[8:], declared):  # the rest will come
-                        key = (ip.src, ip.dst, ip.id)
+                        key = (packet.source_ip, packet.destination_ip, fragment_id)
                         if key in held or len(held) >= _MAX_HELD:
                             yield from _taken(exports, held.pop(key, None) or _oldest(held), source)
                         held[key] = _Held(
@@ -133,15 +132,14 @@ def read_pcap(source: SourceFile) -> Iterator[Event]:
                     )
                     _report(exports.problems, source, f"packet {number}")
             elif transport is None and held:  # a fragment after the first
-                ip = frame.getlayer(_IP)
-                is_udp = ip is not None and ip.proto == UDP
-                whole = held.get((ip.src, ip.dst, ip.id)) if is_udp else None
-                if whole is not None and ip.frag * 8 == whole.next_offset:
-                    data = ip.original[ip.ihl * 4 : ip.len]
+                later = _later_fragment(frame)
+                whole = held.get(later[0]) if later is not None else None
+                if later is not None and whole is not None and later[1] == whole.next_offset:
+                    key, _, more, data = later
                     whole.parts.append(data)
                     whole.next_offset += len(data)
-                    if not ip.flags.MF:
-                        yield from _taken(exports, held.pop((ip.src, ip.dst, ip.id)), source)
+                    if not more:
+                        yield from _taken(exports, held.pop(key), source)
                     continue
             if carried is not None:
                 yield from carried
@@ -167,6 +165,33 @@ def _taken(exports: CapturedExports, whole: _Held, source: SourceFile) -> list[E
     events = exports.take(whole.payload(), whole.declared, whole.source, whole.seconds) or []
     _report(exports.problems, source, f"packet {whole.number}")
     return events
+
+
+def _more_to_come(layer: Any) -> int | None:
+    """The fragment id when `layer` (under a UDP header) is an IPv4 or IPv6 first fragment with
+    more to come, else None."""
+    if isinstance(layer, _IP):
+        return layer.id if layer.flags.MF else None
+    if isinstance(layer, _IPV6_FRAGMENT):
+        return layer.id if layer.m else None
+    return None
+
+
+def _later_fragment(frame: ScapyPacket) -> tuple[tuple[str, str, int], int, bool, bytes] | None:
+    """A UDP datagram's fragment after the first: its reassembly key (source, destination,
+    id), its offset in bytes, whether more follow, and its data; None for anything else."""
+    ip = frame.getlayer(_IP)
+    if ip is not None:
+        if ip.proto != UDP:
+            return None
+        key = (ip.src, ip.dst, ip.id)
+        return key, ip.frag * 8, bool(ip.flags.MF), ip.original[ip.ihl * 4 : ip.len]
+    fragment = frame.getlayer(_IPV6_FRAGMENT)
+    if fragment is None or fragment.nh != UDP:
+        return None
+    ip6 = frame.getlayer(_IPV6)
+    key = (ip6.src, ip6.dst, fragment.id)
+    return key, fragment.offset * 8, bool(fragment.m), fragment.original[8:]
 
 
 def _oldest(held: dict[tuple[str, str, int], _Held]) -> _Held:

@@ -72,15 +72,16 @@ def test_a_captured_export_gives_the_exporters_flows(
     assert not any(e["destination"].get("port") == 2055 for e in events)
 
 
-@pytest.mark.parametrize("version", [9, 10])
+@pytest.mark.parametrize(("version", "ipv6"), [(9, False), (10, False), (9, True), (10, True)])
 def test_an_export_in_ip_fragments_is_put_together(
-    version: int, tmp_path: Path, free_port: Callable[[], int]
+    version: int, ipv6: bool, tmp_path: Path, free_port: Callable[[], int]
 ) -> None:
-    """softflowd's datagrams (600-1,100 bytes) split into 256-byte IPv4 fragments: the export
-    is read whole from them, and the fragments are no flows of their own."""
+    """softflowd's datagrams (600-1,100 bytes) split into 256-byte IPv4 or IPv6 fragments: the
+    export is read whole from them, and the fragments are no flows of their own."""
     reference = nfdump_flows(tmp_path / "nfcapd", free_port(), _export(version))
     datagrams = captured_exports(_export(version))
-    capture = write_capture(tmp_path / "fragments.pcap", datagrams, fragment_size=256)
+    capture = write_capture(tmp_path / "fragments.pcap", datagrams, fragment_size=256, ipv6=ipv6)
+    assert len(rdpcap(str(capture))) > 2 * len(datagrams)  # fragmented indeed
     events, problems = _read(capture)
     assert problems == []
     icmp6 = frozenset({58} if version == 9 else ())

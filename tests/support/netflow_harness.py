@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
-from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
+from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6, IPv6ExtHdrFragment, fragment6
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 from scapy.utils import wrpcap
@@ -220,15 +220,26 @@ def write_capture(
     *,
     to_port: int = 2055,
     fragment_size: int | None = None,
+    ipv6: bool = False,
 ) -> Path:
-    """A pcap of UDP datagrams from 127.0.0.1 to 127.0.0.1:`to_port`, at their times; with
-    `fragment_size`, each split into IPv4 fragments of at most that many payload bytes, as a
-    router on a 1,500-byte path splits a larger export."""
+    """A pcap of UDP datagrams from 127.0.0.1 (or ::1) to the same address's `to_port`, at their
+    times; with `fragment_size`, each split into IPv4 (IPv6) fragments of at most that many
+    payload bytes, as a router on a 1,500-byte path splits a larger export."""
     frames = []
     for number, (moment, port, payload) in enumerate(datagrams):
-        ip = IP(src="127.0.0.1", dst="127.0.0.1", id=number + 1)
+        if ipv6:
+            ip = IPv6(src="::1", dst="::1")
+            if fragment_size is not None:
+                ip = ip / IPv6ExtHdrFragment(id=number + 1)
+        else:
+            ip = IP(src="127.0.0.1", dst="127.0.0.1", id=number + 1)
         datagram = ip / UDP(sport=port, dport=to_port) / Raw(payload)
-        pieces = [datagram] if fragment_size is None else fragment(datagram, fragment_size)
+        if fragment_size is None:
+            pieces = [datagram]
+        elif ipv6:
+            pieces = fragment6(datagram, fragment_size + 48)  # fragment6 counts the headers
+        else:
+            pieces = fragment(datagram, fragment_size)
         for piece in pieces:
             frame = Ether() / piece
             frame.time = moment
