@@ -13,6 +13,8 @@ tests/unit/netflow/test_columnar.py and test_columnar_sets.py).
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -34,8 +36,39 @@ _OCTET_TEXT = [str(i).encode() for i in range(256)]
 _OCTET_LEN = np.array([len(t) for t in _OCTET_TEXT], np.int64)
 _OCTET_CHARS = np.array([list(t.ljust(3, b"\0")) for t in _OCTET_TEXT], np.uint8)
 
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
+_UUID_DIGITS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
+"""Where the 32 hex digits of a UUID go in its 36-character text (dashes between)."""
+_random = np.random.default_rng()
+
+
+def _reseed() -> None:
+    global _random
+    _random = np.random.default_rng()
+
+
+os.register_at_fork(after_in_child=_reseed)  # two processes never share a sequence
+
 Prefixes = list[tuple[int, dict[int, Agency]]]
 """`AgencyTagger.ipv4_prefixes()`: (netmask, {network: agency}), longest prefix first."""
+
+
+def event_ids(count: int) -> pa.Array:
+    """`count` event ids as `soc.model.event.new_event_ids` makes them (UUIDv7 of this
+    millisecond, 74 random bits each), built as one text buffer: a Python string per id cost
+    ~1.9 us, 42 % of turning v5 datagrams into a batch (0.24 of 0.57 s for 122,880 flows,
+    cProfile) on the listener thread, the one that drops datagrams when it falls behind."""
+    ids = np.empty((count, 16), np.uint8)
+    moment = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    ids[:, :6] = np.frombuffer(moment.to_bytes(6, "big"), np.uint8)
+    ids[:, 6:] = _random.integers(0, 256, (count, 10), np.uint8)
+    ids[:, 6] = 0x70 | ids[:, 6] & 0x0F  # version 7 over 4 random bits (rand_a: 12 bits)
+    ids[:, 8] = 0x80 | ids[:, 8] & 0x3F  # the RFC 9562 variant over 6 (rand_b: 62 bits)
+    text = np.full((count, 36), ord("-"), np.uint8)
+    text[:, _UUID_DIGITS[0::2]] = _HEX[ids >> 4]
+    text[:, _UUID_DIGITS[1::2]] = _HEX[ids & 0x0F]
+    offsets = np.arange(0, 36 * (count + 1), 36, dtype=np.int32)
+    return pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(text))
 
 
 def signed32(value: np.ndarray) -> np.ndarray:

@@ -39,6 +39,7 @@ from collectors.netflow.columnar import (
     Prefixes,
     PrefixTables,
     agency_columns,
+    event_ids,
     related,
     timestamps,
     with_geoip,
@@ -52,7 +53,6 @@ from collectors.netflow.normalize import DATASET
 from collectors.netflow.session import ColumnarSet
 from soc.enrich.geoip import GeoInfo
 from soc.model.agency import Agency
-from soc.model.event import new_event_ids
 from soc.storage.columns import ColumnBatch
 
 CONSTANTS: dict[str, Any] = {
@@ -84,7 +84,7 @@ class SetColumns:
         self,
         community_id: CommunityId,
         *,
-        ids: Callable[[int], list[str]] = new_event_ids,
+        ids: Callable[[int], pa.Array] = event_ids,
     ) -> None:
         self._community_id = community_id
         self._ids = ids
@@ -158,12 +158,12 @@ class _Mapping(SetRecords):
         self.lookup = lookup
         self.cols: dict[str, pa.Array] = {}
 
-    def batch(self, ids: Callable[[int], list[str]]) -> ColumnBatch:
+    def batch(self, ids: Callable[[int], pa.Array]) -> ColumnBatch:
         cols = self.cols
         export_ns = np.array([s.export.export_ns for s in self.sets], np.int64)[self.which]
         export_time = timestamps(export_ns)
         cols["@timestamp"] = export_time
-        cols["event.id"] = pa.array(ids(self.n), pa.string())
+        cols["event.id"] = ids(self.n)
         cols.update(flow_times(self, export_ns))
         src, dst = self._address("source"), self._address("destination")
         protocol = self.ints("protocol_identifier") if self.has("protocol_identifier") else None

@@ -2,9 +2,9 @@
 handed to the store as one `soc.storage.columns.ColumnBatch` (the store builds the documents).
 
 Why columns: see `collectors.netflow.columnar`. Here the per-flow Python left is one
-`hashlib.sha1` for the community id and the event id (`new_event_ids`); decoding
-(`np.frombuffer` with a big-endian record dtype), times, counters, address text, agency
-lookup and the lists are numpy/Arrow operations over every flow of the drain at once.
+`hashlib.sha1` for the community id; decoding (`np.frombuffer` with a big-endian record
+dtype), event ids, times, counters, address text, agency lookup and the lists are numpy/Arrow
+operations over every flow of the drain at once.
 
 Measured (bench/README.md, one session, alternating with main): the mapping costs 2.7-2.9 µs
 of CPU per flow offline against ~13 µs for the dict path before its orjson; end to end the
@@ -37,6 +37,7 @@ from collectors.netflow.columnar import (
     Prefixes,
     PrefixTables,
     agency_columns,
+    event_ids,
     ipv4_text,
     related,
     signed32,
@@ -47,7 +48,6 @@ from collectors.netflow.community_id import CommunityId
 from collectors.netflow.normalize import DATASET, V5_NAMES
 from soc.enrich.geoip import GeoInfo
 from soc.model.agency import Agency
-from soc.model.event import new_event_ids
 from soc.storage.columns import ColumnBatch
 
 HEADER = np.dtype(
@@ -138,7 +138,7 @@ class V5Columns:
         self,
         community_id: CommunityId,
         *,
-        ids: Callable[[int], list[str]] = new_event_ids,
+        ids: Callable[[int], pa.Array] = event_ids,
     ) -> None:
         self._community_id = community_id
         self._ids = ids
@@ -197,7 +197,7 @@ class V5Columns:
         end = export_ns - signed32(uptime - records["last"]) * 1_000_000
         export_time = timestamps(export_ns)
         cols["@timestamp"] = export_time
-        cols["event.id"] = pa.array(self._ids(n), pa.string())
+        cols["event.id"] = self._ids(n)
         cols["event.start"] = timestamps(start)
         cols["event.end"] = timestamps(end)
         cols["event.duration"] = pa.array(end - start)

@@ -9,6 +9,7 @@ import itertools
 import socket
 
 import orjson
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -148,7 +149,7 @@ def _compare(
             events.append(geo.tag(event) if geo is not None else event)
     assert dict_store.write_batch(events) == total
 
-    columns = V5Columns(IDS, ids=lambda n: ids[:n])
+    columns = V5Columns(IDS, ids=lambda n: pa.array(ids[:n], pa.string()))
     for raw, ip, port in packets:
         columns.add(raw, V5_HEADER.unpack_from(raw)[1], ip, port)
     batch = columns.take(TAGGER.ipv4_prefixes(), TAGGER.lookup, geo.lookup if geo else None)
@@ -179,7 +180,7 @@ def test_every_typed_field_is_compared() -> None:
 
 def test_ids_are_the_given_ones_in_order() -> None:
     counter = itertools.count()
-    columns = V5Columns(IDS, ids=lambda n: [f"id-{next(counter):04d}" for _ in range(n)])
+    columns = V5Columns(IDS, ids=lambda n: pa.array([f"id-{next(counter):04d}" for _ in range(n)]))
     raw = _datagram(
         (1000, 1_700_000_000, 0, 0, 0, 0, 0),
         [("10.20.1.5", "8.8.8.8", "0.0.0.0", 1, 2, 3, 4, 5, 6, 7, 8, 0, 6, 0, 0, 0, 0, 0)] * 3,
