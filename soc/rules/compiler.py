@@ -19,6 +19,7 @@ from sigma.processing.pipeline import ProcessingPipeline
 from sigma.rule import SigmaRule
 
 from soc.errors import RuleError
+from soc.rules import alternatives
 from soc.rules.backend import DuckDBBackend
 from soc.rules.framing import ENTITY_FIELDS, event_select
 from soc.rules.loader import (
@@ -70,7 +71,9 @@ def load_pipeline(paths: Iterable[str | Path]) -> ProcessingPipeline:
     """Our processing pipelines (YAML files, or directories of them), in priority order.
 
     A broken pipeline breaks every rule it maps, so it raises instead of being collected.
+    Besides pySigma's transformations, pipelines may use ours (`alternatives.TYPE`).
     """
+    alternatives.register()
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)

@@ -156,6 +156,38 @@ def test_windows_process_creation_integrity_level_and_logon_id_from_4688(run) ->
     assert run(rule(logsource, detection), events) == ["a", "b"]
 
 
+@pytest.mark.parametrize(
+    ("filter_", "kept"),
+    [
+        ({"LogonId": None}, ["sysmon", "security"]),
+        ({"LogonId|exists": False}, ["sysmon", "security"]),
+        ({"LogonId": ["0x3e7", None]}, ["sysmon"]),
+        ({"LogonId|exists": True}, ["none"]),
+    ],
+)
+def test_windows_alternative_fields_are_absent_only_when_all_are(
+    run, filter_: dict[str, Any], kept: list[str]
+) -> None:
+    """`LogonId` is Sysmon 1's LogonId or Security 4688's SubjectLogonId: `LogonId: null` holds
+    when the event has neither (SigmaHQ's WmiPrvSE child rule filters that way), not whenever one
+    of the two is missing, which every event is."""
+    cmd = r"C:\Windows\System32\cmd.exe"
+    events = [
+        ev("sysmon", "windows.sysmon_operational", process__executable=cmd,
+           winlog__channel="Microsoft-Windows-Sysmon/Operational", event__code="1",
+           winlog__event_data__LogonId="0x413182"),
+        ev("security", "windows.security", process__executable=cmd,
+           winlog__channel="Security", event__code="4688",
+           winlog__event_data__SubjectLogonId="0x3e7"),
+        ev("none", "windows.sysmon_operational", process__executable=cmd,
+           winlog__channel="Microsoft-Windows-Sysmon/Operational", event__code="1"),
+    ]  # fmt: skip
+    detection = {"sel": {"Image|endswith": r"\cmd.exe"}, "filter": filter_}
+    detection["condition"] = "sel and not filter"
+    logsource = {"product": "windows", "category": "process_creation"}
+    assert sorted(run(rule(logsource, detection), events)) == sorted(kept)
+
+
 def test_linux_sshd_keywords(run) -> None:
     events = [
         ev(
