@@ -26,6 +26,7 @@ import orjson
 from collectors.files.source import SourceFile
 from collectors.files.syslog_reader import MAX_LINE_BYTES
 from collectors.parsers import suricata, windows_json, zeek
+from collectors.parsers.values import fill_missing
 from collectors.syslog import parse_syslog
 from collectors.syslog.normalize import to_ecs
 from soc.errors import ParseError
@@ -170,15 +171,5 @@ def _parsed_line(doc: dict[str, Any]) -> Event | None:
         return None
     if "dataset" not in line.get("event", {}):
         return None  # a line only the generic syslog reading knows adds nothing to the document
-    _fill(line, doc)
+    fill_missing(line, doc)
     return line
-
-
-def _fill(into: dict[str, Any], values: dict[str, Any]) -> None:
-    """Set what `into` lacks from `values`, object by object."""
-    for key, value in values.items():
-        current = into.get(key)
-        if key not in into:
-            into[key] = value
-        elif isinstance(current, dict) and isinstance(value, dict):
-            _fill(current, value)

@@ -70,7 +70,13 @@ def _web(message: str, *, program: str | None = None, pid: str | None = None) ->
 
 def _cef_tag(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
     """`CEF: 0|...`: the RFC 3164 header read `CEF` as the tag; the message is the rest."""
-    return cef.parse(f"CEF:{message}")
+    return _cef(f"CEF:{message}")
+
+
+def _cef(message: str) -> Event | None:
+    """CEF, read as its device's own log where we know the device (FortiGate)."""
+    doc = cef.parse(message)
+    return fortigate.from_cef(doc) or doc if doc is not None else None
 
 
 def _leef_tag(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
@@ -99,7 +105,7 @@ _MARK_WITHIN = 128
 def _cef_or_leef(message: str, mark: int) -> Event | None:
     """CEF or LEEF by the letters before the `EF:` found (one search for both formats)."""
     if message[mark - 1] == "C":
-        return cef.parse(message)
+        return _cef(message)
     if message[mark - 2 : mark] == "LE":
         return leef.parse(message)
     return None

@@ -13,7 +13,13 @@ import contextlib
 import re
 from datetime import UTC, datetime
 
-from collectors.parsers.values import IANA_TRANSPORTS, int_or_none, ip_or_none, mac_or_none
+from collectors.parsers.values import (
+    IANA_TRANSPORTS,
+    fill_missing,
+    int_or_none,
+    ip_or_none,
+    mac_or_none,
+)
 from soc.model.event import Event, isoformat
 
 DATASET = "fortinet.firewall"
@@ -49,6 +55,20 @@ _ENDPOINTS = (
 )
 _EPOCH_DIGITS = ((18, 1_000_000_000), (15, 1_000_000), (12, 1_000), (0, 1))
 _ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_CEF_PREFIX = "FTNTFGT"
+_FROM_CEF = {  # CEF's full name (as `collectors.parsers.cef` expands it) -> FortiOS's key
+    "deviceExternalId": "devid", "deviceHostName": "devname", "sourceAddress": "srcip",
+    "sourceHostName": "srcname", "sourcePort": "srcport", "deviceInboundInterface": "srcintf",
+    "destinationAddress": "dstip", "destinationHostName": "dstname", "destinationPort": "dstport",
+    "deviceOutboundInterface": "dstintf", "externalId": "sessionid", "transportProtocol": "proto",
+    "deviceAction": "action", "applicationProtocol": "service",
+    "sourceTranslatedAddress": "transip", "sourceTranslatedPort": "transport",
+    "bytesOut": "sentbyte", "bytesIn": "rcvdbyte", "message": "msg",
+}  # fmt: skip
+_FROM_CEF_LABEL = {  # FortiOS 5.6 put these in custom fields, named by their labels
+    "Policy Id": "policyid", "Duration": "duration", "Packets Sent": "sentpkt",
+    "Packets Received": "rcvdpkt",
+}  # fmt: skip
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
@@ -64,16 +84,54 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     }
     if not raw.get("devname") or not raw.get("logid"):
         return None
+    return _document(raw)
+
+
+def from_cef(cef_doc: Event) -> Event | None:
+    """A FortiGate line sent in CEF (`config log syslogd setting: set format cef`) as its
+    key=value line gives it, from `collectors.parsers.cef`'s document; None for other devices.
+
+    FortiOS names a field by CEF's name where CEF has one and by `FTNTFGT<its own name>`
+    otherwise (FortiOS Log Reference, "FortiOS to CEF log field mapping guidelines" and the
+    traffic log pairs beside it); turned back, the same FortiGate fields and ECS fields follow.
+    That matters beyond the dataset: FortiOS sends `rcvdbyte` as CEF's `in`, which generic CEF
+    reads as the source's bytes, so a FortiGate's bytes came out the wrong way round. What the
+    generic reading found and the FortiGate one does not (the CEF severity, a user) is kept.
+    """
+    cef = cef_doc.get("cef")
+    device = cef.get("device", {}) if isinstance(cef, dict) else {}
+    product = str(device.get("product", "")).lower()
+    if device.get("vendor") != "Fortinet" or not product.startswith("fortigate"):
+        return None
+    raw: dict[str, str] = {}
+    extensions = cef.get("extensions", {})
+    for name, value in extensions.items():
+        text = value if isinstance(value, str) else str(value)
+        if name.startswith(_CEF_PREFIX):
+            raw[name[len(_CEF_PREFIX) :]] = text
+        elif name in _FROM_CEF:
+            raw.setdefault(_FROM_CEF[name], text)
+        elif name.endswith("Label") and name[:-5] in extensions and text in _FROM_CEF_LABEL:
+            raw.setdefault(_FROM_CEF_LABEL[text], str(extensions[name[:-5]]))
+    kind, _, subtype = str(extensions.get("deviceEventCategory", "")).partition(":")
+    if kind:
+        raw.setdefault("type", kind)
+        raw.setdefault("subtype", subtype)
+    if not raw.get("logid"):
+        return None
+    doc = _document(raw)
+    fill_missing(doc, {k: v for k, v in cef_doc.items() if k != "cef"})
+    return doc
+
+
+def _document(raw: dict[str, str]) -> Event:
     doc: Event = {
         "event": {"module": "fortinet", "dataset": DATASET, "code": raw["logid"]},
-        "observer": {
-            "vendor": "Fortinet",
-            "product": "FortiGate",
-            "type": "firewall",
-            "name": raw["devname"],
-        },
+        "observer": {"vendor": "Fortinet", "product": "FortiGate", "type": "firewall"},
         "fortinet": {"firewall": raw},
     }
+    if raw.get("devname"):
+        doc["observer"]["name"] = raw["devname"]
     if raw.get("devid"):
         doc["observer"]["serial_number"] = raw["devid"]
     if moment := _timestamp(raw):

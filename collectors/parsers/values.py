@@ -69,6 +69,16 @@ IANA_TRANSPORTS = {"1": "icmp", "2": "igmp", "6": "tcp", "17": "udp", "41": "ipv
 """ECS `network.transport` names by IANA protocol number (as Elastic's integrations write them)."""
 
 
+def fill_missing(into: dict[str, Any], values: dict[str, Any]) -> None:
+    """Set what `into` lacks from `values`, object by object."""
+    for key, value in values.items():
+        current = into.get(key)
+        if key not in into:
+            into[key] = value
+        elif isinstance(current, dict) and isinstance(value, dict):
+            fill_missing(current, value)
+
+
 def mac_or_none(value: str | None) -> str | None:
     """A MAC address in ECS form (`AA-BB-CC-DD-EE-FF`), from `:`, `-` or `.` notation."""
     if not value:

@@ -355,8 +355,10 @@ def test_syslog_lines_reach_the_cef_parser(raw: bytes, host: str | None) -> None
     assert "process" not in doc or doc["process"].get("name") != "CEF"
 
 
-def test_fortigate_in_cef_mode_is_cef() -> None:
-    """A FortiGate set to CEF still writes `logid=` and `devname=` inside its extensions."""
+def test_fortigate_in_cef_mode_is_fortigate() -> None:
+    """A FortiGate set to CEF writes `logid=` and `devname=` inside its extensions: the line is
+    read as CEF (not by the key=value reader, which those keys would call), then as the
+    FortiGate log it carries (`fortigate.from_cef`, tests in test_fortigate.py)."""
     doc = parse_message(
         "CEF:0|Fortinet|Fortigate|v7.2.5|00013|traffic:forward close|3|"
         "deviceExternalId=FG100ETK00000000 FTNTFGTlogid=0000000013 cat=traffic:forward "
@@ -364,8 +366,9 @@ def test_fortigate_in_cef_mode_is_cef() -> None:
         "dst=8.8.8.8 dpt=53 proto=17 act=close FTNTFGTdevname=FGT-HQ"
     )
     assert doc is not None
-    assert doc["event"]["dataset"] == "cef.log"
-    assert doc["cef"]["extensions"]["FTNTFGTdevname"] == "FGT-HQ"
+    assert doc["event"]["dataset"] == "fortinet.firewall"
+    assert doc["observer"]["name"] == "FGT-HQ"
+    assert doc["fortinet"]["firewall"]["vd"] == "root"
     assert doc["destination"] == {"ip": "8.8.8.8", "port": 53}
 
 

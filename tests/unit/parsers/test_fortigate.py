@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from collectors.parsers import fortigate
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
@@ -133,3 +135,91 @@ def test_bad_values_are_dropped_not_fatal() -> None:
 def test_other_lines_are_not_fortigate() -> None:
     assert fortigate.parse("user=alice action=login devname_x=1") is None
     assert fortigate.parse("a message mentioning devname= and logid= in prose") is None
+
+
+# FortiOS Log Reference pairs: one traffic log as the FortiGate keeps it on disk and as it sends
+# it in CEF (`set format cef`). 6.2 names its own fields FTNTFGT<name>; 5.6 put the policy,
+# duration and packet counts in labelled custom fields. The disk logs get the devname/devid
+# keys a FortiGate sends over syslog.
+DISK_62 = (
+    '<189>devname="FGT-A-LOG" devid="FGT5HD3915800610" date=2018-12-27 time=11:07:55 '
+    'logid="0000000013" type="traffic" subtype="forward" level="notice" vd="vdom1" '
+    'eventtime=1545937675 srcip=10.1.100.11 srcport=54190 srcintf="port12" '
+    'srcintfrole="undefined" dstip=52.53.140.235 dstport=443 dstintf="port11" '
+    'dstintfrole="undefined" poluuid="c2d460aa-fe6f-51e8-9505-41b5117dfdd4" sessionid=402 '
+    'proto=6 action="close" policyid=1 policytype="policy" service="HTTPS" '
+    'dstcountry="United States" srccountry="Reserved" trandisp="snat" transip=172.16.200.1 '
+    'transport=54190 appid=40568 app="HTTPS.BROWSER" appcat="Web.Client" apprisk="medium" '
+    'applist="g-default" duration=2 sentbyte=3652 rcvdbyte=146668 sentpkt=58 rcvdpkt=105 '
+    'utmaction="allow" countapp=2 utmref=65532-56'
+)
+CEF_62 = (
+    "<189>Dec 27 11:07:55 FGT-A-LOG CEF: 0|Fortinet|Fortigate|v6.0.3|00013|traffic:forward "
+    "close|3|deviceExternalId=FGT5HD3915800610 FTNTFGTlogid=0000000013 cat=traffic:forward "
+    "FTNTFGTsubtype=forward FTNTFGTlevel=notice FTNTFGTvd=vdom1 FTNTFGTeventtime=1545937675 "
+    "src=10.1.100.11 spt=54190 deviceInboundInterface=port12 FTNTFGTsrcintfrole=undefined "
+    "dst=52.53.140.235 dpt=443 deviceOutboundInterface=port11 FTNTFGTdstintfrole=undefined "
+    "FTNTFGTpoluuid=c2d460aa-fe6f-51e8-9505-41b5117dfdd4 externalId=402 proto=6 act=close "
+    "FTNTFGTpolicyid=1 FTNTFGTpolicytype=policy app=HTTPS FTNTFGTdstcountry=United States "
+    "FTNTFGTsrccountry=Reserved FTNTFGTtrandisp=snat sourceTranslatedAddress=172.16.200.1 "
+    "sourceTranslatedPort=54190 FTNTFGTappid=40568 FTNTFGTapp=HTTPS.BROWSER "
+    "FTNTFGTappcat=Web.Client FTNTFGTapprisk=medium FTNTFGTapplist=g-default FTNTFGTduration=2 "
+    "out=3652 in=146668 FTNTFGTsentpkt=58 FTNTFGTrcvdpkt=105 FTNTFGTutmaction=allow "
+    "FTNTFGTcountapp=2"
+)
+DISK_56 = (
+    '<189>devname="syslog-800c" devid="FG800C0000000001" date=2016-02-12 time=11:11:29 '
+    "logid=0000000013 type=traffic subtype=forward level=notice vd=vdom1 srcip=192.168.1.183 "
+    'srcname="192.168.1.183" srcport=45719 srcintf="port15" dstip=192.168.70.184 '
+    'dstname="192.168.70.184" dstport=80 dstintf="port19" '
+    "poluuid=61c4243a-34ba-51e5-c32a-3859389a5162 sessionid=56633 proto=6 action=close "
+    'policyid=10 dstcountry="Reserved" srccountry="Reserved" trandisp=snat '
+    'transip=192.168.70.214 transport=45719 service="HTTP" appid=38783 app="Wget.Like" '
+    'appcat="General.Interest" apprisk=low applist="default" appact=detected duration=7 '
+    "sentbyte=398 rcvdbyte=1605 sentpkt=5 rcvdpkt=5 utmaction=block countav=1 countapp=1 "
+    "crscore=50 craction=2 utmref=65502-0"
+)
+CEF_56 = (
+    "<189>Feb 12 11:11:30 syslog-800c CEF:0|Fortinet|Fortigate|v5.6.0|00013|traffic:forward "
+    "close|3|FTNTFGTlogid=0000000013 cat=traffic:forward FTNTFGTsubtype=forward "
+    "FTNTFGTlevel=notice FTNTFGTvd=vdom1 src=192.168.1.183 shost=192.168.1.183 spt=45719 "
+    "deviceInboundInterface=port15 dst=192.168.70.184 dhost=192.168.70.184 dpt=80 "
+    "deviceOutboundInterface=port19 FTNTFGTpoluuid=61c4243a-34ba-51e5-c32a-3859389a5162 "
+    "externalId=56633 proto=6 act=close cs5=10 cs5Label=Policy Id FTNTFGTdstcountry=Reserved "
+    "FTNTFGTsrccountry=Reserved FTNTFGTtrandisp=snat sourceTranslatedAddress=192.168.70.214 "
+    "sourceTranslatedPort=45719 app=HTTP FTNTFGTappid=38783 FTNTFGTapp=Wget.Like "
+    "FTNTFGTappcat=General.Interest FTNTFGTapprisk=low FTNTFGTapplist=default "
+    "FTNTFGTappact=detected cn1=7 cn1Label=Duration out=398 in=1605 cn2=5 cn2Label=Packets Sent "
+    "cn3=5 cn3Label=Packets Received FTNTFGTutmaction=block FTNTFGTcountav=1 FTNTFGTcountapp=1 "
+    "FTNTFGTcrscore=50 FTNTFGTcraction=2"
+)
+ONLY_ON_DISK = {"devname", "devid", "date", "time", "utmref"}  # the header and what CEF omits
+
+
+@pytest.mark.parametrize(("disk", "sent"), [(DISK_62, CEF_62), (DISK_56, CEF_56)])
+def test_cef_lines_read_as_the_same_fortigate_log(disk: str, sent: str) -> None:
+    on_disk, in_cef = ecs(disk), ecs(sent)
+    assert in_cef["event"]["dataset"] == "fortinet.firewall"
+    kept = {k: v for k, v in on_disk["fortinet"]["firewall"].items() if k not in ONLY_ON_DISK}
+    assert {k: v for k, v in in_cef["fortinet"]["firewall"].items() if k != "devid"} == kept
+    for field in ("source", "destination", "network", "rule"):  # generic CEF may add more
+        assert {k: in_cef[field].get(k) for k in on_disk[field]} == on_disk[field], field
+    for field in ("category", "type", "action", "outcome", "code"):
+        assert in_cef["event"][field] == on_disk["event"][field], field
+    assert in_cef["event"]["severity"] == 3  # what only the CEF header says stays
+
+
+def test_fortigate_bytes_in_cef_keep_their_direction() -> None:
+    """FortiOS sends `rcvdbyte` as CEF's `in`, which generic CEF takes for the source's bytes."""
+    doc = ecs(CEF_62)
+    assert doc["source"]["bytes"] == 3652 and doc["destination"]["bytes"] == 146668
+    assert doc["@timestamp"] == "2018-12-27T19:07:55.000Z"  # eventtime, not the header clock
+    assert doc["observer"]["serial_number"] == "FGT5HD3915800610"
+
+
+def test_other_vendors_cef_stays_cef() -> None:
+    doc = ecs(CEF_62.replace("|Fortinet|Fortigate|", "|Acme|Firewall|"))
+    assert doc["event"]["dataset"] == "cef.log"
+    assert doc["source"]["bytes"] == 146668  # CEF's own meaning of `in`
+    no_logid = ecs(CEF_56.replace("FTNTFGTlogid=0000000013 ", ""))
+    assert no_logid["event"]["dataset"] == "cef.log"
