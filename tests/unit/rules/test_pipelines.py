@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from collectors.parsers.dispatch import parse_message
 from soc.model.event import Event, set_field, stamp
 from soc.rules import load_catalog
 from soc.storage import DuckDBEventStore
@@ -246,3 +247,37 @@ def test_network_connections_cover_flows_and_firewall_traffic(run) -> None:
         "a",
         "b",
     ]
+
+
+FORTIGATE_RULES = PIPELINES.parent / "sigmahq" / "rules" / "network" / "fortinet" / "fortigate"
+USER_ADDED = (  # FortiOS "Object attribute configured" (logid 0100044547): a local user added
+    'devname="FGT-HQ" devid="FG100E0000000001" logid="0100044547" type="event" '
+    'subtype="system" level="information" vd="root" eventtime=1557771654587081441 '
+    'logdesc="Object attribute configured" user="admin" ui="GUI(10.6.30.254)" action="Add" '
+    'cfgtid=2162725 cfgpath="user.local" cfgobj="bob" msg="Add user.local bob"'
+)
+USER_ADDED_CEF = (  # the same, as a FortiGate set to `format cef` sends it
+    "CEF:0|Fortinet|Fortigate|v7.0.12|44547|event:system|3|deviceExternalId=FG100E0000000001 "
+    "FTNTFGTlogid=0100044547 cat=event:system FTNTFGTsubtype=system FTNTFGTlevel=information "
+    "FTNTFGTvd=root FTNTFGTeventtime=1557771654587081441 "
+    "FTNTFGTlogdesc=Object attribute configured duser=admin FTNTFGTui=GUI(10.6.30.254) act=Add "
+    "FTNTFGTcfgtid=2162725 FTNTFGTcfgpath=user.local FTNTFGTcfgobj=bob msg=Add user.local bob"
+)
+
+
+def test_sigmahq_fortigate_rules_read_fortigate_keys(run) -> None:
+    """SigmaHQ's FortiGate rules name FortiGate's own keys (`cfgpath`), which the parser keeps
+    under fortinet.firewall: a user added, sent as key=value or in CEF, is found; a group
+    change is not."""
+    events = []
+    for event_id, line in (
+        ("kv", USER_ADDED),
+        ("cef", USER_ADDED_CEF),
+        ("group", USER_ADDED.replace("user.local", "user.group")),
+    ):
+        doc = parse_message(line)
+        assert doc is not None and doc["event"]["dataset"] == "fortinet.firewall"
+        doc["event"]["id"] = event_id
+        events.append(stamp(doc, dataset="fortinet.firewall"))
+    text = (FORTIGATE_RULES / "fortinet_fortigate_new_local_user_created.yml").read_text()
+    assert run(text, events) == ["cef", "kv"]
