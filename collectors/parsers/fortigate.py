@@ -96,7 +96,8 @@ def from_cef(cef_doc: Event) -> Event | None:
     traffic log pairs beside it); turned back, the same FortiGate fields and ECS fields follow.
     That matters beyond the dataset: FortiOS sends `rcvdbyte` as CEF's `in`, which generic CEF
     reads as the source's bytes, so a FortiGate's bytes came out the wrong way round. What the
-    generic reading found and the FortiGate one does not (the CEF severity, a user) is kept.
+    generic reading found and the FortiGate one does not (the CEF severity, host and user
+    names under `source`/`destination`) is kept.
     """
     cef = cef_doc.get("cef")
     device = cef.get("device", {}) if isinstance(cef, dict) else {}
