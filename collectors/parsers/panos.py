@@ -45,9 +45,13 @@ _THREAT = (*_COMMON, "misc", "threat_name", "url_category", "severity", "directi
            "url_category_list", "rule_uuid", "http2_connection",
            "dynamic_user_group_name")  # fmt: skip
 _FIELDS = {"TRAFFIC": _TRAFFIC, "THREAT": _THREAT}
-_SUCCESS = frozenset({"allow", "alert", "continue"})
-_DENIED = frozenset({"deny", "drop", "drop-icmp", "reset-client", "reset-server", "reset-both",
-                     "block-url", "block-ip", "random-drop", "sinkhole", "block"})  # fmt: skip
+# The Action column's values (Palo Alto's Threat and URL Filtering log field descriptions);
+# `override` is a block page the user passed with the override password.
+_SUCCESS = frozenset({"allow", "alert", "continue", "override"})
+_DENIED = frozenset({"deny", "drop", "drop-icmp", "drop-all-packets", "reset-client",
+                     "reset-server", "reset-both", "block-url", "block-continue", "block-override",
+                     "override-lockout", "block-ip", "random-drop", "sinkhole",
+                     "block"})  # fmt: skip
 _ACTIONS = {"start": "flow_started", "end": "flow_terminated", "drop": "flow_dropped",
             "deny": "flow_denied", "data": "data_match", "file": "file_match",
             "flood": "flood_detected", "packet": "packet_attack", "scan": "scan_detected",
@@ -152,16 +156,18 @@ def _categorize(doc: Event, raw: dict[str, str], *, threat: bool) -> None:
     else:
         event["category"] = ["intrusion_detection", "threat", "network"] if threat else ["network"]
     types = list(_CONNECTION_TYPES.get(raw["sub_type"], [])) if not threat else []
-    if action in _SUCCESS:
-        types.append("allowed")
-    elif action in _DENIED:
+    # A TRAFFIC drop or deny is a session no rule allowed, whatever its Action column says
+    denied = action in _DENIED or "denied" in types
+    if denied:
         types.append("denied")
+    elif action in _SUCCESS:
+        types.append("allowed")
     if types:
         event["type"] = list(dict.fromkeys(types))
     if raw["sub_type"] in _ACTIONS:
         event["action"] = _ACTIONS[raw["sub_type"]]
-    if action:
-        event["outcome"] = "success" if action in _SUCCESS else "failure"
+    if action or denied:
+        event["outcome"] = "success" if action in _SUCCESS and not denied else "failure"
 
 
 def _traffic(doc: Event, raw: dict[str, str]) -> None:

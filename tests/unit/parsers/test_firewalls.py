@@ -248,3 +248,47 @@ def test_fortigate_utm_and_event_logs() -> None:
     assert vpn_fail["event"]["category"] == ["authentication"]
     assert tunnel["event"]["outcome"] == "success"
     assert all(d["@timestamp"].startswith("2024-03-05T07:") for d in (virus, ips, web, dns))
+
+
+def _panos(line: str) -> dict:
+    return to_ecs(parse_syslog(line.encode(), received=RECEIVED), peer_ip=None)
+
+
+def test_panos_traffic_drop_or_deny_is_denied_whatever_the_action_column() -> None:
+    # PAN-OS writes the rule's action even for a session no rule allowed (sub-type drop/deny)
+    line = (
+        "<14>Mar  5 10:00:09 PA-EDGE-02 1,2024/03/05 10:00:09,013201009999,TRAFFIC,deny,2561,"
+        "2024/03/05 10:00:09,192.0.2.44,203.0.113.9,198.51.100.5,203.0.113.9,outbound-web,,,ping,"
+        "vsys1,trust,untrust,ethernet1/2,ethernet1/1,fwd-all,2024/03/05 10:00:09,81234,6,0,0,0,0,"
+        "0x500019,icmp,allow,1176,588,588,12,2024/03/05 10:00:01,0,any,0,7000001,0x0,"
+        "192.0.2.0-192.0.2.255,United States,0,6,6,aged-out,0,0,0,0,,PA-EDGE-02,from-policy"
+    )
+    doc = _panos(line)
+    assert doc["event"]["action"] == "flow_denied"
+    assert doc["event"]["type"] == ["denied", "connection"]
+    assert doc["event"]["outcome"] == "failure"
+
+
+@pytest.mark.parametrize(
+    ("action", "kind", "outcome"),
+    [
+        ("drop-all-packets", "denied", "failure"),
+        ("block-continue", "denied", "failure"),
+        ("block-override", "denied", "failure"),
+        ("override-lockout", "denied", "failure"),
+        ("override", "allowed", "success"),
+    ],
+)
+def test_panos_threat_and_url_filtering_actions(action: str, kind: str, outcome: str) -> None:
+    # Actions of Palo Alto's Threat and URL Filtering log field descriptions
+    line = (
+        "<14>Mar  5 10:00:11 PA-EDGE-02 1,2024/03/05 10:00:11,013201009999,THREAT,spyware,2561,"
+        "2024/03/05 10:00:11,192.0.2.44,203.0.113.77,0.0.0.0,0.0.0.0,outbound-web,,,dns,vsys1,"
+        "trust,untrust,ethernet1/2,ethernet1/1,fwd-all,2024/03/05 10:00:11,81240,1,53011,53,0,0,"
+        f'0x0,udp,{action},"",Suspicious DNS Query (bad.example)(109001001),any,medium,'
+        "client-to-server,7000002,0x0,192.0.2.0-192.0.2.255,United States,0,"
+    )
+    doc = _panos(line)
+    assert doc["event"]["type"] == [kind]
+    assert doc["event"]["outcome"] == outcome
+    assert doc["panw"]["panos"]["threat_id"] == "109001001"
