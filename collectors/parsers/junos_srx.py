@@ -351,6 +351,8 @@ def _classify_idp(doc: Event, tag: str, params: dict[str, str]) -> None:
 def _classify_utm(doc: Event, tag: str, params: dict[str, str]) -> None:
     if tag in _UTM_ACTIONS:
         _alert(doc, "malware", denied=True, action=_UTM_ACTIONS[tag])
+    elif "_DROP" in tag:  # a file the antivirus dropped unscanned (too big, engine not ready)
+        doc["event"]["type"] = ["info", "denied", "connection"]
     if tag.startswith("WEBFILTER_"):  # elsewhere `url` names the file (`EICAR-Test-File`)
         url = {k: params[r] for k, r in (("domain", "url"), ("path", "obj")) if r in params}
         if url:

@@ -403,3 +403,31 @@ def test_not_an_srx_line() -> None:
     assert junos_srx.parse("RT_FLOW_SESSION_CREATE: session created", program="cron") is None
     assert junos_srx.parse('hello [junos@2636.1 a="b"]') is None  # no SRX process named
     assert parse_message("no tag here", program="RT_FLOW") is None
+
+
+@pytest.mark.parametrize(
+    ("tag", "fields"),
+    [
+        ("AV_HUGE_FILE_DROPPED_MT", 'filename="files.example.net/pkg/big-image.iso"'),
+        (
+            "AV_SCANNER_DROP_FILE_MT",
+            'filename="files.example.net/" error-code="14" '
+            'error-message="scan engine is not ready"',
+        ),
+        (
+            "AV_FILE_NOT_SCANNED_DROPPED_MT",
+            'profile-name="av-edge" filename="files.example.net/pkg/big-image.iso" '
+            'action="BLOCKED" reason="exceeding maximum content size" error-code="7"',
+        ),
+    ],
+)
+def test_utm_file_the_antivirus_dropped_is_denied(tag: str, fields: str) -> None:
+    # Juniper's RT_UTM messages for a file dropped without a verdict: a block, not an alert
+    doc = ecs(
+        f"<12>1 2024-03-05T10:00:00.000Z srx-edge-1 RT_UTM - {tag} [junos@2636.1.1.1.2.129 "
+        'source-address="203.0.113.40" source-port="80" destination-address="192.0.2.15" '
+        f'destination-port="51727" {fields}]'
+    )
+    assert doc["event"]["type"] == ["info", "denied", "connection"]
+    assert doc["event"]["outcome"] == "failure" and doc["event"]["kind"] == "event"
+    assert doc["file"]["name"].startswith("files.example.net/")
