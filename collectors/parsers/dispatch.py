@@ -15,6 +15,8 @@ never dropped.
 
 from __future__ import annotations
 
+import functools
+from datetime import UTC, tzinfo
 from typing import Protocol
 
 from collectors.parsers import (
@@ -111,11 +113,11 @@ def _cef_or_leef(message: str, mark: int) -> Event | None:
     return None
 
 
-def _content_parser(message: str) -> tuple[MessageParser, ...]:
+def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
     """The parsers worth trying on this content, by cheap tests on it."""
     head = message.lstrip()[:1]
     if head == "{" or message.startswith("@cee:"):
-        return (suricata.parse, windows_json.parse, zeek.parse)
+        return (suricata.parse, functools.partial(windows_json.parse, zone=zone), zeek.parse)
     if head == "%":
         return (cisco_asa.parse, huawei_vrp.parse, cisco_ios.parse)
     if head == "<" and message.lstrip().startswith("<Event"):
@@ -154,13 +156,15 @@ def parse_message(
     pid: str | None = None,
     msgid: str | None = None,
     structured_data: StructuredData | None = None,
+    zone: tzinfo = UTC,
 ) -> Event | None:
     """ECS fields (with `event.dataset`) from the parser that knows the line, else None.
 
     `program` and `pid` are what the transport knows of the sender (the syslog tag); parsers that
     need them (sshd, sudo) use them, the others read only the message. `msgid` and
     `structured_data` are an RFC 5424 header's, which Junos fills with the event's name and
-    fields, and Check Point R81 with its fields.
+    fields, and Check Point R81 with its fields. `zone` is where content times that name no zone
+    were written (NXLog's `EventTime`), as for the header's.
     """
     name = program_name(program)
     rfc5424 = msgid is not None or bool(structured_data)
@@ -188,7 +192,7 @@ def parse_message(
         return doc
     if (mark := message.find("EF:", 0, _MARK_WITHIN)) > 0 and (doc := _cef_or_leef(message, mark)):
         return doc
-    for parser in _content_parser(message):
+    for parser in _content_parser(message, zone):
         doc = parser(message, program=program, pid=pid)
         if doc is not None:
             return doc

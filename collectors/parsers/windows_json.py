@@ -3,8 +3,11 @@ event XML rendered as JSON (`evtx_dump -o json`, the `evtx` package, SigmaHQ's r
 
 NXLog (im_msvistalog) writes the event's system fields and its EventData side by side at the top
 level; the system names are known, so everything else is EventData, kept under the exact name
-Windows uses (Sigma rules match on those names). NXLog's `EventTime` has no zone unless NXLog was
-configured to add one; a zoneless time is taken as UTC.
+Windows uses (Sigma rules match on those names). NXLog's `EventTime` is the Windows host's local
+time with no zone (NXLog CE's `to_json()` writes `2024-03-05 14:02:11`) unless NXLog was
+configured to add one. Read as UTC, a province's events sat seven hours in the future, so a
+zoneless time is read in the syslog listener's `timezone` setting (files: UTC), and a Sysmon
+event's own `UtcTime` comes first, right whatever that setting says.
 
 The same records often come through Logstash, which adds its envelope: the OTRF Security-Datasets
 (Mordor) that detection engineers test with are NXLog records with Logstash's `@timestamp`,
@@ -15,13 +18,14 @@ put a whole dataset inside one correlation window.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import orjson
 
 from collectors.parsers.windows_event import finish_windows_event
 from collectors.parsers.windows_xml import winlog_document
-from soc.model.event import Event
+from soc.model.event import Event, isoformat
 
 # NXLog system field -> ECS path (Winlogbeat's names).
 _NXLOG_SYSTEM: dict[str, tuple[str, ...]] = {
@@ -46,6 +50,7 @@ _NXLOG_SYSTEM: dict[str, tuple[str, ...]] = {
     "Message": ("message",),
     "tags": ("tags",),
 }
+_SYSMON = "Microsoft-Windows-Sysmon"
 _NXLOG_TIMES = ("EventTime", "TimeCreated", "@timestamp")
 """When the event happened, best first: NXLog's own field, the event's creation time as OTRF
 exports it, then Logstash's stamp (the same time in OTRF's records)."""
@@ -58,8 +63,11 @@ Logstash's `@version`, `host` and `port`: its format version and the forwarder t
 it, not the event's host (that is `Hostname`). None of them is part of the event."""
 
 
-def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
-    """ECS fields for a JSON Windows event; None when the message is not one."""
+def parse(
+    message: str, *, program: str | None = None, pid: str | None = None, zone: tzinfo = UTC
+) -> Event | None:
+    """ECS fields for a JSON Windows event; None when the message is not one. `zone`: where a
+    time naming no zone was written."""
     text = message.strip()
     if not text.startswith("{"):
         return None
@@ -67,10 +75,10 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         data = orjson.loads(text)
     except orjson.JSONDecodeError:
         return None
-    return from_object(data) if isinstance(data, dict) else None
+    return from_object(data, zone=zone) if isinstance(data, dict) else None
 
 
-def from_object(data: dict[str, Any]) -> Event | None:
+def from_object(data: dict[str, Any], *, zone: tzinfo = UTC) -> Event | None:
     """ECS fields for a decoded JSON object (Winlogbeat, NXLog or the event XML as JSON); None
     when it is none of them.
 
@@ -80,14 +88,14 @@ def from_object(data: dict[str, Any]) -> Event | None:
     if isinstance(data.get("winlog"), dict):
         return finish_windows_event(data)
     if "EventID" in data and ("Channel" in data or "SourceName" in data):
-        return finish_windows_event(_from_nxlog(data))
+        return finish_windows_event(_from_nxlog(data, zone))
     event = data.get("Event")
     if isinstance(event, dict) and isinstance(event.get("System"), dict):
         return finish_windows_event(winlog_document(data))
     return None
 
 
-def _from_nxlog(data: dict[str, Any]) -> Event:
+def _from_nxlog(data: dict[str, Any], zone: tzinfo) -> Event:
     doc: Event = {}
     event_data: dict[str, Any] = {}
     for name, value in data.items():
@@ -107,5 +115,30 @@ def _from_nxlog(data: dict[str, Any]) -> Event:
         doc.setdefault("winlog", {})["event_data"] = event_data
     when = next((data[name] for name in _NXLOG_TIMES if data.get(name)), None)
     if when is not None:
-        doc["@timestamp"] = when
+        doc["@timestamp"] = _zoned(when, zone, data)
     return doc
+
+
+def _zoned(when: Any, zone: tzinfo, data: dict[str, Any]) -> Any:
+    """The event's time with its zone: as written when it names one (or cannot be read: the
+    normalization after decides); else Sysmon's `UtcTime`, else the time read in `zone`."""
+    moment = _naive_or_none(when)
+    if moment is None:
+        return when
+    if data.get("SourceName") == _SYSMON and (utc := _naive_or_none(data.get("UtcTime"))):
+        moment, zone = utc, UTC
+    try:
+        return isoformat(moment.replace(tzinfo=zone))
+    except OverflowError:  # year 1 or 9999 read east or west of UTC: left to normalization
+        return when
+
+
+def _naive_or_none(value: Any) -> datetime | None:
+    """An ISO 8601 text naming no zone, read; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is None else None

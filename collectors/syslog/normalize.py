@@ -22,7 +22,7 @@ def to_ecs(msg: SyslogMessage, *, peer_ip: str | None) -> Event:
     (the caller's `stamp` defaults it to `syslog` otherwise). `peer_ip` is None for a line read
     from a file, which has no sender address."""
     doc = parse_message(msg.message, program=msg.appname, pid=msg.procid, msgid=msg.msgid,
-                        structured_data=msg.structured_data)  # fmt: skip
+                        structured_data=msg.structured_data, zone=msg.zone)  # fmt: skip
     if doc is None:
         doc = _process(msg)
     elif "process" not in doc and "winlog" not in doc and not _tag_is_content(msg.appname):

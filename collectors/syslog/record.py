@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 FACILITIES = (
     "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
@@ -31,6 +31,9 @@ class SyslogMessage:
     msgid: str | None = None
     structured_data: StructuredData = field(default_factory=dict)
     sequence: int | None = None
+    zone: tzinfo = UTC
+    """Where times that name no zone were written (the `syslog.timezone` setting): the header's
+    are read in it already; the content parsers read theirs (NXLog's `EventTime`) in it too."""
 
     @property
     def facility(self) -> int | None:

@@ -103,7 +103,7 @@ def parse_rfc3164(
             rest = rest[1:].lstrip()
     if _KEY_VALUE_START.match(rest):  # FortiGate: `<189>date=2024-05-10 time=... devname=...`
         return SyslogMessage(
-            message=rest, priority=priority, timestamp=timestamp, sequence=sequence
+            message=rest, priority=priority, timestamp=timestamp, sequence=sequence, zone=zone
         )
     if had_timestamp and hostname is None and not _TAG.match(rest):
         token, _, after = rest.partition(" ")
@@ -124,6 +124,7 @@ def parse_rfc3164(
         appname=appname,
         procid=procid,
         sequence=sequence,
+        zone=zone,
     )
 
 

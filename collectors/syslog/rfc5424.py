@@ -68,6 +68,7 @@ def parse_rfc5424(text: str, priority: int, *, zone: tzinfo = UTC) -> SyslogMess
         procid=_nil(header["procid"]),
         msgid=_nil(header["msgid"]),
         structured_data=structured,
+        zone=zone,
     )
 
 
@@ -82,6 +83,7 @@ def _bare_content(text: str, priority: int, zone: tzinfo) -> SyslogMessage | Non
         version=int(header["version"]),
         timestamp=_timestamp(header["ts"], zone),
         hostname=_nil(header["host"]),
+        zone=zone,
     )
 
 

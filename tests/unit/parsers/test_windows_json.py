@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -89,7 +90,7 @@ def test_nxlog_security_4688() -> None:
     assert doc["host"]["name"] == "DC01.sotc.local"
     assert doc["message"] == "A new process has been created."
     assert doc["log"]["level"] == "info"
-    assert doc["@timestamp"] == "2024-03-05T15:20:11.000Z"  # NXLog's zoneless time: UTC
+    assert doc["@timestamp"] == "2024-03-05T15:20:11.000Z"  # a file's zoneless time: UTC
     data = doc["winlog"]["event_data"]
     assert data["NewProcessName"] == "C:\\Windows\\System32\\whoami.exe"
     assert data["TokenElevationType"] == "%%1936"
@@ -167,6 +168,42 @@ def test_json_over_syslog_is_stored_as_the_windows_event() -> None:
     assert doc["log"]["syslog"]["appname"] == "MSWinEventLog"
     assert doc["host"]["name"] == "DC01.sotc.local"
     assert doc["observer"]["ip"] == "10.20.2.2"
+
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def over_syslog(record: dict, zone: ZoneInfo) -> dict:
+    """`record` as NXLog CE sends it with `to_syslog_bsd()`: the header's clock is the host's."""
+    raw = f"<14>Mar  5 15:20:11 DC01 MSWinEventLog[4]: {json.dumps(record)}".encode()
+    received = datetime(2024, 3, 5, 8, 21, tzinfo=UTC)
+    return to_ecs(parse_syslog(raw, received=received, zone=zone), peer_ip="10.20.2.2")
+
+
+def test_nxlog_zoneless_time_over_syslog_is_read_in_the_listener_zone() -> None:
+    """NXLog CE writes the host's local time with no zone; a province's hosts keep Vietnam's
+    time, which the `timezone` setting says. Read as UTC, the event sat 7 h in the future."""
+    record = json.loads(sample("nxlog_security_4688.json"))
+    assert over_syslog(record, HANOI)["@timestamp"] == "2024-03-05T08:20:11.000Z"
+    assert over_syslog(record, UTC)["@timestamp"] == "2024-03-05T15:20:11.000Z"
+    doc = windows_json.parse(json.dumps(record), zone=HANOI)
+    assert doc is not None
+    assert doc["@timestamp"] == "2024-03-05T08:20:11.000Z"
+
+
+def test_nxlog_sysmon_event_takes_its_utc_time_over_a_zoneless_one() -> None:
+    """Sysmon's `UtcTime` is UTC whatever the `timezone` setting says (left at UTC here)."""
+    record = json.loads(sample("nxlog_sysmon_1.json"))
+    record["EventTime"] = "2024-03-05 15:21:00"
+    assert over_syslog(record, UTC)["@timestamp"] == "2024-03-05T08:21:00.498Z"
+    record["UtcTime"] = "not a time"  # then the host's clock in the configured zone
+    assert over_syslog(record, HANOI)["@timestamp"] == "2024-03-05T08:21:00.000Z"
+
+
+def test_nxlog_time_naming_its_zone_is_kept_whatever_the_setting() -> None:
+    record = json.loads(sample("nxlog_sysmon_1.json"))  # EventTime ...+07:00
+    record["UtcTime"] = "2024-03-05 08:00:00.000"  # not consulted: the event time names its zone
+    assert over_syslog(record, ZoneInfo("Europe/Paris"))["@timestamp"] == "2024-03-05T08:21:00.500Z"
 
 
 @pytest.mark.parametrize(
