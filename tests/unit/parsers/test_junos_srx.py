@@ -1,11 +1,13 @@
 """Juniper SRX security logs in both of the SRX's modes, through the listener's header parser and
 normalization, as an SRX or a relay sends them.
 
-Structured lines are Elastic Filebeat's test logs for its `juniper` module
-(x-pack/filebeat/module/juniper/srx/test/{flow,ids,idp,utm,atp,secintel}.log); stream-mode lines
-are Logstash's Junos pattern tests (logstash-patterns-core spec/patterns/junos_spec.rb) and the
-positional forms of Juniper's system log reference (RT_FLOW_SESSION_CREATE with connection tags
-and NAT rule types, as Junos 12.3X48 and later write it).
+Structured lines and the screens' stream-mode lines are written for these tests in the formats
+of Juniper's system log reference (each tag's structured-data parameters, in the order an SRX
+writes them), with documentation addresses and made-up devices, zones, policies and users. Two
+stream-mode lines are Logstash's Junos pattern tests (logstash-patterns-core
+spec/patterns/junos_spec.rb, Apache-2.0); the others are the positional forms of Juniper's system
+log reference (RT_FLOW_SESSION_CREATE with connection tags and NAT rule types, as Junos 12.3X48
+and later write it).
 """
 
 from __future__ import annotations
@@ -19,31 +21,31 @@ from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
 from soc.errors import ParseError
 
-# Filebeat flow.log
+# Juniper's system log reference, RT_FLOW_SESSION_CLOSE (structured)
 CLOSE_SD = (
-    "<14>1 2019-04-12T14:29:06.576Z cixi RT_FLOW - RT_FLOW_SESSION_CLOSE [junos@2636.1.1.1.2.129 "
-    'reason="TCP FIN" source-address="10.3.255.203" source-port="47776" destination-address='
-    '"8.23.224.110" destination-port="80" connection-tag="0" service-name="junos-http" '
-    'nat-source-address="10.3.136.49" nat-source-port="19162" nat-destination-address='
-    '"8.23.224.110" nat-destination-port="80" nat-connection-tag="0" src-nat-rule-type='
-    '"source rule" src-nat-rule-name="nat1" dst-nat-rule-type="N/A" dst-nat-rule-name="N/A" '
-    'protocol-id="6" policy-name="permit_all" source-zone-name="trust" destination-zone-name='
-    '"untrust" session-id-32="5" packets-from-client="6" bytes-from-client="337" '
-    'packets-from-server="4" bytes-from-server="535" elapsed-time="1" application="HTTP" '
-    'nested-application="UNKNOWN" username="N/A" roles="N/A" packet-incoming-interface='
-    '"ge-0/0/0.0" encrypted="No" application-category="Web" application-sub-category="N/A" '
-    'application-risk="4" application-characteristics="Can Leak Information;Supports File '
-    'Transfer;"]'
+    "<14>1 2024-03-04T09:41:27.204Z srx-sotc RT_FLOW - RT_FLOW_SESSION_CLOSE "
+    '[junos@2636.1.1.1.2.129 reason="TCP FIN" source-address="192.0.2.57" source-port="51834" '
+    'destination-address="203.0.113.80" destination-port="443" connection-tag="0" '
+    'service-name="junos-https" nat-source-address="198.51.100.9" nat-source-port="28417" '
+    'nat-destination-address="203.0.113.80" nat-destination-port="443" nat-connection-tag="0" '
+    'src-nat-rule-type="source rule" src-nat-rule-name="snat-egress" dst-nat-rule-type="N/A" '
+    'dst-nat-rule-name="N/A" protocol-id="6" policy-name="lan-to-internet" source-zone-name="lan" '
+    'destination-zone-name="internet" session-id-32="48213" packets-from-client="14" '
+    'bytes-from-client="2318" packets-from-server="11" bytes-from-server="9042" '
+    'elapsed-time="7" application="SSL" nested-application="UNKNOWN" username="N/A" roles="N/A" '
+    'packet-incoming-interface="ge-0/0/2.0" encrypted="Yes" application-category="Web" '
+    'application-sub-category="N/A" application-risk="3" application-characteristics='
+    '"Supports File Transfer;Capable of Tunneling;"]'
 )
-# Filebeat flow.log
+# Juniper's system log reference, RT_FLOW_SESSION_DENY (structured)
 DENY_SD = (
-    "<14>1 2019-11-14T11:12:46.573+01:00 SRX-GW1 RT_FLOW - RT_FLOW_SESSION_DENY "
-    '[junos@2636.1.1.1.2.134 source-address="10.0.0.26" source-port="37233" destination-address='
-    '"10.128.0.1" destination-port="161" connection-tag="0" service-name="None" protocol-id="17" '
-    'icmp-type="0" policy-name="MgmtAccess-trust-cleanup" source-zone-name="trust" '
+    "<14>1 2025-02-11T16:05:38.912+07:00 srx-ubnd RT_FLOW - RT_FLOW_SESSION_DENY "
+    '[junos@2636.1.1.1.2.134 source-address="192.0.2.114" source-port="40119" '
+    'destination-address="192.0.2.1" destination-port="161" connection-tag="0" service-name="None" '
+    'protocol-id="17" icmp-type="0" policy-name="mgmt-deny-rest" source-zone-name="lan" '
     'destination-zone-name="junos-host" application="UNKNOWN" nested-application="UNKNOWN" '
-    'username="N/A" roles="N/A" packet-incoming-interface=".local..0" encrypted="No" '
-    'reason="Denied by policy" session-id-32="7087" application-category="N/A" '
+    'username="N/A" roles="N/A" packet-incoming-interface="irb.20" encrypted="No" '
+    'reason="Denied by policy" session-id-32="30577" application-category="N/A" '
     'application-sub-category="N/A" application-risk="1" application-characteristics="N/A"]'
 )
 # logstash-patterns-core junos_spec.rb, behind an SRX's stream-mode header
@@ -74,27 +76,27 @@ def test_a_structured_session_close() -> None:
     assert event["code"] == "RT_FLOW_SESSION_CLOSE" and event["action"] == "flow_close"
     assert event["category"] == ["network"] and event["kind"] == "event"
     assert event["type"] == ["connection", "end", "allowed"] and event["outcome"] == "success"
-    assert event["duration"] == 1_000_000_000 and event["risk_score"] == 4.0
-    assert doc["@timestamp"] == "2019-04-12T14:29:06.576Z"
-    assert doc["source"] == {"ip": "10.3.255.203", "port": 47776, "bytes": 337, "packets": 6,
-                             "nat": {"ip": "10.3.136.49", "port": 19162}}  # fmt: skip
-    assert doc["destination"] == {"ip": "8.23.224.110", "port": 80, "bytes": 535, "packets": 4,
-                                  "nat": {"ip": "8.23.224.110", "port": 80}}  # fmt: skip
-    assert doc["network"] == {"iana_number": "6", "transport": "tcp", "application": "http",
-                              "bytes": 872, "packets": 10}  # fmt: skip
-    assert doc["rule"] == {"name": "permit_all"}
+    assert event["duration"] == 7_000_000_000 and event["risk_score"] == 3.0
+    assert doc["@timestamp"] == "2024-03-04T09:41:27.204Z"
+    assert doc["source"] == {"ip": "192.0.2.57", "port": 51834, "bytes": 2318, "packets": 14,
+                             "nat": {"ip": "198.51.100.9", "port": 28417}}  # fmt: skip
+    assert doc["destination"] == {"ip": "203.0.113.80", "port": 443, "bytes": 9042, "packets": 11,
+                                  "nat": {"ip": "203.0.113.80", "port": 443}}  # fmt: skip
+    assert doc["network"] == {"iana_number": "6", "transport": "tcp", "application": "ssl",
+                              "bytes": 11360, "packets": 25}  # fmt: skip
+    assert doc["rule"] == {"name": "lan-to-internet"}
     assert doc["observer"] == {
         "vendor": "Juniper", "product": "SRX", "type": "firewall", "ip": "10.20.0.1",
-        "ingress": {"zone": "trust", "interface": {"name": "ge-0/0/0.0"}},
-        "egress": {"zone": "untrust"},
+        "ingress": {"zone": "lan", "interface": {"name": "ge-0/0/2.0"}},
+        "egress": {"zone": "internet"},
     }  # fmt: skip
     assert "user" not in doc  # username="N/A"
     srx = doc["juniper"]["srx"]
-    assert srx["session_id_32"] == "5" and srx["src_nat_rule_type"] == "source rule"
+    assert srx["session_id_32"] == "48213" and srx["src_nat_rule_type"] == "source rule"
     assert srx["process"] == "RT_FLOW" and srx["tag"] == "RT_FLOW_SESSION_CLOSE"
     assert "dst_nat_rule_name" not in srx and "nested_application" not in srx  # N/A, UNKNOWN
-    assert doc["related"]["ip"] == ["10.3.255.203", "10.3.136.49", "8.23.224.110"]
-    assert doc["host"]["name"] == "cixi"
+    assert doc["related"]["ip"] == ["192.0.2.57", "198.51.100.9", "203.0.113.80"]
+    assert doc["host"]["name"] == "srx-sotc"
 
 
 def test_a_structured_deny_is_a_denied_connection() -> None:
@@ -102,10 +104,10 @@ def test_a_structured_deny_is_a_denied_connection() -> None:
     assert doc["event"]["type"] == ["connection", "denied"]
     assert doc["event"]["action"] == "flow_deny" and doc["event"]["outcome"] == "failure"
     assert doc["network"] == {"iana_number": "17", "transport": "udp"}
-    assert doc["observer"]["ingress"] == {"zone": "trust", "interface": {"name": ".local..0"}}
+    assert doc["observer"]["ingress"] == {"zone": "lan", "interface": {"name": "irb.20"}}
     assert doc["juniper"]["srx"]["reason"] == "Denied by policy"
     assert "service_name" not in doc["juniper"]["srx"]  # "None"
-    assert doc["@timestamp"] == "2019-11-14T10:12:46.573Z"
+    assert doc["@timestamp"] == "2025-02-11T09:05:38.912Z"
 
 
 def test_the_brief_text_after_the_structured_data_is_the_message() -> None:
@@ -167,10 +169,10 @@ def test_a_newer_stream_deny_keeps_its_reason_apart_from_the_session_id() -> Non
     doc = ecs(
         "<14>Mar  5 10:00:00 srx-hue RT_FLOW: RT_FLOW_SESSION_DENY: session denied "
         "10.1.1.2/1234->198.51.100.4/80 0x0 junos-http 6(0) deny-all trust untrust UNKNOWN "
-        "UNKNOWN N/A(N/A) ge-0/0/1.0 No Denied by policy 7087 N/A N/A -1 N/A"
+        "UNKNOWN N/A(N/A) ge-0/0/1.0 No Denied by policy 30581 N/A N/A -1 N/A"
     )
     srx = doc["juniper"]["srx"]
-    assert srx["reason"] == "Denied by policy" and srx["session_id_32"] == "7087"
+    assert srx["reason"] == "Denied by policy" and srx["session_id_32"] == "30581"
     assert srx["policy_name"] == "deny-all" and srx["connection_tag"] == "0x0"
     assert doc["network"]["transport"] == "tcp"
 
@@ -178,34 +180,36 @@ def test_a_newer_stream_deny_keeps_its_reason_apart_from_the_session_id() -> Non
 def test_a_relays_copy_of_a_structured_line() -> None:
     # A relay that rewrote the header as RFC 3164: the SRX's APP-NAME, PROCID, MSGID and SD
     # are now text.
-    line = CLOSE_SD.replace("<14>1 2019-04-12T14:29:06.576Z cixi ", "<14>Apr 12 14:29:06 cixi ")
+    line = CLOSE_SD.replace(
+        "<14>1 2024-03-04T09:41:27.204Z srx-sotc ", "<14>Mar  4 09:41:27 srx-sotc "
+    )
     doc = ecs(line)
     assert doc["event"]["dataset"] == "juniper.srx"
     assert doc["event"]["code"] == "RT_FLOW_SESSION_CLOSE"
-    assert doc["source"]["nat"] == {"ip": "10.3.136.49", "port": 19162}
+    assert doc["source"]["nat"] == {"ip": "198.51.100.9", "port": 28417}
     assert doc["juniper"]["srx"]["process"] == "RT_FLOW"
     assert doc["event"]["original"].startswith("RT_FLOW - RT_FLOW_SESSION_CLOSE [junos@2636")
 
 
 def test_screens_are_intrusion_alerts() -> None:
-    # Filebeat ids.log
+    # Juniper's system log reference, RT_SCREEN_TCP (structured)
     doc = ecs(
-        "<11>1 2018-07-19T18:17:02.309-05:00 rtr199 RT_IDS - RT_SCREEN_TCP "
-        '[junos@2636.81.2.69.144.137 attack-name="TCP sweep!" source-address="89.160.20.112" '
-        'source-port="6000" destination-address="40.177.177.1" destination-port="1433" '
-        'source-zone-name="untrust" interface-name="fe-0/0/2.0" action="drop"]'
+        "<11>1 2025-05-20T22:47:15.530+07:00 srx-sonv RT_IDS - RT_SCREEN_TCP "
+        '[junos@2636.1.1.1.2.137 attack-name="TCP sweep!" source-address="203.0.113.45" '
+        'source-port="6103" destination-address="192.0.2.20" destination-port="3389" '
+        'source-zone-name="internet" interface-name="ge-0/0/0.0" action="drop"]'
     )
     assert doc["event"]["kind"] == "alert" and doc["event"]["action"] == "sweep_detected"
     assert doc["event"]["category"] == ["network", "intrusion_detection"]
     assert doc["event"]["type"] == ["info", "denied", "connection"]
-    assert doc["source"] == {"ip": "89.160.20.112", "port": 6000}
-    assert doc["observer"]["ingress"] == {"zone": "untrust", "interface": {"name": "fe-0/0/2.0"}}
+    assert doc["source"] == {"ip": "203.0.113.45", "port": 6103}
+    assert doc["observer"]["ingress"] == {"zone": "internet", "interface": {"name": "ge-0/0/0.0"}}
     assert doc["juniper"]["srx"]["attack_name"] == "TCP sweep!"
-    # Filebeat ids.log: an alarm without a drop let the packet through
+    # RT_SCREEN_TCP_SRC_IP: an alarm without a drop let the packet through
     syn = ecs(
-        "<11>1 2018-07-19T19:19:02.309-05:00 rtr199 RT_IDS - RT_SCREEN_TCP_SRC_IP "
-        '[junos@2636.81.2.69.144.40 attack-name="SYN flood!" source-address="81.2.69.143" '
-        'source-zone-name="trustZone" interface-name="ge-0/0/1.0" action="alarm-without-drop"]'
+        "<11>1 2025-05-20T23:02:48.117+07:00 srx-sonv RT_IDS - RT_SCREEN_TCP_SRC_IP "
+        '[junos@2636.1.1.1.2.137 attack-name="SYN flood!" source-address="198.51.100.77" '
+        'source-zone-name="wan" interface-name="ge-0/0/1.0" action="alarm-without-drop"]'
     )
     assert syn["event"]["action"] == "flood_detected" and syn["event"]["outcome"] == "success"
     assert syn["event"]["type"] == ["info", "connection"]
@@ -214,15 +218,15 @@ def test_screens_are_intrusion_alerts() -> None:
 @pytest.mark.parametrize(
     ("text", "source", "destination"),
     [
-        ("RT_SCREEN_TCP: SYN flood! source: 81.2.69.144:40001, destination: 2.2.2.2:50010, "
-         "zone name: trustZone, interface name: ge-0/0/1.0, action: drop",
-         {"ip": "81.2.69.144", "port": 40001}, {"ip": "2.2.2.2", "port": 50010}),
-        ("RT_SCREEN_ICMP: ICMP fragment! source: 81.2.69.143, destination: 3.4.2.2, "
-         "zone name: trustZone, interface name: ge-0/0/1.0, action: drop",
-         {"ip": "81.2.69.143"}, {"ip": "3.4.2.2"}),
-        ("RT_SCREEN_TCP: WinNuke attack! source: 2000::2:3240, destination: 2001::2:139, "
-         "zone name: untrust, interface name: fe-0/0/2.0, action: drop",
-         {"ip": "2000::2", "port": 3240}, {"ip": "2001::2", "port": 139}),
+        ("RT_SCREEN_TCP: SYN flood! source: 198.51.100.23:40522, destination: 192.0.2.80:443, "
+         "zone name: wan, interface name: ge-0/0/1.0, action: drop",
+         {"ip": "198.51.100.23", "port": 40522}, {"ip": "192.0.2.80", "port": 443}),
+        ("RT_SCREEN_ICMP: ICMP fragment! source: 203.0.113.9, destination: 192.0.2.33, "
+         "zone name: wan, interface name: ge-0/0/1.0, action: drop",
+         {"ip": "203.0.113.9"}, {"ip": "192.0.2.33"}),
+        ("RT_SCREEN_TCP: WinNuke attack! source: 2001:db8:5::17:3372, destination: "
+         "2001:db8:a::2:139, zone name: internet, interface name: ge-0/0/0.0, action: drop",
+         {"ip": "2001:db8:5::17", "port": 3372}, {"ip": "2001:db8:a::2", "port": 139}),
     ],
 )  # fmt: skip
 def test_stream_mode_screens(text: str, source: dict, destination: dict) -> None:
@@ -233,121 +237,126 @@ def test_stream_mode_screens(text: str, source: dict, destination: dict) -> None
 
 
 def test_idp_attacks() -> None:
-    # Filebeat idp.log
+    # Juniper's system log reference, IDP_ATTACK_LOG_EVENT (structured)
     doc = ecs(
-        "<165>1 2020-03-02T23:13:03.193Z idp1 RT_IDP - IDP_ATTACK_LOG_EVENT "
-        '[junos@2636.1.1.1.2.28 epoch-time="1583190783" message-type="SIG" '
-        'source-address="10.11.11.1" source-port="12345" '
-        'destination-address="187.188.188.10" destination-port="123" protocol-name="TCP" '
-        'service-name="SERVICE_IDP" application-name="HTTP" rule-name="3" rulebase-name="IPS" '
-        'policy-name="Recommended" export-id="20175" repeat-count="0" action="DROP" '
-        'threat-severity="HIGH" attack-name="HTTP:MISC:GENERIC-DIR-TRAVERSAL" nat-source-address='
-        '"0.0.0.0" nat-source-port="13312" nat-destination-address="3.3.10.11" '
-        'nat-destination-port="9757" elapsed-time="0" inbound-bytes="0" outbound-bytes="0" '
-        'inbound-packets="0" outbound-packets="0" source-zone-name="UNTRUST" '
-        'source-interface-name="reth1.24" destination-zone-name="DMZ" destination-interface-name='
-        '"reth2.21" packet-log-id="0" alert="no" username="unknown-user" roles="N/A" index="cnm" '
+        "<165>1 2025-04-08T03:22:51.608Z srx-sokhdt RT_IDP - IDP_ATTACK_LOG_EVENT "
+        '[junos@2636.1.1.1.2.28 epoch-time="1744082571" message-type="SIG" '
+        'source-address="198.51.100.140" source-port="49321" '
+        'destination-address="203.0.113.25" destination-port="443" protocol-name="TCP" '
+        'service-name="SERVICE_IDP" application-name="HTTP" rule-name="7" rulebase-name="IPS" '
+        'policy-name="idp-portal" export-id="31042" repeat-count="0" action="DROP" '
+        'threat-severity="CRITICAL" attack-name="HTTP:SQL:INJ:UNION-SELECT" nat-source-address='
+        '"0.0.0.0" nat-source-port="0" nat-destination-address="192.0.2.25" '
+        'nat-destination-port="8443" elapsed-time="0" inbound-bytes="0" outbound-bytes="0" '
+        'inbound-packets="0" outbound-packets="0" source-zone-name="internet" '
+        'source-interface-name="reth0.100" destination-zone-name="dmz" destination-interface-name='
+        '"reth1.30" packet-log-id="0" alert="no" username="unknown-user" roles="N/A" index="cnm" '
         'type="idp" message="-"]'
     )
     event = doc["event"]
     assert event["kind"] == "alert" and event["action"] == "security_threat"
     assert event["category"] == ["network", "intrusion_detection"]
     assert event["type"] == ["info", "denied", "connection"]
-    assert doc["rule"] == {"name": "IPS", "id": "3"}
+    assert doc["rule"] == {"name": "IPS", "id": "7"}
     assert doc["network"]["protocol"] == "tcp" and doc["network"]["application"] == "http"
-    assert doc["destination"]["nat"] == {"ip": "3.3.10.11", "port": 9757}
+    assert doc["destination"]["nat"] == {"ip": "192.0.2.25", "port": 8443}
     assert doc["source"]["bytes"] == 0 and doc["destination"]["packets"] == 0
-    assert doc["observer"]["egress"] == {"zone": "DMZ", "interface": {"name": "reth2.21"}}
-    assert doc["juniper"]["srx"]["attack_name"] == "HTTP:MISC:GENERIC-DIR-TRAVERSAL"
-    assert doc["juniper"]["srx"]["threat_severity"] == "HIGH"
+    assert doc["observer"]["egress"] == {"zone": "dmz", "interface": {"name": "reth1.30"}}
+    assert doc["juniper"]["srx"]["attack_name"] == "HTTP:SQL:INJ:UNION-SELECT"
+    assert doc["juniper"]["srx"]["threat_severity"] == "CRITICAL"
     assert doc["message"] == "IDP_ATTACK_LOG_EVENT"  # message="-"
 
 
 def test_utm_web_filter_and_antivirus() -> None:
-    # Filebeat utm.log
+    # Juniper's system log reference, RT_UTM WEBFILTER_URL_BLOCKED (structured)
     blocked = ecs(
-        "<12>1 2016-02-18T01:32:50.391Z utm-srx550-b RT_UTM - WEBFILTER_URL_BLOCKED "
-        '[junos@2636.1.1.1.2.86 source-address="192.168.1.100" source-port="58071" '
-        'destination-address="103.235.46.39" destination-port="80" category="cat1" '
-        'reason="BY_BLACK_LIST" profile="uf1" url="www.baidu.com" obj="/" username="user01" '
-        'roles="N/A"]'
+        "<12>1 2025-03-17T02:14:09.377Z srx-sogd RT_UTM - WEBFILTER_URL_BLOCKED "
+        '[junos@2636.1.1.1.2.86 source-address="192.0.2.148" source-port="61207" '
+        'destination-address="203.0.113.66" destination-port="80" category="blocked-sites" '
+        'reason="BY_BLACK_LIST" profile="wf-staff" url="casino.example.com" '
+        'obj="/play/index.html" username="tranvana" roles="N/A"]'
     )
     assert blocked["event"]["action"] == "web_filter" and blocked["event"]["kind"] == "alert"
     assert blocked["event"]["type"] == ["info", "denied", "connection"]
-    assert blocked["url"] == {"domain": "www.baidu.com", "path": "/"}
-    assert blocked["user"] == {"name": "user01"}
+    assert blocked["url"] == {"domain": "casino.example.com", "path": "/play/index.html"}
+    assert blocked["user"] == {"name": "tranvana"}
+    # AV_VIRUS_DETECTED_MT: `filename` is host and path; `url` is not read as the URL
     virus = ecs(
-        "<12>1 2010-02-08T08:29:28.565Z SRX650-1 RT_UTM - AV_VIRUS_DETECTED_MT "
-        '[junos@2636.1.1.1.2.40 source-address="188.40.238.250" source-port="80" '
-        'destination-address="10.1.1.103" destination-port="47095" source-zone-name="untrust" '
-        'filename="www.eicar.org/download/eicar.com" temporary-filename='
-        '"www.eicar.org/download/eicar.com" name="EICAR-Test-File" url="EICAR-Test-File"]'
+        "<12>1 2025-03-17T02:20:44.051Z srx-sogd RT_UTM - AV_VIRUS_DETECTED_MT "
+        '[junos@2636.1.1.1.2.40 source-address="203.0.113.71" source-port="80" '
+        'destination-address="192.0.2.161" destination-port="53188" source-zone-name="internet" '
+        'filename="downloads.example.net/tools/setup.exe" temporary-filename='
+        '"downloads.example.net/tools/setup.exe" name="Trojan.Win32.Agent" '
+        'url="Trojan.Win32.Agent"]'
     )
     assert virus["event"]["action"] == "virus_detected"
     assert virus["event"]["category"] == ["network", "malware"]
-    assert virus["file"] == {"name": "www.eicar.org/download/eicar.com"}
-    assert "url" not in virus and virus["juniper"]["srx"]["name"] == "EICAR-Test-File"
+    assert virus["file"] == {"name": "downloads.example.net/tools/setup.exe"}
+    assert "url" not in virus and virus["juniper"]["srx"]["name"] == "Trojan.Win32.Agent"
+    # WEBFILTER_URL_PERMITTED
     permitted = ecs(
-        "<14>1 2020-07-14T14:16:18.345Z SRX650-1 RT_UTM - WEBFILTER_URL_PERMITTED "
-        '[junos@2636.1.1.1.2.129 source-zone="trust" destination-zone="untrust" source-address='
-        '"10.1.1.100" source-port="58974" destination-address="104.26.15.142" destination-port='
-        '"443" session-id="16297" category="Enhanced_Information_Technology" reason='
-        '"BY_SITE_REPUTATION_MODERATELY_SAFE" profile="WCF1" url="datawrapper.dwcdn.net" obj="/" '
+        "<14>1 2025-03-17T03:02:58.716Z srx-sogd RT_UTM - WEBFILTER_URL_PERMITTED "
+        '[junos@2636.1.1.1.2.129 source-zone="lan" destination-zone="internet" source-address='
+        '"192.0.2.148" source-port="61388" destination-address="203.0.113.12" destination-port='
+        '"443" session-id="82906" category="Enhanced_Government" reason='
+        '"BY_SITE_REPUTATION_VERY_SAFE" profile="wf-staff" url="dichvucong.example.org" obj="/" '
         'username="N/A" roles="N/A" urlcategory-risk="0"]'
     )
     assert permitted["event"]["kind"] == "event" and "action" not in permitted["event"]
     assert permitted["event"]["type"] == ["allowed", "connection"]
-    assert permitted["observer"]["ingress"] == {"zone": "trust"}
+    assert permitted["observer"]["ingress"] == {"zone": "lan"}
     assert permitted["event"]["outcome"] == "success"
     assert permitted["event"]["risk_score"] == 0.0  # urlcategory-risk="0"
 
 
 def test_advanced_threat_prevention_and_security_intelligence() -> None:
-    # Filebeat atp.log: this SRX release writes typographic quotes, which the header's SD
-    # parser refuses; the element is read from the message.
+    # Juniper's system log reference, RT_AAMW SRX_AAMW_ACTION_LOG: some SRX releases write
+    # typographic quotes, which the header's SD parser refuses; the element is read from the
+    # message.
     atp = ecs(
-        "<14>1 2013-12-14T16:06:59.134Z pinarello RT_AAMW - SRX_AAMW_ACTION_LOG "
-        '[junos@xxx.x.x.x.x.28 http-host="www.mytest.com" file-category="executable" '
-        'action="BLOCK" verdict-number="8" verdict-source=”cloud/blacklist/whitelist” '
-        'source-address="10.10.10.1" source-port="57116" destination-address="187.19.188.200" '
+        "<14>1 2025-05-02T08:33:14.902Z srx-soyt RT_AAMW - SRX_AAMW_ACTION_LOG "
+        '[junos@xxx.x.x.x.x.28 http-host="updates.example.net" file-category="executable" '
+        'action="BLOCK" verdict-number="9" verdict-source=”cloud” '
+        'source-address="192.0.2.203" source-port="50611" destination-address="203.0.113.140" '
         'destination-port="80" protocol-id="6" application="UNKNOWN" nested-application="UNKNOWN" '
-        'policy-name="argon_policy" username="user1" session-id-32="50000002" '
-        'source-zone-name="untrust" destination-zone-name="trust"]'
+        'policy-name="atp-outbound" username="lethib" session-id-32="61002377" '
+        'source-zone-name="lan" destination-zone-name="internet"]'
     )
     assert atp["event"]["action"] == "malware_detected" and atp["event"]["kind"] == "alert"
     assert atp["event"]["category"] == ["network", "malware"]
-    assert atp["url"] == {"domain": "www.mytest.com"}
-    assert atp["juniper"]["srx"]["verdict_source"] == "cloud/blacklist/whitelist"
-    assert atp["user"] == {"name": "user1"} and atp["rule"] == {"name": "argon_policy"}
-    # Filebeat atp.log
+    assert atp["url"] == {"domain": "updates.example.net"}
+    assert atp["juniper"]["srx"]["verdict_source"] == "cloud"
+    assert atp["user"] == {"name": "lethib"} and atp["rule"] == {"name": "atp-outbound"}
+    # AAMW_ACTION_LOG, a file let through
     permitted = ecs(
-        "<165>1 2007-02-15T09:17:15.719Z aamw1 RT_AAMW - AAMW_ACTION_LOG [junos@2636.1.1.1.2.129 "
-        'hostname="dummy_host" file-category="executable" verdict-number="10" malware-info='
-        '"Testfile" action="PERMIT" list-hit="N/A" file-hash-lookup="FALSE" source-address='
-        '"1.1.1.1" source-port="60148" destination-address="10.0.0.1" destination-port="80" '
-        'protocol-id="6" application="HTTP" nested-application="N/A" policy-name="test-policy" '
-        'username="N/A" roles="N/A" session-id-32="502156" source-zone-name="Inside" '
-        'destination-zone-name="Outside" sample-sha256="e038b5168d9209267058112d845341cae83d92b1d1'
-        'af0a10b66830acb7529494" file-name="dummy_file" url="dummy_url"]'
+        "<165>1 2025-05-02T08:40:03.118Z srx-soyt RT_AAMW - AAMW_ACTION_LOG "
+        '[junos@2636.1.1.1.2.129 hostname="pc-ketoan-07" file-category="document" '
+        'verdict-number="3" malware-info="Macro document" action="PERMIT" list-hit="N/A" '
+        'file-hash-lookup="FALSE" source-address="192.0.2.77" source-port="49852" '
+        'destination-address="203.0.113.58" destination-port="80" protocol-id="6" '
+        'application="HTTP" nested-application="N/A" policy-name="atp-outbound" username="N/A" '
+        'roles="N/A" session-id-32="61004412" source-zone-name="lan" destination-zone-name='
+        '"internet" sample-sha256="7d1c4a0f93b2e85c6f0a1d3e9b47c2f8a65e0d19b3c7f4a2e8d6b05c1f9'
+        'a3e72" file-name="bao-cao-quy-2.docm" url="/files/bao-cao-quy-2.docm"]'
     )
     assert permitted["event"]["kind"] == "event" and permitted["event"]["outcome"] == "success"
-    assert permitted["source"]["address"] == "dummy_host"
-    assert permitted["file"]["name"] == "dummy_file"
-    assert permitted["file"]["hash"]["sha256"].startswith("e038b5168d92")
-    # Filebeat secintel.log
+    assert permitted["source"]["address"] == "pc-ketoan-07"
+    assert permitted["file"]["name"] == "bao-cao-quy-2.docm"
+    assert permitted["file"]["hash"]["sha256"].startswith("7d1c4a0f93b2")
+    # RT_SECINTEL SECINTEL_ACTION_LOG: a blocklisted address
     feed = ecs(
-        "<14>1 2016-10-17T15:18:11.618Z SRX-1500 RT_SECINTEL - SECINTEL_ACTION_LOG "
-        '[junos@2636.81.2.69.144.129 category="secintel" sub-category="Blacklist" action="BLOCK" '
-        'action-detail="DROP" http-host="N/A" threat-severity="0" source-address="67.43.156.12" '
-        'source-port="1" destination-address="10.10.0.10" destination-port="24039" '
-        'protocol-id="1" application="N/A" nested-application="N/A" feed-name="Tor_Exit_Nodes" '
-        'policy-name="cc_policy" profile-name="Blacklist" username="N/A" roles="N/A" '
-        'session-id-32="572564" source-zone-name="Outside" destination-zone-name="DMZ"]'
+        "<14>1 2025-05-02T11:07:45.283Z srx-sotnmt RT_SECINTEL - SECINTEL_ACTION_LOG "
+        '[junos@2636.1.1.1.2.129 category="secintel" sub-category="Blacklist" action="BLOCK" '
+        'action-detail="DROP" http-host="N/A" threat-severity="0" source-address="203.0.113.199" '
+        'source-port="3" destination-address="192.0.2.40" destination-port="41766" '
+        'protocol-id="1" application="N/A" nested-application="N/A" feed-name="blocklist_so_tt" '
+        'policy-name="secintel-in" profile-name="ip-blocklist" username="N/A" roles="N/A" '
+        'session-id-32="774310" source-zone-name="wan" destination-zone-name="dmz"]'
     )
     assert feed["event"]["action"] == "malware_detected"
     assert feed["event"]["type"] == ["info", "denied", "connection"]
     assert feed["network"] == {"iana_number": "1", "transport": "icmp"}
-    assert feed["juniper"]["srx"]["feed_name"] == "Tor_Exit_Nodes" and "url" not in feed
+    assert feed["juniper"]["srx"]["feed_name"] == "blocklist_so_tt" and "url" not in feed
 
 
 def test_a_junos_daemons_structured_line_takes_its_code_from_the_msgid() -> None:
