@@ -5,6 +5,9 @@ Each line goes through the listener's own header parser and message parsers, so 
 same lines sent over the network give the same events. A line without a syslog header is kept
 whole as the message and still reaches the content parsers. RFC 3164 timestamps carry no year;
 it is taken from the file's modification time, which is when the file was last written to.
+
+A TCP stream saved as it came (`nc -l > file`, a relay's raw dump) keeps RFC 6587's octet counts
+(`535 <14>1 2024-...`), one frame or several per line: each frame is read as its own message.
 """
 
 from __future__ import annotations
@@ -32,9 +35,35 @@ def read_syslog(source: SourceFile) -> Iterator[Event]:
         if len(raw) > MAX_LINE_BYTES:
             source.problem(f"line {number}", "line too long, cut", raw[MAX_LINE_BYTES:])
             raw = raw[:MAX_LINE_BYTES]
-        try:
-            message = parse_syslog(raw, received=written)
-        except ParseError as exc:
-            source.problem(f"line {number}", str(exc), raw)
-            continue
-        yield to_ecs(message, peer_ip=None)
+        for frame in _octet_counted(raw) or (raw,):
+            try:
+                message = parse_syslog(frame, received=written)
+            except ParseError as exc:
+                source.problem(f"line {number}", str(exc), frame)
+                continue
+            yield to_ecs(message, peer_ip=None)
+
+
+_LINE_END = 2
+"""Bytes a frame's count may hold beyond its line: a CR LF the sender counted in, which the line
+reader took off."""
+
+
+def _octet_counted(raw: bytes) -> list[bytes] | None:
+    """The frames of a line that is wholly RFC 6587 octet-counted frames (`LEN SP MSG`, each
+    MSG starting with its `<PRI>`); None for any other line, which is read whole. Every count
+    must land on the next count or the line's end, so a message that merely begins with a
+    number and a `<` is left as it is."""
+    if not raw[:1].isdigit():
+        return None
+    frames, at = [], 0
+    while at < len(raw):
+        space = raw.find(b" ", at, at + 10)
+        if space <= at or not raw[at:space].isdigit() or raw[space + 1 : space + 2] != b"<":
+            return None
+        start, end = space + 1, space + 1 + int(raw[at:space])
+        if end > len(raw) + _LINE_END:
+            return None
+        frames.append(raw[start:end])
+        at = end
+    return frames

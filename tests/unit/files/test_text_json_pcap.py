@@ -426,6 +426,32 @@ def test_a_file_of_cef_and_leef_lines_reads_as_the_listener_reads_them(tmp_path:
     assert "ip" not in first["observer"]  # a file has no sender address
 
 
+def test_a_saved_octet_counted_tcp_stream_reads_frame_by_frame(tmp_path: Path) -> None:
+    """RFC 6587 octet counting as a relay's raw dump keeps it: a count before every frame, one
+    frame a line or several back to back; a count that does not fit leaves the line whole."""
+    frames = [
+        b"<14>1 2024-03-05T10:00:01+07:00 fw01 app - - - first message",
+        b"<14>1 2024-03-05T10:00:02+07:00 fw01 app - - - second, counted with its LF\n",
+        b"<13>Mar  5 10:00:03 sw01 third message",
+        b"<13>Mar  5 10:00:04 sw01 fourth message",
+    ]
+    counted = [b"%d %s" % (len(frame), frame) for frame in frames]
+    lines = [counted[0], counted[1].rstrip(b"\n"), counted[2] + counted[3],
+             b"42 <13>Mar  5 10:00:05 sw01 a number and a PRI, no frame"]  # fmt: skip
+    path = tmp_path / "tcp-dump.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    events = list(read_events([path]))
+    assert [e["message"] for e in events] == [
+        "first message",
+        "second, counted with its LF",
+        "third message",
+        "fourth message",
+        "42 <13>Mar  5 10:00:05 sw01 a number and a PRI, no frame",
+    ]
+    assert [e["host"].get("name") for e in events[:4]] == ["fw01", "fw01", "sw01", "sw01"]
+    assert events[0]["@timestamp"] == "2024-03-05T03:00:01.000Z"
+
+
 def test_a_real_syslog_capture_gives_its_messages() -> None:
     """tcpdump's own syslog capture: four datagrams from 10.0.0.20, decoded as tcpdump
     printed them (`tcpdump-syslog_udp.expected.txt`)."""
