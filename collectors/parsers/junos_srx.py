@@ -36,6 +36,7 @@ PROGRAMS = frozenset({"rt_flow", "rt_ids", "rt_idp", "rt_utm", "rt_screen", "rt_
 """The SRX processes' syslog tags (lower case, see `program_name`)."""
 SD_ID = "junos@"
 _EMPTY = frozenset({"N/A", "UNKNOWN", "None", "-", ""})
+_NO_NAT = frozenset({None, "0.0.0.0", "::"})
 _TAG = re.compile(r"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?::\s*|\s+(?=\[)|\s*$)")
 # A parameter in SD text: quotes straight or typographic (some SRX releases write `”`), RFC 5424
 # escapes inside straight quotes; one step per run of plain characters, so no backtracking.
@@ -267,11 +268,12 @@ def _endpoints(doc: Event, params: dict[str, str]) -> None:
             if (number := next((v for v in values if v is not None), None)) is not None:
                 endpoint[name] = number
         nat: dict[str, object] = {}
-        if ip := ip_or_none(params.get(nat_ip)):
+        ip = ip_or_none(params.get(nat_ip))
+        if ip not in _NO_NAT:  # IDP writes `0.0.0.0` and port 0 for "not translated"
             nat["ip"] = ip
             related.append(ip)
-        if (port := int_or_none(params.get(nat_port))) is not None:
-            nat["port"] = port
+            if (port := int_or_none(params.get(nat_port))) is not None:
+                nat["port"] = port
         if nat:
             endpoint["nat"] = nat
         if endpoint:

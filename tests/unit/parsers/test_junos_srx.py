@@ -260,6 +260,8 @@ def test_idp_attacks() -> None:
     assert doc["rule"] == {"name": "IPS", "id": "7"}
     assert doc["network"]["protocol"] == "tcp" and doc["network"]["application"] == "http"
     assert doc["destination"]["nat"] == {"ip": "192.0.2.25", "port": 8443}
+    assert "nat" not in doc["source"]  # `0.0.0.0` port 0: not translated
+    assert doc["related"]["ip"] == ["198.51.100.140", "203.0.113.25", "192.0.2.25"]
     assert doc["source"]["bytes"] == 0 and doc["destination"]["packets"] == 0
     assert doc["observer"]["egress"] == {"zone": "dmz", "interface": {"name": "reth1.30"}}
     assert doc["juniper"]["srx"]["attack_name"] == "HTTP:SQL:INJ:UNION-SELECT"
