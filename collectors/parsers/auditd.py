@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from collectors.parsers.values import int_or_none
+from collectors.parsers.values import int_or_none, ip_or_none
 from soc.model.event import Event, isoformat
 
 DATASET = "auditd.log"
@@ -32,7 +32,8 @@ _RECORD = re.compile(
     r"(?:msg=)?audit\((?P<seconds>\d+)\.(?P<millis>\d{3}):(?P<serial>\d+)\):\s?(?P<body>.*)",
     re.S,
 )
-_PAIR = re.compile(r"""([\w-]+)=("[^"]*"|'[^']*'|\S*)""")
+# `a1[0]=`, `a1[1]=`: the pieces of an EXECVE argument too long for one field
+_PAIR = re.compile(r"""([\w-]+(?:\[\d+\])?)=("[^"]*"|'[^']*'|\S*)""")
 _HEX = re.compile(r"(?:[0-9A-F]{2})+")
 _UNTRUSTED = frozenset(
     {"comm", "exe", "cwd", "name", "path", "proctitle", "cmd", "acct", "data", "key", "new",
@@ -73,7 +74,7 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     }
     if match["node"]:
         doc["host"] = {"name": match["node"]}
-    _ecs(doc, log)
+    _ecs(doc, log, record_type)
     return doc
 
 
@@ -108,8 +109,11 @@ def _text(key: str, raw: bytes) -> str:
     return text
 
 
-def _ecs(doc: Event, log: dict[str, object]) -> None:
-    """The ECS fields Filebeat derives that analysts search by: process, user, outcome."""
+def _ecs(doc: Event, log: dict[str, object], record_type: str) -> None:
+    """The ECS fields Filebeat derives that analysts search by: the record type as the action,
+    process (an EXECVE's arguments too), user (a userspace record's `acct` is the account that
+    logged in, authenticated or changed), the remote address and the outcome."""
+    doc["event"]["action"] = record_type.lower()
     process: dict[str, object] = {}
     if (pid := int_or_none(_known(log.get("pid")))) is not None:
         process["pid"] = pid
@@ -118,6 +122,8 @@ def _ecs(doc: Event, log: dict[str, object]) -> None:
     for key, field in (("exe", "executable"), ("comm", "name")):
         if value := _known(log.get(key)):
             process[field] = value
+    if record_type == "EXECVE" and (args := _arguments(log)):
+        process["args"] = args
     if process:
         doc["process"] = process
     user: dict[str, object] = {}
@@ -125,13 +131,35 @@ def _ecs(doc: Event, log: dict[str, object]) -> None:
         user["id"] = uid
     if (auid := _known(log.get("auid"))) and auid.isdigit() and auid != _UNSET_ID:
         user["audit"] = {"id": auid}
+    if name := _known(log.get("acct")):
+        user["name"] = name
     if user:
         doc["user"] = user
+    if ip := ip_or_none(_known(log.get("addr"))):
+        doc["source"] = {"ip": ip}
     result = log.get("success", log.get("res"))
     if result in ("yes", "success"):
         doc["event"]["outcome"] = "success"
     elif result in ("no", "failed"):
         doc["event"]["outcome"] = "failure"
+
+
+def _arguments(log: dict[str, object]) -> list[str]:
+    """`a0`..`a<argc-1>`; an argument too long for one field comes in pieces `a1[0]`, `a1[1]`
+    (after `a1_len`). Only the arguments up to the first missing one: the kernel splits a long
+    command line over several EXECVE records, of which only the first has `argc`."""
+    args: list[str] = []
+    for index in range(int_or_none(log.get("argc")) or 0):
+        value = log.get(f"a{index}")
+        if value is None:
+            pieces = []
+            while isinstance(piece := log.get(f"a{index}[{len(pieces)}]"), str):
+                pieces.append(piece)
+            value = "".join(pieces) if pieces else None
+        if not isinstance(value, str):
+            break
+        args.append(value)
+    return args
 
 
 def _known(value: object) -> str | None:
