@@ -144,3 +144,28 @@ def test_long_and_split_execve_arguments() -> None:
     assert pieces is not None and pieces["process"]["args"] == ["python3", "-c import os"]
     first = parse_message('type=EXECVE msg=audit(1717986100.200:2501): argc=4 a0="tar" a1="-czf"')
     assert first is not None and first["process"]["args"] == ["tar", "-czf"]
+
+
+def test_journald_audit_transport() -> None:
+    """journald hands audit records on under the tag `audit[pid]`, as the type's name and the
+    fields, without `type=` and `audit(time:serial)`: the header gives the time."""
+    received = datetime(2024, 6, 10, 3, tzinfo=UTC)
+    login = to_ecs(
+        parse_syslog(
+            b"<38>Jun 10 09:20:00 web01 audit[2002]: USER_LOGIN pid=2002 uid=0 "
+            b'auid=4294967295 ses=4294967295 msg=\'op=login acct="admin" exe="/usr/sbin/sshd" '
+            b"hostname=? addr=203.0.113.45 terminal=sshd res=failed'",
+            received=received,
+        ),
+        peer_ip="10.20.1.5",
+    )
+    assert login["event"]["dataset"] == "auditd.log"
+    assert login["event"]["action"] == "user_login"
+    assert login["event"]["outcome"] == "failure"
+    assert login["auditd"]["log"]["record_type"] == "USER_LOGIN"
+    assert "sequence" not in login["auditd"]["log"]
+    assert (login["user"]["name"], login["source"]["ip"]) == ("admin", "203.0.113.45")
+    assert login["@timestamp"] == "2024-06-10T09:20:00.000Z"
+    bpf = parse_message("BPF prog-id=71 op=LOAD", program="audit")
+    assert bpf is not None and bpf["auditd"]["log"]["prog-id"] == "71"
+    assert parse_message("backlog limit exceeded", program="audit") is None
