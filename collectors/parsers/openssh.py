@@ -21,9 +21,13 @@ _LOGIN = re.compile(
     r" from (?P<ip>\S+) port (?P<port>\d{1,5})(?: ssh2)?(?::.*)?$"
 )
 _INVALID = re.compile(r"Invalid user (?P<user>.*?) from (?P<ip>\S+)(?: port (?P<port>\d{1,5}))?$")
+# `Disconnecting authenticating user root 203.0.113.9 port 22: Too many authentication
+# failures [preauth]` is how OpenSSH 7.6+ ends a brute-force connection, `Disconnected from user
+# alice 203.0.113.9 port 22` a logged-in user's.
 _CLOSED = re.compile(
-    r"(?:Connection closed by|Disconnected from)(?: (?:authenticating|invalid) user"
-    r" (?P<user>.*?))? (?P<ip>[0-9A-Fa-f.:]+)(?: port (?P<port>\d{1,5}))?(?: \[preauth\])?$"
+    r"(?:Connection closed by|Disconnected from|Disconnecting)"
+    r"(?: (?:authenticating |invalid )?user (?P<user>.*?))?"
+    r" (?P<ip>[0-9A-Fa-f.:]+)(?: port (?P<port>\d{1,5}))?(?:: [^:]*?)?(?: \[preauth\])?$"
 )
 # A peer that went away before logging in, or never spoke SSH (`Did not receive
 # identification string`: a scanner); the address may be followed by `: 11: Bye Bye`.

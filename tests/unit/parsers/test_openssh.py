@@ -263,3 +263,34 @@ def test_pam_summary_of_more_failures() -> None:
     assert doc["event"]["outcome"] == "failure"
     assert doc["user"] == {"name": "root"}
     assert doc["source"] == {"ip": "203.0.113.9"}
+
+
+@pytest.mark.parametrize(
+    ("line", "user", "source"),
+    [
+        (
+            "Disconnecting authenticating user root 203.0.113.9 port 40022: "
+            "Too many authentication failures [preauth]",
+            "root",
+            {"ip": "203.0.113.9", "port": 40022},
+        ),
+        (
+            "Disconnecting invalid user admin 2001:db8::9 port 5555: "
+            "Too many authentication failures [preauth]",
+            "admin",
+            {"ip": "2001:db8::9", "port": 5555},
+        ),
+        (
+            "Disconnected from user an.nguyen 198.51.100.7 port 50122",  # a logged-in user's end
+            "an.nguyen",
+            {"ip": "198.51.100.7", "port": 50122},
+        ),
+    ],
+)  # fmt: skip
+def test_disconnects_that_name_the_user(line: str, user: str, source: dict) -> None:
+    doc = openssh.parse(line, program="sshd-session", pid="7001")
+    assert doc is not None
+    assert doc["event"]["action"] == "ssh_connection_closed"
+    assert doc["event"]["category"] == ["authentication"]
+    assert doc["user"] == {"name": user}
+    assert doc["source"] == source
