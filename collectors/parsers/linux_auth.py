@@ -19,7 +19,9 @@ ACCOUNT_PROGRAMS = frozenset(
     {"useradd", "userdel", "usermod", "groupadd", "groupdel", "groupmod", "gpasswd", "passwd",
      "chpasswd", "chage"}
 )  # fmt: skip
-PROGRAMS = frozenset({"sudo", "su", "login", "systemd-logind", "polkitd"} | ACCOUNT_PROGRAMS)
+PROGRAMS = frozenset(
+    {"sudo", "su", "login", "systemd-logind", "polkitd", "unix_chkpwd"} | ACCOUNT_PROGRAMS
+)
 
 _SUDO = re.compile(r"\s*(?P<user>\S+) : (?P<rest>.*)")
 _SUDO_PAIR = re.compile(r"(?P<key>[A-Z]+)=(?P<value>.*)")
@@ -38,7 +40,23 @@ _DELETE_GROUP = re.compile(r"(?:group '(?P<name>[^']+)' removed|removed group '(
 _ADD_TO_GROUP = re.compile(
     r"(?:add|adding user) '(?P<name>[^']+)' to (?:shadow )?group '(?P<group>[^']+)'"
 )
+# gpasswd -a/-d: `user alice added by root to group sudo`; userdel and gpasswd:
+# `delete 'alice' from group 'sudo'` (and from the shadow group)
+_GPASSWD = re.compile(
+    r"user (?P<name>\S+) (?P<verb>added|removed) by \S+ (?:to|from) group (?P<group>\S+)"
+)
+_REMOVE_FROM_GROUP = re.compile(
+    r"delete '(?P<name>[^']+)' from (?:shadow )?group '(?P<group>[^']+)'"
+)
+_FAILED_ADD_USER = re.compile(r"failed adding user '(?P<name>[^']+)'")
+# usermod's `change user 'alice' shell from ...`, `lock user 'alice' password`; chage's
+# `changed password expiry for alice`
+_CHANGE_USER = re.compile(
+    r"(?:(?:change|lock|unlock) user (?:name )?'(?P<name>[^']+)'"
+    r"|changed password expiry for (?P<chage>\S+))"
+)
 _PASSWORD = re.compile(r"password (?:changed|for '?\S+?'? changed) for (?P<name>\S+)")
+_CHKPWD = re.compile(r"password check failed for user \((?P<name>[^)]*)\)")
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
@@ -66,6 +84,8 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         doc["user"]["effective"] = {"name": match["target"]}
     elif name in ACCOUNT_PROGRAMS and _account(doc, text):
         pass
+    elif name == "unix_chkpwd" and (match := _CHKPWD.match(text)):
+        _authentication(doc, "pam_authentication_failure", True, match["name"] or None)
     else:
         _pam(doc, text)
     return doc
@@ -108,21 +128,35 @@ def _authentication(doc: Event, action: str, failed: bool, user: str | None) -> 
         doc["user"] = {"name": user}
 
 
+def pam_session(doc: Event, text: str) -> bool:
+    """`[pam_unix(sshd:session): ]session opened|closed for user ...` into `doc`; False for any
+    other line. sshd's parser, which owns sshd's lines, reads its PAM sessions here."""
+    match = _PAM.fullmatch(text)
+    return _session(doc, match["text"] if match else text)
+
+
+def _session(doc: Event, body: str) -> bool:
+    if not (session := _SESSION.match(body)):
+        return False
+    opened = session["state"] == "opened"
+    doc["event"].update(
+        category=["session"],
+        type=["start"] if opened else ["end"],
+        action="session_opened" if opened else "session_closed",
+        outcome="success",
+    )
+    doc["user"] = {"name": session["user"]}
+    if session["by"]:
+        doc["related"] = {"user": sorted({session["user"], session["by"]})}
+    return True
+
+
 def _pam(doc: Event, text: str) -> None:
     match = _PAM.fullmatch(text)
     body = match["text"] if match else text
-    if session := _SESSION.match(body):
-        opened = session["state"] == "opened"
-        doc["event"].update(
-            category=["session"],
-            type=["start"] if opened else ["end"],
-            action="session_opened" if opened else "session_closed",
-            outcome="success",
-        )
-        doc["user"] = {"name": session["user"]}
-        if session["by"]:
-            doc["related"] = {"user": sorted({session["user"], session["by"]})}
-    elif body.startswith("authentication failure;"):
+    if _session(doc, body):
+        return
+    if body.startswith("authentication failure;"):
         fields = dict(_PAM_KV.findall(body))
         _authentication(doc, "pam_authentication_failure", True, fields.get("user") or None)
         if source := endpoint(fields.get("rhost")):
@@ -150,13 +184,25 @@ def _account(doc: Event, text: str) -> bool:
         _iam(doc, ["group", "change"], "user_added_to_group")
         doc["user"] = {"name": match["name"]}
         doc["group"] = {"name": match["group"]}
+    elif (match := _GPASSWD.search(text)) or (match := _REMOVE_FROM_GROUP.search(text)):
+        removed = match.re is _REMOVE_FROM_GROUP or match["verb"] == "removed"
+        action = "user_removed_from_group" if removed else "user_added_to_group"
+        _iam(doc, ["group", "change"], action)
+        doc["user"] = {"name": match["name"]}
+        doc["group"] = {"name": match["group"]}
     elif match := _PASSWORD.search(text):
         _iam(doc, ["user", "change"], "password_changed")
+        doc["user"] = {"name": match["name"]}
+    elif match := _CHANGE_USER.search(text):
+        _iam(doc, ["user", "change"], "user_changed")
+        doc["user"] = {"name": match["name"] or match["chage"]}
+    elif match := _FAILED_ADD_USER.search(text):
+        _iam(doc, ["user", "creation"], "user_created", outcome="failure")
         doc["user"] = {"name": match["name"]}
     else:
         return False
     return True
 
 
-def _iam(doc: Event, types: list[str], action: str) -> None:
-    doc["event"].update(category=["iam"], type=types, action=action, outcome="success")
+def _iam(doc: Event, types: list[str], action: str, outcome: str = "success") -> None:
+    doc["event"].update(category=["iam"], type=types, action=action, outcome=outcome)

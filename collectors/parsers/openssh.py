@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from collectors.parsers import linux_auth
 from collectors.parsers.values import int_or_none, ip_or_none
 from soc.model.event import Event
 
@@ -20,11 +21,26 @@ _LOGIN = re.compile(
     r" from (?P<ip>\S+) port (?P<port>\d{1,5})(?: ssh2)?(?::.*)?$"
 )
 _INVALID = re.compile(r"Invalid user (?P<user>.*?) from (?P<ip>\S+)(?: port (?P<port>\d{1,5}))?$")
+# `Disconnecting authenticating user root 203.0.113.9 port 22: Too many authentication
+# failures [preauth]` is how OpenSSH 7.6+ ends a brute-force connection, `Disconnected from user
+# alice 203.0.113.9 port 22` a logged-in user's.
 _CLOSED = re.compile(
-    r"(?:Connection closed by|Disconnected from)(?: (?:authenticating|invalid) user"
-    r" (?P<user>.*?))? (?P<ip>[0-9A-Fa-f.:]+)(?: port (?P<port>\d{1,5}))?(?: \[preauth\])?$"
+    r"(?:Connection closed by|Disconnected from|Disconnecting)"
+    r"(?: (?:authenticating |invalid )?user (?P<user>.*?))?"
+    r" (?P<ip>[0-9A-Fa-f.:]+)(?: port (?P<port>\d{1,5}))?(?:: [^:]*?)?(?: \[preauth\])?$"
 )
-_PAM_FAILURE = re.compile(r"(?:pam_unix\((?P<origin>[^)]*)\): )?authentication failure; (?P<kv>.*)")
+# A peer that went away before logging in, or never spoke SSH (`Did not receive
+# identification string`: a scanner); the address may be followed by `: 11: Bye Bye`.
+_PEER = re.compile(
+    r"(?:error: )?(?:Received disconnect|(?P<dropped>Did not receive identification string))"
+    r" from (?P<ip>[0-9A-Fa-f.:]+)(?: port (?P<port>\d{1,5}))?(?::|$)"
+)
+_REVERSE = re.compile(r"reverse mapping checking getaddrinfo for (?P<host>\S+) \[(?P<ip>[^\]]+)\]")
+# `PAM 4 more authentication failures;` sums up the failures pam_unix did not log one by one.
+_PAM_FAILURE = re.compile(
+    r"(?:pam_unix\((?P<origin>[^)]*)\): |(?P<more>PAM \d+ more ))?"
+    r"authentication failures?; (?P<kv>.*)"
+)
 _PAM_KV = re.compile(r"(\w+)=(\S*)")
 
 
@@ -57,11 +73,25 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         else:
             _source(doc, match["ip"], match["port"])
             doc["event"].update(category=["network"], action="ssh_connection_closed")
-    elif (match := _PAM_FAILURE.match(text)) and (match["origin"] or "pam_unix" in program):
+    elif match := _PEER.match(text):
+        _source(doc, match["ip"], match["port"])
+        doc["event"]["category"] = ["network"]
+        if match["dropped"]:
+            doc["system"] = {"auth": {"ssh": {"dropped_ip": match["ip"]}}}
+        else:
+            doc["event"]["action"] = "ssh_connection_closed"
+    elif (match := _REVERSE.match(text)) and (ip := ip_or_none(match["ip"])):
+        doc["source"] = {"ip": ip, "domain": match["host"]}
+        doc["event"]["category"] = ["network"]
+    elif (match := _PAM_FAILURE.match(text)) and (
+        match["origin"] or match["more"] or "pam_unix" in program
+    ):
         fields = dict(_PAM_KV.findall(match["kv"]))
         _authentication(doc, None, None, fields.get("user"), None)
         _source(doc, fields.get("rhost"), None)
         doc["event"].update(action="pam_authentication_failure", outcome="failure")
+    elif "session" in text:
+        linux_auth.pam_session(doc, text)
     return doc
 
 

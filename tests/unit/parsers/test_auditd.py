@@ -77,7 +77,9 @@ def test_a_userspace_record_reads_its_inner_message(records: list[dict]) -> None
         "failed",
     )
     assert login["event"]["outcome"] == "failure"
-    assert login["user"] == {"id": "0"}  # no login id: auid is (uid_t)-1
+    # the account the login was for, and where from; no login id: auid is (uid_t)-1
+    assert login["user"] == {"id": "0", "name": "root"}
+    assert login["source"] == {"ip": "203.0.113.45"}
 
 
 def test_audisp_syslog_and_kernel_forwarding() -> None:
@@ -111,3 +113,59 @@ def test_audisp_syslog_and_kernel_forwarding() -> None:
 def test_lines_that_only_look_like_audit_records_are_not_claimed() -> None:
     assert parse_message("type=SYSCALL but no record follows") is None
     assert parse_message("audit(123) type=x", program="audispd") is None
+
+
+def test_the_record_type_is_the_action(records: list[dict]) -> None:
+    assert [e["event"]["action"] for e in records] == [
+        "syscall", "execve", "proctitle", "syscall", "syscall", "execve", "path", "user_login",
+    ]  # fmt: skip
+
+
+def test_execve_arguments_are_the_process_args(records: list[dict]) -> None:
+    assert records[1]["process"]["args"] == ["sysctl", "-w", "kernel.randomize_va_space=0"]
+    assert records[5]["process"]["args"] == ["cat", "/tmp/my issue copy"]  # hex decoded
+    assert "args" not in records[0].get("process", {})  # a SYSCALL's a0..a3 are registers
+    # filebeat/module/auditd/log/test/execve-hex-arg.log, elastic/beats, Apache-2.0
+    quoted = parse_message(
+        'type=EXECVE msg=audit(1669615313.901:5538): argc=3 a0="sh" a1="-c" '
+        "a2=6563686F205C226172672068657820656E636F6465645C22"
+    )
+    assert quoted is not None
+    assert quoted["process"]["args"] == ["sh", "-c", 'echo \\"arg hex encoded\\"']
+
+
+def test_long_and_split_execve_arguments() -> None:
+    """An argument too long for one field comes in pieces; a command line too long for one
+    record continues in records without `argc`, so only the arguments present are given."""
+    pieces = parse_message(
+        'type=EXECVE msg=audit(1717986100.100:2500): argc=2 a0="python3" a1_len=12 '
+        'a1[0]="-c import" a1[1]=" os"'
+    )
+    assert pieces is not None and pieces["process"]["args"] == ["python3", "-c import os"]
+    first = parse_message('type=EXECVE msg=audit(1717986100.200:2501): argc=4 a0="tar" a1="-czf"')
+    assert first is not None and first["process"]["args"] == ["tar", "-czf"]
+
+
+def test_journald_audit_transport() -> None:
+    """journald hands audit records on under the tag `audit[pid]`, as the type's name and the
+    fields, without `type=` and `audit(time:serial)`: the header gives the time."""
+    received = datetime(2024, 6, 10, 3, tzinfo=UTC)
+    login = to_ecs(
+        parse_syslog(
+            b"<38>Jun 10 09:20:00 web01 audit[2002]: USER_LOGIN pid=2002 uid=0 "
+            b'auid=4294967295 ses=4294967295 msg=\'op=login acct="admin" exe="/usr/sbin/sshd" '
+            b"hostname=? addr=203.0.113.45 terminal=sshd res=failed'",
+            received=received,
+        ),
+        peer_ip="10.20.1.5",
+    )
+    assert login["event"]["dataset"] == "auditd.log"
+    assert login["event"]["action"] == "user_login"
+    assert login["event"]["outcome"] == "failure"
+    assert login["auditd"]["log"]["record_type"] == "USER_LOGIN"
+    assert "sequence" not in login["auditd"]["log"]
+    assert (login["user"]["name"], login["source"]["ip"]) == ("admin", "203.0.113.45")
+    assert login["@timestamp"] == "2024-06-10T09:20:00.000Z"
+    bpf = parse_message("BPF prog-id=71 op=LOAD", program="audit")
+    assert bpf is not None and bpf["auditd"]["log"]["prog-id"] == "71"
+    assert parse_message("backlog limit exceeded", program="audit") is None

@@ -104,3 +104,47 @@ def test_loghub_su_pam_lines_match_ground_truth() -> None:
             assert doc["user"]["name"] == content.split()[-1]
             checked += 1
     assert checked >= 50
+
+
+def _auth_line(tag: str, text: str) -> dict:
+    line = f"<86>Mar  5 11:02:03 web01 {tag}: {text}".encode()
+    return to_ecs(parse_syslog(line, received=RECEIVED), peer_ip=None)
+
+
+def test_group_membership_changes_of_gpasswd_and_userdel() -> None:
+    """gpasswd -a / -d and userdel (shadow-utils) name the user and the group."""
+    added = _auth_line("gpasswd[3301]", "user backdoor added by root to group sudo")
+    removed = _auth_line("gpasswd[3302]", "user backdoor removed by root from group sudo")
+    shadow = _auth_line("userdel[3303]", "delete 'backdoor' from shadow group 'adm'")
+    assert added["event"]["action"] == "user_added_to_group"
+    assert (added["user"]["name"], added["group"]["name"]) == ("backdoor", "sudo")
+    for doc in (removed, shadow):
+        assert doc["event"]["action"] == "user_removed_from_group"
+        assert doc["event"]["category"] == ["iam"]
+        assert doc["user"]["name"] == "backdoor"
+    assert (removed["group"]["name"], shadow["group"]["name"]) == ("sudo", "adm")
+
+
+def test_account_changes_and_failed_creation() -> None:
+    changed = _auth_line(
+        "usermod[3310]", "change user 'svc_web' shell from '/sbin/nologin' to '/bin/bash'"
+    )
+    locked = _auth_line("usermod[3311]", "lock user 'svc_web' password")
+    expiry = _auth_line("chage[3312]", "changed password expiry for svc_web")
+    failed = _auth_line("useradd[3313]", "failed adding user 'backdoor', exit code: 9")
+    for doc in (changed, locked, expiry):
+        assert doc["event"]["action"] == "user_changed"
+        assert doc["event"]["type"] == ["user", "change"]
+        assert doc["user"] == {"name": "svc_web"}
+    assert failed["event"]["action"] == "user_created"
+    assert failed["event"]["outcome"] == "failure"
+    assert failed["user"] == {"name": "backdoor"}
+
+
+def test_unix_chkpwd_failure_is_an_authentication_failure() -> None:
+    doc = _auth_line("unix_chkpwd[3320]", "password check failed for user (alice)")
+    assert doc["event"]["dataset"] == "system.auth"
+    assert doc["event"]["action"] == "pam_authentication_failure"
+    assert doc["event"]["outcome"] == "failure"
+    assert doc["user"] == {"name": "alice"}
+    assert doc["process"] == {"name": "unix_chkpwd", "pid": 3320}

@@ -172,3 +172,125 @@ def test_other_programs_are_not_sshd() -> None:
     assert openssh.parse(line, program="sshd-keygen") is None
     assert openssh.parse(line, program=None) is None
     assert openssh.parse(line, program="su") is None
+
+
+def test_peer_lines_of_the_ground_truth_carry_the_address() -> None:
+    """loghub's disconnects (E6, E7, E24-E26), scanners that never spoke SSH (E3), failed
+    reverse lookups (E27) and PAM's `N more authentication failures` (E15-E17) name the peer."""
+    checked = 0
+    for doc, row in loghub_events("OpenSSH"):
+        eid = row["EventId"]
+        if eid not in ("E3", "E6", "E7", "E15", "E16", "E17", "E24", "E25", "E26", "E27"):
+            continue
+        values = template_values(row["EventTemplate"], row["Content"])
+        if eid in ("E15", "E16", "E17"):
+            assert doc["event"]["action"] == "pam_authentication_failure"
+            assert doc["event"]["outcome"] == "failure"
+            assert doc["source"].get("ip", doc["source"].get("domain")) == values[3].strip()
+            if eid == "E17":
+                assert doc["user"]["name"] == "root"
+        elif eid == "E27":
+            assert doc["source"] == {"ip": values[1], "domain": values[0]}
+        else:
+            assert doc["source"]["ip"] == values[0]
+            assert doc["event"]["category"] == ["network"]
+        checked += 1
+    assert checked == 10 + 2 + 45 + 2 + 6 + 2 + 413 + 7 + 1 + 85
+
+
+@pytest.mark.parametrize(
+    ("line", "source", "action"),
+    [
+        (
+            "Received disconnect from 198.51.100.7 port 50122:11: Bye Bye [preauth]",
+            {"ip": "198.51.100.7", "port": 50122},
+            "ssh_connection_closed",
+        ),
+        (
+            "Received disconnect from 198.51.100.7: 11: disconnected by user",  # OpenSSH < 7.4
+            {"ip": "198.51.100.7"},
+            "ssh_connection_closed",
+        ),
+        (
+            "error: Received disconnect from 2001:db8::5 port 40022:3: Auth fail [preauth]",
+            {"ip": "2001:db8::5", "port": 40022},
+            "ssh_connection_closed",
+        ),
+        (
+            "Did not receive identification string from 203.0.113.50 port 61000",
+            {"ip": "203.0.113.50", "port": 61000},
+            None,
+        ),
+    ],
+)  # fmt: skip
+def test_disconnects_and_dropped_connections_name_the_peer(
+    line: str, source: dict, action: str | None
+) -> None:
+    doc = openssh.parse(line, program="sshd", pid="811")
+    assert doc is not None
+    assert doc["source"] == source
+    assert doc["event"]["category"] == ["network"]
+    assert doc["event"].get("action") == action
+    if action is None:
+        assert doc["system"]["auth"]["ssh"]["dropped_ip"] == source["ip"]
+
+
+def test_sshd_pam_sessions_are_sessions() -> None:
+    """sshd's own parser reads its `pam_unix(sshd:session)` lines, as PAM's for other programs."""
+    opened = openssh.parse(
+        "pam_unix(sshd:session): session opened for user an.nguyen(uid=1001) by (uid=0)",
+        program="sshd",
+        pid="2805",
+    )
+    closed = openssh.parse("session closed for user an.nguyen", program="sshd(pam_unix)")
+    assert opened is not None and closed is not None
+    assert opened["event"]["action"] == "session_opened"
+    assert opened["event"]["category"] == ["session"]
+    assert opened["user"] == {"name": "an.nguyen"}
+    assert opened["process"] == {"name": "sshd", "pid": 2805}
+    assert closed["event"]["action"] == "session_closed"
+    assert closed["user"] == {"name": "an.nguyen"}
+
+
+def test_pam_summary_of_more_failures() -> None:
+    doc = openssh.parse(
+        "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= "
+        "rhost=203.0.113.9  user=root",
+        program="sshd",
+    )
+    assert doc is not None
+    assert doc["event"]["action"] == "pam_authentication_failure"
+    assert doc["event"]["outcome"] == "failure"
+    assert doc["user"] == {"name": "root"}
+    assert doc["source"] == {"ip": "203.0.113.9"}
+
+
+@pytest.mark.parametrize(
+    ("line", "user", "source"),
+    [
+        (
+            "Disconnecting authenticating user root 203.0.113.9 port 40022: "
+            "Too many authentication failures [preauth]",
+            "root",
+            {"ip": "203.0.113.9", "port": 40022},
+        ),
+        (
+            "Disconnecting invalid user admin 2001:db8::9 port 5555: "
+            "Too many authentication failures [preauth]",
+            "admin",
+            {"ip": "2001:db8::9", "port": 5555},
+        ),
+        (
+            "Disconnected from user an.nguyen 198.51.100.7 port 50122",  # a logged-in user's end
+            "an.nguyen",
+            {"ip": "198.51.100.7", "port": 50122},
+        ),
+    ],
+)  # fmt: skip
+def test_disconnects_that_name_the_user(line: str, user: str, source: dict) -> None:
+    doc = openssh.parse(line, program="sshd-session", pid="7001")
+    assert doc is not None
+    assert doc["event"]["action"] == "ssh_connection_closed"
+    assert doc["event"]["category"] == ["authentication"]
+    assert doc["user"] == {"name": user}
+    assert doc["source"] == source
