@@ -4,7 +4,10 @@ IIS integration.
 A W3C file says its columns in `#Fields:` directives, which may change mid-file when an
 administrator changes the logged fields: `W3CReader` follows them line by line. A line that
 arrives alone (NXLog `im_file` forwarding over syslog) has no directive with it: `parse` reads
-it in IIS's default field order. IIS writes times in UTC, whatever the server's zone.
+it in the layout of its number of values, the field sets IIS writes by default (IIS 7 had no
+`cs(Referer)`), with the `X-Forwarded-For` custom field a load balancer setup adds, and with every
+standard field (`W3SVC`, the Azure App Service layout), as Elastic's IIS pipeline knows them.
+IIS writes times in UTC, whatever the server's zone.
 """
 
 from __future__ import annotations
@@ -12,13 +15,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from collectors.parsers.values import endpoint, int_or_none
+from collectors.parsers.values import endpoint, int_or_none, ip_or_none
 from soc.model.event import Event, isoformat, set_field
 
 DATASET = "iis.access"
 DEFAULT_FIELDS = ("date", "time", "s-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "s-port",
                   "cs-username", "c-ip", "cs(User-Agent)", "cs(Referer)", "sc-status",
                   "sc-substatus", "sc-win32-status", "time-taken")  # fmt: skip
+_IIS7_FIELDS = tuple(name for name in DEFAULT_FIELDS if name != "cs(Referer)")
+_ALL_FIELDS = ("date", "time", "s-sitename", "s-computername", "s-ip", "cs-method", "cs-uri-stem",
+               "cs-uri-query", "s-port", "cs-username", "c-ip", "cs-version", "cs(User-Agent)",
+               "cs(Cookie)", "cs(Referer)", "cs-host", "sc-status", "sc-substatus",
+               "sc-win32-status", "sc-bytes", "cs-bytes", "time-taken")  # fmt: skip
+_AZURE_FIELDS = tuple(name for name in _ALL_FIELDS if name not in ("s-computername", "s-ip",
+                                                                    "cs-version"))  # fmt: skip
+# Layout by number of values: none of these sets has as many fields as another.
+_LAYOUTS = {len(fields): (fields, fields.index("sc-status")) for fields in (
+    _IIS7_FIELDS, DEFAULT_FIELDS, (*DEFAULT_FIELDS, "X-Forwarded-For"), _AZURE_FIELDS,
+    _ALL_FIELDS, (*_ALL_FIELDS, "X-Forwarded-For"))}  # fmt: skip
 _NUMBERS = {"sc-bytes": "http.response.body.bytes", "cs-bytes": "http.request.body.bytes"}
 _TEXT = {"cs-method": "http.request.method", "cs-uri-stem": "url.path",
          "cs-uri-query": "url.query", "cs-username": "user.name", "cs-host": "url.domain",
@@ -35,7 +49,8 @@ class W3CReader:
 
     def parse_line(self, line: str) -> Event | None:
         """The event of a data line; None for a directive, a blank line or a line whose number
-        of values does not match the columns (a line cut by a crash)."""
+        of values matches neither the columns nor a known layout (a line cut by a crash). Files
+        of several servers' logs concatenated put rows under another server's directives."""
         text = line.strip()
         if text.startswith("#"):
             directive, _, value = text[1:].partition(":")
@@ -43,20 +58,24 @@ class W3CReader:
                 self.fields = tuple(value.split())
             return None
         values = text.split(" ")
-        if not text or len(values) != len(self.fields):
+        if not text:
             return None
+        if len(values) != len(self.fields):
+            return parse(text)
         return _event(dict(zip(self.fields, values, strict=True)))
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
-    """ECS fields for one IIS line in the default field order; None for anything else."""
+    """ECS fields for one IIS line in a layout known by its number of values; None for anything
+    else."""
     text = message.strip()
     if len(text) < 20 or text[4] != "-" or text[10] != " " or not text[:4].isdigit():
         return None
     values = text.split(" ")
-    if len(values) != len(DEFAULT_FIELDS) or not values[11].isdigit():
+    layout = _LAYOUTS.get(len(values))
+    if layout is None or not values[layout[1]].isdigit():
         return None
-    return _event(dict(zip(DEFAULT_FIELDS, values, strict=True)))
+    return _event(dict(zip(layout[0], values, strict=True)))
 
 
 def _event(row: dict[str, str]) -> Event | None:
@@ -70,10 +89,15 @@ def _event(row: dict[str, str]) -> Event | None:
         "event": {"module": "iis", "dataset": DATASET, "kind": "event", "category": ["web"],
                   "type": ["access"]},
     }  # fmt: skip
-    if source := endpoint(row.get("c-ip")):
+    # IIS writes a link-local or loopback IPv6 address with its zone (`::1%0`): not an address
+    # that stores and CIDR tests read.
+    if source := endpoint(row.get("c-ip", "").partition("%")[0]):
         doc["source"] = source
-    if destination := endpoint(row.get("s-ip"), row.get("s-port")):
+    if destination := endpoint(row.get("s-ip", "").partition("%")[0], row.get("s-port")):
         doc["destination"] = destination
+    forwarded = row.get("X-Forwarded-For") or row.get("cs(X-Forwarded-For)")
+    if forwarded and (ip := ip_or_none(forwarded.partition(",")[0])):  # the client first
+        doc["network"] = {"forwarded_ip": ip}
     for key, path in _TEXT.items():
         if key in row:
             value = row[key].replace("+", " ") if key == "cs(User-Agent)" else row[key]

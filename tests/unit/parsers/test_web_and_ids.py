@@ -179,3 +179,49 @@ def test_suricata_rejects_other_json() -> None:
     assert suricata.parse('{"EventID": 4688}') is None
     assert suricata.parse('{"event_type": ') is None
     assert suricata.parse('["event_type"]') is None
+
+
+# IIS 7.x's default fields have no cs(Referer); an `X-Forwarded-For` custom field follows the
+# standard ones; the W3SVC layout with every standard field (as NXLog forwards them, no #Fields).
+IIS7_LINE = ("2024-03-05 10:00:07 192.0.2.10 GET /health - 80 - 198.51.100.20 "
+             "Mozilla/5.0+(Windows+NT+10.0) 200 0 0 15")  # fmt: skip
+IIS_XFF_LINE = ("2024-03-05 10:00:07 192.0.2.10 POST /api/login - 443 - 192.0.2.5 curl/8.0 - "
+                "401 1 0 26 203.0.113.44")  # fmt: skip
+IIS_FULL_LINE = ("2024-03-05 10:00:07 W3SVC2 WEB01 fe80::1%12 GET /a.aspx id=1 443 - ::1%0 "
+                 "HTTP/1.1 curl/8.0 - - portal.example.org 200 0 0 1520 380 15")  # fmt: skip
+
+
+def test_iis_lines_over_syslog_in_every_layout_iis_writes() -> None:
+    iis7 = iis.parse(IIS7_LINE)
+    assert iis7 is not None
+    assert iis7["source"] == {"ip": "198.51.100.20"}
+    assert iis7["http"]["response"]["status_code"] == 200
+    assert iis7["user_agent"]["original"] == "Mozilla/5.0 (Windows NT 10.0)"
+    forwarded = iis.parse(IIS_XFF_LINE)
+    assert forwarded is not None
+    assert forwarded["network"] == {"forwarded_ip": "203.0.113.44"}
+    assert forwarded["source"] == {"ip": "192.0.2.5"}
+    assert forwarded["event"]["outcome"] == "failure"
+    full = iis.parse(IIS_FULL_LINE)
+    assert full is not None
+    assert full["iis"]["access"]["server_name"] == "WEB01"
+    assert full["url"]["domain"] == "portal.example.org"
+    assert full["http"]["request"]["body"]["bytes"] == 380
+
+
+def test_iis_zone_of_an_ipv6_address_is_left_out() -> None:
+    doc = iis.parse(IIS_FULL_LINE)
+    assert doc is not None
+    assert doc["source"] == {"ip": "::1"}
+    assert doc["destination"] == {"ip": "fe80::1", "port": 443}
+
+
+def test_iis_row_under_another_layouts_directive_is_read_in_its_own() -> None:
+    reader = iis.W3CReader()
+    reader.parse_line("#Fields: date time s-sitename s-computername s-ip cs-method cs-uri-stem "
+                      "cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Cookie) "
+                      "cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes "
+                      "cs-bytes time-taken")  # fmt: skip
+    doc = reader.parse_line(IIS7_LINE)
+    assert doc is not None
+    assert doc["source"] == {"ip": "198.51.100.20"}
