@@ -140,8 +140,8 @@ def _content_parser(message: str) -> tuple[MessageParser, ...]:
 
 
 def _text_parsers(head: str) -> tuple[MessageParser, ...]:
-    if head == "[":
-        return (web_error.parse,)
+    if head == "[":  # Apache's error log, or its ssl_request_log
+        return (web_error.parse, apache.parse)
     if head.isdigit():
         return (apache.parse, iis.parse, web_error.parse)
     return (apache.parse,)
