@@ -65,7 +65,9 @@ def _kernel(message: str, *, program: str | None = None, pid: str | None = None)
 
 def _web(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
     """A web server's own tag covers both of its logs."""
-    return apache.parse(message, program=program, pid=pid) or web_error.parse(message)
+    return apache.parse(message, program=program, pid=pid) or web_error.parse(
+        message, program=program, pid=pid
+    )
 
 
 def _cef_tag(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:

@@ -225,3 +225,40 @@ def test_iis_row_under_another_layouts_directive_is_read_in_its_own() -> None:
     doc = reader.parse_line(IIS7_LINE)
     assert doc is not None
     assert doc["source"] == {"ip": "198.51.100.20"}
+
+
+def test_error_line_without_a_tag_takes_its_own_time() -> None:
+    """An error.log read from a file has no syslog header: without its own time each event
+    would carry the time it was read."""
+    apache_line = (
+        "[Tue Mar 05 09:59:58.123456 2024] [core:error] [pid 7:tid 8] [client 192.0.2.9] x"
+    )
+    nginx_line = "2024/03/05 09:59:58 [error] 7#7: *1 x, client: 192.0.2.9"
+    for line in (apache_line, nginx_line):
+        doc = web_error.parse(line)
+        assert doc is not None
+        assert doc["@timestamp"].startswith("2024-03-05T09:59:58.")
+        tagged = web_error.parse(line, program="nginx")
+        assert tagged is not None and "@timestamp" not in tagged  # the header's time stands
+    over_syslog = events("web_error.log")[0]
+    assert over_syslog["@timestamp"] == "2024-03-05T10:00:08.000Z"
+
+
+def test_apache_error_source_line_and_os_error_before_the_client() -> None:
+    trace = web_error.parse(
+        "[Tue Mar 05 09:59:58.121211 2024] [rewrite:trace3] [pid 4242:tid 1404] "
+        "mod_rewrite.c(470): [client 192.0.2.9:38350] 192.0.2.9 - - [www.example.org/sid#55a3]"
+        "[rid#7fb4/initial] applying pattern '^/import/?(.*)$' to uri '/'"
+    )
+    assert trace is not None
+    assert trace["source"] == {"ip": "192.0.2.9", "port": 38350}
+    assert trace["log"]["origin"] == {"file": {"name": "mod_rewrite.c", "line": 470}}
+    assert trace["message"].startswith("192.0.2.9 - - [www.example.org")
+    denied = web_error.parse(
+        "[Tue Mar 05 09:59:58.5 2024] [core:error] [pid 4242] (13)Permission denied: "
+        "[client 198.51.100.3:51000] AH00035: access to /index.html denied"
+    )
+    assert denied is not None
+    assert denied["source"] == {"ip": "198.51.100.3", "port": 51000}
+    assert denied["error"] == {"code": "AH00035"}
+    assert denied["message"] == "(13)Permission denied: access to /index.html denied"
