@@ -262,3 +262,30 @@ def test_apache_error_source_line_and_os_error_before_the_client() -> None:
     assert denied["source"] == {"ip": "198.51.100.3", "port": 51000}
     assert denied["error"] == {"code": "AH00035"}
     assert denied["message"] == "(13)Permission denied: access to /index.html denied"
+
+
+# HTTP.sys's error log (HTTPERR), in its documented fields.
+HTTPERR_FIELDS = ("#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri "
+                  "sc-status s-siteid s-reason s-queuename")  # fmt: skip
+HTTPERR_LINE = ("2024-03-05 10:00:07 203.0.113.50 51234 192.0.2.10 443 HTTP/1.1 GET "
+                "/..%5c..%5cwinnt/win.ini 400 - URL -")  # fmt: skip
+
+
+def test_iis_httperr_log_is_iis_error() -> None:
+    reader = iis.W3CReader()
+    assert reader.parse_line(HTTPERR_FIELDS) is None
+    doc = reader.parse_line(HTTPERR_LINE)
+    assert doc is not None
+    assert (doc["event"]["dataset"], doc["event"]["type"]) == ("iis.error", ["error"])
+    assert doc["source"] == {"ip": "203.0.113.50", "port": 51234}
+    assert doc["destination"] == {"ip": "192.0.2.10", "port": 443}
+    assert doc["url"]["original"] == "/..%5c..%5cwinnt/win.ini"
+    assert doc["http"]["response"]["status_code"] == 400
+    assert doc["iis"]["error"] == {"reason_phrase": "URL"}
+    timed_out = reader.parse_line(
+        "2024-03-05 10:00:09 203.0.113.50 51240 192.0.2.10 80 - - - - - Timer_ConnectionIdle -"
+    )
+    assert timed_out is not None and "url" not in timed_out and "outcome" not in timed_out["event"]
+    alone = iis.parse(HTTPERR_LINE)  # a file without directives, or a line over syslog
+    assert alone is not None and alone["event"]["dataset"] == "iis.error"
+    assert iis.parse("2024-03-05 10:00:07 INFO 1234 worker started a job in 15 ms ok now") is None
