@@ -13,9 +13,10 @@ from pathlib import Path, PurePath
 import orjson
 
 from collectors.files.evtx_layout import FILE_MAGIC as EVTX_MAGIC
+from collectors.files.w3c_reader import is_w3c
 from collectors.files.zeek_tsv import HEADER as ZEEK_TSV_HEADER
 
-FORMATS = ("evtx", "json", "ndjson", "syslog", "pcap", "zeek")
+FORMATS = ("evtx", "json", "ndjson", "syslog", "pcap", "zeek", "w3c")
 
 _PCAP_MAGICS = (
     b"\xa1\xb2\xc3\xd4",  # pcap, big-endian, microseconds
@@ -62,6 +63,8 @@ def detect_format(path: Path) -> str:
             return "json"  # an array of events (Apache's error log also opens with "[")
         if text.startswith(ZEEK_TSV_HEADER):
             return "zeek"  # Zeek's default tab-separated logs
+        if text[:1] in b"#0123456789" and is_w3c(text):
+            return "w3c"  # IIS
     if b"\x00" in head:
         raise UnknownFormat("binary content that is not EVTX, pcap, JSON or text")
     return "syslog"

@@ -20,6 +20,7 @@ from collectors.files.expansion import Expansion
 from collectors.files.json_reader import read_json, read_ndjson
 from collectors.files.source import ProblemHandler, ReadProblem, SourceFile, Start
 from collectors.files.syslog_reader import read_syslog
+from collectors.files.w3c_reader import read_w3c
 from collectors.files.zeek_tsv import read_zeek_tsv
 from collectors.parsers.values import object_field
 from soc.errors import ParseError
@@ -41,6 +42,7 @@ _READERS: dict[str, Callable[[SourceFile], Iterator[Event]]] = {
     "syslog": read_syslog,
     "pcap": _read_pcap,
     "zeek": read_zeek_tsv,
+    "w3c": read_w3c,
 }
 LINE_FORMATS = frozenset({"syslog", "ndjson"})
 """Formats read line by line, so that reading can begin at any line (`Start`)."""

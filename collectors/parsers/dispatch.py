@@ -67,7 +67,9 @@ def _kernel(message: str, *, program: str | None = None, pid: str | None = None)
 
 def _web(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
     """A web server's own tag covers both of its logs."""
-    return apache.parse(message, program=program, pid=pid) or web_error.parse(message)
+    return apache.parse(message, program=program, pid=pid) or web_error.parse(
+        message, program=program, pid=pid
+    )
 
 
 def _cef_tag(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
@@ -142,8 +144,8 @@ def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
 
 
 def _text_parsers(head: str) -> tuple[MessageParser, ...]:
-    if head == "[":
-        return (web_error.parse,)
+    if head == "[":  # Apache's error log, or its ssl_request_log
+        return (web_error.parse, apache.parse)
     if head.isdigit():
         return (apache.parse, iis.parse, web_error.parse)
     return (apache.parse,)

@@ -2,24 +2,32 @@
 apache and nginx integrations.
 
 Apache 2.4: `[Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 4328636416]
-[client 72.15.99.187:53211] AH00128: File does not exist: ...`; Apache 2.2: `[Sun Dec 04
-04:51:18 2005] [error] [client 24.147.151.74] Directory index forbidden ...`. Nginx:
+[client 72.15.99.187:53211] AH00128: File does not exist: ...`, where the OS error
+(`(13)Permission denied:`) and, at debug and trace levels, the source line (`mod_rewrite.c(470):`)
+come before the client; Apache 2.2: `[Sun Dec 04 04:51:18 2005] [error] [client 24.147.151.74]
+Directory index forbidden ...`. Nginx:
 `2024/03/05 17:00:08 [error] 1234#1234: *5 open() "..." failed (...), client: 10.0.0.9,
 server: example, request: "GET /x HTTP/1.1", host: "example"`. Their times carry no zone, so
-`@timestamp` comes from the syslog header (read in the configured zone).
+over syslog `@timestamp` comes from the header (read in the configured zone). A line without a
+syslog tag (read from an error.log file, which has no header) takes its own time, read as UTC
+like every zone-less time in a file: else each event would carry the time it was read.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from datetime import UTC, datetime
 
 from collectors.parsers.values import endpoint, int_or_none
-from soc.model.event import Event
+from soc.model.event import Event, isoformat
 
 _APACHE = re.compile(
     r"\[(?P<time>[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:.]+ \d{4})\] "
     r"\[(?:(?P<module>[^:\]\s]+):)?(?P<level>[a-z]+\d?)\]"
     r"(?: \[pid (?P<pid>\d+)(?::tid (?P<tid>\d+))?\])?"
+    r"(?: (?P<file>[\w.-]+)\((?P<line>\d+)\):)?"  # the source line, at LogLevel debug and trace
+    r"(?: (?P<status>\(-?\d+\)[^:\[\]]*):)?"  # the OS error: `(13)Permission denied:`
     r"(?: \[client (?P<client>[^\]]+)\])?"
     r"\s*(?:(?P<code>AH\d{5}): )?(?P<text>.*)",
     re.S,
@@ -31,6 +39,8 @@ _NGINX = re.compile(
 )
 _NGINX_CONTEXT = re.compile(r', (client|server|request|upstream|host|referrer): "?([^",]*)"?')
 _REQUEST = re.compile(r"(?P<method>[A-Z]+) (?P<target>\S+)(?: HTTP/(?P<version>[\d.]+))?")
+_APACHE_TIME = "%a %b %d %H:%M:%S %Y"
+_NGINX_TIME = "%Y/%m/%d %H:%M:%S"
 _ERROR_LEVELS = frozenset({"emerg", "alert", "crit", "error"})
 
 
@@ -38,10 +48,25 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     """ECS fields for an Apache or Nginx error line; None when it is neither."""
     text = message.strip()
     if text.startswith("[") and (match := _APACHE.fullmatch(text)):
-        return _apache(match)
-    if text[:1].isdigit() and (match := _NGINX.fullmatch(text)):
-        return _nginx(match)
-    return None
+        doc, layout = _apache(match), _APACHE_TIME
+    elif text[:1].isdigit() and (match := _NGINX.fullmatch(text)):
+        doc, layout = _nginx(match), _NGINX_TIME
+    else:
+        return None
+    if program is None and (moment := _timestamp(match["time"], layout)):
+        doc["@timestamp"] = moment
+    return doc
+
+
+@functools.lru_cache(maxsize=1024)
+def _timestamp(text: str, layout: str) -> str | None:
+    """Cached: a busy server logs the same second many times."""
+    if "." in text:  # Apache 2.4: `10:42:29.902022 2011`
+        layout = layout.replace("%S", "%S.%f")
+    try:
+        return isoformat(datetime.strptime(text, layout).replace(tzinfo=UTC))
+    except ValueError:
+        return None
 
 
 def _base(module: str, level: str, text: str) -> Event:
@@ -55,7 +80,10 @@ def _base(module: str, level: str, text: str) -> Event:
 
 
 def _apache(match: re.Match[str]) -> Event:
-    doc = _base("apache", match["level"], match["text"].strip())
+    text = match["text"].strip()
+    doc = _base("apache", match["level"], f"{match['status']}: {text}" if match["status"] else text)
+    if match["file"]:
+        doc["log"]["origin"] = {"file": {"name": match["file"], "line": int(match["line"])}}
     if match["module"]:
         doc["apache"] = {"error": {"module": match["module"]}}
     if match["code"]:

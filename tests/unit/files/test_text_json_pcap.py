@@ -506,3 +506,41 @@ def test_a_packet_time_past_any_date_is_a_problem_and_the_capture_read_on(
         "capture time 1000000000000 s after 1970 is no date",
     )
     assert problem.raw
+
+
+IIS_HEADER = (
+    "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+    "#Date: 2024-03-05 10:00:00\n"
+)
+
+
+def test_an_iis_file_is_read_by_its_field_directives(tmp_path: Path) -> None:
+    """Read as syslog lines, the directives became events and rows in any but the default
+    fields went unparsed."""
+    path = tmp_path / "u_ex240305.log"
+    path.write_text(
+        IIS_HEADER
+        + "#Fields: date time s-sitename cs-method cs-uri-stem cs-uri-query s-port cs-username "
+        "c-ip cs(User-Agent) cs(Cookie) cs(Referer) cs-host sc-status sc-substatus "
+        "sc-win32-status sc-bytes cs-bytes time-taken\n"
+        "2024-03-05 10:00:07 W3SVC1 GET /owa/auth.owa - 443 - 198.51.100.7 curl/8.0 - - "
+        "mail.example.org 401 1 0 123 456 15\n"
+    )
+    assert detect_format(path) == "w3c"
+    (doc,) = read_events([path])
+    assert doc["event"]["dataset"] == "iis.access"
+    assert doc["@timestamp"] == "2024-03-05T10:00:07.000Z"
+    assert doc["source"] == {"ip": "198.51.100.7"}
+    assert doc["iis"]["access"]["site_name"] == "W3SVC1"
+    assert doc["url"]["domain"] == "mail.example.org"
+
+
+def test_an_iis_file_without_directives_is_read_in_the_default_fields(tmp_path: Path) -> None:
+    """As a syslog line, the row's leading date was taken for a header and the row was lost."""
+    path = tmp_path / "iis.log"
+    path.write_text("2024-03-05 10:00:07 192.0.2.10 GET /default.aspx id=1 443 - 198.51.100.7 "
+                    "curl/8.0 - 200 0 0 15\n")  # fmt: skip
+    assert detect_format(path) == "w3c"
+    (doc,) = read_events([path])
+    assert doc["event"]["dataset"] == "iis.access"
+    assert doc["url"]["query"] == "id=1"

@@ -105,3 +105,83 @@ def test_nginx_tag_makes_it_nginx_access_and_vhost_combined_names_the_site() -> 
     assert doc["url"]["domain"] == "portal.soyte.gov.vn"
     assert doc["destination"] == {"port": 443}
     assert doc["source"] == {"ip": "10.20.9.9"}
+
+
+def test_site_without_its_port_before_the_client() -> None:
+    """`%v %h ...` (and nginx's `$host $remote_addr`): four fields before the time."""
+    doc = apache.parse('www.example.org 192.0.2.7 - - [05/Mar/2024:09:00:00 +0700] "GET / HTTP/1.1"'
+                       ' 200 32953 "-" "curl/8.0"')  # fmt: skip
+    assert doc is not None
+    assert doc["source"] == {"ip": "192.0.2.7"}
+    assert doc["url"] == {"domain": "www.example.org", "original": "/", "path": "/"}
+    ident = apache.parse(
+        '192.0.2.7 ident-user - [05/Mar/2024:09:00:00 +0700] "GET / HTTP/1.1" 200 1'
+    )
+    assert ident is not None and ident["source"] == {"ip": "192.0.2.7"} and "url" in ident
+    assert ident["url"] == {"original": "/", "path": "/"}
+
+
+@pytest.mark.parametrize(
+    ("line", "client", "chain"),
+    [
+        # nginx `log_format` with `$http_x_forwarded_for` in front: the first public address
+        (
+            "10.0.0.2, 203.0.113.5, 10.0.0.1 - - [05/Mar/2024:09:00:00 +0700] "
+            '"GET /a HTTP/1.1" 200 5 "-" "curl/8.0"',
+            "203.0.113.5",
+            ["10.0.0.2", "203.0.113.5", "10.0.0.1"],
+        ),
+        (
+            '"10.5.1.2, 198.51.100.9" 10.2.1.185 - - [05/Mar/2024:09:00:00 +0000] "GET /a HTTP/1.1"'
+            ' 200 5 "-" "Amazon CloudFront"',
+            "198.51.100.9",
+            ["10.5.1.2", "198.51.100.9", "10.2.1.185"],
+        ),
+        (
+            "www.example.org:80 10.0.0.2, 10.0.0.1 - - [05/Mar/2024:09:00:00 +0700] "
+            '"GET /a HTTP/1.1" 200 5 "-" "curl/8.0"',
+            "10.0.0.2",
+            ["10.0.0.2", "10.0.0.1"],
+        ),
+    ],
+)
+def test_proxy_chain_before_the_client(line: str, client: str, chain: list[str]) -> None:
+    doc = apache.parse(line, program="nginx")
+    assert doc is not None
+    assert doc["source"] == {"ip": client}
+    assert doc["nginx"]["access"]["remote_ip_list"] == chain
+    assert doc["http"]["response"]["status_code"] == 200
+
+
+def test_unix_socket_peer_is_no_source() -> None:
+    doc = apache.parse('www.example.org:80 unix: - - [05/Mar/2024:09:00:00 +0100] "hello" 400 173'
+                       ' "-" "-"', program="nginx")  # fmt: skip
+    assert doc is not None
+    assert "source" not in doc
+    assert doc["destination"] == {"port": 80}
+
+
+# filebeat/module/apache/access/test/ssl-request.log, elastic/beats, Apache-2.0
+SSL_REQUEST = (
+    '[10/Aug/2018:09:45:56 +0200] 172.30.0.119 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 "GET '
+    "/nagiosxi/ajaxhelper.php?cmd=getxicoreajax&amp;opts=%7B%22func%22%3A%22get_admin_tasks_html"
+    "%22%2C%22args%22%3A%22%22%7D&amp;nsp=b5c7d5d4b6f7d0cf0c92f9cbdf737f6a5c838218425e6ae21 "
+    'HTTP/1.1" 1375'
+)
+
+
+def test_mod_ssl_request_log() -> None:
+    doc = apache.parse(SSL_REQUEST)
+    assert doc is not None
+    assert doc["@timestamp"] == "2018-08-10T07:45:56.000Z"
+    assert doc["source"] == {"ip": "172.30.0.119"}
+    assert doc["tls"] == {"version": "1.2", "version_protocol": "tls",
+                          "cipher": "ECDHE-RSA-AES128-GCM-SHA256"}  # fmt: skip
+    assert doc["url"]["path"] == "/nagiosxi/ajaxhelper.php"
+    assert doc["http"] == {"request": {"method": "GET"}, "version": "1.1",
+                           "response": {"body": {"bytes": 1375}}}  # fmt: skip
+    read_from_a_file = to_ecs(parse_syslog(SSL_REQUEST.encode(), received=datetime.now(UTC)),
+                              peer_ip=None)  # fmt: skip
+    assert read_from_a_file["event"]["dataset"] == "apache.access"
+    unknown = apache.parse('[10/Aug/2018:09:45:56 +0200] 192.0.2.1 - - "-" -')
+    assert unknown is not None and "tls" not in unknown

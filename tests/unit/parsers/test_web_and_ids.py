@@ -179,3 +179,113 @@ def test_suricata_rejects_other_json() -> None:
     assert suricata.parse('{"EventID": 4688}') is None
     assert suricata.parse('{"event_type": ') is None
     assert suricata.parse('["event_type"]') is None
+
+
+# IIS 7.x's default fields have no cs(Referer); an `X-Forwarded-For` custom field follows the
+# standard ones; the W3SVC layout with every standard field (as NXLog forwards them, no #Fields).
+IIS7_LINE = ("2024-03-05 10:00:07 192.0.2.10 GET /health - 80 - 198.51.100.20 "
+             "Mozilla/5.0+(Windows+NT+10.0) 200 0 0 15")  # fmt: skip
+IIS_XFF_LINE = ("2024-03-05 10:00:07 192.0.2.10 POST /api/login - 443 - 192.0.2.5 curl/8.0 - "
+                "401 1 0 26 203.0.113.44")  # fmt: skip
+IIS_FULL_LINE = ("2024-03-05 10:00:07 W3SVC2 WEB01 fe80::1%12 GET /a.aspx id=1 443 - ::1%0 "
+                 "HTTP/1.1 curl/8.0 - - portal.example.org 200 0 0 1520 380 15")  # fmt: skip
+
+
+def test_iis_lines_over_syslog_in_every_layout_iis_writes() -> None:
+    iis7 = iis.parse(IIS7_LINE)
+    assert iis7 is not None
+    assert iis7["source"] == {"ip": "198.51.100.20"}
+    assert iis7["http"]["response"]["status_code"] == 200
+    assert iis7["user_agent"]["original"] == "Mozilla/5.0 (Windows NT 10.0)"
+    forwarded = iis.parse(IIS_XFF_LINE)
+    assert forwarded is not None
+    assert forwarded["network"] == {"forwarded_ip": "203.0.113.44"}
+    assert forwarded["source"] == {"ip": "192.0.2.5"}
+    assert forwarded["event"]["outcome"] == "failure"
+    full = iis.parse(IIS_FULL_LINE)
+    assert full is not None
+    assert full["iis"]["access"]["server_name"] == "WEB01"
+    assert full["url"]["domain"] == "portal.example.org"
+    assert full["http"]["request"]["body"]["bytes"] == 380
+
+
+def test_iis_zone_of_an_ipv6_address_is_left_out() -> None:
+    doc = iis.parse(IIS_FULL_LINE)
+    assert doc is not None
+    assert doc["source"] == {"ip": "::1"}
+    assert doc["destination"] == {"ip": "fe80::1", "port": 443}
+
+
+def test_iis_row_under_another_layouts_directive_is_read_in_its_own() -> None:
+    reader = iis.W3CReader()
+    reader.parse_line("#Fields: date time s-sitename s-computername s-ip cs-method cs-uri-stem "
+                      "cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Cookie) "
+                      "cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes "
+                      "cs-bytes time-taken")  # fmt: skip
+    doc = reader.parse_line(IIS7_LINE)
+    assert doc is not None
+    assert doc["source"] == {"ip": "198.51.100.20"}
+
+
+def test_error_line_without_a_tag_takes_its_own_time() -> None:
+    """An error.log read from a file has no syslog header: without its own time each event
+    would carry the time it was read."""
+    apache_line = (
+        "[Tue Mar 05 09:59:58.123456 2024] [core:error] [pid 7:tid 8] [client 192.0.2.9] x"
+    )
+    nginx_line = "2024/03/05 09:59:58 [error] 7#7: *1 x, client: 192.0.2.9"
+    for line in (apache_line, nginx_line):
+        doc = web_error.parse(line)
+        assert doc is not None
+        assert doc["@timestamp"].startswith("2024-03-05T09:59:58.")
+        tagged = web_error.parse(line, program="nginx")
+        assert tagged is not None and "@timestamp" not in tagged  # the header's time stands
+    over_syslog = events("web_error.log")[0]
+    assert over_syslog["@timestamp"] == "2024-03-05T10:00:08.000Z"
+
+
+def test_apache_error_source_line_and_os_error_before_the_client() -> None:
+    trace = web_error.parse(
+        "[Tue Mar 05 09:59:58.121211 2024] [rewrite:trace3] [pid 4242:tid 1404] "
+        "mod_rewrite.c(470): [client 192.0.2.9:38350] 192.0.2.9 - - [www.example.org/sid#55a3]"
+        "[rid#7fb4/initial] applying pattern '^/import/?(.*)$' to uri '/'"
+    )
+    assert trace is not None
+    assert trace["source"] == {"ip": "192.0.2.9", "port": 38350}
+    assert trace["log"]["origin"] == {"file": {"name": "mod_rewrite.c", "line": 470}}
+    assert trace["message"].startswith("192.0.2.9 - - [www.example.org")
+    denied = web_error.parse(
+        "[Tue Mar 05 09:59:58.5 2024] [core:error] [pid 4242] (13)Permission denied: "
+        "[client 198.51.100.3:51000] AH00035: access to /index.html denied"
+    )
+    assert denied is not None
+    assert denied["source"] == {"ip": "198.51.100.3", "port": 51000}
+    assert denied["error"] == {"code": "AH00035"}
+    assert denied["message"] == "(13)Permission denied: access to /index.html denied"
+
+
+# HTTP.sys's error log (HTTPERR), in its documented fields.
+HTTPERR_FIELDS = ("#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri "
+                  "sc-status s-siteid s-reason s-queuename")  # fmt: skip
+HTTPERR_LINE = ("2024-03-05 10:00:07 203.0.113.50 51234 192.0.2.10 443 HTTP/1.1 GET "
+                "/..%5c..%5cwinnt/win.ini 400 - URL -")  # fmt: skip
+
+
+def test_iis_httperr_log_is_iis_error() -> None:
+    reader = iis.W3CReader()
+    assert reader.parse_line(HTTPERR_FIELDS) is None
+    doc = reader.parse_line(HTTPERR_LINE)
+    assert doc is not None
+    assert (doc["event"]["dataset"], doc["event"]["type"]) == ("iis.error", ["error"])
+    assert doc["source"] == {"ip": "203.0.113.50", "port": 51234}
+    assert doc["destination"] == {"ip": "192.0.2.10", "port": 443}
+    assert doc["url"]["original"] == "/..%5c..%5cwinnt/win.ini"
+    assert doc["http"]["response"]["status_code"] == 400
+    assert doc["iis"]["error"] == {"reason_phrase": "URL"}
+    timed_out = reader.parse_line(
+        "2024-03-05 10:00:09 203.0.113.50 51240 192.0.2.10 80 - - - - - Timer_ConnectionIdle -"
+    )
+    assert timed_out is not None and "url" not in timed_out and "outcome" not in timed_out["event"]
+    alone = iis.parse(HTTPERR_LINE)  # a file without directives, or a line over syslog
+    assert alone is not None and alone["event"]["dataset"] == "iis.error"
+    assert iis.parse("2024-03-05 10:00:07 INFO 1234 worker started a job in 15 ms ok now") is None
