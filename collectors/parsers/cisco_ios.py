@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from collectors.parsers.values import IANA_TRANSPORTS, endpoint, int_or_none
+from collectors.parsers.values import IANA_TRANSPORTS, endpoint, int_or_none, mac_or_none
 from soc.model.event import Event
 
 DATASET = "cisco.ios"
@@ -31,9 +31,14 @@ _LEVELS = ("emergency", "alert", "critical", "error", "warning", "notification",
            "informational", "debug")  # fmt: skip  # as `cisco_asa` names them
 _NOT_IOS = ("ASA", "FTD")  # the firewalls' own parser (`cisco_asa`) reads those
 _ADDRESS = r"[0-9A-Fa-f.:]+"
+# IOS writes `list 101 denied`, IOS XE's forwarding processor puts its slot first (`F0:
+# fman_fp_image: list ...`) and may add the source MAC and input interface, IOS XR writes
+# `access-list NAME (20) deny`; `log-input` adds `(interface MAC)` after the source.
 _ACL = re.compile(
-    rf"list (?P<acl>\S+) (?P<result>denied|permitted) (?P<protocol>\S+) (?P<src>{_ADDRESS})"
-    rf"(?:\((?P<sport>\d+)\))?(?:\s*\([^)]*\))? -> (?P<dst>{_ADDRESS})(?:\((?P<dport>\d+)\))?"
+    r"list (?P<acl>\S+)(?: \(\d+\))? (?P<result>denied|permitted|deny|permit) (?P<protocol>\S+) "
+    rf"(?:(?P<mac>[0-9A-Fa-f]{{2}}(?:-[0-9A-Fa-f]{{2}}){{5}}) )?(?P<src>{_ADDRESS})"
+    r"(?:\((?P<sport>\d+)\))?(?: ?\((?P<iface>[A-Za-z][^ )]*)(?: (?P<imac>[0-9A-Fa-f.:-]*))?\)"
+    rf"| (?P<inif>[A-Za-z]\S*?))? ?-> (?P<dst>{_ADDRESS})(?:\((?P<dport>\d+)\))?"
     r"(?: \((?P<detail>[\d/]+)\))?, (?P<packets>\d+) packets?"
 )
 _LOGIN = re.compile(
@@ -72,7 +77,7 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     )
     if sequence:
         doc["event"]["sequence"] = int(sequence)
-    if "ACCESSLOG" in mnemonic and (match := _ACL.match(text)):
+    if "ACCESSLOG" in mnemonic and (match := _ACL.search(text)):
         _access_list(doc, match)
     elif facility == "SEC_LOGIN" and (match := _LOGIN.search(text)):
         _login(doc, mnemonic, match)
@@ -85,7 +90,7 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
 
 
 def _access_list(doc: Event, match: re.Match[str]) -> None:
-    allowed = match["result"] == "permitted"
+    allowed = match["result"].startswith("permit")
     doc["event"].update(category=["network"], type=["connection", "allowed" if allowed else
                         "denied"], outcome="success" if allowed else "failure",
                         action="permit" if allowed else "deny")  # fmt: skip
@@ -96,10 +101,16 @@ def _access_list(doc: Event, match: re.Match[str]) -> None:
         network["iana_number"] = protocol
         if protocol in IANA_TRANSPORTS:
             network["transport"] = IANA_TRANSPORTS[protocol]
+    elif protocol in ("ip", "ipv6"):  # any protocol: the IP version, not a transport
+        network["type"] = "ipv4" if protocol == "ip" else "ipv6"
     else:
         network["transport"] = protocol
     doc["network"] = network
     doc["source"] = {**endpoint(match["src"], match["sport"]), "packets": int(match["packets"])}
+    if mac := mac_or_none(match["mac"] or match["imac"]):
+        doc["source"]["mac"] = mac
+    if interface := match["iface"] or match["inif"]:
+        doc["observer"]["ingress"] = {"interface": {"name": interface}}
     doc["destination"] = endpoint(match["dst"], match["dport"])
     if protocol in ("icmp", "ipv6-icmp") and match["detail"] and "/" in match["detail"]:
         kind, code = match["detail"].split("/", 1)

@@ -153,9 +153,43 @@ def test_a_clock_we_cannot_place_leaves_the_receipt_time(line: str) -> None:
         (
             "%SEC-6-IPACCESSLOGP: list 101 denied tcp 10.20.1.7(41000) (GigabitEthernet0/1 "
             "0011.2233.4455) -> 10.20.2.2(445), 3 packets",
-            {"source": {"ip": "10.20.1.7", "port": 41000, "packets": 3},
+            {"source": {"ip": "10.20.1.7", "port": 41000, "packets": 3,
+                        "mac": "00-11-22-33-44-55"},
              "destination": {"ip": "10.20.2.2", "port": 445},
-             "network": {"packets": 3, "transport": "tcp"}, "outcome": "failure"},
+             "network": {"packets": 3, "transport": "tcp"}, "outcome": "failure",
+             "interface": "GigabitEthernet0/1"},
+        ),
+        # IOS XE: the forwarding processor's slot and image before the list
+        (
+            "%FMANFP-6-IPACCESSLOGP: F0: fman_fp_image:  list EDGE-IN permitted tcp "
+            "192.0.2.26(59144) -> 198.51.100.34(443), 1 packet",
+            {"source": {"ip": "192.0.2.26", "port": 59144, "packets": 1},
+             "destination": {"ip": "198.51.100.34", "port": 443},
+             "network": {"packets": 1, "transport": "tcp"}, "outcome": "success"},
+        ),
+        (
+            "%FMANFP-6-IPV6ACCESSLOGP: R0/0: fman_fp_image: list EDGE6-IN denied udp "
+            "2001:db8:7::(38370) -> 2001:db8:9::(3370), 1 packet",
+            {"source": {"ip": "2001:db8:7::", "port": 38370, "packets": 1},
+             "destination": {"ip": "2001:db8:9::", "port": 3370},
+             "network": {"packets": 1, "transport": "udp"}, "outcome": "failure"},
+        ),
+        # IOS XE with the source MAC before the address and the input interface after it
+        (
+            "%FMANFP-6-IPACCESSLOGP: F0/0: fman_fp_image: list acl_Te0-1-1_in denied tcp "
+            "00-00-5E-00-53-23 198.51.100.10(56279) TenGigabitEthernet0/1/1-> "
+            "203.0.113.20(45240), 1 packet",
+            {"source": {"ip": "198.51.100.10", "port": 56279, "packets": 1,
+                        "mac": "00-00-5E-00-53-23"},
+             "destination": {"ip": "203.0.113.20", "port": 45240},
+             "network": {"packets": 1, "transport": "tcp"}, "outcome": "failure",
+             "interface": "TenGigabitEthernet0/1/1"},
+        ),
+        # an IPv6 access list's `ipv6` is any protocol, no transport
+        (
+            "%IPV6_ACL-6-ACCESSLOGSP: list EDGE6/40 denied ipv6 :: -> 2001:db8::9, 6 packets",
+            {"source": {"ip": "::", "packets": 6}, "destination": {"ip": "2001:db8::9"},
+             "network": {"packets": 6, "type": "ipv6"}, "outcome": "failure"},
         ),
     ],
 )  # fmt: skip
@@ -166,6 +200,25 @@ def test_access_list_hits(text: str, expected: dict) -> None:
     assert doc["event"]["outcome"] == expected["outcome"]
     assert doc["event"]["category"] == ["network"]
     assert doc["related"]["ip"] == [doc["source"]["ip"], doc["destination"]["ip"]]
+    if "interface" in expected:
+        assert doc["observer"]["ingress"] == {"interface": {"name": expected["interface"]}}
+    else:
+        assert "ingress" not in doc["observer"]
+
+
+def test_ios_xr_access_list_hits() -> None:
+    """IOS XR writes `access-list NAME (sequence) deny`, its tag followed by ` :`."""
+    doc = ecs(
+        "<190>Oct  7 07:19:44 xr-edge-01 RP/0/RP0/CPU0:Oct  7 07:19:43.630 UTC: "
+        "ipv4_acl_mgr[310]: %ACL-IPV4_ACL-6-IPACCESSLOGP : access-list EDGE-OUT (20) deny tcp "
+        "192.0.2.10(39527) -> 203.0.113.5(1830), 1 packet"
+    )
+    assert doc["event"]["code"] == "IPACCESSLOGP"
+    assert doc["event"]["action"] == "deny" and doc["event"]["outcome"] == "failure"
+    assert doc["cisco"]["ios"]["access_list"] == "EDGE-OUT"
+    assert doc["source"] == {"ip": "192.0.2.10", "port": 39527, "packets": 1}
+    assert doc["destination"] == {"ip": "203.0.113.5", "port": 1830}
+    assert doc["network"] == {"packets": 1, "transport": "tcp"}
 
 
 def test_logins_and_logged_commands() -> None:
