@@ -10,8 +10,9 @@ inside the message behind a sequence number and the device's own timestamp (a re
 rules search the whole line for tags such as `IP-TCP-3-BADAUTH`.
 
 Parsed in detail: access-list hits (SEC/IPV6 ...ACCESSLOG*), logins (SEC_LOGIN), configuration
-changes (SYS-5-CONFIG_I) and commands logged by `archive log config` (PARSER-5-CFGLOG_LOGGEDCMD:
-the CLI accounting SigmaHQ's `service: aaa` rules read).
+changes (SYS-5-CONFIG_I), commands logged by `archive log config` (PARSER-5-CFGLOG_LOGGEDCMD:
+the CLI accounting SigmaHQ's `service: aaa` rules read) and TCP MD5 failures (TCP-6-BADAUTH,
+the BGP peers SigmaHQ's BADAUTH rule watches).
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ _LOGIN = re.compile(
 )
 _CONFIGURED = re.compile(r"Configured from (?P<via>\S+) by (?P<user>\S+)"
                          rf"(?: on \S+)?(?: \((?P<src>{_ADDRESS})\))?")  # fmt: skip
+# Without a user name (a line password, no AAA) the device names the line: `by vty0 (addr)`,
+# `by console`; that is no user.
+_LINE = re.compile(r"(?:console|con\d+|vty\d+|tty\d+|aux\d+)")
+# TCP MD5 (BGP) authentication failures; the port in parentheses or after a colon.
+_BADAUTH = re.compile(
+    rf"from (?P<src>{_ADDRESS}?)(?:\((?P<sport>\d+)\)|:(?P<sport2>\d+)) "
+    rf"to (?P<dst>{_ADDRESS}?)(?:\((?P<dport>\d+)\)|:(?P<dport2>\d+))"
+)
 _LOGGED_COMMAND = re.compile(r"User:\s*(?P<user>\S+)\s+logged command:\s*(?P<command>.*)")
 
 
@@ -82,7 +91,13 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     elif facility == "SEC_LOGIN" and (match := _LOGIN.search(text)):
         _login(doc, mnemonic, match)
     elif mnemonic == "CONFIG_I" and (match := _CONFIGURED.match(text)):
-        _change(doc, match["user"], match["src"])
+        user = match["user"]
+        _change(doc, None if _LINE.fullmatch(user) else user, match["src"])
+    elif mnemonic == "BADAUTH" and (match := _BADAUTH.search(text)):
+        doc["event"].update(category=["network", "authentication"], type=["info"],
+                            outcome="failure")  # fmt: skip
+        doc["source"] = endpoint(match["src"], match["sport"] or match["sport2"])
+        doc["destination"] = endpoint(match["dst"], match["dport"] or match["dport2"])
     elif mnemonic == "CFGLOG_LOGGEDCMD" and (match := _LOGGED_COMMAND.match(text)):
         _change(doc, match["user"], None)
         doc["cisco"]["ios"]["command"] = match["command"].strip()
@@ -131,8 +146,9 @@ def _login(doc: Event, mnemonic: str, match: re.Match[str]) -> None:
         doc["event"]["reason"] = match["reason"]
 
 
-def _change(doc: Event, user: str, source: str | None) -> None:
+def _change(doc: Event, user: str | None, source: str | None) -> None:
     doc["event"].update(category=["configuration"], type=["change"])
-    doc["user"] = {"name": user}
+    if user:
+        doc["user"] = {"name": user}
     if source:
         doc["source"] = endpoint(source)

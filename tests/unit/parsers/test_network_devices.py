@@ -206,6 +206,35 @@ def test_access_list_hits(text: str, expected: dict) -> None:
         assert "ingress" not in doc["observer"]
 
 
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("Configured from console by vty0 (192.0.2.44)", {"ip": "192.0.2.44"}),
+        ("Configured from memory by console", None),
+    ],
+)
+def test_a_change_by_a_line_names_no_user(text: str, source: dict | None) -> None:
+    """Logged in with a line password, no user name: the device names the line instead."""
+    doc = ecs(f"<189>24: sw-lab-02: *Mar  5 10:00:01.795: %SYS-5-CONFIG_I: {text}")
+    assert doc["event"]["category"] == ["configuration"]
+    assert "user" not in doc and doc.get("source") == source
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No MD5 digest from 198.51.100.7(179) to 198.51.100.8(31245) (RST) tableid - 0",
+        "No MD5 digest from 198.51.100.7:179 to 198.51.100.8:31245",
+    ],
+)
+def test_tcp_md5_failures_name_the_peers(text: str) -> None:
+    doc = ecs(f"<190>9004: *Mar  5 10:00:01.081: %TCP-6-BADAUTH: {text}")
+    assert doc["event"]["outcome"] == "failure"
+    assert doc["event"]["category"] == ["network", "authentication"]
+    assert doc["source"] == {"ip": "198.51.100.7", "port": 179}
+    assert doc["destination"] == {"ip": "198.51.100.8", "port": 31245}
+
+
 def test_ios_xr_access_list_hits() -> None:
     """IOS XR writes `access-list NAME (sequence) deny`, its tag followed by ` :`."""
     doc = ecs(
