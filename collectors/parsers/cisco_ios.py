@@ -116,12 +116,12 @@ def _access_list(doc: Event, match: re.Match[str]) -> None:
         network["iana_number"] = protocol
         if protocol in IANA_TRANSPORTS:
             network["transport"] = IANA_TRANSPORTS[protocol]
-    elif protocol in ("ip", "ipv6"):  # any protocol: the IP version, not a transport
-        network["type"] = "ipv4" if protocol == "ip" else "ipv6"
-    else:
+    elif protocol not in ("ip", "ipv6"):  # those two are any protocol, not a transport
         network["transport"] = protocol
     doc["network"] = network
     doc["source"] = {**endpoint(match["src"], match["sport"]), "packets": int(match["packets"])}
+    if source := doc["source"].get("ip"):
+        network["type"] = "ipv6" if ":" in source else "ipv4"
     if mac := mac_or_none(match["mac"] or match["imac"]):
         doc["source"]["mac"] = mac
     if interface := match["iface"] or match["inif"]:
