@@ -18,7 +18,7 @@ describes ArcSight's connector, and ECS `agent` is our collector. A `fileHash` g
 `file.hash.<md5|sha1|sha256|sha512>` by its length, which Filebeat does not do, so
 threat-intelligence matches on hashes see it. Custom fields whose label names an ECS field (Check
 Point's `c6a2Label=Source IPv6 Address`, Forcepoint's `cs1Label=RuleID`) fill it, as the CEF
-module's vendor pipelines do.
+module's vendor pipelines do; so do Check Point's own keys (`inzone`, `rule_uid`, `ifname`).
 
 A truncated line keeps what was read; text whose `CEF:` is not followed by a version number is
 not CEF. Hostile lines cost time linear in their length: keys are found by one scan for `=`
@@ -157,11 +157,20 @@ ECS_NAMES |= _ADDRESSES | _MACS
 _LABELLED = {f"{key}Label": key for key in (
     *(f"deviceCustomString{n}" for n in range(1, 7)),
     *(f"deviceCustomIPv6Address{n}" for n in range(1, 5)),
+    *(f"deviceCustomNumber{n}" for n in range(1, 4)),
 )}  # fmt: skip
 _LABELS = {
     "source ipv6 address": "source.ip", "destination ipv6 address": "destination.ip",
     "rule name": "rule.name", "ruleid": "rule.id", "rule id": "rule.id",
     "matched category": "rule.category",
+    "duration in seconds": "event.duration", "durationinseconds": "event.duration",
+}  # fmt: skip
+# Check Point's own names for what CEF has no key for (`inzone=Internal rule_uid=...`), mapped
+# as the Check Point parser maps them; `ifname` is the interface in `deviceDirection`'s way.
+_CHECK_POINT = {
+    "inzone": "observer.ingress.zone", "outzone": "observer.egress.zone",
+    "rule_uid": "rule.uuid", "rule_name": "rule.name", "layer_name": "network.name",
+    "origin": "observer.name",
 }  # fmt: skip
 
 # Device times: `MMM dd [yyyy] HH:mm:ss[.SSS] [zone]` (the spec's formats) besides epoch ms.
@@ -196,6 +205,8 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         if extensions:
             cef["extensions"] = extensions
             _ecs_fields(doc, extensions)
+            if header[1:2] == ["Check Point"]:
+                _check_point(doc, extensions)
     return doc
 
 
@@ -389,14 +400,27 @@ def _ecs_fields(doc: Event, ext: dict[str, Any]) -> None:
 
 
 def _labelled(doc: Event, ext: dict[str, Any], label_key: str) -> None:
-    label, value = ext[label_key], ext.get(_LABELLED[label_key])
-    if value.__class__ is not str or (path := _LABELS.get(label.strip().lower())) is None:
+    path, value = _LABELS.get(ext[label_key].strip().lower()), ext.get(_LABELLED[label_key])
+    if path == "event.duration" and value.__class__ is int and value >= 0:
+        doc["event"].setdefault("duration", value * 1_000_000_000)  # ECS: nanoseconds
+    if path is None or value.__class__ is not str:
         return
     if path.endswith(".ip") and (value := ip_or_none(value)) is None:
         return
     side, _, field = path.partition(".")
     if field not in doc.get(side, {}):
         set_field(doc, path, value)
+
+
+def _check_point(doc: Event, ext: dict[str, Any]) -> None:
+    for key, path in _CHECK_POINT.items():
+        if (value := ext.get(key)) and value.__class__ is str:
+            side, _, field = path.partition(".")
+            if field not in doc.get(side, {}):
+                set_field(doc, path, value)
+    if (name := ext.get("ifname")) and (direction := ext.get("deviceDirection")) in (0, 1):
+        way = "ingress" if direction == 0 else "egress"
+        set_field(doc, f"observer.{way}.interface.name", name)
 
 
 def _whole_locations(doc: Event) -> None:

@@ -204,6 +204,24 @@ def test_check_point_ipv6_addresses_and_rule_come_in_labelled_custom_fields() ->
     assert doc["cef"]["extensions"]["deviceCustomIPv6Address2"] == "2001:db8:10::5"
 
 
+def test_check_point_own_names_fill_zones_rule_and_interface() -> None:
+    # Log Exporter's CEF keeps Check Point's names where CEF has no key (values ours).
+    doc = cef.parse(
+        "CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|https|Unknown|act=Accept "
+        "deviceDirection=0 rt=1709632800000 spt=51234 dpt=443 src=192.0.2.10 dst=203.0.113.80 "
+        "ifname=eth1 inzone=Internal outzone=External layer_name=Network origin=192.0.2.254 "
+        "rule_uid=4f0c4b8e-0e7a-4d5b-9d1c-3b2f1a0e9c77 rule_name=Web out "
+        "cn2=75 cn2Label=Duration in Seconds"
+    )
+    assert doc is not None
+    assert doc["observer"]["ingress"] == {"zone": "Internal", "interface": {"name": "eth1"}}
+    assert doc["observer"]["egress"] == {"zone": "External"}
+    assert doc["observer"]["name"] == "192.0.2.254"
+    assert doc["rule"] == {"uuid": "4f0c4b8e-0e7a-4d5b-9d1c-3b2f1a0e9c77", "name": "Web out"}
+    assert doc["network"]["name"] == "Network"
+    assert doc["event"]["duration"] == 75_000_000_000
+
+
 def test_a_standard_address_wins_over_a_labelled_one() -> None:
     for extension in ("src=192.0.2.7 c6a2=2001:db8::7 c6a2Label=Source IPv6 Address",
                       "c6a2=2001:db8::7 c6a2Label=Source IPv6 Address src=192.0.2.7"):  # fmt: skip
