@@ -108,7 +108,7 @@ _TEXT: tuple[_Mapping, ...] = (
     (("file", "hash", "sha256"), ("file_sha256",)),
     (("process", "name"), ("process_name",)),
     (("vulnerability", "id"), ("industry_reference",)),
-    (("message",), ("message", "reason", "subject")),
+    (("message",), ("message", "sys_message", "reason", "subject")),
 )  # fmt: skip
 _NUMBERS = (
     (("source", "port"), ("s_port", "sport_svc")),

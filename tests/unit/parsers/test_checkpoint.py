@@ -300,6 +300,17 @@ def test_management_sessions_are_log_ins_not_connections(fields: str, expected: 
     assert doc["source"] == {"ip": "192.0.2.40", "user": {"name": "netops@example.org"}}
 
 
+def test_system_monitor_text_is_the_message() -> None:
+    """System Monitor writes its text as `sys_message::` (two colons)."""
+    doc = ecs(
+        '<134>1 2026-03-05T10:00:07Z gw-lab CheckPoint 1930 - [flags:"133440"; '
+        'ifdir:"inbound"; ifname:"daemon"; origin:"192.0.2.1"; product:"System Monitor"; '
+        'sys_message::"The eth2 interface is not protected by the anti-spoofing feature."]'
+    )
+    assert doc["message"] == "The eth2 interface is not protected by the anti-spoofing feature."
+    assert doc["checkpoint"]["sys_message"] == doc["message"]
+
+
 @pytest.mark.parametrize(
     ("params", "absent"),
     [
