@@ -18,9 +18,10 @@ the BGP peers SigmaHQ's BADAUTH rule watches).
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from collectors.parsers.values import IANA_TRANSPORTS, endpoint, int_or_none, mac_or_none
-from soc.model.event import Event
+from soc.model.event import Event, isoformat
 
 DATASET = "cisco.ios"
 TAG = re.compile(r"%(?P<facility>[A-Z0-9][A-Z0-9_]*(?:-[A-Z0-9_]+)*?)-(?P<severity>[0-7])-"
@@ -56,6 +57,15 @@ _BADAUTH = re.compile(
     rf"from (?P<src>{_ADDRESS}?)(?:\((?P<sport>\d+)\)|:(?P<sport2>\d+)) "
     rf"to (?P<dst>{_ADDRESS}?)(?:\((?P<dport>\d+)\)|:(?P<dport2>\d+))"
 )
+# The device's clock behind a relay's header or none (`3132807: Jul 14 2023 08:23:43.398 UTC:`),
+# taken when it says the year and UTC: the event's own time, which a relay's header (or the
+# receipt) only approximates. A starred clock (`*`, `.`: not synchronised) is not.
+_FULL_CLOCK = re.compile(
+    r"(?<![*.])\b(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
+    r"(?P<year>\d{4}) (?P<h>\d\d):(?P<m>\d\d):(?P<s>\d\d)(?:\.(?P<frac>\d{1,6}))? (?:UTC|GMT):"
+)
+_MONTHS = {m: n for n, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                        "Sep", "Oct", "Nov", "Dec"), start=1)}  # fmt: skip
 _LOGGED_COMMAND = re.compile(r"User:\s*(?P<user>\S+)\s+logged command:\s*(?P<command>.*)")
 
 
@@ -67,7 +77,10 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         tag = _IN_MESSAGE.match(text)
         if tag is None:
             return None
+        clock = _FULL_CLOCK.search(text, 0, tag.start("facility"))
         text = text[tag.end() :]
+    else:
+        clock = None
     facility, severity, mnemonic = tag["facility"], int(tag["severity"]), tag["mnemonic"]
     if facility.split("-", 1)[0] in _NOT_IOS:
         return None
@@ -79,6 +92,8 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         "cisco": {"ios": {"facility": facility}},
         "message": text,
     }  # fmt: skip
+    if clock is not None and (moment := _utc(clock)) is not None:
+        doc["@timestamp"] = isoformat(moment)
     # The header takes a sequence number it can tell apart; behind a relay's header it is the
     # tag (`... 10.20.0.1 585917: Mar  5 ...: %SEC-...`), or still in the message.
     sequence = tag.groupdict().get("sequence") or (
@@ -102,6 +117,16 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         _change(doc, match["user"], None)
         doc["cisco"]["ios"]["command"] = match["command"].strip()
     return doc
+
+
+def _utc(clock: re.Match[str]) -> datetime | None:
+    fraction = int((clock["frac"] or "0").ljust(6, "0"))
+    try:
+        day = datetime(int(clock["year"]), _MONTHS[clock["mon"]], int(clock["day"]), tzinfo=UTC)
+        return day.replace(hour=int(clock["h"]), minute=int(clock["m"]), second=int(clock["s"]),
+                           microsecond=fraction)  # fmt: skip
+    except ValueError:  # Feb 30, hour 25
+        return None
 
 
 def _access_list(doc: Event, match: re.Match[str]) -> None:

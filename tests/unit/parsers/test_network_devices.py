@@ -238,6 +238,31 @@ def test_tcp_md5_failures_name_the_peers(text: str) -> None:
     assert doc["destination"] == {"ip": "198.51.100.8", "port": 31245}
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<190>3132811: sw-lab-03 3132807: Jul 14 2023 08:23:43.398 UTC: %SYS-5-RESTART: "
+        "System restarted --",
+        "<190>: sw-lab-03: Jul 14 2023 08:23:43.398 UTC: %SYS-5-RESTART: System restarted --",
+        # a relay's header a day off: the device's clock is the event's
+        "<190>Jul 13 08:23:43 192.0.2.9 3132779: Jul 14 2023 08:23:43.398 UTC: %SYS-5-RESTART: "
+        "System restarted --",
+    ],
+)
+def test_the_devices_own_clock_with_year_and_utc_dates_the_event(line: str) -> None:
+    doc = ecs(line)
+    assert doc["event"]["code"] == "RESTART"
+    assert doc["@timestamp"] == "2023-07-14T08:23:43.398Z"
+
+
+def test_an_unsynchronised_device_clock_is_not_the_events() -> None:
+    doc = ecs(
+        "<189>Oct 16 07:41:48 sw-lab-04 157475316: *Oct 16 2024 07:39:09.425 UTC: "
+        "%SYS-5-RESTART: System restarted --"
+    )
+    assert doc["@timestamp"].endswith("-10-16T07:41:48.000Z")
+
+
 def test_ios_xr_access_list_hits() -> None:
     """IOS XR writes `access-list NAME (sequence) deny`, its tag followed by ` :`."""
     doc = ecs(
