@@ -5,7 +5,8 @@ Every message gets its facility, severity and mnemonic (`event.code`), wherever 
 relay put the tag: in the syslog tag (`<189>61: R1: *Mar  1 00:12:16.795: %SYS-5-CONFIG_I: ...`,
 which the header parser splits, as it splits NX-OS's `: 2024 Mar  5 10:00:00 UTC:` and IOS XR's
 `RP/0/RSP0/CPU0:Mar  5 10:00:00.123 UTC: bgp[1052]:` and dates the event by their clocks), or
-inside the message behind a sequence number and the device's own timestamp (a relay's file).
+inside the message behind a sequence number and the device's own timestamp (a relay's file),
+which dates the event when it gives the year and UTC.
 `event.original` keeps the tag with the text, as the device wrote it, because SigmaHQ's Cisco
 rules search the whole line for tags such as `IP-TCP-3-BADAUTH`.
 
