@@ -27,8 +27,10 @@ from soc.model.event import Event, isoformat
 DATASET = "cisco.ios"
 TAG = re.compile(r"%(?P<facility>[A-Z0-9][A-Z0-9_]*(?:-[A-Z0-9_]+)*?)-(?P<severity>[0-7])-"
                  r"(?P<mnemonic>[A-Z0-9_]+)")  # fmt: skip
-_IN_MESSAGE = re.compile(  # the device's sequence number and clock (or IOS XR's node) first
-    r"(?:(?P<sequence>\d+):\s*)?(?:[^%]{0,120}?(?<![\w%]))?" + TAG.pattern + r"\s?:\s?"
+# The device's sequence number and clock (or IOS XR's node) first, and what a relay put before
+# them (Kiwi's `Original Address=... MSGOUT host:`), as far as the dispatcher looks for `: %`.
+_IN_MESSAGE = re.compile(
+    r"(?:(?P<sequence>\d+):\s*)?(?:[^%]{0,160}?(?<![\w%]))?" + TAG.pattern + r"\s?:\s?"
 )
 _LEVELS = ("emergency", "alert", "critical", "error", "warning", "notification",
            "informational", "debug")  # fmt: skip  # as `cisco_asa` names them

@@ -263,6 +263,16 @@ def test_an_unsynchronised_device_clock_is_not_the_events() -> None:
     assert doc["@timestamp"].endswith("-10-16T07:41:48.000Z")
 
 
+def test_a_kiwi_relays_long_prefix_still_finds_the_tag() -> None:
+    doc = ecs(
+        "<190>Original Address=192.0.2.21 1 2026-03-05T10:00:01.168Z relay-lab-01 "
+        "Kiwi_SyslogNet_Server 3356 MSGOUT SW-LAB-05: *Mar  5 10:00:00.534: %SYS-5-CONFIG_I: "
+        "Configured from console by netops on vty0 (192.0.2.44)"
+    )
+    assert doc["event"]["dataset"] == "cisco.ios" and doc["event"]["code"] == "CONFIG_I"
+    assert doc["user"] == {"name": "netops"} and doc["source"] == {"ip": "192.0.2.44"}
+
+
 def test_ios_xr_access_list_hits() -> None:
     """IOS XR writes `access-list NAME (sequence) deny`, its tag followed by ` :`."""
     doc = ecs(
