@@ -401,8 +401,10 @@ def _ecs_fields(doc: Event, ext: dict[str, Any]) -> None:
 
 def _labelled(doc: Event, ext: dict[str, Any], label_key: str) -> None:
     path, value = _LABELS.get(ext[label_key].strip().lower()), ext.get(_LABELLED[label_key])
-    if path == "event.duration" and value.__class__ is int and value >= 0:
-        doc["event"].setdefault("duration", value * 1_000_000_000)  # ECS: nanoseconds
+    if path == "event.duration":
+        if value.__class__ is int and value >= 0:
+            doc["event"].setdefault("duration", value * 1_000_000_000)  # ECS: nanoseconds
+        return
     if path is None or value.__class__ is not str:
         return
     if path.endswith(".ip") and (value := ip_or_none(value)) is None:

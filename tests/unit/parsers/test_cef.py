@@ -229,6 +229,9 @@ def test_a_standard_address_wins_over_a_labelled_one() -> None:
         assert doc is not None and doc["source"] == {"ip": "192.0.2.7"}
     doc = cef.parse("CEF:0|V|P|1|x|y|1|c6a2=not-an-address c6a2Label=Source IPv6 Address")
     assert doc is not None and "source" not in doc
+    for extension in ("cs3=long cs3Label=Duration in Seconds", "cn3=-5 cn3Label=DurationInSeconds"):
+        doc = cef.parse(f"CEF:0|V|P|1|x|y|1|{extension}")
+        assert doc is not None and "duration" not in doc["event"]
 
 
 def test_forcepoint_rule_id_is_a_labelled_custom_string() -> None:
