@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from collectors.parsers import checkpoint
 from collectors.parsers.values import IANA_TRANSPORTS, int_or_none, ip_or_none, mac_or_none
 from soc.model.event import Event, isoformat, set_field
 
@@ -423,6 +424,13 @@ def _check_point(doc: Event, ext: dict[str, Any]) -> None:
     if (name := ext.get("ifname")) and (direction := ext.get("deviceDirection")) in (0, 1):
         way = "ingress" if direction == 0 else "egress"
         set_field(doc, f"observer.{way}.interface.name", name)
+    # The rule's verdict, as the Check Point parser classifies its syslog lines.
+    verdict = ext.get("rule_action") or ext.get("deviceAction")
+    if verdict in checkpoint.ALLOWED or verdict in checkpoint.DENIED:
+        allowed = verdict in checkpoint.ALLOWED
+        kinds = ["allowed", "connection"] if allowed else ["connection", "denied"]
+        doc["event"].update(category=["network"], type=kinds,
+                            outcome="success" if allowed else "failure")  # fmt: skip
 
 
 def _whole_locations(doc: Event) -> None:

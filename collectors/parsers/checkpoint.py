@@ -57,8 +57,9 @@ _PARAM = re.compile(
 _SPLUNK_PARAM = re.compile(r"([^|=\\]{1,64})=([^|\\]*(?:\\.[^|\\]*)*)(?:\||$)", re.S)
 _ESCAPE = re.compile(r"\\(.)", re.S)
 _LEGACY_MARK = re.compile(r'\[[A-Za-z_][\w.-]{0,63}:{1,2}"')
-_DENIED = frozenset({"Drop", "Reject", "Block", "Prevent"})
-_ALLOWED = frozenset({"Accept", "Allow"})
+DENIED = frozenset({"Drop", "Reject", "Block", "Prevent"})
+ALLOWED = frozenset({"Accept", "Allow"})
+"""Rule actions that pass or stop a connection (the CEF parser reads them too)."""
 _ALERTS = frozenset({"Prevent", "Detect", "Quarantine"})
 # A management server's audit log of an administrator's session (SmartConsole, the web API,
 # Expert shell): its `action` (`Accept`, or none) is no connection's verdict.
@@ -292,9 +293,9 @@ def _classify(doc: Event, event: dict[str, object], params: dict[str, str]) -> N
     verdict = params.get("rule_action") or action
     categories = ["network"]
     types: list[str] = []
-    if verdict in _ALLOWED:
+    if verdict in ALLOWED:
         types, event["outcome"] = ["allowed", "connection"], "success"
-    elif verdict in _DENIED:
+    elif verdict in DENIED:
         types, event["outcome"] = ["connection", "denied"], "failure"
     if verdict in _ALERTS:
         event["kind"] = "alert"

@@ -220,6 +220,11 @@ def test_check_point_own_names_fill_zones_rule_and_interface() -> None:
     assert doc["rule"] == {"uuid": "4f0c4b8e-0e7a-4d5b-9d1c-3b2f1a0e9c77", "name": "Web out"}
     assert doc["network"]["name"] == "Network"
     assert doc["event"]["duration"] == 75_000_000_000
+    assert doc["event"]["category"] == ["network"] and doc["event"]["outcome"] == "success"
+    assert doc["event"]["type"] == ["allowed", "connection"]
+    drop = cef.parse("CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|http|5|act=Drop")
+    assert drop is not None and drop["event"]["outcome"] == "failure"
+    assert drop["event"]["type"] == ["connection", "denied"] and drop["event"]["action"] == "Drop"
 
 
 def test_a_standard_address_wins_over_a_labelled_one() -> None:
