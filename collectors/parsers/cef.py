@@ -16,7 +16,9 @@ The ECS names are Filebeat's, with four kinds left out on purpose: `eventId`/`de
 event is filed under; `type` (`event.kind`) is ArcSight's 0-3 code, not an ECS kind; `agent*`
 describes ArcSight's connector, and ECS `agent` is our collector. A `fileHash` goes to
 `file.hash.<md5|sha1|sha256|sha512>` by its length, which Filebeat does not do, so
-threat-intelligence matches on hashes see it.
+threat-intelligence matches on hashes see it. Custom fields whose label names an ECS field (Check
+Point's `c6a2Label=Source IPv6 Address`, Forcepoint's `cs1Label=RuleID`) fill it, as the CEF
+module's vendor pipelines do; so do Check Point's own keys (`inzone`, `rule_uid`, `ifname`).
 
 A truncated line keeps what was read; text whose `CEF:` is not followed by a version number is
 not CEF. Hostile lines cost time linear in their length: keys are found by one scan for `=`
@@ -34,6 +36,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from collectors.parsers import checkpoint
 from collectors.parsers.values import IANA_TRANSPORTS, int_or_none, ip_or_none, mac_or_none
 from soc.model.event import Event, isoformat, set_field
 
@@ -148,6 +151,29 @@ _MACS = {"sourceMacAddress": "source.mac", "destinationMacAddress": "destination
          "deviceMacAddress": "observer.mac"}  # fmt: skip
 ECS_NAMES |= _ADDRESSES | _MACS
 
+# Custom fields ECS has a field for, by the label the device gives them (`c6a2Label=Source IPv6
+# Address c6a2=2001:db8::5`): Check Point's Log Exporter sends an IPv6 connection's addresses and
+# its rule this way, Forcepoint its rule id (Filebeat's CEF module maps the same, vendor by
+# vendor). A standard key (`src`, `dst`) wins over a labelled one.
+_LABELLED = {f"{key}Label": key for key in (
+    *(f"deviceCustomString{n}" for n in range(1, 7)),
+    *(f"deviceCustomIPv6Address{n}" for n in range(1, 5)),
+    *(f"deviceCustomNumber{n}" for n in range(1, 4)),
+)}  # fmt: skip
+_LABELS = {
+    "source ipv6 address": "source.ip", "destination ipv6 address": "destination.ip",
+    "rule name": "rule.name", "ruleid": "rule.id", "rule id": "rule.id",
+    "matched category": "rule.category",
+    "duration in seconds": "event.duration", "durationinseconds": "event.duration",
+}  # fmt: skip
+# Check Point's own names for what CEF has no key for (`inzone=Internal rule_uid=...`), mapped
+# as the Check Point parser maps them; `ifname` is the interface in `deviceDirection`'s way.
+_CHECK_POINT = {
+    "inzone": "observer.ingress.zone", "outzone": "observer.egress.zone",
+    "rule_uid": "rule.uuid", "rule_name": "rule.name", "layer_name": "network.name",
+    "origin": "observer.name",
+}  # fmt: skip
+
 # Device times: `MMM dd [yyyy] HH:mm:ss[.SSS] [zone]` (the spec's formats) besides epoch ms.
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
                                        "sep", "oct", "nov", "dec"), start=1)}  # fmt: skip
@@ -180,6 +206,8 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         if extensions:
             cef["extensions"] = extensions
             _ecs_fields(doc, extensions)
+            if header[1:2] == ["Check Point"]:
+                _check_point(doc, extensions)
     return doc
 
 
@@ -341,8 +369,11 @@ def _header_fields(doc: Event, cef: dict[str, Any], header: list[str]) -> None:
 def _ecs_fields(doc: Event, ext: dict[str, Any]) -> None:
     """ECS fields from the extensions, in their order: of two names for one field (a host name
     and a DNS domain), the later wins. Values that are not what the field holds are left out."""
+    labelled = []
     for name, value in ext.items():
         if (path := ECS_NAMES.get(name)) is None:
+            if name in _LABELLED:
+                labelled.append(name)
             continue
         if name in _TIMES:
             moment = (
@@ -357,6 +388,8 @@ def _ecs_fields(doc: Event, ext: dict[str, Any]) -> None:
             continue  # not a number: kept under cef.extensions only
         if value is not None:
             set_field(doc, path, value)
+    for name in labelled:
+        _labelled(doc, ext, name)
     _network(doc, ext)
     _whole_locations(doc)
     if (outcome := str(ext.get("eventOutcome", "")).lower()) in _OUTCOMES:
@@ -365,6 +398,39 @@ def _ecs_fields(doc: Event, ext: dict[str, Any]) -> None:
         set_field(doc, "http.request.referrer", context)
     if digest := _hash(ext.get("fileHash")):
         set_field(doc, f"file.hash.{_HASHES[len(digest)]}", digest)
+
+
+def _labelled(doc: Event, ext: dict[str, Any], label_key: str) -> None:
+    path, value = _LABELS.get(ext[label_key].strip().lower()), ext.get(_LABELLED[label_key])
+    if path == "event.duration":
+        if value.__class__ is int and value >= 0:
+            doc["event"].setdefault("duration", value * 1_000_000_000)  # ECS: nanoseconds
+        return
+    if path is None or value.__class__ is not str:
+        return
+    if path.endswith(".ip") and (value := ip_or_none(value)) is None:
+        return
+    side, _, field = path.partition(".")
+    if field not in doc.get(side, {}):
+        set_field(doc, path, value)
+
+
+def _check_point(doc: Event, ext: dict[str, Any]) -> None:
+    for key, path in _CHECK_POINT.items():
+        if (value := ext.get(key)) and value.__class__ is str:
+            side, _, field = path.partition(".")
+            if field not in doc.get(side, {}):
+                set_field(doc, path, value)
+    if (name := ext.get("ifname")) and (direction := ext.get("deviceDirection")) in (0, 1):
+        way = "ingress" if direction == 0 else "egress"
+        set_field(doc, f"observer.{way}.interface.name", name)
+    # The rule's verdict, as the Check Point parser classifies its syslog lines.
+    verdict = ext.get("rule_action") or ext.get("deviceAction")
+    if verdict in checkpoint.ALLOWED or verdict in checkpoint.DENIED:
+        allowed = verdict in checkpoint.ALLOWED
+        kinds = ["allowed", "connection"] if allowed else ["connection", "denied"]
+        doc["event"].update(category=["network"], type=kinds,
+                            outcome="success" if allowed else "failure")  # fmt: skip
 
 
 def _whole_locations(doc: Event) -> None:

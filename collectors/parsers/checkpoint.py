@@ -57,9 +57,13 @@ _PARAM = re.compile(
 _SPLUNK_PARAM = re.compile(r"([^|=\\]{1,64})=([^|\\]*(?:\\.[^|\\]*)*)(?:\||$)", re.S)
 _ESCAPE = re.compile(r"\\(.)", re.S)
 _LEGACY_MARK = re.compile(r'\[[A-Za-z_][\w.-]{0,63}:{1,2}"')
-_DENIED = frozenset({"Drop", "Reject", "Block", "Prevent"})
-_ALLOWED = frozenset({"Accept", "Allow"})
+DENIED = frozenset({"Drop", "Reject", "Block", "Prevent"})
+ALLOWED = frozenset({"Accept", "Allow"})
+"""Rule actions that pass or stop a connection (the CEF parser reads them too)."""
 _ALERTS = frozenset({"Prevent", "Detect", "Quarantine"})
+# A management server's audit log of an administrator's session (SmartConsole, the web API,
+# Expert shell): its `action` (`Accept`, or none) is no connection's verdict.
+_SESSIONS = {"Log In": ("start", "logged-in"), "Log Out": ("end", "logged-out")}
 
 # ECS field path -> the keys that fill it, first present wins (the pipeline's renames and their
 # `if: ... == null` fallbacks).
@@ -105,7 +109,7 @@ _TEXT: tuple[_Mapping, ...] = (
     (("file", "hash", "sha256"), ("file_sha256",)),
     (("process", "name"), ("process_name",)),
     (("vulnerability", "id"), ("industry_reference",)),
-    (("message",), ("message", "reason", "subject")),
+    (("message",), ("message", "sys_message", "reason", "subject")),
 )  # fmt: skip
 _NUMBERS = (
     (("source", "port"), ("s_port", "sport_svc")),
@@ -251,6 +255,8 @@ def _event(params: dict[str, str]) -> Event:
     _interface(doc, params)
     _network(doc, params)
     _classify(doc, event, params)
+    if (administrator := params.get("administrator")) and "user" not in doc:
+        doc["user"] = {"name": administrator}  # who logged in or changed the policy
     _related(doc)
     if (seconds := int_or_none(params.get("time"))) is not None and seconds <= _LAST_SECOND:
         doc["@timestamp"] = isoformat(datetime.fromtimestamp(seconds, UTC))
@@ -280,13 +286,16 @@ def _network(doc: Event, params: dict[str, str]) -> None:
 def _classify(doc: Event, event: dict[str, object], params: dict[str, str]) -> None:
     """Category, type, kind and outcome from the rule's action (the connection's `action` when
     the log names no rule action), a log-in's action, and the threat blades' fields."""
+    if (session := _SESSIONS.get(params.get("operation", ""))) is not None:
+        _session(event, params, *session)
+        return
     action = params.get("action", "")
     verdict = params.get("rule_action") or action
-    categories = ["authentication"] if params.get("operation") == "Log In" else ["network"]
+    categories = ["network"]
     types: list[str] = []
-    if verdict in _ALLOWED:
+    if verdict in ALLOWED:
         types, event["outcome"] = ["allowed", "connection"], "success"
-    elif verdict in _DENIED:
+    elif verdict in DENIED:
         types, event["outcome"] = ["connection", "denied"], "failure"
     if verdict in _ALERTS:
         event["kind"] = "alert"
@@ -307,6 +316,15 @@ def _classify(doc: Event, event: dict[str, object], params: dict[str, str]) -> N
         event["type"] = list(dict.fromkeys(types))
     if action:
         event["action"] = action.lower()
+
+
+def _session(event: dict[str, object], params: dict[str, str], kind: str, done: str) -> None:
+    failed = params.get("audit_status") == "Failure"
+    event.update(category=["authentication"], type=[kind], outcome="failure" if failed else
+                 "success", action="logon-failed" if failed else done)  # fmt: skip
+    # `Administrator failed to log in: Wrong Password`
+    if failed and (reason := params.get("additional_info", "").partition(": ")[2].strip()):
+        event["reason"] = reason
 
 
 def _related(doc: Event) -> None:

@@ -188,6 +188,66 @@ def test_check_point_log_exporter_unknown_severity() -> None:
     assert doc["@timestamp"] == "2024-03-05T10:00:00.000Z"
 
 
+def test_check_point_ipv6_addresses_and_rule_come_in_labelled_custom_fields() -> None:
+    # Check Point CheckMates, "Log Exporter CEF Field Mappings": an IPv6 connection's addresses
+    # are c6a2/c6a3, the rule cs2, the URL category cs5 (values ours).
+    doc = cef.parse(
+        "CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|https|Unknown|act=Drop "
+        "c6a2=2001:db8:10::5 c6a2Label=Source IPv6 Address c6a3=2001:db8:20::9 "
+        "c6a3Label=Destination IPv6 Address cs2Label=Rule Name cs2=Block guests "
+        "cs5Label=Matched Category cs5=Gambling spt=50110 dpt=443 proto=6"
+    )
+    assert doc is not None
+    assert doc["source"] == {"ip": "2001:db8:10::5", "port": 50110}
+    assert doc["destination"] == {"ip": "2001:db8:20::9", "port": 443}
+    assert doc["rule"] == {"name": "Block guests", "category": "Gambling"}
+    assert doc["cef"]["extensions"]["deviceCustomIPv6Address2"] == "2001:db8:10::5"
+
+
+def test_check_point_own_names_fill_zones_rule_and_interface() -> None:
+    # Log Exporter's CEF keeps Check Point's names where CEF has no key (values ours).
+    doc = cef.parse(
+        "CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|https|Unknown|act=Accept "
+        "deviceDirection=0 rt=1709632800000 spt=51234 dpt=443 src=192.0.2.10 dst=203.0.113.80 "
+        "ifname=eth1 inzone=Internal outzone=External layer_name=Network origin=192.0.2.254 "
+        "rule_uid=4f0c4b8e-0e7a-4d5b-9d1c-3b2f1a0e9c77 rule_name=Web out "
+        "cn2=75 cn2Label=Duration in Seconds"
+    )
+    assert doc is not None
+    assert doc["observer"]["ingress"] == {"zone": "Internal", "interface": {"name": "eth1"}}
+    assert doc["observer"]["egress"] == {"zone": "External"}
+    assert doc["observer"]["name"] == "192.0.2.254"
+    assert doc["rule"] == {"uuid": "4f0c4b8e-0e7a-4d5b-9d1c-3b2f1a0e9c77", "name": "Web out"}
+    assert doc["network"]["name"] == "Network"
+    assert doc["event"]["duration"] == 75_000_000_000
+    assert doc["event"]["category"] == ["network"] and doc["event"]["outcome"] == "success"
+    assert doc["event"]["type"] == ["allowed", "connection"]
+    drop = cef.parse("CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|http|5|act=Drop")
+    assert drop is not None and drop["event"]["outcome"] == "failure"
+    assert drop["event"]["type"] == ["connection", "denied"] and drop["event"]["action"] == "Drop"
+
+
+def test_a_standard_address_wins_over_a_labelled_one() -> None:
+    for extension in ("src=192.0.2.7 c6a2=2001:db8::7 c6a2Label=Source IPv6 Address",
+                      "c6a2=2001:db8::7 c6a2Label=Source IPv6 Address src=192.0.2.7"):  # fmt: skip
+        doc = cef.parse(f"CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|x|1|{extension}")
+        assert doc is not None and doc["source"] == {"ip": "192.0.2.7"}
+    doc = cef.parse("CEF:0|V|P|1|x|y|1|c6a2=not-an-address c6a2Label=Source IPv6 Address")
+    assert doc is not None and "source" not in doc
+    for extension in ("cs3=long cs3Label=Duration in Seconds", "cn3=-5 cn3Label=DurationInSeconds"):
+        doc = cef.parse(f"CEF:0|V|P|1|x|y|1|{extension}")
+        assert doc is not None and "duration" not in doc["event"]
+
+
+def test_forcepoint_rule_id_is_a_labelled_custom_string() -> None:
+    # As Forcepoint NGFW exports CEF: the rule id in cs1, labelled RuleID (values ours).
+    doc = cef.parse(
+        "CEF:0|FORCEPOINT|Firewall|6.8.1|70019|Connection_Discarded|0|dvc=192.0.2.1 "
+        "src=198.51.100.4 dst=203.0.113.9 spt=68 dpt=67 proto=17 cs1Label=RuleID cs1=605.0"
+    )
+    assert doc is not None and doc["rule"] == {"id": "605.0"}
+
+
 def test_web_request_fields() -> None:
     doc = cef.parse(
         "CEF:0|Imperva Inc.|SecureSphere|12.0|Protocol Violation|Illegal URL|High|"

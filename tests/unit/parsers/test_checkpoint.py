@@ -257,6 +257,61 @@ def test_login_audit() -> None:
 
 
 @pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            'action:"Accept"; administrator:"netops@example.org"; client_ip:"192.0.2.40"; '
+            'machine:"ws-12.example.org"; operation:"Log In"; operation_number:"10"; '
+            'product:"SmartConsole"; subject:"Administrator Login"',
+            {"type": ["start"], "outcome": "success", "action": "logged-in"},
+        ),
+        (
+            'action:"Accept"; additional_info:"Administrator failed to log in: Wrong Password"; '
+            'administrator:"netops@example.org"; audit_status:"Failure"; client_ip:"192.0.2.40"; '
+            'operation:"Log In"; operation_number:"11"; product:"SmartConsole"; '
+            'subject:"Administrator Login"',
+            {"type": ["start"], "outcome": "failure", "action": "logon-failed",
+             "reason": "Wrong Password"},
+        ),
+        (
+            'action:"Accept"; administrator:"netops@example.org"; client_ip:"192.0.2.40"; '
+            'operation:"Log Out"; operation_number:"12"; product:"WEB_API"; '
+            'subject:"Administrator Login"',
+            {"type": ["end"], "outcome": "success", "action": "logged-out"},
+        ),
+        (  # Expert mode on a gateway: an alert, no action
+            'alert:"Expert_Alert"; additional_info:"SSH connection by netops user to Expert '
+            'Shell"; administrator:"netops@example.org"; client_ip:"192.0.2.40"; '
+            'device_name:"gw-lab-1"; operation:"Log In"; product:"Expert Shell"; '
+            'subject:"Administrator Expert Shell login"',
+            {"type": ["start"], "outcome": "success", "action": "logged-in"},
+        ),
+    ],
+)  # fmt: skip
+def test_management_sessions_are_log_ins_not_connections(fields: str, expected: dict) -> None:
+    """The management server's audit log: its `action:"Accept"` is no connection's verdict."""
+    doc = ecs(
+        '<134>1 2026-03-05T10:00:07Z mgmt-lab CheckPoint 10547 - [flags:"163872"; '
+        f'ifdir:"outbound"; loguid:"{{0x1,0x0,0x2,0x3}}"; origin:"192.0.2.1"; {fields}]'
+    )
+    assert doc["event"]["category"] == ["authentication"]
+    assert {k: doc["event"].get(k) for k in expected} == expected
+    assert doc["user"] == {"name": "netops@example.org"}
+    assert doc["source"] == {"ip": "192.0.2.40", "user": {"name": "netops@example.org"}}
+
+
+def test_system_monitor_text_is_the_message() -> None:
+    """System Monitor writes its text as `sys_message::` (two colons)."""
+    doc = ecs(
+        '<134>1 2026-03-05T10:00:07Z gw-lab CheckPoint 1930 - [flags:"133440"; '
+        'ifdir:"inbound"; ifname:"daemon"; origin:"192.0.2.1"; product:"System Monitor"; '
+        'sys_message::"The eth2 interface is not protected by the anti-spoofing feature."]'
+    )
+    assert doc["message"] == "The eth2 interface is not protected by the anti-spoofing feature."
+    assert doc["checkpoint"]["sys_message"] == doc["message"]
+
+
+@pytest.mark.parametrize(
     ("params", "absent"),
     [
         ('src:"10.0.0.999"; dst:"not-an-ip"', ("source", "destination")),

@@ -153,19 +153,139 @@ def test_a_clock_we_cannot_place_leaves_the_receipt_time(line: str) -> None:
         (
             "%SEC-6-IPACCESSLOGP: list 101 denied tcp 10.20.1.7(41000) (GigabitEthernet0/1 "
             "0011.2233.4455) -> 10.20.2.2(445), 3 packets",
-            {"source": {"ip": "10.20.1.7", "port": 41000, "packets": 3},
+            {"source": {"ip": "10.20.1.7", "port": 41000, "packets": 3,
+                        "mac": "00-11-22-33-44-55"},
              "destination": {"ip": "10.20.2.2", "port": 445},
-             "network": {"packets": 3, "transport": "tcp"}, "outcome": "failure"},
+             "network": {"packets": 3, "transport": "tcp"}, "outcome": "failure",
+             "interface": "GigabitEthernet0/1"},
+        ),
+        # IOS XE: the forwarding processor's slot and image before the list
+        (
+            "%FMANFP-6-IPACCESSLOGP: F0: fman_fp_image:  list EDGE-IN permitted tcp "
+            "192.0.2.26(59144) -> 198.51.100.34(443), 1 packet",
+            {"source": {"ip": "192.0.2.26", "port": 59144, "packets": 1},
+             "destination": {"ip": "198.51.100.34", "port": 443},
+             "network": {"packets": 1, "transport": "tcp"}, "outcome": "success"},
+        ),
+        (
+            "%FMANFP-6-IPV6ACCESSLOGP: R0/0: fman_fp_image: list EDGE6-IN denied udp "
+            "2001:db8:7::(38370) -> 2001:db8:9::(3370), 1 packet",
+            {"source": {"ip": "2001:db8:7::", "port": 38370, "packets": 1},
+             "destination": {"ip": "2001:db8:9::", "port": 3370},
+             "network": {"packets": 1, "transport": "udp"}, "outcome": "failure"},
+        ),
+        # IOS XE with the source MAC before the address and the input interface after it
+        (
+            "%FMANFP-6-IPACCESSLOGP: F0/0: fman_fp_image: list acl_Te0-1-1_in denied tcp "
+            "00-00-5E-00-53-23 198.51.100.10(56279) TenGigabitEthernet0/1/1-> "
+            "203.0.113.20(45240), 1 packet",
+            {"source": {"ip": "198.51.100.10", "port": 56279, "packets": 1,
+                        "mac": "00-00-5E-00-53-23"},
+             "destination": {"ip": "203.0.113.20", "port": 45240},
+             "network": {"packets": 1, "transport": "tcp"}, "outcome": "failure",
+             "interface": "TenGigabitEthernet0/1/1"},
+        ),
+        # an IPv6 access list's `ipv6` is any protocol, no transport (the type says IPv6)
+        (
+            "%IPV6_ACL-6-ACCESSLOGSP: list EDGE6/40 denied ipv6 :: -> 2001:db8::9, 6 packets",
+            {"source": {"ip": "::", "packets": 6}, "destination": {"ip": "2001:db8::9"},
+             "network": {"packets": 6}, "outcome": "failure"},
         ),
     ],
 )  # fmt: skip
 def test_access_list_hits(text: str, expected: dict) -> None:
     doc = ecs(f"<190>88: R1: *Mar  5 10:00:03.000: {text}")
-    for key in ("source", "destination", "network", "icmp"):
+    for key in ("source", "destination", "icmp"):
         assert doc.get(key) == expected.get(key), key
+    network = dict(doc["network"])
+    assert network.pop("type") == ("ipv6" if ":" in doc["source"]["ip"] else "ipv4")
+    assert network == expected["network"]
     assert doc["event"]["outcome"] == expected["outcome"]
     assert doc["event"]["category"] == ["network"]
     assert doc["related"]["ip"] == [doc["source"]["ip"], doc["destination"]["ip"]]
+    if "interface" in expected:
+        assert doc["observer"]["ingress"] == {"interface": {"name": expected["interface"]}}
+    else:
+        assert "ingress" not in doc["observer"]
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("Configured from console by vty0 (192.0.2.44)", {"ip": "192.0.2.44"}),
+        ("Configured from memory by console", None),
+    ],
+)
+def test_a_change_by_a_line_names_no_user(text: str, source: dict | None) -> None:
+    """Logged in with a line password, no user name: the device names the line instead."""
+    doc = ecs(f"<189>24: sw-lab-02: *Mar  5 10:00:01.795: %SYS-5-CONFIG_I: {text}")
+    assert doc["event"]["category"] == ["configuration"]
+    assert "user" not in doc and doc.get("source") == source
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No MD5 digest from 198.51.100.7(179) to 198.51.100.8(31245) (RST) tableid - 0",
+        "No MD5 digest from 198.51.100.7:179 to 198.51.100.8:31245",
+    ],
+)
+def test_tcp_md5_failures_name_the_peers(text: str) -> None:
+    doc = ecs(f"<190>9004: *Mar  5 10:00:01.081: %TCP-6-BADAUTH: {text}")
+    assert doc["event"]["outcome"] == "failure"
+    assert doc["event"]["category"] == ["network", "authentication"]
+    assert doc["source"] == {"ip": "198.51.100.7", "port": 179}
+    assert doc["destination"] == {"ip": "198.51.100.8", "port": 31245}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<190>3132811: sw-lab-03 3132807: Jul 14 2023 08:23:43.398 UTC: %SYS-5-RESTART: "
+        "System restarted --",
+        "<190>: sw-lab-03: Jul 14 2023 08:23:43.398 UTC: %SYS-5-RESTART: System restarted --",
+        # a relay's header a day off: the device's clock is the event's
+        "<190>Jul 13 08:23:43 192.0.2.9 3132779: Jul 14 2023 08:23:43.398 UTC: %SYS-5-RESTART: "
+        "System restarted --",
+    ],
+)
+def test_the_devices_own_clock_with_year_and_utc_dates_the_event(line: str) -> None:
+    doc = ecs(line)
+    assert doc["event"]["code"] == "RESTART"
+    assert doc["@timestamp"] == "2023-07-14T08:23:43.398Z"
+
+
+def test_an_unsynchronised_device_clock_is_not_the_events() -> None:
+    doc = ecs(
+        "<189>Oct 16 07:41:48 sw-lab-04 157475316: *Oct 16 2024 07:39:09.425 UTC: "
+        "%SYS-5-RESTART: System restarted --"
+    )
+    assert doc["@timestamp"].endswith("-10-16T07:41:48.000Z")
+
+
+def test_a_kiwi_relays_long_prefix_still_finds_the_tag() -> None:
+    doc = ecs(
+        "<190>Original Address=192.0.2.21 1 2026-03-05T10:00:01.168Z relay-lab-01 "
+        "Kiwi_SyslogNet_Server 3356 MSGOUT SW-LAB-05: *Mar  5 10:00:00.534: %SYS-5-CONFIG_I: "
+        "Configured from console by netops on vty0 (192.0.2.44)"
+    )
+    assert doc["event"]["dataset"] == "cisco.ios" and doc["event"]["code"] == "CONFIG_I"
+    assert doc["user"] == {"name": "netops"} and doc["source"] == {"ip": "192.0.2.44"}
+
+
+def test_ios_xr_access_list_hits() -> None:
+    """IOS XR writes `access-list NAME (sequence) deny`, its tag followed by ` :`."""
+    doc = ecs(
+        "<190>Oct  7 07:19:44 xr-edge-01 RP/0/RP0/CPU0:Oct  7 07:19:43.630 UTC: "
+        "ipv4_acl_mgr[310]: %ACL-IPV4_ACL-6-IPACCESSLOGP : access-list EDGE-OUT (20) deny tcp "
+        "192.0.2.10(39527) -> 203.0.113.5(1830), 1 packet"
+    )
+    assert doc["event"]["code"] == "IPACCESSLOGP"
+    assert doc["event"]["action"] == "deny" and doc["event"]["outcome"] == "failure"
+    assert doc["cisco"]["ios"]["access_list"] == "EDGE-OUT"
+    assert doc["source"] == {"ip": "192.0.2.10", "port": 39527, "packets": 1}
+    assert doc["destination"] == {"ip": "203.0.113.5", "port": 1830}
+    assert doc["network"] == {"packets": 1, "transport": "tcp", "type": "ipv4"}
 
 
 def test_logins_and_logged_commands() -> None:
