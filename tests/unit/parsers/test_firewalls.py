@@ -125,6 +125,18 @@ def test_pfsense_filterlog_variants() -> None:
     assert icmp6["network"]["transport"] == "ipv6-icmp"
 
 
+def test_pfsense_undecoded_icmp_is_no_icmp_type() -> None:
+    """OPNsense writes `datalength=N` where it does not decode an ICMPv6 message; that is no
+    ICMP type."""
+    doc = pfsense.parse(
+        "32,,,a1b2c3d4,igb0,match,pass,in,6,0x0,0x00000,255,ipv6-icmp,58,16,"
+        "fe80::1,ff02::1:2,datalength=16"
+    )
+    assert doc is not None and doc["network"]["transport"] == "ipv6-icmp"
+    assert "icmp" not in doc["pfsense"]
+    assert doc["destination"] == {"ip": "ff02::1:2"}
+
+
 def test_pfsense_rejects_other_csv() -> None:
     assert pfsense.parse("a,b,c") is None
     assert pfsense.parse("5,,,1,em0,match,block,in,4,0x0,,64,1,0,DF,6,tcp,60,x,y,1,2") is None
