@@ -29,6 +29,13 @@ from soc.model.event import Event, isoformat
 DATASET = "suricata.eve"
 _CATEGORIES = {"alert": ["network", "intrusion_detection"], "http": ["network", "web"],
                "fileinfo": ["network", "file"], "anomaly": ["network"]}  # fmt: skip
+# Records of an application protocol's own (EVE's event types, named as its app_proto values)
+_PROTOCOL_RECORDS = frozenset({"dcerpc", "dhcp", "dnp3", "dns", "ftp", "ftp_data", "http",
+                               "http2", "ike", "krb5", "modbus", "mqtt", "nfs", "pgsql",
+                               "quic", "rdp", "rfb", "sip", "smb", "smtp", "snmp", "ssh",
+                               "tftp", "tls"})  # fmt: skip
+# app_proto values that name no protocol: detection failed, or Suricata's example parsers
+_NO_PROTOCOL = frozenset({"failed", "template", "template-rust", "unknown"})
 _FLOW_COUNTERS = (("source", "bytes", "bytes_toserver"), ("source", "packets", "pkts_toserver"),
                   ("destination", "bytes", "bytes_toclient"),
                   ("destination", "packets", "pkts_toclient"))  # fmt: skip
@@ -97,8 +104,11 @@ def _network(doc: Event, eve: dict[str, Any]) -> None:
     network: dict[str, Any] = {}
     if proto := text_or_none(eve.get("proto")):
         network["transport"] = IANA_TRANSPORTS.get(proto, proto.lower())
-    if app := text_or_none(eve.get("app_proto")):
+    app = text_or_none(eve.get("app_proto"))
+    if app and app not in _NO_PROTOCOL:
         network["protocol"] = app.lower()
+    elif (kind := eve.get("event_type")) in _PROTOCOL_RECORDS:  # dns, ssh... carry no app_proto
+        network["protocol"] = kind.replace("_", "-")
     if community := text_or_none(eve.get("community_id")):
         network["community_id"] = community
     if network:

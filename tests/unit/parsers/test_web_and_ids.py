@@ -244,6 +244,24 @@ def test_suricata_fileinfo_is_the_file() -> None:
     assert doc["url"]["domain"] == "dl.example"
 
 
+def test_suricata_network_protocol_of_records_without_app_proto() -> None:
+    """DNS and SSH records carry no `app_proto`: the record's type is the protocol. A flow
+    whose protocol detection failed has `app_proto: failed`, which names no protocol."""
+    dns = suricata.parse(
+        '{"event_type":"dns","src_ip":"192.0.2.15","src_port":53000,"dest_ip":"192.0.2.53",'
+        '"dest_port":53,"proto":"UDP","dns":{"type":"query","id":1,"rrname":"a.example",'
+        '"rrtype":"A"}}'
+    )
+    failed = suricata.parse(
+        '{"event_type":"flow","src_ip":"192.0.2.15","src_port":546,"dest_ip":"192.0.2.1",'
+        '"dest_port":547,"proto":"UDP","app_proto":"failed","flow":{"pkts_toserver":1,'
+        '"bytes_toserver":110,"state":"new"}}'
+    )
+    assert dns is not None and failed is not None
+    assert dns["network"]["protocol"] == "dns"
+    assert "protocol" not in failed["network"]
+
+
 def test_suricata_rejects_other_json() -> None:
     assert suricata.parse('{"EventID": 4688}') is None
     assert suricata.parse('{"event_type": ') is None
