@@ -36,6 +36,10 @@ _PROTOCOL_RECORDS = frozenset({"dcerpc", "dhcp", "dnp3", "dns", "ftp", "ftp_data
                                "tftp", "tls"})  # fmt: skip
 # app_proto values that name no protocol: detection failed, or Suricata's example parsers
 _NO_PROTOCOL = frozenset({"failed", "template", "template-rust", "unknown"})
+# EVE's tls.version: `TLS 1.2`, `SSLv3`; `UNDETERMINED` (or a number) names no version
+_TLS_VERSIONS = {"SSLv2": ("ssl", "2.0"), "SSLv3": ("ssl", "3.0"), "TLS 1.0": ("tls", "1.0"),
+                 "TLS 1.1": ("tls", "1.1"), "TLS 1.2": ("tls", "1.2"),
+                 "TLS 1.3": ("tls", "1.3")}  # fmt: skip
 _FLOW_COUNTERS = (("source", "bytes", "bytes_toserver"), ("source", "packets", "pkts_toserver"),
                   ("destination", "bytes", "bytes_toclient"),
                   ("destination", "packets", "pkts_toclient"))  # fmt: skip
@@ -239,19 +243,22 @@ def _http(doc: Event, http: dict[str, Any]) -> None:
 
 def _tls(doc: Event, tls: dict[str, Any]) -> None:
     result: dict[str, Any] = {}
-    if version := text_or_none(tls.get("version")):
-        protocol, _, number = version.partition(" ")
-        result.update(version_protocol=protocol.lower(), version=number or protocol)
-    if sni := text_or_none(tls.get("sni")):
+    if version := _TLS_VERSIONS.get(text_or_none(tls.get("version")) or ""):
+        result.update(version_protocol=version[0], version=version[1])
+    # The SNI as the client sent it may end in the root's dot: `host.example.`
+    if sni := (text_or_none(tls.get("sni")) or "").rstrip("."):
         result["client"] = {"server_name": sni}
         doc.setdefault("destination", {})["domain"] = sni
     server = {n: v for k, n in (("subject", "subject"), ("issuerdn", "issuer"))
               if (v := text_or_none(tls.get(k)))}  # fmt: skip
+    if fingerprint := text_or_none(tls.get("fingerprint")):  # `6a:ff:...`, the SHA-1 of the cert
+        server["hash"] = {"sha1": fingerprint.replace(":", "").upper()}
+    if ja3s := text_or_none(_object(tls.get("ja3s")).get("hash")):
+        server["ja3s"] = ja3s
     if server:
         result["server"] = server
-    ja3 = _object(tls.get("ja3"))
-    if hash_ := text_or_none(ja3.get("hash")):
-        result.setdefault("client", {})["ja3"] = hash_
+    if ja3 := text_or_none(_object(tls.get("ja3")).get("hash")):
+        result.setdefault("client", {})["ja3"] = ja3
     if result:
         doc["tls"] = result
 

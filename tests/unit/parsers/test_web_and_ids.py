@@ -262,6 +262,41 @@ def test_suricata_network_protocol_of_records_without_app_proto() -> None:
     assert "protocol" not in failed["network"]
 
 
+def test_suricata_tls_versions_in_ecs_form() -> None:
+    """EVE writes `TLS 1.2`, `SSLv3`, or `UNDETERMINED` when the handshake did not say; ECS wants
+    `ssl` and `3.0`, and no version for an undetermined one."""
+    ssl, unknown = (
+        suricata.parse(
+            '{"event_type":"tls","src_ip":"192.0.2.1","dest_ip":"192.0.2.2","tls":{"version":"'
+            + version
+            + '","sni":"old.example"}}'
+        )
+        for version in ("SSLv3", "UNDETERMINED")
+    )
+    assert ssl is not None and unknown is not None
+    assert ssl["tls"]["version_protocol"] == "ssl" and ssl["tls"]["version"] == "3.0"
+    assert unknown["tls"] == {"client": {"server_name": "old.example"}}
+
+
+def test_suricata_tls_server_name_and_certificate_hash() -> None:
+    """The SNI may end in the root's dot, which no domain list carries; the certificate's
+    fingerprint is its SHA-1, and `ja3s` the server's JA3."""
+    doc = suricata.parse(
+        '{"event_type":"tls","src_ip":"192.0.2.1","dest_ip":"203.0.113.4","dest_port":443,'
+        '"tls":{"sni":"cdn.example.","version":"TLS 1.2","subject":"CN=cdn.example",'
+        '"fingerprint":"6a:ff:ac:a6:5f:8a:05:e7:a9:8c:76:29:b9:08:c7:69:ad:dc:72:47",'
+        '"ja3s":{"hash":"15af977ce25de452b96affa2addb1036","string":"771,49199,65281-0"}}}'
+    )
+    assert doc is not None
+    assert doc["tls"]["client"]["server_name"] == "cdn.example"
+    assert doc["destination"]["domain"] == "cdn.example"
+    assert doc["tls"]["server"] == {
+        "subject": "CN=cdn.example",
+        "hash": {"sha1": "6AFFACA65F8A05E7A98C7629B908C769ADDC7247"},
+        "ja3s": "15af977ce25de452b96affa2addb1036",
+    }
+
+
 def test_suricata_rejects_other_json() -> None:
     assert suricata.parse('{"EventID": 4688}') is None
     assert suricata.parse('{"event_type": ') is None
