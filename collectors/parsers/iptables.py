@@ -32,7 +32,14 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     prefix, found, rest = text.partition("IN=")
     if not found or (prefix and not prefix.endswith((" ", "]", ":"))):
         return None
-    fields: dict[str, str] = {}
+    if "[" in rest:  # an ICMP error quotes the packet it answers: `[SRC=... SPT=... DPT=... ]`
+        start = rest.index("[")
+        end = rest.find("]", start)
+        rest = rest[:start] + (rest[end + 1 :] if end > 0 else "")
+    # The IP header's keys, then from `PROTO=` on the transport's: both may have `LEN=` and `ID=`
+    header: dict[str, str] = {}
+    transport: dict[str, str] = {}
+    fields = header
     flags: list[str] = []
     fragment: list[str] = []
     for token in ("IN=" + rest).split():
@@ -40,11 +47,13 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         if pair:  # `KEY=value` with KEY in [A-Z]+; string tests, a third cheaper than a regex
             if key.isupper() and key.isalpha() and key.isascii():
                 fields.setdefault(key, value)
+                if key == "PROTO":
+                    fields = transport
         elif token in _FLAGS:
             flags.append(token)
         elif token in _FRAGMENT_FLAGS:
             fragment.append(token)
-    source, destination = ip_or_none(fields.get("SRC")), ip_or_none(fields.get("DST"))
+    source, destination = ip_or_none(header.get("SRC")), ip_or_none(header.get("DST"))
     if not source or not destination:
         return None
     doc: Event = {
@@ -54,47 +63,53 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         "destination": {"ip": destination},
         "related": {"ip": sorted({source, destination})},
     }  # fmt: skip
-    iptables = _details(fields, flags, fragment)
-    _network(doc, fields, iptables)
+    iptables = _details(header, transport, flags, fragment)
+    _network(doc, header, iptables)
     for side, key in (("source", "SPT"), ("destination", "DPT")):
-        if port := int_or_none(fields.get(key)):
+        if port := int_or_none(transport.get(key)):
             doc[side]["port"] = port
     _prefix(doc, prefix.strip(), iptables)
     doc["iptables"] = iptables
     return doc
 
 
-def _details(fields: dict[str, str], flags: list[str], fragment: list[str]) -> dict[str, object]:
+def _details(
+    header: dict[str, str], transport: dict[str, str], flags: list[str], fragment: list[str]
+) -> dict[str, object]:
     iptables: dict[str, object] = {}
     for key, name in (("IN", "input_device"), ("OUT", "output_device")):
-        if fields.get(key):
-            iptables[name] = fields[key]
+        if header.get(key):
+            iptables[name] = header[key]
     for key, name in (("LEN", "length"), ("TTL", "ttl"), ("ID", "id"), ("HOPLIMIT", "ttl"),
                       ("FLOWLBL", "flow_label")):  # fmt: skip
-        if (number := int_or_none(fields.get(key))) is not None:
+        if (number := int_or_none(header.get(key))) is not None:
             iptables[name] = number
-    if (tos := int_or_none(fields.get("TOS") or fields.get("TC"), base=16)) is not None:
+    if (tos := int_or_none(header.get("TOS") or header.get("TC"), base=16)) is not None:
         iptables["tos"] = tos
-    if (precedence := int_or_none(fields.get("PREC"), base=16)) is not None:
+    if (precedence := int_or_none(header.get("PREC"), base=16)) is not None:
         iptables["precedence_bits"] = precedence
     if fragment:
         iptables["fragment_flags"] = fragment
-    tcp: dict[str, object] = {}
-    if flags:
-        tcp["flags"] = flags
-    for key, name in (("WINDOW", "window"), ("SEQ", "seq"), ("ACK", "ack")):
-        if (number := int_or_none(fields.get(key))) is not None:
-            tcp[name] = number
-    if (reserved := int_or_none(fields.get("RES"), base=16)) is not None:
-        tcp["reserved_bits"] = reserved
-    if tcp and fields.get("PROTO", "").upper() == "TCP":
-        iptables["tcp"] = tcp
-    icmp = {
+    proto = header.get("PROTO", "").upper()
+    if proto == "TCP":
+        tcp: dict[str, object] = {}
+        if flags:
+            tcp["flags"] = flags
+        for key, name in (("WINDOW", "window"), ("SEQ", "seq"), ("ACK", "ack")):
+            if (number := int_or_none(transport.get(key))) is not None:
+                tcp[name] = number
+        if (reserved := int_or_none(transport.get("RES"), base=16)) is not None:
+            tcp["reserved_bits"] = reserved
+        if tcp:
+            iptables["tcp"] = tcp
+    elif proto in ("UDP", "UDPLITE"):
+        if (length := int_or_none(transport.get("LEN"))) is not None:
+            iptables["udp"] = {"length": length}
+    elif icmp := {
         name: number
-        for key, name in (("TYPE", "type"), ("CODE", "code"))
-        if (number := int_or_none(fields.get(key))) is not None
-    }
-    if icmp:
+        for key, name in (("TYPE", "type"), ("CODE", "code"), ("ID", "id"), ("SEQ", "seq"))
+        if (number := int_or_none(transport.get(key))) is not None
+    }:
         iptables["icmp"] = icmp
     return iptables
 

@@ -90,7 +90,8 @@ def _protocol(doc: Event, transport: str, rest: list[str]) -> None:
         pfsense["tcp"] = {k: _number(v) for k, v in tcp.items() if v}
     elif transport == "udp" and len(rest) >= 3:
         pfsense["udp"] = {"length": _number(rest[2])}
-    elif transport in ("icmp", "ipv6-icmp") and rest and rest[0]:
+    elif transport in ("icmp", "ipv6-icmp") and rest and rest[0] and "=" not in rest[0]:
+        # `datalength=N` stands where filterlog does not decode the ICMP message (ICMPv6)
         icmp: dict[str, object] = {"type": rest[0]}
         if rest[0] in ("request", "reply") and len(rest) >= 3:
             icmp.update(id=_number(rest[1]), seq=_number(rest[2]))

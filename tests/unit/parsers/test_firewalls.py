@@ -43,7 +43,7 @@ def test_iptables_edgeos_and_ipv6() -> None:
     _, _, edge, ipv6 = events("iptables.log")
     assert edge["event"]["action"] == "drop"
     assert edge["rule"] == {"name": "WAN_LOCAL", "id": "default"}
-    assert edge["iptables"]["icmp"] == {"type": 8, "code": 0}
+    assert edge["iptables"]["icmp"] == {"type": 8, "code": 0, "id": 1, "seq": 1}
     assert edge["network"]["transport"] == "icmp"
     assert ipv6["source"]["ip"] == "2001:db8::9"  # canonical form
     assert ipv6["network"]["type"] == "ipv6"
@@ -59,6 +59,42 @@ def test_iptables_ether_type_that_is_not_hex_is_left_out() -> None:
     )
     assert doc is not None and "ether_type" not in doc["iptables"]
     assert doc["source"]["mac"] == "66-77-88-99-AA-BB"
+
+
+def test_iptables_icmp_error_keeps_the_quoted_packet_out() -> None:
+    """An ICMP error quotes the packet it answers in brackets; that packet's ports and DF flag
+    are not the ICMP packet's (the ICMP packet has no ports)."""
+    doc = iptables.parse(
+        "[FW-DENY] IN=eth0 OUT= MAC=00:16:3e:11:22:33:00:16:3e:44:55:66:08:00 SRC=192.0.2.1 "
+        "DST=198.51.100.20 LEN=88 TOS=0x00 PREC=0x00 TTL=62 ID=3001 PROTO=ICMP TYPE=3 CODE=3 "
+        "[SRC=198.51.100.20 DST=203.0.113.7 LEN=60 TOS=0x00 PREC=0x00 TTL=60 ID=0 DF PROTO=UDP "
+        "SPT=40000 DPT=33434 LEN=40 ] MARK=0x1"
+    )
+    assert doc is not None
+    assert doc["source"] == {"ip": "192.0.2.1", "mac": "00-16-3E-44-55-66"}
+    assert doc["destination"] == {"ip": "198.51.100.20", "mac": "00-16-3E-11-22-33"}
+    assert doc["network"]["transport"] == "icmp"
+    assert doc["iptables"]["icmp"] == {"type": 3, "code": 3}
+    assert doc["iptables"]["length"] == 88 and doc["iptables"]["id"] == 3001
+    assert "fragment_flags" not in doc["iptables"]
+
+
+def test_iptables_transport_keys_are_not_the_ip_headers() -> None:
+    """`LEN=` and `ID=` come twice: the IP header's, then UDP's length or ICMP's echo id. An
+    IPv6 header has no ID, so an ICMPv6 echo's id is not the packet's."""
+    echo6 = iptables.parse(
+        "IN= OUT=lo SRC=2001:db8::1 DST=2001:db8::2 LEN=104 TC=0 HOPLIMIT=64 FLOWLBL=1 "
+        "PROTO=ICMPv6 TYPE=128 CODE=0 ID=3427 SEQ=5"
+    )
+    udp = iptables.parse(
+        "[LAN_IN-10-A]IN=eth1 OUT=eth0 SRC=192.0.2.10 DST=203.0.113.53 LEN=540 TOS=0x00 "
+        "PREC=0x00 TTL=64 ID=27223 PROTO=UDP SPT=48689 DPT=53 LEN=520"
+    )
+    assert echo6 is not None and udp is not None
+    assert "id" not in echo6["iptables"]
+    assert echo6["iptables"]["icmp"] == {"type": 128, "code": 0, "id": 3427, "seq": 5}
+    assert udp["iptables"]["length"] == 540 and udp["iptables"]["id"] == 27223
+    assert udp["iptables"]["udp"] == {"length": 520}
 
 
 def test_iptables_needs_its_keys() -> None:
@@ -87,6 +123,18 @@ def test_pfsense_filterlog_variants() -> None:
     assert tcp6["network"]["type"] == "ipv6" and tcp6["destination"]["port"] == 3389
     assert tcp6["source"]["ip"] == "2001:db8::9"
     assert icmp6["network"]["transport"] == "ipv6-icmp"
+
+
+def test_pfsense_undecoded_icmp_is_no_icmp_type() -> None:
+    """OPNsense writes `datalength=N` where it does not decode an ICMPv6 message; that is no
+    ICMP type."""
+    doc = pfsense.parse(
+        "32,,,a1b2c3d4,igb0,match,pass,in,6,0x0,0x00000,255,ipv6-icmp,58,16,"
+        "fe80::1,ff02::1:2,datalength=16"
+    )
+    assert doc is not None and doc["network"]["transport"] == "ipv6-icmp"
+    assert "icmp" not in doc["pfsense"]
+    assert doc["destination"] == {"ip": "ff02::1:2"}
 
 
 def test_pfsense_rejects_other_csv() -> None:

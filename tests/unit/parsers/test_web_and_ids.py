@@ -175,6 +175,128 @@ def test_suricata_dns_answers_in_every_eve_format() -> None:
     assert one["dns"]["question"] == {"name": "x.example", "type": "A"}
 
 
+def test_suricata_dns_answers_given_in_both_formats_count_once() -> None:
+    """Suricata's default EVE writes each answer "detailed" and "grouped"; they are the same
+    answers. IPv6 answers come fully written out and are resolved IPs in canonical form."""
+    doc = suricata.parse(
+        '{"event_type":"dns","dns":{"version":2,"type":"answer","id":7,"rrname":"a.example",'
+        '"rrtype":"AAAA","rcode":"NOERROR","answers":[{"rrname":"a.example","rrtype":"CNAME",'
+        '"ttl":60,"rdata":"b.example"},{"rrname":"b.example","rrtype":"AAAA","ttl":30,'
+        '"rdata":"2001:0db8:0000:0000:0000:0000:0000:0053"}],'
+        '"grouped":{"AAAA":["2001:0db8:0000:0000:0000:0000:0000:0053"],"CNAME":["b.example"]}}}'
+    )
+    assert doc is not None
+    assert doc["dns"]["answers"] == [
+        {"name": "a.example", "type": "CNAME", "data": "b.example", "ttl": 60},
+        {"name": "b.example", "type": "AAAA", "data": "2001:0db8:0000:0000:0000:0000:0000:0053",
+         "ttl": 30},
+    ]  # fmt: skip
+    assert doc["dns"]["resolved_ip"] == ["2001:db8::53"]
+
+
+def test_suricata_alert_carries_flow_tls_mac_and_attack_ids() -> None:
+    """An alert record carries its flow's counters so far, the TLS handshake that triggered it,
+    the Ethernet addresses and the rule's ATT&CK metadata."""
+    doc = suricata.parse(
+        '{"timestamp":"2024-03-05T10:00:09.123456+0000","event_type":"alert",'
+        '"src_ip":"192.0.2.15","src_port":50123,"dest_ip":"198.51.100.80","dest_port":443,'
+        '"proto":"TCP","ether":{"src_mac":"00:16:3e:aa:bb:01","dest_mac":"00:16:3e:aa:bb:02"},'
+        '"alert":{"action":"allowed","gid":1,"signature_id":2099001,"rev":1,'
+        '"signature":"LOCAL TLS SNI of a known bad domain","category":"Trojan","severity":1,'
+        '"metadata":{"mitre_tactic_id":["TA0011"],"mitre_tactic_name":["Command_And_Control"],'
+        '"mitre_technique_id":["T1071"],"mitre_technique_name":["Application_Layer_Protocol"]}},'
+        '"tls":{"sni":"bad.example","version":"TLS 1.3"},"app_proto":"tls",'
+        '"flow":{"pkts_toserver":4,"pkts_toclient":3,"bytes_toserver":793,"bytes_toclient":343,'
+        '"start":"2024-03-05T10:00:08.500000+0000"}}'
+    )
+    assert doc is not None and doc["event"]["kind"] == "alert"
+    assert doc["event"]["type"] == ["info", "allowed"]
+    assert doc["source"] == {"ip": "192.0.2.15", "port": 50123, "mac": "00-16-3E-AA-BB-01",
+                             "bytes": 793, "packets": 4}  # fmt: skip
+    assert doc["destination"]["bytes"] == 343 and doc["destination"]["mac"] == "00-16-3E-AA-BB-02"
+    assert doc["network"]["bytes"] == 1136 and doc["network"]["packets"] == 7
+    assert doc["event"]["start"] == "2024-03-05T10:00:08.500Z"
+    assert doc["tls"]["client"]["server_name"] == "bad.example"
+    assert doc["destination"]["domain"] == "bad.example"
+    assert doc["threat"] == {
+        "framework": "MITRE ATT&CK",
+        "tactic": {"id": ["TA0011"], "name": ["Command_And_Control"]},
+        "technique": {"id": ["T1071"], "name": ["Application_Layer_Protocol"]},
+    }
+
+
+def test_suricata_fileinfo_is_the_file() -> None:
+    doc = suricata.parse(
+        '{"event_type":"fileinfo","src_ip":"203.0.113.80","src_port":80,"dest_ip":"192.0.2.15",'
+        '"dest_port":50124,"proto":"TCP","http":{"hostname":"dl.example","url":"/a/setup.exe"},'
+        '"app_proto":"http","fileinfo":{"filename":"/a/setup.exe","state":"CLOSED",'
+        '"md5":"0123456789abcdef0123456789abcdef","sha256":"'
+        + "ab" * 32
+        + '","stored":false,"size":4096,"tx_id":0}}'
+    )
+    assert doc is not None
+    assert doc["file"] == {
+        "path": "/a/setup.exe",
+        "name": "setup.exe",
+        "size": 4096,
+        "hash": {"md5": "0123456789abcdef0123456789abcdef", "sha256": "ab" * 32},
+    }
+    assert doc["url"]["domain"] == "dl.example"
+
+
+def test_suricata_network_protocol_of_records_without_app_proto() -> None:
+    """DNS and SSH records carry no `app_proto`: the record's type is the protocol. A flow
+    whose protocol detection failed has `app_proto: failed`, which names no protocol."""
+    dns = suricata.parse(
+        '{"event_type":"dns","src_ip":"192.0.2.15","src_port":53000,"dest_ip":"192.0.2.53",'
+        '"dest_port":53,"proto":"UDP","dns":{"type":"query","id":1,"rrname":"a.example",'
+        '"rrtype":"A"}}'
+    )
+    failed = suricata.parse(
+        '{"event_type":"flow","src_ip":"192.0.2.15","src_port":546,"dest_ip":"192.0.2.1",'
+        '"dest_port":547,"proto":"UDP","app_proto":"failed","flow":{"pkts_toserver":1,'
+        '"bytes_toserver":110,"state":"new"}}'
+    )
+    assert dns is not None and failed is not None
+    assert dns["network"]["protocol"] == "dns"
+    assert "protocol" not in failed["network"]
+
+
+def test_suricata_tls_versions_in_ecs_form() -> None:
+    """EVE writes `TLS 1.2`, `SSLv3`, or `UNDETERMINED` when the handshake did not say; ECS wants
+    `ssl` and `3.0`, and no version for an undetermined one."""
+    ssl, unknown = (
+        suricata.parse(
+            '{"event_type":"tls","src_ip":"192.0.2.1","dest_ip":"192.0.2.2","tls":{"version":"'
+            + version
+            + '","sni":"old.example"}}'
+        )
+        for version in ("SSLv3", "UNDETERMINED")
+    )
+    assert ssl is not None and unknown is not None
+    assert ssl["tls"]["version_protocol"] == "ssl" and ssl["tls"]["version"] == "3.0"
+    assert unknown["tls"] == {"client": {"server_name": "old.example"}}
+
+
+def test_suricata_tls_server_name_and_certificate_hash() -> None:
+    """The SNI may end in the root's dot, which no domain list carries; the certificate's
+    fingerprint is its SHA-1, and `ja3s` the server's JA3."""
+    doc = suricata.parse(
+        '{"event_type":"tls","src_ip":"192.0.2.1","dest_ip":"203.0.113.4","dest_port":443,'
+        '"tls":{"sni":"cdn.example.","version":"TLS 1.2","subject":"CN=cdn.example",'
+        '"fingerprint":"6a:ff:ac:a6:5f:8a:05:e7:a9:8c:76:29:b9:08:c7:69:ad:dc:72:47",'
+        '"ja3s":{"hash":"15af977ce25de452b96affa2addb1036","string":"771,49199,65281-0"}}}'
+    )
+    assert doc is not None
+    assert doc["tls"]["client"]["server_name"] == "cdn.example"
+    assert doc["destination"]["domain"] == "cdn.example"
+    assert doc["tls"]["server"] == {
+        "subject": "CN=cdn.example",
+        "hash": {"sha1": "6AFFACA65F8A05E7A98C7629B908C769ADDC7247"},
+        "ja3s": "15af977ce25de452b96affa2addb1036",
+    }
+
+
 def test_suricata_rejects_other_json() -> None:
     assert suricata.parse('{"EventID": 4688}') is None
     assert suricata.parse('{"event_type": ') is None
