@@ -75,16 +75,24 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     """ECS fields for a FortiGate log line; None when the line is not one.
 
     A FortiGate line is recognised by its `devname=` and `logid=` keys, wherever the syslog
-    header put the content.
+    header put the content. Logs downloaded from the FortiGate (GUI, `execute log display`, the
+    Log Reference's examples) and syslog with `devname` excluded or moved into an RFC 5424
+    header have no `devname`: those are recognised by a ten-digit `logid` with `type` and
+    `subtype`.
     """
-    if "devname=" not in message or "logid=" not in message:
+    if "logid=" not in message or ("devname=" not in message and "subtype=" not in message):
         return None
     raw = {
         key: _unescape(quoted) if quoted else bare for key, quoted, bare in _PAIR.findall(message)
     }
-    if not raw.get("devname") or not raw.get("logid"):
+    logid = raw.get("logid")
+    if not logid or not (raw.get("devname") or _is_headless(raw, logid)):
         return None
     return _document(raw)
+
+
+def _is_headless(raw: dict[str, str], logid: str) -> bool:
+    return len(logid) == 10 and logid.isdigit() and bool(raw.get("type") and raw.get("subtype"))
 
 
 def from_cef(cef_doc: Event) -> Event | None:

@@ -223,3 +223,38 @@ def test_other_vendors_cef_stays_cef() -> None:
     assert doc["source"]["bytes"] == 146668  # CEF's own meaning of `in`
     no_logid = ecs(CEF_56.replace("FTNTFGTlogid=0000000013 ", ""))
     assert no_logid["event"]["dataset"] == "cef.log"
+
+
+# A log as the FortiGate shows and downloads it (GUI, `execute log display`, the Log Reference's
+# examples): no devname/devid header; also what syslog sends with them excluded (FortiOS 8.0
+# `config log custom-format`, `set field-exclusion-list devname devid`).
+HEADLESS_TRAFFIC = (
+    'date=2024-03-05 time=08:14:02 eventtime=1709655242123456789 tz="-0800" logid="0000000013" '
+    'type="traffic" subtype="forward" level="notice" vd="root" srcip=192.0.2.10 srcport=50514 '
+    'srcintf="port2" dstip=198.51.100.20 dstport=443 dstintf="wan1" sessionid=8812 proto=6 '
+    'action="close" policyid=7 service="HTTPS" sentbyte=2210 rcvdbyte=9012'
+)
+
+
+@pytest.mark.parametrize("line", [HEADLESS_TRAFFIC, f"<189>{HEADLESS_TRAFFIC}"])
+def test_log_without_devname_is_still_fortigate(line: str) -> None:
+    doc = ecs(line)
+    assert doc["event"]["dataset"] == "fortinet.firewall"
+    assert doc["event"]["code"] == "0000000013"
+    assert doc["source"]["ip"] == "192.0.2.10" and doc["destination"]["port"] == 443
+    assert doc["@timestamp"] == "2024-03-05T16:14:02.123Z"
+
+
+def test_devname_in_an_rfc5424_header_only() -> None:
+    doc = ecs(
+        '<189>1 2024-03-05T16:14:02Z FGT-BRANCH - - - - eventtime=1709655242 logid="0000000013" '
+        'type="traffic" subtype="forward" srcip=192.0.2.10 dstip=198.51.100.20 action="deny"'
+    )
+    assert doc["event"]["dataset"] == "fortinet.firewall"
+    assert doc["host"]["name"] == "FGT-BRANCH"
+    assert doc["event"]["type"] == ["connection", "end", "denied"]
+
+
+def test_headless_needs_a_fortios_logid_and_type() -> None:
+    assert fortigate.parse('logid="1" type="traffic" subtype="forward" srcip=192.0.2.1') is None
+    assert fortigate.parse('logid="0000000013" subtype="forward" srcip=192.0.2.1') is None
