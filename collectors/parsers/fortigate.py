@@ -27,9 +27,13 @@ DATASET = "fortinet.firewall"
 # characters rather than per character) or a bare value
 _PAIR = re.compile(r'(?:^|(?<=\s))([A-Za-z_][\w-]*)=(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s"]*))', re.S)
 _ESCAPE = re.compile(r"\\(.)", re.S)
-_FAILURE = {"deny", "block", "blocked", "dropped", "drop", "reset", "server-rst", "client-rst"}
+_DENIED = {"deny", "block", "blocked", "dropped", "drop", "reset"}
+# A denial, or a session the policy accepted that then failed: its DNS lookup or its host
+# (`dns`, `ip-conn`: Fortinet KB FD39118). A TCP reset from either end (`server-rst`,
+# `client-rst`) is how an accepted session ended, not a block (Fortinet community article 407206).
+_FAILURE = {*_DENIED, "dns", "ip-conn"}
 _SUCCESS = {"accept", "allow", "allowed", "pass", "passthrough", "close", "timeout", "start",
-            "ip-conn", "dns", "login", "logout", "tunnel-up", "tunnel-down"}  # fmt: skip
+            "server-rst", "client-rst", "login", "logout", "tunnel-up", "tunnel-down"}  # fmt: skip
 _STATUS_FAILURE = {"failed", "failure", "fail", "negotiate_error", "denied"}
 _UTM_CATEGORIES = {"virus": ["malware"], "ips": ["intrusion_detection"],
                    "anomaly": ["intrusion_detection"], "waf": ["web", "intrusion_detection"],
@@ -206,7 +210,7 @@ def _categorize(doc: Event, raw: dict[str, str]) -> None:
     if kind == "traffic":
         event["category"] = ["network"]
         types = ["connection", "start" if action == "start" else "end"]
-        denied = action in _FAILURE or raw.get("utmaction") == "block"
+        denied = action in _DENIED or raw.get("utmaction") == "block"
         types.append("denied" if denied else "allowed")
         event["type"] = types
     elif kind in ("utm", "dns"):

@@ -258,3 +258,28 @@ def test_devname_in_an_rfc5424_header_only() -> None:
 def test_headless_needs_a_fortios_logid_and_type() -> None:
     assert fortigate.parse('logid="1" type="traffic" subtype="forward" srcip=192.0.2.1') is None
     assert fortigate.parse('logid="0000000013" subtype="forward" srcip=192.0.2.1') is None
+
+
+def _traffic(action: str, extra: str = "") -> dict:
+    doc = fortigate.parse(
+        f'devname="FGT-EDGE" logid="0000000013" type="traffic" subtype="forward" '
+        f'srcip=192.0.2.10 dstip=198.51.100.20 proto=6 action="{action}" {extra}'
+    )
+    assert doc is not None
+    return doc["event"]
+
+
+@pytest.mark.parametrize("action", ["server-rst", "client-rst"])
+def test_a_reset_session_was_accepted_not_denied(action: str) -> None:
+    event = _traffic(action)
+    assert event["type"] == ["connection", "end", "allowed"]
+    assert event["outcome"] == "success"
+    blocked = _traffic(action, 'utmaction="block"')  # a security profile reset it
+    assert blocked["type"] == ["connection", "end", "denied"]
+
+
+@pytest.mark.parametrize("action", ["dns", "ip-conn"])
+def test_a_session_whose_lookup_or_host_failed(action: str) -> None:
+    event = _traffic(action)
+    assert event["outcome"] == "failure"
+    assert event["type"] == ["connection", "end", "allowed"]  # the policy did not deny it
