@@ -57,6 +57,13 @@ _ENDPOINTS = (
     ("source", "srcip", "srcport", "sentbyte", "sentpkt"),
     ("destination", "dstip", "dstport", "rcvdbyte", "rcvdpkt"),
 )
+# VPN event logs name the peer `remip` and the FortiGate `locip` (no srcip/dstip): the peer is the
+# side that connects, as in Elastic's integration ("Understanding VPN-related logs", FortiOS
+# 7.6 Administration Guide), so what the FortiGate received is what the peer sent.
+_VPN_ENDPOINTS = (
+    ("source", "remip", "remport", "rcvdbyte", "rcvdpkt"),
+    ("destination", "locip", "locport", "sentbyte", "sentpkt"),
+)
 _EPOCH_DIGITS = ((18, 1_000_000_000), (15, 1_000_000), (12, 1_000), (0, 1))
 _ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _CEF_PREFIX = "FTNTFGT"
@@ -150,7 +157,7 @@ def _document(raw: dict[str, str]) -> Event:
     if moment := _timestamp(raw):
         doc["@timestamp"] = isoformat(moment)
     _action(doc, raw)
-    for side, *keys in _ENDPOINTS:
+    for side, *keys in _ENDPOINTS if "remip" not in raw or "srcip" in raw else _VPN_ENDPOINTS:
         if endpoint := _endpoint(raw, *keys):
             doc[side] = endpoint
     if (proto := int_or_none(raw.get("proto"))) is not None:
@@ -160,11 +167,21 @@ def _document(raw: dict[str, str]) -> Event:
     rule = {k: raw[r] for k, r in (("id", "policyid"), ("name", "policyname")) if raw.get(r)}
     if rule:
         doc["rule"] = rule
-    if user := raw.get("user") or raw.get("unauthuser"):
+    if user := _user(raw):
         doc["user"] = {"name": user}
     _ecs_names(doc, raw)
     _categorize(doc, raw)
     return doc
+
+
+def _user(raw: dict[str, str]) -> str | None:
+    """The user, never FortiOS's `N/A` placeholder. A VPN log's `user` is the peer's address
+    or `N/A` for an IPsec tunnel; the one who authenticated is its XAuth or EAP user."""
+    names = (raw.get("xauthuser"), raw.get("eapuser")) if "remip" in raw else ()
+    for name in (*names, raw.get("user"), raw.get("unauthuser")):
+        if name and name != "N/A":
+            return name
+    return None
 
 
 def _unescape(quoted: str) -> str:

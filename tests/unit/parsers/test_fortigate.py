@@ -283,3 +283,39 @@ def test_a_session_whose_lookup_or_host_failed(action: str) -> None:
     event = _traffic(action)
     assert event["outcome"] == "failure"
     assert event["type"] == ["connection", "end", "allowed"]  # the policy did not deny it
+
+
+# FortiOS Log Reference, 0101037141 "IPsec tunnel statistics" and 0101039426 "SSL VPN login fail"
+IPSEC_STATS = (
+    '<189>date=2024-03-05 time=09:58:46 devname="FGT-HQ" devid="FGT60FTK2209ABCD" '
+    'eventtime=1709661526 tz="-0800" logid="0101037141" type="event" subtype="vpn" '
+    'level="notice" vd="root" logdesc="IPsec tunnel statistics" msg="IPsec tunnel statistics" '
+    'action="tunnel-stats" remip=203.0.113.7 locip=198.51.100.1 remport=4500 locport=4500 '
+    'outintf="wan1" cookies="5a1c/77b2" user="203.0.113.7" group="N/A" xauthuser="jdoe" '
+    'xauthgroup="staff" assignip=192.0.2.100 vpntunnel="dialup_0" tunnelip=192.0.2.100 '
+    'tunnelid=42 tunneltype="ipsec" duration=385 sentbyte=97846 rcvdbyte=34319'
+)
+SSLVPN_FAIL = (
+    '<190>date=2024-03-05 time=10:02:11 devname="FGT-HQ" devid="FGT60FTK2209ABCD" '
+    'eventtime=1709661731 tz="-0800" logid="0101039426" type="event" subtype="vpn" '
+    'level="alert" vd="root" logdesc="SSL VPN login fail" action="ssl-login-fail" '
+    'tunneltype="ssl-web" tunnelid=0 remip=203.0.113.9 user="mallory" group="N/A" '
+    'dst_host="N/A" reason="sslvpn_login_unknown_user" msg="SSL user failed to logged in"'
+)
+
+
+def test_vpn_peer_is_the_source() -> None:
+    doc = ecs(IPSEC_STATS)
+    assert doc["source"] == {"ip": "203.0.113.7", "port": 4500, "bytes": 34319}
+    assert doc["destination"] == {"ip": "198.51.100.1", "port": 4500, "bytes": 97846}
+    assert doc["user"]["name"] == "jdoe"  # not the peer's address in `user`
+    assert ecs(SSLVPN_FAIL)["source"] == {"ip": "203.0.113.9"}
+
+
+def test_na_is_no_user() -> None:
+    doc = ecs(
+        IPSEC_STATS.replace('xauthuser="jdoe"', 'xauthuser="N/A"').replace(
+            'user="203.0.113.7"', 'user="N/A"'
+        )
+    )
+    assert "user" not in doc
