@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from collectors.parsers.values import (
     IANA_TRANSPORTS,
@@ -276,14 +277,32 @@ def _ecs_names(doc: Event, raw: dict[str, str]) -> None:
 
 def _url_original(doc: Event, raw: dict[str, str]) -> None:
     """The whole URL requested, which proxy rules (Sigma's `c-uri`) search: FortiGate logs
-    the host and the path apart (`hostname`, `url`), or now and then the whole URL in `url`."""
+    the host and the path apart (`hostname`, `url`), or now and then the whole URL in `url`.
+    `url.path` is then only the path, and a query string is `url.query`, as ECS has them."""
     url, host = raw.get("url", ""), raw.get("hostname", "")
     if _ABSOLUTE_URL.match(url):
         doc["url"]["original"] = url
-    elif url.startswith("/") and host and host != "N/A":
-        scheme = {"http": "http", "https": "https"}.get(raw.get("service", "").lower())
-        prefix = f"{scheme}://" if scheme else "//"  # a network-path reference (RFC 3986)
-        doc["url"]["original"] = f"{prefix}{host}{url}"
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # a malformed host ("http://[x/"): the URL stays whole
+            return
+        path, query = parts.path, parts.query
+    elif url.startswith("/"):
+        if host and host != "N/A":
+            scheme = {"http": "http", "https": "https"}.get(raw.get("service", "").lower())
+            prefix = f"{scheme}://" if scheme else "//"  # a network-path reference (RFC 3986)
+            doc["url"]["original"] = f"{prefix}{host}{url}"
+        if "?" not in url:
+            return
+        path, _, query = url.partition("?")
+    else:
+        return
+    if path:
+        doc["url"]["path"] = path
+    else:
+        del doc["url"]["path"]
+    if query:
+        doc["url"]["query"] = query
 
 
 def _endpoint(raw: dict[str, str], ip_key: str, *number_keys: str) -> dict[str, str | int]:

@@ -319,3 +319,31 @@ def test_na_is_no_user() -> None:
         )
     )
     assert "user" not in doc
+
+
+def _web(url: str) -> dict:
+    doc = fortigate.parse(
+        'devname="FGT-EDGE" logid="0317013312" type="utm" subtype="webfilter" '
+        f'eventtype="ftgd_allow" service="HTTPS" hostname="www.example.com" url="{url}" '
+        'action="passthrough"'
+    )
+    assert doc is not None
+    return doc["url"]
+
+
+def test_url_path_is_only_the_path() -> None:
+    assert _web("https://www.example.com/dl/setup.exe?id=7") == {
+        "domain": "www.example.com",
+        "original": "https://www.example.com/dl/setup.exe?id=7",
+        "path": "/dl/setup.exe",
+        "query": "id=7",
+    }
+    assert _web("/search?q=a%20b&lang=en") == {
+        "domain": "www.example.com",
+        "original": "https://www.example.com/search?q=a%20b&lang=en",
+        "path": "/search",
+        "query": "q=a%20b&lang=en",
+    }
+    assert _web("/")["path"] == "/"
+    assert "path" not in _web("https://www.example.com")
+    assert _web("http://[bad/x")["original"] == "http://[bad/x"
