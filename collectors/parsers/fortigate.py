@@ -34,7 +34,8 @@ _DENIED = {"deny", "block", "blocked", "dropped", "drop", "reset"}
 # `client-rst`) is how an accepted session ended, not a block (Fortinet community article 407206).
 _FAILURE = {*_DENIED, "dns", "ip-conn"}
 _SUCCESS = {"accept", "allow", "allowed", "pass", "passthrough", "close", "timeout", "start",
-            "server-rst", "client-rst", "login", "logout", "tunnel-up", "tunnel-down"}  # fmt: skip
+            "server-rst", "client-rst", "login", "logout", "tunnel-up", "tunnel-down",
+            "FSSO-logon", "FSSO-logoff", "auth-logon", "auth-logout"}  # fmt: skip
 _STATUS_FAILURE = {"failed", "failure", "fail", "negotiate_error", "denied"}
 _UTM_CATEGORIES = {"virus": ["malware"], "ips": ["intrusion_detection"],
                    "anomaly": ["intrusion_detection"], "waf": ["web", "intrusion_detection"],
@@ -214,7 +215,11 @@ def _action(doc: Event, raw: dict[str, str]) -> None:
     if not action:
         return
     event["action"] = action
-    if raw.get("status", "").lower() in _STATUS_FAILURE or action in _FAILURE:
+    if (
+        raw.get("status", "").lower() in _STATUS_FAILURE
+        or action in _FAILURE
+        or action.endswith("-fail")  # ssl-login-fail: an SSL VPN login refused, with no status
+    ):
         event["outcome"] = "failure"
     elif action in _SUCCESS or raw.get("status", "").lower() == "success":
         event["outcome"] = "success"
@@ -241,12 +246,17 @@ def _categorize(doc: Event, raw: dict[str, str]) -> None:
             event["type"] = ["info"]
     elif kind == "event" and _is_login(raw):
         event["category"] = ["authentication"]
-        event["type"] = ["info"] if event.get("outcome") == "failure" else ["start"]
+        if event.get("outcome") == "failure":
+            event["type"] = ["info"]
+        elif "logout" in action or "logoff" in action:
+            event["type"] = ["end"]
+        else:
+            event["type"] = ["start"]
 
 
 def _is_login(raw: dict[str, str]) -> bool:
     text = f"{raw.get('action', '')} {raw.get('logdesc', '')} {raw.get('msg', '')}".lower()
-    return "login" in text or "logged in" in text or "authentication" in text
+    return "login" in text or "logged in" in text or "authentication" in text or "logout" in text
 
 
 def _ecs_names(doc: Event, raw: dict[str, str]) -> None:

@@ -347,3 +347,30 @@ def test_url_path_is_only_the_path() -> None:
     assert _web("/")["path"] == "/"
     assert "path" not in _web("https://www.example.com")
     assert _web("http://[bad/x")["original"] == "http://[bad/x"
+
+
+def test_sslvpn_login_fail_is_a_failed_authentication() -> None:
+    event = ecs(SSLVPN_FAIL)["event"]
+    assert event["action"] == "ssl-login-fail"
+    assert event["outcome"] == "failure"
+    assert event["category"] == ["authentication"] and event["type"] == ["info"]
+
+
+# FortiOS Log Reference, 0102043014/0102043015 (FSSO) and 0100032003 (admin logout)
+@pytest.mark.parametrize(
+    ("action", "desc", "kind"),
+    [
+        ("FSSO-logon", 'logdesc="FSSO logon authentication status"', "start"),
+        ("FSSO-logoff", 'logdesc="FSSO log off authentication status"', "end"),
+        ("logout", 'logdesc="Admin logout successful" status="success"', "end"),
+    ],
+)
+def test_logons_and_logoffs(action: str, desc: str, kind: str) -> None:
+    doc = fortigate.parse(
+        'devname="FGT-HQ" logid="0102043014" type="event" subtype="user" srcip=192.0.2.44 '
+        f'user="jdoe" server="FSSO_dc1" action="{action}" {desc}'
+    )
+    assert doc is not None
+    assert doc["event"]["outcome"] == "success"
+    assert doc["event"]["category"] == ["authentication"]
+    assert doc["event"]["type"] == [kind]
