@@ -39,7 +39,7 @@ _SUCCESS = {"accept", "allow", "allowed", "pass", "passthrough", "close", "timeo
 _STATUS_FAILURE = {"failed", "failure", "fail", "negotiate_error", "denied"}
 _UTM_CATEGORIES = {"virus": ["malware"], "ips": ["intrusion_detection"],
                    "anomaly": ["intrusion_detection"], "waf": ["web", "intrusion_detection"],
-                   "webfilter": ["web"], "dns": ["network"], "emailfilter": ["email"],
+                   "webfilter": ["web"], "emailfilter": ["email"],
                    "dlp": ["file"], "file-filter": ["file"]}  # fmt: skip
 # raw key -> ECS path, for the keys Elastic's integration names (first one present wins)
 _ECS_NAMES = (("app", "network.application"), ("service", "network.protocol"),

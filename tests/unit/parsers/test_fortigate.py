@@ -374,3 +374,14 @@ def test_logons_and_logoffs(action: str, desc: str, kind: str) -> None:
     assert doc["event"]["outcome"] == "success"
     assert doc["event"]["category"] == ["authentication"]
     assert doc["event"]["type"] == [kind]
+
+
+def test_dns_filter_is_network_once() -> None:
+    doc = fortigate.parse(
+        'devname="FGT-EDGE" logid="1501054802" type="utm" subtype="dns" eventtype="dns-response" '
+        'srcip=192.0.2.10 dstip=198.51.100.53 qname="www.example.com" ipaddr="203.0.113.80" '
+        'action="pass"'
+    )
+    assert doc is not None
+    assert doc["event"]["category"] == ["network"]
+    assert doc["dns"]["resolved_ip"] == ["203.0.113.80"]
