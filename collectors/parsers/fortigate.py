@@ -50,7 +50,8 @@ _ECS_NAMES = (("app", "network.application"), ("service", "network.protocol"),
               ("referralurl", "http.request.referrer"), ("srcmac", "source.mac"),
               ("dstmac", "destination.mac"), ("msg", "message"), ("level", "log.level"),
               ("attack", "rule.description"), ("catdesc", "rule.category"),
-              ("reason", "event.reason"))  # fmt: skip
+              ("reason", "event.reason"), ("srcintf", "observer.ingress.interface.name"),
+              ("dstintf", "observer.egress.interface.name"))  # fmt: skip
 _ECS_PATHS = tuple((key, tuple(path.split(".")[:-1]), path.rsplit(".", 1)[-1])
                    for key, path in _ECS_NAMES)  # fmt: skip
 """`_ECS_NAMES` split once: the parents of each path and its last name (a third of the
@@ -169,6 +170,10 @@ def _document(raw: dict[str, str]) -> Event:
     rule = {k: raw[r] for k, r in (("id", "policyid"), ("name", "policyname")) if raw.get(r)}
     if rule:
         doc["rule"] = rule
+    if (duration := int_or_none(raw.get("duration"))) is not None:
+        doc["event"]["duration"] = duration * 1_000_000_000  # seconds; ECS counts nanoseconds
+    if (size := int_or_none(raw.get("filesize"))) is not None:
+        doc["file"] = {"size": size}
     if user := _user(raw):
         doc["user"] = {"name": user}
     _ecs_names(doc, raw)
@@ -252,6 +257,9 @@ def _categorize(doc: Event, raw: dict[str, str]) -> None:
             event["type"] = ["end"]
         else:
             event["type"] = ["start"]
+    elif kind == "event" and subtype == "vpn":  # tunnel negotiation, up, down, statistics
+        event["category"] = ["network"]
+        event["type"] = ["connection"]
 
 
 def _is_login(raw: dict[str, str]) -> bool:

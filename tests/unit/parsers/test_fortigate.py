@@ -54,6 +54,8 @@ def test_traffic_close_to_ecs() -> None:
         "name": "FG100E-SoYTe",
         "serial_number": "FG100ETK18000000",
         "ip": "10.20.0.254",
+        "ingress": {"interface": {"name": "port12"}},
+        "egress": {"interface": {"name": "port11"}},
     }
     assert doc["source"] == {
         "ip": "10.1.100.11",
@@ -385,3 +387,20 @@ def test_dns_filter_is_network_once() -> None:
     assert doc is not None
     assert doc["event"]["category"] == ["network"]
     assert doc["dns"]["resolved_ip"] == ["203.0.113.80"]
+
+
+def test_interfaces_duration_and_file_size() -> None:
+    doc = ecs(HEADLESS_TRAFFIC.replace("proto=6", "proto=6 duration=126"))
+    assert doc["observer"]["ingress"] == {"interface": {"name": "port2"}}
+    assert doc["observer"]["egress"] == {"interface": {"name": "wan1"}}
+    assert doc["event"]["duration"] == 126_000_000_000
+    dlp = fortigate.parse(
+        'devname="FGT-EDGE" logid="0954024576" type="utm" subtype="dlp" filename="q3.pdf" '
+        'filesize=285442 action="block"'
+    )
+    assert dlp is not None and dlp["file"] == {"name": "q3.pdf", "size": 285442}
+
+
+def test_vpn_tunnel_events_are_network_connections() -> None:
+    event = ecs(IPSEC_STATS)["event"]
+    assert event["category"] == ["network"] and event["type"] == ["connection"]
