@@ -50,8 +50,7 @@ _ECS_NAMES = (("app", "network.application"), ("service", "network.protocol"),
               ("referralurl", "http.request.referrer"), ("srcmac", "source.mac"),
               ("dstmac", "destination.mac"), ("msg", "message"), ("level", "log.level"),
               ("attack", "rule.description"), ("catdesc", "rule.category"),
-              ("reason", "event.reason"), ("srcintf", "observer.ingress.interface.name"),
-              ("dstintf", "observer.egress.interface.name"))  # fmt: skip
+              ("reason", "event.reason"))  # fmt: skip
 _ECS_PATHS = tuple((key, tuple(path.split(".")[:-1]), path.rsplit(".", 1)[-1])
                    for key, path in _ECS_NAMES)  # fmt: skip
 """`_ECS_NAMES` split once: the parents of each path and its last name (a third of the
@@ -157,6 +156,10 @@ def _document(raw: dict[str, str]) -> Event:
         doc["observer"]["name"] = raw["devname"]
     if raw.get("devid"):
         doc["observer"]["serial_number"] = raw["devid"]
+    if raw.get("srcintf"):
+        doc["observer"]["ingress"] = {"interface": {"name": raw["srcintf"]}}
+    if raw.get("dstintf"):
+        doc["observer"]["egress"] = {"interface": {"name": raw["dstintf"]}}
     if moment := _timestamp(raw):
         doc["@timestamp"] = isoformat(moment)
     _action(doc, raw)
@@ -174,7 +177,10 @@ def _document(raw: dict[str, str]) -> Event:
         doc["event"]["duration"] = duration * 1_000_000_000  # seconds; ECS counts nanoseconds
     if (size := int_or_none(raw.get("filesize"))) is not None:
         doc["file"] = {"size": size}
-    if user := _user(raw):
+    user = raw.get("user") or raw.get("unauthuser")
+    if user == "N/A" or "remip" in raw:
+        user = _user(raw)
+    if user:
         doc["user"] = {"name": user}
     _ecs_names(doc, raw)
     _categorize(doc, raw)
