@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from collectors.files import ReadProblem, read_events
 from collectors.parsers import fortigate
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
@@ -404,3 +406,14 @@ def test_interfaces_duration_and_file_size() -> None:
 def test_vpn_tunnel_events_are_network_connections() -> None:
     event = ecs(IPSEC_STATS)["event"]
     assert event["category"] == ["network"] and event["type"] == ["connection"]
+
+
+def test_a_file_of_nul_terminated_lines_is_read(tmp_path: Path) -> None:
+    """FortiGate ends each syslog line with NUL over TCP; a capture of that is text, not binary."""
+    path = tmp_path / "fortigate.log"
+    path.write_bytes(f"{HEADLESS_TRAFFIC}\x00\n{IPSEC_STATS}\x00\n".encode())
+    problems: list[ReadProblem] = []
+    events = list(read_events([path], on_error=problems.append))
+    assert problems == []
+    assert [e["event"]["dataset"] for e in events] == ["fortinet.firewall"] * 2
+    assert events[1]["destination"]["bytes"] == 97846  # the last value, without its NUL
