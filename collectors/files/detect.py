@@ -65,7 +65,8 @@ def detect_format(path: Path) -> str:
             return "zeek"  # Zeek's default tab-separated logs
         if text[:1] in b"#0123456789" and is_w3c(text):
             return "w3c"  # IIS
-    if b"\x00" in head:
+    # FortiGate and other TCP syslog senders end each line with NUL (RFC 6587's other trailer)
+    if b"\x00" in head.replace(b"\x00\n", b"").removesuffix(b"\x00"):
         raise UnknownFormat("binary content that is not EVTX, pcap, JSON or text")
     return "syslog"
 

@@ -128,7 +128,7 @@ def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
         return (junos_srx.parse,)
     if 'loguid:"' in message or "[Fields@1.3.6.1.4.1.2620" in message:  # Check Point, relayed
         return (checkpoint.parse,)
-    if "devname=" in message and "logid=" in message:
+    if "logid=" in message and ("devname=" in message or "subtype=" in message):
         return (fortigate.parse,)
     if ",TRAFFIC," in message or ",THREAT," in message:
         return (panos.parse,)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from collectors.parsers.values import (
     IANA_TRANSPORTS,
@@ -27,13 +28,18 @@ DATASET = "fortinet.firewall"
 # characters rather than per character) or a bare value
 _PAIR = re.compile(r'(?:^|(?<=\s))([A-Za-z_][\w-]*)=(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s"]*))', re.S)
 _ESCAPE = re.compile(r"\\(.)", re.S)
-_FAILURE = {"deny", "block", "blocked", "dropped", "drop", "reset", "server-rst", "client-rst"}
+_DENIED = {"deny", "block", "blocked", "dropped", "drop", "reset"}
+# A denial, or a session the policy accepted that then failed: its DNS lookup or its host
+# (`dns`, `ip-conn`: Fortinet KB FD39118). A TCP reset from either end (`server-rst`,
+# `client-rst`) is how an accepted session ended, not a block (Fortinet community article 407206).
+_FAILURE = {*_DENIED, "dns", "ip-conn"}
 _SUCCESS = {"accept", "allow", "allowed", "pass", "passthrough", "close", "timeout", "start",
-            "ip-conn", "dns", "login", "logout", "tunnel-up", "tunnel-down"}  # fmt: skip
+            "server-rst", "client-rst", "login", "logout", "tunnel-up", "tunnel-down",
+            "FSSO-logon", "FSSO-logoff", "auth-logon", "auth-logout"}  # fmt: skip
 _STATUS_FAILURE = {"failed", "failure", "fail", "negotiate_error", "denied"}
 _UTM_CATEGORIES = {"virus": ["malware"], "ips": ["intrusion_detection"],
                    "anomaly": ["intrusion_detection"], "waf": ["web", "intrusion_detection"],
-                   "webfilter": ["web"], "dns": ["network"], "emailfilter": ["email"],
+                   "webfilter": ["web"], "emailfilter": ["email"],
                    "dlp": ["file"], "file-filter": ["file"]}  # fmt: skip
 # raw key -> ECS path, for the keys Elastic's integration names (first one present wins)
 _ECS_NAMES = (("app", "network.application"), ("service", "network.protocol"),
@@ -52,6 +58,13 @@ time of a FortiGate line went to walking the dotted paths anew, bench_syslog.py 
 _ENDPOINTS = (
     ("source", "srcip", "srcport", "sentbyte", "sentpkt"),
     ("destination", "dstip", "dstport", "rcvdbyte", "rcvdpkt"),
+)
+# VPN event logs name the peer `remip` and the FortiGate `locip` (no srcip/dstip): the peer is the
+# side that connects, as in Elastic's integration ("Understanding VPN-related logs", FortiOS
+# 7.6 Administration Guide), so what the FortiGate received is what the peer sent.
+_VPN_ENDPOINTS = (
+    ("source", "remip", "remport", "rcvdbyte", "rcvdpkt"),
+    ("destination", "locip", "locport", "sentbyte", "sentpkt"),
 )
 _EPOCH_DIGITS = ((18, 1_000_000_000), (15, 1_000_000), (12, 1_000), (0, 1))
 _ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
@@ -75,16 +88,24 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     """ECS fields for a FortiGate log line; None when the line is not one.
 
     A FortiGate line is recognised by its `devname=` and `logid=` keys, wherever the syslog
-    header put the content.
+    header put the content. Logs downloaded from the FortiGate (GUI, `execute log display`, the
+    Log Reference's examples) and syslog with `devname` excluded or moved into an RFC 5424
+    header have no `devname`: those are recognised by a ten-digit `logid` with `type` and
+    `subtype`.
     """
-    if "devname=" not in message or "logid=" not in message:
+    if "logid=" not in message or ("devname=" not in message and "subtype=" not in message):
         return None
     raw = {
         key: _unescape(quoted) if quoted else bare for key, quoted, bare in _PAIR.findall(message)
     }
-    if not raw.get("devname") or not raw.get("logid"):
+    logid = raw.get("logid")
+    if not logid or not (raw.get("devname") or _is_headless(raw, logid)):
         return None
     return _document(raw)
+
+
+def _is_headless(raw: dict[str, str], logid: str) -> bool:
+    return len(logid) == 10 and logid.isdigit() and bool(raw.get("type") and raw.get("subtype"))
 
 
 def from_cef(cef_doc: Event) -> Event | None:
@@ -135,10 +156,14 @@ def _document(raw: dict[str, str]) -> Event:
         doc["observer"]["name"] = raw["devname"]
     if raw.get("devid"):
         doc["observer"]["serial_number"] = raw["devid"]
+    if raw.get("srcintf"):
+        doc["observer"]["ingress"] = {"interface": {"name": raw["srcintf"]}}
+    if raw.get("dstintf"):
+        doc["observer"]["egress"] = {"interface": {"name": raw["dstintf"]}}
     if moment := _timestamp(raw):
         doc["@timestamp"] = isoformat(moment)
     _action(doc, raw)
-    for side, *keys in _ENDPOINTS:
+    for side, *keys in _ENDPOINTS if "remip" not in raw or "srcip" in raw else _VPN_ENDPOINTS:
         if endpoint := _endpoint(raw, *keys):
             doc[side] = endpoint
     if (proto := int_or_none(raw.get("proto"))) is not None:
@@ -148,11 +173,28 @@ def _document(raw: dict[str, str]) -> Event:
     rule = {k: raw[r] for k, r in (("id", "policyid"), ("name", "policyname")) if raw.get(r)}
     if rule:
         doc["rule"] = rule
-    if user := raw.get("user") or raw.get("unauthuser"):
+    if (duration := int_or_none(raw.get("duration"))) is not None:
+        doc["event"]["duration"] = duration * 1_000_000_000  # seconds; ECS counts nanoseconds
+    if (size := int_or_none(raw.get("filesize"))) is not None:
+        doc["file"] = {"size": size}
+    user = raw.get("user") or raw.get("unauthuser")
+    if user == "N/A" or "remip" in raw:
+        user = _user(raw)
+    if user:
         doc["user"] = {"name": user}
     _ecs_names(doc, raw)
     _categorize(doc, raw)
     return doc
+
+
+def _user(raw: dict[str, str]) -> str | None:
+    """The user, never FortiOS's `N/A` placeholder. A VPN log's `user` is the peer's address
+    or `N/A` for an IPsec tunnel; the one who authenticated is its XAuth or EAP user."""
+    names = (raw.get("xauthuser"), raw.get("eapuser")) if "remip" in raw else ()
+    for name in (*names, raw.get("user"), raw.get("unauthuser")):
+        if name and name != "N/A":
+            return name
+    return None
 
 
 def _unescape(quoted: str) -> str:
@@ -184,7 +226,11 @@ def _action(doc: Event, raw: dict[str, str]) -> None:
     if not action:
         return
     event["action"] = action
-    if raw.get("status", "").lower() in _STATUS_FAILURE or action in _FAILURE:
+    if (
+        raw.get("status", "").lower() in _STATUS_FAILURE
+        or action in _FAILURE
+        or action.endswith("-fail")  # ssl-login-fail: an SSL VPN login refused, with no status
+    ):
         event["outcome"] = "failure"
     elif action in _SUCCESS or raw.get("status", "").lower() == "success":
         event["outcome"] = "success"
@@ -198,7 +244,7 @@ def _categorize(doc: Event, raw: dict[str, str]) -> None:
     if kind == "traffic":
         event["category"] = ["network"]
         types = ["connection", "start" if action == "start" else "end"]
-        denied = action in _FAILURE or raw.get("utmaction") == "block"
+        denied = action in _DENIED or raw.get("utmaction") == "block"
         types.append("denied" if denied else "allowed")
         event["type"] = types
     elif kind in ("utm", "dns"):
@@ -211,12 +257,20 @@ def _categorize(doc: Event, raw: dict[str, str]) -> None:
             event["type"] = ["info"]
     elif kind == "event" and _is_login(raw):
         event["category"] = ["authentication"]
-        event["type"] = ["info"] if event.get("outcome") == "failure" else ["start"]
+        if event.get("outcome") == "failure":
+            event["type"] = ["info"]
+        elif "logout" in action or "logoff" in action:
+            event["type"] = ["end"]
+        else:
+            event["type"] = ["start"]
+    elif kind == "event" and subtype == "vpn":  # tunnel negotiation, up, down, statistics
+        event["category"] = ["network"]
+        event["type"] = ["connection"]
 
 
 def _is_login(raw: dict[str, str]) -> bool:
     text = f"{raw.get('action', '')} {raw.get('logdesc', '')} {raw.get('msg', '')}".lower()
-    return "login" in text or "logged in" in text or "authentication" in text
+    return "login" in text or "logged in" in text or "authentication" in text or "logout" in text
 
 
 def _ecs_names(doc: Event, raw: dict[str, str]) -> None:
@@ -247,14 +301,32 @@ def _ecs_names(doc: Event, raw: dict[str, str]) -> None:
 
 def _url_original(doc: Event, raw: dict[str, str]) -> None:
     """The whole URL requested, which proxy rules (Sigma's `c-uri`) search: FortiGate logs
-    the host and the path apart (`hostname`, `url`), or now and then the whole URL in `url`."""
+    the host and the path apart (`hostname`, `url`), or now and then the whole URL in `url`.
+    `url.path` is then only the path, and a query string is `url.query`, as ECS has them."""
     url, host = raw.get("url", ""), raw.get("hostname", "")
     if _ABSOLUTE_URL.match(url):
         doc["url"]["original"] = url
-    elif url.startswith("/") and host and host != "N/A":
-        scheme = {"http": "http", "https": "https"}.get(raw.get("service", "").lower())
-        prefix = f"{scheme}://" if scheme else "//"  # a network-path reference (RFC 3986)
-        doc["url"]["original"] = f"{prefix}{host}{url}"
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # a malformed host ("http://[x/"): the URL stays whole
+            return
+        path, query = parts.path, parts.query
+    elif url.startswith("/"):
+        if host and host != "N/A":
+            scheme = {"http": "http", "https": "https"}.get(raw.get("service", "").lower())
+            prefix = f"{scheme}://" if scheme else "//"  # a network-path reference (RFC 3986)
+            doc["url"]["original"] = f"{prefix}{host}{url}"
+        if "?" not in url:
+            return
+        path, _, query = url.partition("?")
+    else:
+        return
+    if path:
+        doc["url"]["path"] = path
+    else:
+        del doc["url"]["path"]
+    if query:
+        doc["url"]["query"] = query
 
 
 def _endpoint(raw: dict[str, str], ip_key: str, *number_keys: str) -> dict[str, str | int]:

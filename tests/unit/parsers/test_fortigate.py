@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from collectors.files import ReadProblem, read_events
 from collectors.parsers import fortigate
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
@@ -54,6 +56,8 @@ def test_traffic_close_to_ecs() -> None:
         "name": "FG100E-SoYTe",
         "serial_number": "FG100ETK18000000",
         "ip": "10.20.0.254",
+        "ingress": {"interface": {"name": "port12"}},
+        "egress": {"interface": {"name": "port11"}},
     }
     assert doc["source"] == {
         "ip": "10.1.100.11",
@@ -223,3 +227,193 @@ def test_other_vendors_cef_stays_cef() -> None:
     assert doc["source"]["bytes"] == 146668  # CEF's own meaning of `in`
     no_logid = ecs(CEF_56.replace("FTNTFGTlogid=0000000013 ", ""))
     assert no_logid["event"]["dataset"] == "cef.log"
+
+
+# A log as the FortiGate shows and downloads it (GUI, `execute log display`, the Log Reference's
+# examples): no devname/devid header; also what syslog sends with them excluded (FortiOS 8.0
+# `config log custom-format`, `set field-exclusion-list devname devid`).
+HEADLESS_TRAFFIC = (
+    'date=2024-03-05 time=08:14:02 eventtime=1709655242123456789 tz="-0800" logid="0000000013" '
+    'type="traffic" subtype="forward" level="notice" vd="root" srcip=192.0.2.10 srcport=50514 '
+    'srcintf="port2" dstip=198.51.100.20 dstport=443 dstintf="wan1" sessionid=8812 proto=6 '
+    'action="close" policyid=7 service="HTTPS" sentbyte=2210 rcvdbyte=9012'
+)
+
+
+@pytest.mark.parametrize("line", [HEADLESS_TRAFFIC, f"<189>{HEADLESS_TRAFFIC}"])
+def test_log_without_devname_is_still_fortigate(line: str) -> None:
+    doc = ecs(line)
+    assert doc["event"]["dataset"] == "fortinet.firewall"
+    assert doc["event"]["code"] == "0000000013"
+    assert doc["source"]["ip"] == "192.0.2.10" and doc["destination"]["port"] == 443
+    assert doc["@timestamp"] == "2024-03-05T16:14:02.123Z"
+
+
+def test_devname_in_an_rfc5424_header_only() -> None:
+    doc = ecs(
+        '<189>1 2024-03-05T16:14:02Z FGT-BRANCH - - - - eventtime=1709655242 logid="0000000013" '
+        'type="traffic" subtype="forward" srcip=192.0.2.10 dstip=198.51.100.20 action="deny"'
+    )
+    assert doc["event"]["dataset"] == "fortinet.firewall"
+    assert doc["host"]["name"] == "FGT-BRANCH"
+    assert doc["event"]["type"] == ["connection", "end", "denied"]
+
+
+def test_headless_needs_a_fortios_logid_and_type() -> None:
+    assert fortigate.parse('logid="1" type="traffic" subtype="forward" srcip=192.0.2.1') is None
+    assert fortigate.parse('logid="0000000013" subtype="forward" srcip=192.0.2.1') is None
+
+
+def _traffic(action: str, extra: str = "") -> dict:
+    doc = fortigate.parse(
+        f'devname="FGT-EDGE" logid="0000000013" type="traffic" subtype="forward" '
+        f'srcip=192.0.2.10 dstip=198.51.100.20 proto=6 action="{action}" {extra}'
+    )
+    assert doc is not None
+    return doc["event"]
+
+
+@pytest.mark.parametrize("action", ["server-rst", "client-rst"])
+def test_a_reset_session_was_accepted_not_denied(action: str) -> None:
+    event = _traffic(action)
+    assert event["type"] == ["connection", "end", "allowed"]
+    assert event["outcome"] == "success"
+    blocked = _traffic(action, 'utmaction="block"')  # a security profile reset it
+    assert blocked["type"] == ["connection", "end", "denied"]
+
+
+@pytest.mark.parametrize("action", ["dns", "ip-conn"])
+def test_a_session_whose_lookup_or_host_failed(action: str) -> None:
+    event = _traffic(action)
+    assert event["outcome"] == "failure"
+    assert event["type"] == ["connection", "end", "allowed"]  # the policy did not deny it
+
+
+# FortiOS Log Reference, 0101037141 "IPsec tunnel statistics" and 0101039426 "SSL VPN login fail"
+IPSEC_STATS = (
+    '<189>date=2024-03-05 time=09:58:46 devname="FGT-HQ" devid="FGT60FTK2209ABCD" '
+    'eventtime=1709661526 tz="-0800" logid="0101037141" type="event" subtype="vpn" '
+    'level="notice" vd="root" logdesc="IPsec tunnel statistics" msg="IPsec tunnel statistics" '
+    'action="tunnel-stats" remip=203.0.113.7 locip=198.51.100.1 remport=4500 locport=4500 '
+    'outintf="wan1" cookies="5a1c/77b2" user="203.0.113.7" group="N/A" xauthuser="jdoe" '
+    'xauthgroup="staff" assignip=192.0.2.100 vpntunnel="dialup_0" tunnelip=192.0.2.100 '
+    'tunnelid=42 tunneltype="ipsec" duration=385 sentbyte=97846 rcvdbyte=34319'
+)
+SSLVPN_FAIL = (
+    '<190>date=2024-03-05 time=10:02:11 devname="FGT-HQ" devid="FGT60FTK2209ABCD" '
+    'eventtime=1709661731 tz="-0800" logid="0101039426" type="event" subtype="vpn" '
+    'level="alert" vd="root" logdesc="SSL VPN login fail" action="ssl-login-fail" '
+    'tunneltype="ssl-web" tunnelid=0 remip=203.0.113.9 user="mallory" group="N/A" '
+    'dst_host="N/A" reason="sslvpn_login_unknown_user" msg="SSL user failed to logged in"'
+)
+
+
+def test_vpn_peer_is_the_source() -> None:
+    doc = ecs(IPSEC_STATS)
+    assert doc["source"] == {"ip": "203.0.113.7", "port": 4500, "bytes": 34319}
+    assert doc["destination"] == {"ip": "198.51.100.1", "port": 4500, "bytes": 97846}
+    assert doc["user"]["name"] == "jdoe"  # not the peer's address in `user`
+    assert ecs(SSLVPN_FAIL)["source"] == {"ip": "203.0.113.9"}
+
+
+def test_na_is_no_user() -> None:
+    doc = ecs(
+        IPSEC_STATS.replace('xauthuser="jdoe"', 'xauthuser="N/A"').replace(
+            'user="203.0.113.7"', 'user="N/A"'
+        )
+    )
+    assert "user" not in doc
+
+
+def _web(url: str) -> dict:
+    doc = fortigate.parse(
+        'devname="FGT-EDGE" logid="0317013312" type="utm" subtype="webfilter" '
+        f'eventtype="ftgd_allow" service="HTTPS" hostname="www.example.com" url="{url}" '
+        'action="passthrough"'
+    )
+    assert doc is not None
+    return doc["url"]
+
+
+def test_url_path_is_only_the_path() -> None:
+    assert _web("https://www.example.com/dl/setup.exe?id=7") == {
+        "domain": "www.example.com",
+        "original": "https://www.example.com/dl/setup.exe?id=7",
+        "path": "/dl/setup.exe",
+        "query": "id=7",
+    }
+    assert _web("/search?q=a%20b&lang=en") == {
+        "domain": "www.example.com",
+        "original": "https://www.example.com/search?q=a%20b&lang=en",
+        "path": "/search",
+        "query": "q=a%20b&lang=en",
+    }
+    assert _web("/")["path"] == "/"
+    assert "path" not in _web("https://www.example.com")
+    assert _web("http://[bad/x")["original"] == "http://[bad/x"
+
+
+def test_sslvpn_login_fail_is_a_failed_authentication() -> None:
+    event = ecs(SSLVPN_FAIL)["event"]
+    assert event["action"] == "ssl-login-fail"
+    assert event["outcome"] == "failure"
+    assert event["category"] == ["authentication"] and event["type"] == ["info"]
+
+
+# FortiOS Log Reference, 0102043014/0102043015 (FSSO) and 0100032003 (admin logout)
+@pytest.mark.parametrize(
+    ("action", "desc", "kind"),
+    [
+        ("FSSO-logon", 'logdesc="FSSO logon authentication status"', "start"),
+        ("FSSO-logoff", 'logdesc="FSSO log off authentication status"', "end"),
+        ("logout", 'logdesc="Admin logout successful" status="success"', "end"),
+    ],
+)
+def test_logons_and_logoffs(action: str, desc: str, kind: str) -> None:
+    doc = fortigate.parse(
+        'devname="FGT-HQ" logid="0102043014" type="event" subtype="user" srcip=192.0.2.44 '
+        f'user="jdoe" server="FSSO_dc1" action="{action}" {desc}'
+    )
+    assert doc is not None
+    assert doc["event"]["outcome"] == "success"
+    assert doc["event"]["category"] == ["authentication"]
+    assert doc["event"]["type"] == [kind]
+
+
+def test_dns_filter_is_network_once() -> None:
+    doc = fortigate.parse(
+        'devname="FGT-EDGE" logid="1501054802" type="utm" subtype="dns" eventtype="dns-response" '
+        'srcip=192.0.2.10 dstip=198.51.100.53 qname="www.example.com" ipaddr="203.0.113.80" '
+        'action="pass"'
+    )
+    assert doc is not None
+    assert doc["event"]["category"] == ["network"]
+    assert doc["dns"]["resolved_ip"] == ["203.0.113.80"]
+
+
+def test_interfaces_duration_and_file_size() -> None:
+    doc = ecs(HEADLESS_TRAFFIC.replace("proto=6", "proto=6 duration=126"))
+    assert doc["observer"]["ingress"] == {"interface": {"name": "port2"}}
+    assert doc["observer"]["egress"] == {"interface": {"name": "wan1"}}
+    assert doc["event"]["duration"] == 126_000_000_000
+    dlp = fortigate.parse(
+        'devname="FGT-EDGE" logid="0954024576" type="utm" subtype="dlp" filename="q3.pdf" '
+        'filesize=285442 action="block"'
+    )
+    assert dlp is not None and dlp["file"] == {"name": "q3.pdf", "size": 285442}
+
+
+def test_vpn_tunnel_events_are_network_connections() -> None:
+    event = ecs(IPSEC_STATS)["event"]
+    assert event["category"] == ["network"] and event["type"] == ["connection"]
+
+
+def test_a_file_of_nul_terminated_lines_is_read(tmp_path: Path) -> None:
+    """FortiGate ends each syslog line with NUL over TCP; a capture of that is text, not binary."""
+    path = tmp_path / "fortigate.log"
+    path.write_bytes(f"{HEADLESS_TRAFFIC}\x00\n{IPSEC_STATS}\x00\n".encode())
+    problems: list[ReadProblem] = []
+    events = list(read_events([path], on_error=problems.append))
+    assert problems == []
+    assert [e["event"]["dataset"] for e in events] == ["fortinet.firewall"] * 2
+    assert events[1]["destination"]["bytes"] == 97846  # the last value, without its NUL
