@@ -2,9 +2,12 @@
 Cisco ASA integration (`event.dataset: cisco.asa`, its `event.action`/`type`/`outcome` per id).
 
 Parsed in detail: the messages security teams build detections on (ACL denies 106001/6/7/14/
-15/23/100, connection build/teardown 302013-302016/302020/302021, NAT 305011/305012, ICMP and
-management-access denies 313001/710003, AAA and login results 113004/113005/605004/605005/
-611101/611102). Every other id still gets `event.code`, `event.severity` and the message.
+15/23/100/102/103, connection build/teardown 302013-302016/302020/302021, NAT 305011/305012, ICMP
+and management-access denies 313001/710003, AAA and login results 113004/113005/113012/113015/
+605004/605005/611101/611102). Every other id still gets `event.code`, `event.severity` and the
+message. The identity firewall's user (`(LOCAL\\alice)`, `(CORP\\alice, 9999:sgt_name)`) is
+`user.name` (and `user.domain` but for the ASA's own `LOCAL`); a security group tag alone is
+no user.
 """
 
 from __future__ import annotations
@@ -16,13 +19,21 @@ from soc.model.event import Event
 
 DATASET = "cisco.asa"
 _TAG = re.compile(r"%(?P<product>ASA|FTD)-(?:[^0-9-]+-)?(?P<level>\d)-(?P<id>\d{6})")
-_IN_MESSAGE = re.compile(_TAG.pattern + r":?\s*")
+# The tag leads the message, or follows the device's own clock when a relay or `logging
+# timestamp` put one there (`Sep 25 05:08:29 UTC: %ASA-ip-4-313005:`, `fw-1 %ASA-4-106023:`).
+_IN_MESSAGE = re.compile(r"(?:[^%]{0,80}?(?<![\w%]))?" + _TAG.pattern + r":?\s*")
 _LEVELS = ("emergency", "alert", "critical", "error", "warning", "notification",
            "informational", "debug")  # fmt: skip
-_ADDR = r"[^\s/():]+|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*"  # an IPv4 address or name, or an IPv6 address
+# An IPv6 address, or an IPv4 address or name; never a prefix of a longer token, so that the
+# `2a02` of an IPv6 address or the `v1` of a context's `v1:outside:` is no address.
+_ADDR = r"(?:[0-9A-Fa-f]*:[0-9A-Fa-f:.]+|[^\s/():]+)(?![^\s/(),])"
+# An interface, with the `v1:` of a virtual context when there is one.
+_IF = r"(?:[^:\s]+:)??[^:\s]+"
+# `(LOCAL\alice)`, `(LOCAL\alice, 9999:sgt_name)` or only the security group tag `(9999:sgt)`.
 _USER = r"(?:\s*\((?P<{}>[^)]*)\))?"
+_SGT = re.compile(r"\d+(?::\S*)?")
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    key: re.compile(pattern.replace("ADDR", _ADDR))
+    key: re.compile(pattern.replace("ADDR", _ADDR).replace(">IF)", f">{_IF})"))
     for key, pattern in {
         "106001": r"(?P<direction>\w+) (?P<transport>\S+) connection denied from (?P<src>ADDR)/"
         r"(?P<sport>\d+) to (?P<dst>ADDR)/(?P<dport>\d+) flags (?P<flags>.*?) on interface "
@@ -31,25 +42,28 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r" to (?P<dst>ADDR)/(?P<dport>\d+) on interface (?P<src_if>\S+)",
         "106007": r"Deny (?P<direction>\w+) (?P<transport>\S+) from (?P<src>ADDR)/(?P<sport>\d+)"
         r" to (?P<dst>ADDR)/(?P<dport>\d+) due to (?P<protocol>\S+)",
-        "106014": r"Deny (?P<direction>\w+) (?P<transport>\S+) src (?P<src_if>[^:\s]+):"
-        r"(?P<src>ADDR) dst (?P<dst_if>[^:\s]+):(?P<dst>ADDR)",
+        "106014": r"Deny (?P<direction>\w+) (?P<transport>\S+) src (?P<src_if>IF):"
+        r"(?P<src>ADDR) dst (?P<dst_if>IF):(?P<dst>ADDR)",
         "106015": r"Deny (?P<transport>\S+) \(no connection\) from (?P<src>ADDR)/(?P<sport>\d+) "
         r"to (?P<dst>ADDR)/(?P<dport>\d+) flags (?P<flags>.*?)\s+on interface (?P<src_if>\S+)",
-        "106023": r"Deny (?:protocol (?P<iana>\d+)|(?P<transport>\S+)) src (?P<src_if>[^:\s]+):"
-        r"(?P<src>ADDR)(?:/(?P<sport>\d+))?(?:\s*\(.*?\))? dst (?P<dst_if>[^:\s]+):(?P<dst>ADDR)"
+        "106023": r"Deny (?:protocol (?P<iana>\d+)|(?P<transport>\S+)) src (?P<src_if>IF):"
+        r"(?P<src>ADDR)(?:/(?P<sport>\d+))?"
+        + _USER.format("src_user")
+        + r"(?:\s*\(.*?\))? dst (?P<dst_if>IF):(?P<dst>ADDR)"
         r"(?:/(?P<dport>\d+))?.*?by access-group \"(?P<rule>[^\"]+)\"",
         "106100": r"access-list (?P<rule>\S+) (?P<result>denied|permitted|est-allowed) "
-        r"(?P<transport>\S+) (?P<src_if>[^/\s]+)/(?P<src>ADDR)\((?P<sport>\d+)\).*?-> "
+        r"(?P<transport>\S+) (?:for user '?(?P<user>[^'\s]*)'? )?(?P<src_if>[^/\s]+)/(?P<src>ADDR)"
+        r"\((?P<sport>\d+)\)" + _USER.format("src_user") + r".*?-> "
         r"(?P<dst_if>[^/\s]+)/(?P<dst>ADDR)\((?P<dport>\d+)\)",
         "302013": r"Built (?P<direction>inbound|outbound) (?P<transport>\S+) connection "
-        r"(?P<connection>\d+) for (?P<src_if>[^:\s]+):(?P<src>ADDR)/(?P<sport>\d+) \((?P<msrc>"
-        r"ADDR)/(?P<msport>\d+)\)" + _USER.format("src_user") + r" to (?P<dst_if>[^:\s]+):"
+        r"(?P<connection>\d+) for (?P<src_if>IF):(?P<src>ADDR)/(?P<sport>\d+) \((?P<msrc>"
+        r"ADDR)/(?P<msport>\d+)\)" + _USER.format("src_user") + r" to (?P<dst_if>IF):"
         r"(?P<dst>ADDR)/(?P<dport>\d+) \((?P<mdst>ADDR)/(?P<mdport>\d+)\)"
         + _USER.format("dst_user"),
         "302014": r"Teardown (?P<transport>\S+) connection (?P<connection>\d+) for "
-        r"(?P<src_if>[^:\s]+):(?P<src>ADDR)/(?P<sport>\d+)"
+        r"(?P<src_if>IF):(?P<src>ADDR)/(?P<sport>\d+)"
         + _USER.format("src_user")
-        + r" to (?P<dst_if>[^:\s]+):(?P<dst>ADDR)/(?P<dport>\d+)"
+        + r" to (?P<dst_if>IF):(?P<dst>ADDR)/(?P<dport>\d+)"
         + _USER.format("dst_user")
         + r" duration (?P<duration>[\d:]+) bytes (?P<bytes>\d+)\s*(?P<reason>.*)",
         "302020": r"(?:Built|Teardown) (?:(?P<direction>inbound|outbound) )?(?P<transport>\S+) "
@@ -59,20 +73,22 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         + _USER.format("lu")
         + r"(?: type (?P<icmp_type>\d+) code (?P<icmp_code>\d+))?",
         "305011": r"(?:Built|Teardown) (?:dynamic|static) (?P<transport>\S+) translation from "
-        r"(?P<src_if>[^:\s]+):(?P<src>ADDR)(?:/(?P<sport>\d+))?"
+        r"(?P<src_if>IF):(?P<src>ADDR)(?:/(?P<sport>\d+))?"
         + _USER.format("src_user")
-        + r" to (?P<dst_if>[^:\s]+):(?P<msrc>ADDR)(?:/(?P<msport>\d+))?"
+        + r" to (?P<dst_if>IF):(?P<msrc>ADDR)(?:/(?P<msport>\d+))?"
         r"(?: duration (?P<duration>[\d:]+))?",
         "313001": r"Denied (?P<transport>\S+) type=(?P<icmp_type>\d+), code=(?P<icmp_code>\d+) "
         r"from (?P<src>ADDR) on interface (?P<src_if>\S+)",
         "710003": r"(?P<transport>\S+) (?:request|access) (?:discarded|denied by ACL) from "
-        r"(?P<src>ADDR)/(?P<sport>\d+) to (?P<dst_if>[^:\s]+):(?P<dst>ADDR)/(?P<dport>\d+)",
-        "113004": r"AAA user \w+ Successful\s*: server =\s*(?P<server>\S+)\s*: user =\s*"
-        r"(?P<user>.+?)\s*$",
-        "113005": r"AAA user \w+ Rejected\s*: reason =\s*(?P<reason>.+?)\s*: server =\s*"
-        r"(?P<server>\S+)\s*: user =\s*(?P<user>.+?)\s*(?:: user IP =\s*(?P<src>ADDR))?\s*$",
+        r"(?P<src>ADDR)/(?P<sport>\d+) to (?P<dst_if>IF):(?P<dst>ADDR)/(?P<dport>\d+)",
+        # 113012/113015 name the local database where 113004/113005 name the server.
+        "113004": r"AAA user \w+ Successful\s*: (?:server =\s*(?P<server>\S+)|local database)"
+        r"\s*[:,] [Uu]ser =\s*(?P<user>.+?)\s*$",
+        "113005": r"AAA user \w+ Rejected\s*: reason =\s*(?P<reason>.+?)\s*: (?:server =\s*"
+        r"(?P<server>\S+)|local database)\s*: user =\s*(?P<user>.*?)\s*"
+        r"(?:: user IP =\s*(?:None|(?P<src>ADDR)))?\s*$",
         "605005": r"Login (?:permitted|denied) from (?P<src>ADDR)/(?P<sport>\d+) to "
-        r"(?P<dst_if>[^:\s]+):(?P<dst>ADDR)/(?P<service>\S+) for user \"(?P<user>[^\"]*)\"",
+        r"(?P<dst_if>IF):(?P<dst>ADDR)/(?P<service>\S+) for user \"(?P<user>[^\"]*)\"",
         "611101": r"User authentication (?:succeeded|failed): (?:IP address: (?P<src>[^,\s]+), )?"
         r"Uname: (?P<user>.+?)\s*$",
     }.items()
@@ -84,6 +100,10 @@ for _same, _as in (
     ("305012", "305011"),
     ("605004", "605005"),
     ("611102", "611101"),
+    ("106102", "106100"),
+    ("106103", "106100"),
+    ("113012", "113004"),
+    ("113015", "113005"),
 ):
     _PATTERNS[_same] = _PATTERNS[_as]  # fmt: skip
 _DENY = (["network"], ["connection", "denied"], "failure", "firewall-rule")
@@ -97,8 +117,8 @@ _CATEGORIZATION = {
                      "710003"), _DENY),
     **dict.fromkeys(("302013", "302015", "302020"), _CREATION),
     **dict.fromkeys(("302014", "302016", "302021"), _EXPIRATION),
-    **dict.fromkeys(("113004", "605005", "611101"), _LOGIN),
-    **dict.fromkeys(("113005", "605004", "611102"), _LOGIN_FAILED),
+    **dict.fromkeys(("113004", "113012", "605005", "611101"), _LOGIN),
+    **dict.fromkeys(("113005", "113015", "605004", "611102"), _LOGIN_FAILED),
     "305011": (*_NAT[:1], ["creation"], *_NAT[2:]),
     "305012": (*_NAT[:1], ["deletion"], *_NAT[2:]),
 }  # fmt: skip
@@ -182,7 +202,10 @@ def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:
         if all(part.isdigit() for part in (hours, minutes, seconds)):
             total = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
             event["duration"] = total * 1_000_000_000
+    if message_id in ("302014", "302016") and (reason := found["reason"]):
+        found.update(_teardown_reason(reason))
     for key, name in (("connection", "connection_id"), ("reason", "termination_reason"),
+                      ("initiator", "termination_initiator"),
                       ("icmp_type", "icmp_type"), ("icmp_code", "icmp_code"),
                       ("server", "aaa_server"), ("service", "service")):  # fmt: skip
         if found.get(key):
@@ -196,9 +219,11 @@ def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:
     if rule := found.get("rule"):
         asa["rule_name"] = rule
         doc["rule"] = {"name": rule}
-    if user := found.get("user") or found.get("src_user") or found.get("dst_user"):
-        doc["user"] = {"name": user.strip("'\"")}
-    if found.get("reason") and message_id == "113005":
+    for key in ("user", "src_user", "dst_user", "fu", "lu", "teardown_user"):
+        if (text := found.get(key)) and (user := _user(text)):
+            doc["user"] = user
+            break
+    if found.get("reason") and message_id in ("113005", "113015"):
         event["reason"] = found["reason"]
     categorization = _ACL_RESULTS.get(found.get("result") or "") or _CATEGORIZATION.get(message_id)
     if categorization:
@@ -208,6 +233,32 @@ def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:
     )
     if ips:
         doc["related"] = {"ip": ips}
+
+
+def _teardown_reason(text: str) -> dict[str, str]:
+    """The reason of a teardown (`TCP FINs`) apart from what newer versions add after it: the
+    interface that ended it (`from outside`) and the identity-firewall user (`(CORP\\alice)`)."""
+    found = {}
+    if text.endswith(")") and (start := text.rfind("(")) >= 0:
+        found["teardown_user"] = text[start + 1 : -1]
+        text = text[:start].rstrip()
+    reason, sep, initiator = text.rpartition(" from ")
+    if sep and initiator and " " not in initiator:
+        found["initiator"] = initiator
+        text = reason
+    found["reason"] = text
+    return found
+
+
+def _user(text: str) -> dict[str, str] | None:
+    """`user` from an identity-firewall user, `LOCAL\\alice` or `CORP\\alice`; None for the
+    security group tag (`9999:sgt_name`) that shares its parentheses, or for no name."""
+    name = text.partition(", ")[0].strip("'\" ")
+    if not name or _SGT.fullmatch(name):
+        return None
+    domain, _, name = name.rpartition("\\")
+    domain = domain.removeprefix("LOCAL").lstrip("\\")
+    return {"name": name, "domain": domain} if domain else {"name": name}
 
 
 def _categorize(doc: Event, values: tuple[list[str], list[str] | None, str, str]) -> None:

@@ -138,8 +138,9 @@ def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
         return (auditd.parse,)
     if head == "t" and message.lstrip().startswith("time="):  # Log Exporter's splunk format
         return (checkpoint.parse,)
-    if ": %" in message[:160]:  # a Cisco tag behind a sequence number and the device's clock
-        return (cisco_ios.parse, *_text_parsers(head))
+    if ": %" in (start := message[:160]) or " %ASA-" in start or " %FTD-" in start:
+        # a Cisco tag behind a sequence number and the device's clock, or a relay's host name
+        return (cisco_ios.parse, cisco_asa.parse, *_text_parsers(head))
     return _text_parsers(head)
 
 

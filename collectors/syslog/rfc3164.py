@@ -44,8 +44,10 @@ _BSD_TIMESTAMP = re.compile(
 )
 # Zone names devices print after the time; ICT is Indochina Time (Cisco `show-timezone` here).
 _ZONE_NAMES = {"UTC": UTC, "GMT": UTC, "ICT": timezone(timedelta(hours=7))}
+# A colon may end it as it ends a BSD one: ASA's `logging timestamp rfc5424` without a device id
+# sends `<166>2018-06-27T12:17:46Z: %ASA-6-110002: ...`.
 _ISO_TIMESTAMP = re.compile(
-    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?(?=\s|$)"
+    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?(?=[\s:]|$)"
 )
 _SEQUENCE = re.compile(r"(\d{1,10}):\s+")
 # Cisco IOS with `service sequence-numbers` and a hostname: `123: router1: *Mar  1 ...`.

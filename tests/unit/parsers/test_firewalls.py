@@ -340,3 +340,121 @@ def test_panos_threat_and_url_filtering_actions(action: str, kind: str, outcome:
     assert doc["event"]["type"] == [kind]
     assert doc["event"]["outcome"] == outcome
     assert doc["panw"]["panos"]["threat_id"] == "109001001"
+
+
+def asa_line(line: str) -> dict:
+    return to_ecs(parse_syslog(line.encode(), received=RECEIVED), peer_ip=None)
+
+
+def test_asa_tag_behind_a_clock_or_a_relay_host() -> None:
+    # A relay's header, then the ASA's own clock; the tag with a class (`auth`) in it.
+    relayed = asa_line(
+        "<166>Mar  5 10:00:02 relay-1 : Mar  5 03:00:02 UTC: %ASA-auth-4-113005: AAA user "
+        "authentication Rejected : reason = AAA failure : server = 192.0.2.10 : user = jdoe "
+        ": user IP = 198.51.100.23"
+    )
+    assert relayed["event"]["dataset"] == "cisco.asa"
+    assert relayed["event"]["action"] == "logon-failed"
+    assert relayed["user"] == {"name": "jdoe"} and relayed["source"]["ip"] == "198.51.100.23"
+    # A relay that writes `FACILITY.LEVEL: host` before the tag.
+    kiwi = asa_line(
+        "LOCAL4.WARNING: fw-a %ASA-4-106023: Deny udp src outside:203.0.113.9/5353 dst "
+        'inside:192.0.2.5/53 by access-group "outside_in" [0x0, 0x0]'
+    )
+    assert kiwi["event"]["dataset"] == "cisco.asa" and kiwi["rule"] == {"name": "outside_in"}
+    # `logging timestamp rfc5424` without a device id: the ISO clock ends with a colon.
+    iso = asa_line(
+        "<166>2024-03-05T10:00:03Z: %ASA-6-302016: Teardown UDP connection 9 for "
+        "outside:198.51.100.7/53 to inside:192.0.2.5/5000 duration 0:00:01 bytes 90"
+    )
+    assert iso["event"]["dataset"] == "cisco.asa"
+    assert iso["@timestamp"] == "2024-03-05T10:00:03.000Z"
+    assert iso["source"] == {"ip": "198.51.100.7", "port": 53}
+
+
+def test_asa_context_interfaces_and_ipv6_after_a_short_token() -> None:
+    context = cisco_asa.parse(
+        "%ASA-4-106023: Deny udp src c1:outside:203.0.113.9/5353 dst c1:inside:192.0.2.5 "
+        'by access-group "outside_in" [0x0, 0x0]'
+    )
+    assert context is not None
+    assert context["source"] == {"ip": "203.0.113.9", "port": 5353}
+    assert context["destination"] == {"ip": "192.0.2.5"}
+    assert context["observer"]["ingress"] == {"interface": {"name": "c1:outside"}}
+    assert context["observer"]["egress"] == {"interface": {"name": "c1:inside"}}
+    ping6 = cisco_asa.parse(
+        "%ASA-4-106023: Deny icmp src outside:2001:db8::5 dst inside:2001:db8:1::9 "
+        '(type 128, code 0) by access-group "outside_in" [0x0, 0x0]'
+    )
+    assert ping6 is not None
+    assert ping6["source"] == {"ip": "2001:db8::5"}
+    assert ping6["destination"] == {"ip": "2001:db8:1::9"}
+
+
+def test_asa_identity_firewall_users_and_security_group_tags() -> None:
+    built = cisco_asa.parse(
+        "%ASA-6-302013: Built inbound TCP connection 7 for outside:203.0.113.9/51000 "
+        "(203.0.113.9/51000)(LOCAL\\jdoe, 1234:Contractors) to inside:192.0.2.5/443 "
+        "(192.0.2.5/443) (jdoe)"
+    )
+    assert built is not None and built["user"] == {"name": "jdoe"}
+    tag_only = cisco_asa.parse(
+        "%ASA-6-302016: Teardown UDP connection 8 for outside:203.0.113.9/5353(1234:Contractors)"
+        " to inside:192.0.2.5/53 duration 0:00:00 bytes 80"
+    )
+    assert tag_only is not None and "user" not in tag_only
+    teardown = cisco_asa.parse(
+        "%ASA-6-302014: Teardown TCP connection 9 for outside:203.0.113.9/51000(CORP\\jdoe) to "
+        "inside:192.0.2.5/443 duration 0:00:05 bytes 900 TCP FINs from outside (CORP\\jdoe)"
+    )
+    assert teardown is not None and teardown["user"] == {"name": "jdoe", "domain": "CORP"}
+    assert teardown["cisco"]["asa"]["termination_reason"] == "TCP FINs"
+    assert teardown["cisco"]["asa"]["termination_initiator"] == "outside"
+    ping = cisco_asa.parse(
+        "%ASA-6-302020: Built inbound ICMP connection for faddr 203.0.113.9/0(CORP\\jdoe) "
+        "gaddr 192.0.2.5/0 laddr 192.0.2.5/0 (jdoe) type 8 code 0"
+    )
+    assert ping is not None and ping["user"] == {"name": "jdoe", "domain": "CORP"}
+    deny = cisco_asa.parse(
+        "%ASA-4-106023: Deny udp src inside:192.0.2.5/5353(LOCAL\\jdoe) dst "
+        'outside:203.0.113.9/53 by access-group "inside_in" [0x0, 0x0]'
+    )
+    assert deny is not None and deny["user"] == {"name": "jdoe"}
+    acl_user = cisco_asa.parse(
+        "%ASA-4-106103: access-list inside_in denied tcp for user 'jdoe' "
+        "inside/192.0.2.5(51000) -> outside/203.0.113.9(443) hit-cnt 1 first hit [0x1, 0x0]"
+    )
+    assert acl_user is not None and acl_user["user"] == {"name": "jdoe"}
+    assert acl_user["event"]["outcome"] == "failure" and acl_user["rule"] == {"name": "inside_in"}
+    assert acl_user["destination"] == {"ip": "203.0.113.9", "port": 443}
+
+
+def test_asa_aaa_variants() -> None:
+    comma = cisco_asa.parse(
+        "%ASA-6-113004: AAA user authentication Successful: server = 192.0.2.10 , User = jdoe"
+    )
+    assert comma is not None and comma["user"] == {"name": "jdoe"}
+    no_name = cisco_asa.parse(
+        "%ASA-6-113005: AAA user authentication Rejected : reason = Unspecified : "
+        "server = 192.0.2.10 : user = : user IP = 198.51.100.23"
+    )
+    assert no_name is not None and "user" not in no_name
+    assert no_name["source"] == {"ip": "198.51.100.23"}
+    unknown_ip = cisco_asa.parse(
+        "%ASA-6-113005: AAA user authorization Rejected : reason = AAA failure : "
+        "server = 192.0.2.10 : user = jdoe : user IP = None"
+    )
+    assert unknown_ip is not None and "source" not in unknown_ip
+    local_ok = cisco_asa.parse(
+        "%ASA-6-113012: AAA user authentication Successful : local database : user = jdoe"
+    )
+    assert local_ok is not None and local_ok["event"]["action"] == "logged-in"
+    assert local_ok["user"] == {"name": "jdoe"}
+    local_bad = cisco_asa.parse(
+        "%ASA-6-113015: AAA user authentication Rejected : reason = Invalid password : "
+        "local database : user = jdoe : user IP = 198.51.100.23"
+    )
+    assert local_bad is not None and local_bad["event"]["outcome"] == "failure"
+    assert local_bad["event"]["reason"] == "Invalid password"
+    assert local_bad["user"] == {"name": "jdoe"}
+    assert local_bad["source"] == {"ip": "198.51.100.23"}
