@@ -7,14 +7,16 @@ and management-access denies 313001/710003, AAA and login results 113004/113005/
 605004/605005/611101/611102). Every other id still gets `event.code`, `event.severity` and the
 message. The identity firewall's user (`(LOCAL\\alice)`, `(CORP\\alice, 9999:sgt_name)`) is
 `user.name` (and `user.domain` but for the ASA's own `LOCAL`); a security group tag alone is
-no user.
+no user. Firepower's security events 430001-430005 (intrusion, connection, file and malware
+events, `Key: value` pairs) give the connection, `rule.*`, `url`, `file.*` and, for intrusions
+and malware, `event.kind: alert`.
 """
 
 from __future__ import annotations
 
 import re
 
-from collectors.parsers.values import endpoint, int_or_none
+from collectors.parsers.values import IANA_TRANSPORTS, endpoint, int_or_none
 from soc.model.event import Event
 
 DATASET = "cisco.asa"
@@ -122,6 +124,18 @@ _CATEGORIZATION = {
     "305011": (*_NAT[:1], ["creation"], *_NAT[2:]),
     "305012": (*_NAT[:1], ["deletion"], *_NAT[2:]),
 }  # fmt: skip
+# Firepower's security events (`%FTD-1-430002: SrcIP: ..., DstIP: ...`): Elastic's action and
+# kind and category for each, and the actions of the access rule that mean a blocked connection.
+_SECURITY_EVENTS = {
+    "430001": ("intrusion-detected", "alert", ["intrusion_detection", "network"], ["info"]),
+    "430002": ("connection-started", "event", ["network"], ["connection", "start"]),
+    "430003": ("connection-finished", "event", ["network"], ["connection", "end"]),
+    "430004": ("file-detected", "event", ["file", "network"], ["info"]),
+    "430005": ("malware-detected", "alert", ["malware", "file", "network"], ["info"]),
+}
+_SECURITY_FIELD = re.compile(r"(?:^|, )([A-Za-z][\w ]{0,40}): ")
+_NO_USER = ("No Authentication Required", "Unknown", "No Authentication")
+_BLOCKING = ("Block", "Block with reset", "Interactive Block", "Interactive Block with reset")
 _ACL_RESULTS = {
     "denied": (["network"], ["connection", "denied"], "failure", "firewall-rule"),
     "permitted": (["network"], ["connection", "allowed"], "success", "firewall-rule"),
@@ -149,6 +163,9 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         "cisco": {"asa": {"message_id": message_id}},
         "message": text,
     }  # fmt: skip
+    if message_id in _SECURITY_EVENTS:
+        _security_event(doc, message_id, text)
+        return doc
     pattern = _PATTERNS.get(message_id)
     match = pattern.match(text) if pattern else None
     if match is not None:
@@ -228,6 +245,79 @@ def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:
     categorization = _ACL_RESULTS.get(found.get("result") or "") or _CATEGORIZATION.get(message_id)
     if categorization:
         _categorize(doc, categorization)
+    ips = sorted(
+        {v["ip"] for side in ("source", "destination") if "ip" in (v := doc.get(side, {}))}
+    )
+    if ips:
+        doc["related"] = {"ip": ips}
+
+
+def _security_event(doc: Event, message_id: str, text: str) -> None:
+    """ECS fields of a Firepower connection, intrusion, file or malware event: `Key: value`
+    pairs joined by `, ` (a value may hold spaces, colons and commas, not `, Key: `)."""
+    marks = list(_SECURITY_FIELD.finditer(text))
+    found = {
+        mark[1]: text[mark.end() : after.start() if after else None]
+        for mark, after in zip(marks, [*marks[1:], None], strict=True)
+    }
+    action, kind, category, types = _SECURITY_EVENTS[message_id]
+    event = doc["event"]
+    event.update(action=action, kind=kind, category=category, type=types)
+    for side, ip, port in (("source", "SrcIP", "SrcPort"), ("destination", "DstIP", "DstPort")):
+        if value := endpoint(found.get(ip), found.get(port)):
+            doc[side] = value
+    for side, prefix in (("source", "Initiator"), ("destination", "Responder")):
+        for name in ("bytes", "packets"):
+            if (number := int_or_none(found.get(prefix + name.capitalize()))) is not None:
+                doc.setdefault(side, {})[name] = number
+    network = {}
+    if protocol := found.get("Protocol"):
+        network["transport"] = IANA_TRANSPORTS.get(protocol, protocol.lower())
+    if application := found.get("ApplicationProtocol"):
+        network["protocol"] = application.lower()
+    if network:
+        doc["network"] = network
+    observer = doc["observer"]
+    for direction in ("Ingress", "Egress"):
+        interface, zone = found.get(direction + "Interface"), found.get(direction + "Zone")
+        if interface or zone:
+            observer[direction.lower()] = {
+                **({"interface": {"name": interface}} if interface else {}),
+                **({"zone": zone} if zone else {}),
+            }
+    rule = {}
+    if message_id == "430001":
+        rule = {"name": found.get("Message"), "id": found.get("SID"),
+                "category": found.get("Classification"),
+                "ruleset": found.get("IntrusionPolicy")}  # fmt: skip
+    elif name := found.get("AccessControlRuleName"):
+        rule = {"name": name, "ruleset": found.get("ACPolicy")}
+    if rule := {key: value for key, value in rule.items() if value}:
+        doc["rule"] = rule
+    if verdict := found.get("AccessControlRuleAction"):
+        blocked = verdict in _BLOCKING
+        event["outcome"] = "failure" if blocked else "success"
+        event["type"] = [*types, "denied" if blocked else "allowed"]
+        doc["cisco"]["asa"]["rule_action"] = verdict
+    # `No Authentication Required` (or `Special Identities\\...` of it) and `Unknown`: no user.
+    if (text := found.get("User")) and (user := _user(text)) and user["name"] not in _NO_USER:
+        doc["user"] = user
+    if url := found.get("URL") or found.get("URI"):
+        doc["url"] = {"original": url}
+    if agent := found.get("UserAgent"):
+        doc["user_agent"] = {"original": agent}
+    if status := int_or_none(found.get("HTTPResponse")):
+        doc["http"] = {"response": {"status_code": status}}
+    if query := found.get("DNSQuery"):
+        doc["dns"] = {"question": {"name": query}}
+    file = {"name": found.get("FileName"), "size": int_or_none(found.get("FileSize")),
+            "hash": {"sha256": sha} if (sha := found.get("FileSHA256")) else None}  # fmt: skip
+    if file := {key: value for key, value in file.items() if value is not None}:
+        doc["file"] = file
+    for key, name in (("FileAction", "file_action"), ("ThreatName", "threat_name"),
+                      ("SHA_Disposition", "disposition")):  # fmt: skip
+        if found.get(key):
+            doc["cisco"]["asa"][name] = found[key]
     ips = sorted(
         {v["ip"] for side in ("source", "destination") if "ip" in (v := doc.get(side, {}))}
     )

@@ -458,3 +458,53 @@ def test_asa_aaa_variants() -> None:
     assert local_bad["event"]["reason"] == "Invalid password"
     assert local_bad["user"] == {"name": "jdoe"}
     assert local_bad["source"] == {"ip": "198.51.100.23"}
+
+
+def test_ftd_security_events() -> None:
+    # Firepower's connection, intrusion and malware events: `Key: value` pairs, not ASA text.
+    blocked = asa_line(
+        "2024-03-05T10:00:04Z fw-b  %FTD-1-430003: AccessControlRuleAction: Block, "
+        "SrcIP: 192.0.2.5, DstIP: 203.0.113.9, SrcPort: 51000, DstPort: 443, Protocol: tcp, "
+        "IngressInterface: inside, EgressInterface: outside, IngressZone: in-zone, "
+        "EgressZone: out-zone, ACPolicy: corp-policy, AccessControlRuleName: Block-Bad, "
+        "Prefilter Policy: Default Prefilter Policy, User: CORP\\jdoe, "
+        "UserAgent: curl/8.5.0, ApplicationProtocol: HTTP, InitiatorPackets: 4, "
+        "ResponderPackets: 3, InitiatorBytes: 400, ResponderBytes: 1200, "
+        "URL: http://www.example.com/a, b.zip"
+    )
+    assert blocked["event"]["action"] == "connection-finished"
+    assert blocked["event"]["outcome"] == "failure"
+    assert blocked["event"]["type"] == ["connection", "end", "denied"]
+    assert blocked["source"] == {"ip": "192.0.2.5", "port": 51000, "bytes": 400, "packets": 4}
+    assert blocked["destination"]["bytes"] == 1200
+    assert blocked["network"] == {"transport": "tcp", "protocol": "http"}
+    assert blocked["rule"] == {"name": "Block-Bad", "ruleset": "corp-policy"}
+    assert blocked["user"] == {"name": "jdoe", "domain": "CORP"}
+    assert blocked["url"] == {"original": "http://www.example.com/a, b.zip"}
+    assert blocked["observer"]["ingress"] == {"interface": {"name": "inside"}, "zone": "in-zone"}
+    assert blocked["host"]["name"] == "fw-b"
+    intrusion = asa_line(
+        "2024-03-05T10:00:05Z fw-b  %FTD-0-430001: SrcIP: 203.0.113.9, DstIP: 192.0.2.5, "
+        "SrcPort: 40000, DstPort: 80, Protocol: 6, Priority: 1, GID: 1, SID: 1000001, "
+        "Revision: 2, Message: SERVER-WEBAPP example traversal attempt, "
+        "Classification: Attempted User Privilege Gain, User: No Authentication Required, "
+        "IntrusionPolicy: corp-ips, ACPolicy: corp-policy"
+    )
+    assert intrusion["event"]["kind"] == "alert"
+    assert intrusion["event"]["action"] == "intrusion-detected"
+    assert intrusion["network"]["transport"] == "tcp"
+    assert intrusion["rule"] == {"name": "SERVER-WEBAPP example traversal attempt",
+                                 "id": "1000001", "category": "Attempted User Privilege Gain",
+                                 "ruleset": "corp-ips"}  # fmt: skip
+    assert "user" not in intrusion
+    malware = cisco_asa.parse(
+        "%FTD-1-430005: SrcIP: 192.0.2.5, DstIP: 203.0.113.9, SrcPort: 51002, DstPort: 80, "
+        "Protocol: tcp, FileDirection: Download, FileAction: Malware Block, "
+        "FileSHA256: " + "ab" * 32 + ", SHA_Disposition: Malware, "
+        "ThreatName: Example.Test.Threat, FileName: sample.zip, FileSize: 184, "
+        "URI: http://www.example.com/sample.zip"
+    )
+    assert malware is not None and malware["event"]["kind"] == "alert"
+    assert malware["file"] == {"name": "sample.zip", "size": 184, "hash": {"sha256": "ab" * 32}}
+    assert malware["cisco"]["asa"]["threat_name"] == "Example.Test.Threat"
+    assert malware["url"] == {"original": "http://www.example.com/sample.zip"}
