@@ -1,15 +1,15 @@
 """Cisco ASA and Firepower Threat Defense `%ASA-<level>-<id>:` messages to ECS, after Elastic's
 Cisco ASA integration (`event.dataset: cisco.asa`, its `event.action`/`type`/`outcome` per id).
 
-Parsed in detail: the messages security teams build detections on (ACL denies 106001/6/7/14/
-15/23/100/102/103, connection build/teardown 302013-302016/302020/302021, NAT 305011/305012, ICMP
-and management-access denies 313001/710003, AAA and login results 113004/113005/113012/113015/
-605004/605005/611101/611102). Every other id still gets `event.code`, `event.severity` and the
-message. The identity firewall's user (`(LOCAL\\alice)`, `(CORP\\alice, 9999:sgt_name)`) is
-`user.name` (and `user.domain` but for the ASA's own `LOCAL`); a security group tag alone is
-no user. Firepower's security events 430001-430005 (intrusion, connection, file and malware
-events, `Key: value` pairs) give the connection, `rule.*`, `url`, `file.*` and, for intrusions
-and malware, `event.kind: alert`.
+Parsed in detail: the messages security teams build detections on (denies 106001/6/7/14/15/
+16/17/21/23/100/102/103, connection build/teardown 302013-302016/302020/302021, NAT 305011/
+305012, ICMP and management-access denies 313001/313008/710003, AAA and login results 113004/
+113005/113012/113015/605004/605005/611101/611102). Every other id still gets `event.code`,
+`event.severity` and the message. The identity firewall's user (`(LOCAL\\alice)`,
+`(CORP\\alice, 9999:sgt_name)`) is `user.name` (and `user.domain` but for the ASA's own
+`LOCAL`); a security group tag alone is no user. Firepower's security events 430001-430005
+(intrusion, connection, file and malware events, `Key: value` pairs) give the connection,
+`rule.*`, `url`, `file.*` and, for intrusions and malware, `event.kind: alert`.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r" to (?P<dst>ADDR)/(?P<dport>\d+) due to (?P<protocol>\S+)",
         "106014": r"Deny (?P<direction>\w+) (?P<transport>\S+) src (?P<src_if>IF):"
         r"(?P<src>ADDR) dst (?P<dst_if>IF):(?P<dst>ADDR)",
+        # Spoofed, land-attack and reverse-path-check drops: no ports, no access list.
+        "106016": r"Deny (?P<transport>\S+) (?:spoof|due to Land Attack|reverse path check) from "
+        r"\(?(?P<src>ADDR)\)? to (?P<dst>ADDR)(?: on interface (?P<src_if>\S+))?",
         "106015": r"Deny (?P<transport>\S+) \(no connection\) from (?P<src>ADDR)/(?P<sport>\d+) "
         r"to (?P<dst>ADDR)/(?P<dport>\d+) flags (?P<flags>.*?)\s+on interface (?P<src_if>\S+)",
         "106023": r"Deny (?:protocol (?P<iana>\d+)|(?P<transport>\S+)) src (?P<src_if>IF):"
@@ -103,6 +106,9 @@ for _same, _as in (
     ("605004", "605005"),
     ("611102", "611101"),
     ("106102", "106100"),
+    ("106017", "106016"),
+    ("106021", "106016"),
+    ("313008", "313001"),
     ("106103", "106100"),
     ("113012", "113004"),
     ("113015", "113005"),
@@ -115,8 +121,8 @@ _CREATION = (["network"], ["connection", "start"], "success", "flow-creation")
 _EXPIRATION = (["network"], ["connection", "end"], "success", "flow-expiration")
 _NAT = (["network", "configuration"], None, "success", "nat-slot")
 _CATEGORIZATION = {
-    **dict.fromkeys(("106001", "106006", "106007", "106014", "106015", "106023", "313001",
-                     "710003"), _DENY),
+    **dict.fromkeys(("106001", "106006", "106007", "106014", "106015", "106016", "106017",
+                     "106021", "106023", "313001", "313008", "710003"), _DENY),
     **dict.fromkeys(("302013", "302015", "302020"), _CREATION),
     **dict.fromkeys(("302014", "302016", "302021"), _EXPIRATION),
     **dict.fromkeys(("113004", "113012", "605005", "611101"), _LOGIN),
@@ -190,6 +196,8 @@ def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:
         # for the pings and traceroutes from inside that make most ICMP connections.
         inbound = found.get("direction") == "inbound"
         src, dst = (found["faddr"], found["laddr"]) if inbound else (found["laddr"], found["faddr"])
+        # The global address is the inside host's translation (laddr's, on either side).
+        found["mdst" if inbound else "msrc"] = found["gaddr"]
     nat = {"source": (found.get("msrc"), found.get("msport")),
            "destination": (found.get("mdst"), found.get("mdport"))}  # fmt: skip
     if message_id in ("302013", "302015") and found.get("direction") == "outbound":
@@ -205,8 +213,8 @@ def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:
                 doc[side]["nat"] = mapped
     if direction := found.get("direction"):
         network["direction"] = direction.lower()
-    if transport := found.get("transport"):
-        network["transport"] = "ipv6-icmp" if transport.lower() == "icmpv6" else transport.lower()
+    if (transport := (found.get("transport") or "").lower()) and transport != "ip":
+        network["transport"] = "ipv6-icmp" if transport in ("icmpv6", "icmp6") else transport
     if found.get("iana"):
         network["iana_number"] = found["iana"]
     if (size := int_or_none(found.get("bytes"))) is not None:

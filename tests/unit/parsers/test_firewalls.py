@@ -508,3 +508,41 @@ def test_ftd_security_events() -> None:
     assert malware["file"] == {"name": "sample.zip", "size": 184, "hash": {"sha256": "ab" * 32}}
     assert malware["cisco"]["asa"]["threat_name"] == "Example.Test.Threat"
     assert malware["url"] == {"original": "http://www.example.com/sample.zip"}
+
+
+def test_asa_spoof_land_and_reverse_path_denies() -> None:
+    spoof = cisco_asa.parse(
+        "%ASA-2-106016: Deny IP spoof from (192.0.2.66) to 198.51.100.9 on interface outside"
+    )
+    assert spoof is not None and spoof["event"]["action"] == "firewall-rule"
+    assert spoof["event"]["outcome"] == "failure"
+    assert spoof["source"] == {"ip": "192.0.2.66"} and "network" not in spoof
+    assert spoof["observer"]["ingress"] == {"interface": {"name": "outside"}}
+    land = cisco_asa.parse("%ASA-2-106017: Deny IP due to Land Attack from 192.0.2.7 to 192.0.2.7")
+    assert land is not None and land["destination"] == {"ip": "192.0.2.7"}
+    rpf = cisco_asa.parse(
+        "%ASA-1-106021: Deny TCP reverse path check from 203.0.113.9 to 192.0.2.5 on interface "
+        "outside"
+    )
+    assert rpf is not None and rpf["network"] == {"transport": "tcp"}
+    icmp6 = cisco_asa.parse(
+        "%ASA-3-313008: Denied IPv6-ICMP type=134, code=0 from 2001:db8::1 on interface outside"
+    )
+    assert icmp6 is not None and icmp6["network"] == {"transport": "ipv6-icmp"}
+    assert icmp6["source"] == {"ip": "2001:db8::1"}
+
+
+def test_asa_icmp_connection_translation() -> None:
+    # The global address translates the inside host (laddr), the destination when inbound.
+    inbound = cisco_asa.parse(
+        "%ASA-6-302020: Built inbound ICMP connection for faddr 203.0.113.9/1 gaddr "
+        "198.51.100.5/0 laddr 192.0.2.5/0 type 8 code 0"
+    )
+    assert inbound is not None
+    assert inbound["destination"] == {"ip": "192.0.2.5", "nat": {"ip": "198.51.100.5"}}
+    outbound = cisco_asa.parse(
+        "%ASA-6-302021: Teardown ICMP connection for faddr 203.0.113.9/0 gaddr 198.51.100.5/7 "
+        "laddr 192.0.2.5/7 type 8 code 0"
+    )
+    assert outbound is not None
+    assert outbound["source"] == {"ip": "192.0.2.5", "nat": {"ip": "198.51.100.5"}}
