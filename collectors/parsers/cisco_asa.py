@@ -9,7 +9,9 @@ Parsed in detail: the messages security teams build detections on (denies 106001
 `(CORP\\alice, 9999:sgt_name)`) is `user.name` (and `user.domain` but for the ASA's own
 `LOCAL`); a security group tag alone is no user. Firepower's security events 430001-430005
 (intrusion, connection, file and malware events, `Key: value` pairs) give the connection,
-`rule.*`, `url`, `file.*` and, for intrusions and malware, `event.kind: alert`.
+`rule.*`, `url`, `file.*` and, for intrusions and malware, `event.kind: alert`. VPN messages
+that start with the tunnel group, user and peer (`Group <g> User <u> IP <a>`, `Group = g,
+Username = u, IP = a,`) give `group.name`, `user` and `source`.
 """
 
 from __future__ import annotations
@@ -142,6 +144,14 @@ _SECURITY_EVENTS = {
 _SECURITY_FIELD = re.compile(r"(?:^|, )([A-Za-z][\w ]{0,40}): ")
 _NO_USER = ("No Authentication Required", "Unknown", "No Authentication")
 _BLOCKING = ("Block", "Block with reset", "Interactive Block", "Interactive Block with reset")
+# The tunnel group, user and peer address that VPN messages (IKE 713xxx, AnyConnect/WebVPN
+# 113039, 716xxx, 722xxx...) put first: `Group = g, Username = u, IP = a,` or `Group <g> User
+# <u> IP <a>` or `Group g User u IP a`.
+_VPN_PEER = re.compile(
+    r"Group\s*(?:= (?P<group>[^,]*),|<(?P<group_>[^>]*)>|(?P<group__>\S+))\s*"
+    r"(?:(?:Username = (?P<user>[^,]*),|User\s*(?:<(?P<user_>[^>]*)>|(?P<user__>\S+)))\s*)?"
+    r"IP\s*(?:= (?P<ip>[^,\s]+)|<(?P<ip_>[^>]*)>|(?P<ip__>\S+))"
+)
 _ACL_RESULTS = {
     "denied": (["network"], ["connection", "denied"], "failure", "firewall-rule"),
     "permitted": (["network"], ["connection", "allowed"], "success", "firewall-rule"),
@@ -178,7 +188,21 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         _fields(doc, message_id, match.groupdict())
     elif message_id in _CATEGORIZATION:
         _categorize(doc, _CATEGORIZATION[message_id])
+    elif text.startswith("Group") and (peer := _VPN_PEER.match(text)):
+        _vpn_peer(doc, peer)
     return doc
+
+
+def _vpn_peer(doc: Event, peer: re.Match[str]) -> None:
+    """`user`, `group.name` and the peer's address (`source`) of a VPN message."""
+    if group := peer["group"] or peer["group_"] or peer["group__"]:
+        doc["group"] = {"name": group}
+    if (text := peer["user"] or peer["user_"] or peer["user__"]) and (user := _user(text)):
+        doc["user"] = user
+    if source := endpoint(peer["ip"] or peer["ip_"] or peer["ip__"]):
+        doc["source"] = source
+        if "ip" in source:
+            doc["related"] = {"ip": [source["ip"]]}
 
 
 def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:

@@ -546,3 +546,31 @@ def test_asa_icmp_connection_translation() -> None:
     )
     assert outbound is not None
     assert outbound["source"] == {"ip": "192.0.2.5", "nat": {"ip": "198.51.100.5"}}
+
+
+def test_asa_vpn_peer_user_and_group() -> None:
+    anyconnect = cisco_asa.parse(
+        "%ASA-6-113039: Group <Remote Staff> User <CORP\\jdoe> IP <203.0.113.9> AnyConnect "
+        "parent session started."
+    )
+    assert anyconnect is not None
+    assert anyconnect["user"] == {"name": "jdoe", "domain": "CORP"}
+    assert anyconnect["group"] == {"name": "Remote Staff"}
+    assert anyconnect["source"] == {"ip": "203.0.113.9"}
+    rejected = cisco_asa.parse(
+        "%ASA-6-716039: Group <DfltGrpPolicy> User <jdoe> IP <203.0.113.9> Authentication: "
+        "rejected, Session Type: WebVPN."
+    )
+    assert rejected is not None and rejected["user"] == {"name": "jdoe"}
+    ike = cisco_asa.parse(
+        "%ASA-4-113019: Group = remote-staff, Username = jdoe, IP = 203.0.113.9, Session "
+        "disconnected. Session Type: IKEv2, Duration: 0h:10m:05s, Bytes xmt: 1200, Bytes rcv: "
+        "3400, Reason: User Requested"
+    )
+    assert ike is not None and ike["user"] == {"name": "jdoe"}
+    assert ike["group"] == {"name": "remote-staff"} and ike["source"] == {"ip": "203.0.113.9"}
+    plain = cisco_asa.parse(
+        "%ASA-6-716002: Group staff User jdoe IP 203.0.113.9 WebVPN session terminated: Idle "
+        "timeout."
+    )
+    assert plain is not None and plain["user"] == {"name": "jdoe"}
