@@ -1,9 +1,9 @@
 """Cisco ASA and Firepower Threat Defense `%ASA-<level>-<id>:` messages to ECS, after Elastic's
 Cisco ASA integration (`event.dataset: cisco.asa`, its `event.action`/`type`/`outcome` per id).
 
-Parsed in detail: the messages security teams build detections on (denies 106001/6/7/14/15/
-16/17/21/23/100/102/103, connection build/teardown 302013-302016/302020/302021, NAT 305011/
-305012, ICMP and management-access denies 313001/313008/710003, AAA and login results 113004/
+Parsed in detail: the messages security teams build detections on (denies 106001/6/7/10/14/
+15/16/17/21/23/100/102/103, connection build/teardown 302013-302016/302020/302021, NAT 305011/
+305012, ICMP and to-the-box denies 313001/313008/710003/710005, AAA and login results 113004/
 113005/113012/113015/605004/605005/611101/611102). Every other id still gets `event.code`,
 `event.severity` and the message. The identity firewall's user (`(LOCAL\\alice)`,
 `(CORP\\alice, 9999:sgt_name)`) is `user.name` (and `user.domain` but for the ASA's own
@@ -46,8 +46,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r" to (?P<dst>ADDR)/(?P<dport>\d+) on interface (?P<src_if>\S+)",
         "106007": r"Deny (?P<direction>\w+) (?P<transport>\S+) from (?P<src>ADDR)/(?P<sport>\d+)"
         r" to (?P<dst>ADDR)/(?P<dport>\d+) due to (?P<protocol>\S+)",
-        "106014": r"Deny (?P<direction>\w+) (?P<transport>\S+) src (?P<src_if>IF):"
-        r"(?P<src>ADDR) dst (?P<dst_if>IF):(?P<dst>ADDR)",
+        # 106010 (`Deny inbound protocol 103 src ...`, `Deny inbound sctp src .../5114 dst ...`)
+        # is 106014 (`Deny inbound icmp src ...`) with ports or a protocol number.
+        "106014": r"Deny (?P<direction>\w+) (?:protocol (?P<iana>\d+)|(?P<transport>\S+)) src "
+        r"(?P<src_if>IF):(?P<src>ADDR)(?:/(?P<sport>\d+))? dst (?P<dst_if>IF):(?P<dst>ADDR)"
+        r"(?:/(?P<dport>\d+))?",
         # Spoofed, land-attack and reverse-path-check drops: no ports, no access list.
         "106016": r"Deny (?P<transport>\S+) (?:spoof|due to Land Attack|reverse path check) from "
         r"\(?(?P<src>ADDR)\)? to (?P<dst>ADDR)(?: on interface (?P<src_if>\S+))?",
@@ -109,6 +112,8 @@ for _same, _as in (
     ("611102", "611101"),
     ("106102", "106100"),
     ("106017", "106016"),
+    ("106010", "106014"),
+    ("710005", "710003"),
     ("106021", "106016"),
     ("313008", "313001"),
     ("106103", "106100"),
@@ -123,8 +128,9 @@ _CREATION = (["network"], ["connection", "start"], "success", "flow-creation")
 _EXPIRATION = (["network"], ["connection", "end"], "success", "flow-expiration")
 _NAT = (["network", "configuration"], None, "success", "nat-slot")
 _CATEGORIZATION = {
-    **dict.fromkeys(("106001", "106006", "106007", "106014", "106015", "106016", "106017",
-                     "106021", "106023", "313001", "313008", "710003"), _DENY),
+    **dict.fromkeys(("106001", "106006", "106007", "106010", "106014", "106015", "106016",
+                     "106017", "106021", "106023", "313001", "313008", "710003", "710005"),
+                    _DENY),
     **dict.fromkeys(("302013", "302015", "302020"), _CREATION),
     **dict.fromkeys(("302014", "302016", "302021"), _EXPIRATION),
     **dict.fromkeys(("113004", "113012", "605005", "611101"), _LOGIN),

@@ -574,3 +574,23 @@ def test_asa_vpn_peer_user_and_group() -> None:
         "timeout."
     )
     assert plain is not None and plain["user"] == {"name": "jdoe"}
+
+
+def test_asa_protocol_denies_and_discarded_requests() -> None:
+    sctp = cisco_asa.parse(
+        "%ASA-3-106010: Deny inbound sctp src outside:203.0.113.9/5114 dst inside:192.0.2.5/2905"
+    )
+    assert sctp is not None and sctp["event"]["action"] == "firewall-rule"
+    assert sctp["source"] == {"ip": "203.0.113.9", "port": 5114}
+    assert sctp["destination"] == {"ip": "192.0.2.5", "port": 2905}
+    assert sctp["network"] == {"direction": "inbound", "transport": "sctp"}
+    ospf = cisco_asa.parse(
+        "%ASA-3-106010: Deny inbound protocol 89 src outside:203.0.113.9 dst inside:192.0.2.5"
+    )
+    assert ospf is not None and ospf["network"]["iana_number"] == "89"
+    assert ospf["destination"] == {"ip": "192.0.2.5"}
+    dhcp = cisco_asa.parse(
+        "%ASA-7-710005: UDP request discarded from 192.0.2.50/68 to inside:192.0.2.1/67"
+    )
+    assert dhcp is not None and dhcp["event"]["outcome"] == "failure"
+    assert dhcp["destination"] == {"ip": "192.0.2.1", "port": 67}
