@@ -9,6 +9,7 @@ raises, because an event without content is useless to an analyst.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,9 +28,27 @@ def parse_syslog(raw: bytes, *, received: datetime, zone: tzinfo = UTC) -> Syslo
 
     Invalid UTF-8 is replaced rather than rejected: a mangled character must not cost the event.
     A PRI above 191 is not a PRI (RFC 3164 4.3.3): the text is kept whole as content.
+    A relay that wrote its own header before the device's whole message (`Aug 22 05:11:06
+    relay01 <189>2: *Jan  2 ...: %SYS-...`) gives the device's message, with the relay's time and
+    host name where the device's lacks them.
     Raises ParseError only when nothing but whitespace (or a bare PRI) is left.
     """
-    text = raw.decode("utf-8", errors="replace").strip(_STRIP)
+    message = _parse_text(raw.decode("utf-8", errors="replace").strip(_STRIP), received, zone)
+    if message is None:
+        raise ParseError("empty message", where="syslog header")
+    if message.appname is None and message.message[:1] == "<" and message.message[1:2].isdigit():
+        inner = _parse_text(message.message, received, zone)
+        if inner is not None and inner.priority is not None:
+            return replace(
+                inner,
+                timestamp=inner.timestamp or message.timestamp,
+                hostname=inner.hostname or message.hostname,
+            )
+    return message
+
+
+def _parse_text(text: str, received: datetime, zone: tzinfo) -> SyslogMessage | None:
+    """The message in `text`; None when nothing but whitespace (or a bare PRI) is there."""
     priority = None
     if text.startswith("<"):  # what `<(\d{1,3})>` matches, without the regex
         end = text.find(">", 2, 5)
@@ -37,7 +56,7 @@ def parse_syslog(raw: bytes, *, received: datetime, zone: tzinfo = UTC) -> Syslo
             priority = value
             text = text[end + 1 :]
     if not text.strip(_STRIP):
-        raise ParseError("empty message", where="syslog header")
+        return None
     if priority is not None:
         parsed = parse_rfc5424(text, priority, zone=zone)
         if parsed is not None:

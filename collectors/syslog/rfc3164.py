@@ -3,9 +3,11 @@
 Handled: with or without PRI; `Mmm dd hh:mm:ss` (optionally with a weekday, a year before the
 time as Cisco ASA sends it, a year after it as HPE/H3C Comware and Aruba send it, fractions after
 `.` or Comware's `:`, and a `UTC`/`GMT`/`ICT` suffix) or an ISO 8601 timestamp; missing hostname;
-`tag[pid]:`; Cisco sequence numbers (`123: *Mar  1 ...: %SYS-5-CONFIG_I: ...`) and
-`%ASA-6-302013:` tags; FortiGate's bare `key=value` content right after the PRI. Cisco NX-OS
-and IOS XR put their clock behind a colon or their node, not where RFC 3164 has it:
+`tag[pid]:`; Cisco sequence numbers (`123: *Mar  1 ...: %SYS-5-CONFIG_I: ...`), or a bare colon
+where IOS has them off (`<189>: Jan  6 2024 ...`), `%ASA-6-302013:` tags and a host name right
+before them (`fw01: %FTD-6-430003:`); a relay's header before the device's whole message, PRI
+and all, left for `parse_syslog` to read; FortiGate's bare `key=value` content right after the
+PRI. Cisco NX-OS and IOS XR put their clock behind a colon or their node, not where RFC 3164 has it:
 `<189>: 2024 Mar  5 10:00:01 UTC: %...` or `<190>sw01: 2024 ...` (NX-OS, the year first) and
 `<189>123: [router1 ]RP/0/RSP0/CPU0:Mar  5 10:00:00.123 UTC: bgp[1052]: %...` (IOS XR).
 
@@ -65,6 +67,15 @@ _DEVICE_CLOCK = re.compile(
     r"(?P<day>\d{1,2})\s+(?P<hour>\d{1,2}):(?P<minute>\d\d):(?P<second>\d\d)"
     r"(?:\.(?P<fraction>\d{1,9}))?(?:\s{0,8}(?P<zone>[A-Za-z]{1,6}))?\s{0,8}:\s*"
 )
+# Cisco IOS without sequence numbers: a bare colon after the PRI, perhaps the host name, then
+# the clock (`<189>: Jan  6 2022 20:54:26.961: %SYS-...`, `<190>: sw1: Jul 14 2023 ...`).
+_BARE_COLON = re.compile(r":\s+(?:(?P<host>[A-Za-z0-9][\w.-]{0,254}):\s+)?(?=[*.]?[A-Z][a-z]{2}\s)")
+# A Cisco device's host name ends with a colon right before its `%ASA-`/`%SYS-` tag
+# (`May  5 17:51:17 fw01: %FTD-6-430003: ...`): not a program.
+_HOST_BEFORE_CISCO_TAG = re.compile(r"([A-Za-z0-9][\w.-]{0,254}):\s+(?=%)")
+# A relay's header before the device's own message, PRI and all (`Aug 22 05:11:06 relay01
+# <189>2: *Jan  2 ...`): left whole for `parse_syslog` to read as the message it is.
+_INNER_PRI = re.compile(r"<\d{1,3}>")
 _KEY_VALUE_START = re.compile(r"[A-Za-z_][\w.-]*=")
 _TAG = re.compile(r"(?P<tag>[^\s\[\]:]{1,64})(?:\[(?P<pid>[^\]\s]{0,32})\]:?|:)(?:\s+|$)")
 _FUTURE_SLACK = timedelta(days=2)
@@ -94,6 +105,9 @@ def parse_rfc3164(
         and (clock := _DEVICE_CLOCK.match(rest, prefix.end()))
     ):
         hostname = prefix["host"]
+    elif rest.startswith(":") and (bare := _BARE_COLON.match(rest)):
+        hostname = bare["host"]
+        rest = rest[bare.end() :]
     if clock is not None:
         had_timestamp, timestamp = True, _device_moment(clock, received, zone)
         rest = rest[clock.end() :]
@@ -107,6 +121,14 @@ def parse_rfc3164(
         return SyslogMessage(
             message=rest, priority=priority, timestamp=timestamp, sequence=sequence, zone=zone
         )
+    if (
+        had_timestamp
+        and hostname is None
+        and rest.find(": %", 0, 258) > 0
+        and (host := _HOST_BEFORE_CISCO_TAG.match(rest))
+    ):
+        hostname = host.group(1)
+        rest = rest[host.end() :]
     if had_timestamp and hostname is None and not _TAG.match(rest):
         token, _, after = rest.partition(" ")
         if _HOSTNAME.fullmatch(token):
@@ -114,6 +136,9 @@ def parse_rfc3164(
             rest = after.lstrip()
             if rest == ":" or rest.startswith(": "):  # ASA: `... asa-fw : %ASA-6-302013: ...`
                 rest = rest[1:].lstrip()
+    if rest.startswith("<") and _INNER_PRI.match(rest):
+        return SyslogMessage(message=rest, priority=priority, timestamp=timestamp,
+                             hostname=hostname, sequence=sequence, zone=zone)  # fmt: skip
     appname = procid = None
     if tag := _TAG.match(rest):
         appname, procid = tag["tag"], tag["pid"] or None

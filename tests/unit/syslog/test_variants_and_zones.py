@@ -95,3 +95,58 @@ def test_tls_context_is_tls12_or_later_and_checks_files(tmp_path: Path) -> None:
         server_context(SyslogSettings(tls_enabled=True, tls_cert_file=str(bogus)))
     with pytest.raises(ConfigError, match="tls_ca_file: no such file"):
         server_context(SyslogSettings(tls_cert_file=str(bogus), tls_ca_file=str(tmp_path / "x")))
+
+
+def test_cisco_ios_without_sequence_numbers_bare_colon_before_the_clock() -> None:
+    """`no service sequence-numbers`: a bare colon after the PRI, perhaps the host name."""
+    msg = parse_syslog(
+        b"<189>: Jan  6 2024 20:54:26.961: %SYS-5-CONFIG_I: Configured from console by admin",
+        received=RECEIVED,
+        zone=HANOI,
+    )
+    assert msg.timestamp == datetime(2024, 1, 6, 13, 54, 26, 961000, tzinfo=UTC)
+    assert (msg.hostname, msg.appname) == (None, "%SYS-5-CONFIG_I")
+    assert msg.message == "Configured from console by admin"
+    named = parse_syslog(
+        b"<190>: sw-ubnd-01: Mar  5 10:00:00.123 UTC: %LINK-3-UPDOWN: Interface Gi0/1, changed "
+        b"state to down",
+        received=RECEIVED,
+    )
+    assert named.timestamp == datetime(2024, 3, 5, 10, 0, 0, 123000, tzinfo=UTC)
+    assert (named.hostname, named.appname) == ("sw-ubnd-01", "%LINK-3-UPDOWN")
+
+
+def test_host_name_before_a_cisco_tag_is_the_host_not_a_program() -> None:
+    msg = parse_syslog(
+        b"<166>Mar  5 10:00:05 fw-sotc: %ASA-4-106023: Deny tcp src outside:203.0.113.9/51515 "
+        b'dst inside:192.0.2.5/22 by access-group "outside_in" [0x0, 0x0]',
+        received=RECEIVED,
+    )
+    assert (msg.hostname, msg.appname) == ("fw-sotc", "%ASA-4-106023")
+    assert msg.message.startswith("Deny tcp src outside:203.0.113.9/51515")
+    linux = parse_syslog(b"<38>Mar  5 10:00:01 web01 sshd[1234]: %x", received=RECEIVED)
+    assert (linux.hostname, linux.appname, linux.message) == ("web01", "sshd", "%x")
+
+
+def test_a_relays_header_before_the_devices_whole_message() -> None:
+    """A relay that writes `%TIMESTAMP% %HOSTNAME% %rawmsg%` to a file or forwards it on: the
+    device's PRI, sequence, clock and tag are read, the relay's host and time fill what the
+    device did not send."""
+    msg = parse_syslog(
+        b"Mar  5 11:00:02 10.20.0.254 <189>2: *Mar  5 11:00:01.345: %SYS-5-CONFIG_I: Configured "
+        b"from console by vty0 (192.0.2.7)",
+        received=RECEIVED,
+    )
+    assert (msg.priority, msg.sequence, msg.appname) == (189, 2, "%SYS-5-CONFIG_I")
+    assert msg.timestamp == datetime(2024, 3, 5, 11, 0, 1, 345000, tzinfo=UTC)  # the device's
+    assert msg.hostname == "10.20.0.254"  # the relay's view of who sent it
+    assert msg.message == "Configured from console by vty0 (192.0.2.7)"
+    untimed = parse_syslog(b"Mar  5 11:00:02 relay01 <14>port Gi0/1 down", received=RECEIVED)
+    assert untimed.timestamp == datetime(2024, 3, 5, 11, 0, 2, tzinfo=UTC)  # the relay's
+    assert (untimed.priority, untimed.hostname, untimed.message) == (
+        14,
+        "relay01",
+        "port Gi0/1 down",
+    )
+    bare = parse_syslog(b"Mar  5 11:00:02 relay01 <14>", received=RECEIVED)
+    assert (bare.hostname, bare.message) == ("relay01", "<14>")  # nothing inside: kept as sent
