@@ -3,16 +3,21 @@
 The message parser (sshd, FortiGate, Windows JSON, access log) owns the content fields; the
 transport owns what only it knows for sure: the header (`log.syslog.*`) and the sending address
 (`observer.ip`, `log.source.address`). Those are written last so that content cannot forge them.
+
+A line no parser knows still names addresses (`neighbor 192.0.2.7 down`, `login from
+2001:db8::5`): they go to `related.ip`, where threat-intel lists and searches by address find
+them, as they find a parsed event's source and destination.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime
 from typing import Any
 
 from collectors.parsers import parse_message
-from collectors.parsers.values import int_or_none, object_field
+from collectors.parsers.values import int_or_none, ip_or_none, object_field
 from collectors.syslog.record import FACILITIES, SEVERITIES, SyslogMessage
 from soc.model.event import Event, isoformat
 
@@ -25,6 +30,8 @@ def to_ecs(msg: SyslogMessage, *, peer_ip: str | None) -> Event:
                         structured_data=msg.structured_data, zone=msg.zone)  # fmt: skip
     if doc is None:
         doc = _process(msg)
+        if addresses := _addresses(msg.message):
+            doc["related"] = {"ip": addresses}
     elif "process" not in doc and "winlog" not in doc and not _tag_is_content(msg.appname):
         # kernel, filterlog, nginx... A Windows event's tag is NXLog's SourceName (the event's
         # provider, `Microsoft-Windows-Security-Auditing[560]`) or the forwarder: no process.
@@ -58,6 +65,28 @@ def _header_time(moment: datetime) -> str:
     """`isoformat` of a header timestamp. Cached: a sender's lines repeat the same second, and the
     RFC 3164 parser hands out one datetime for them, whose hash is kept after its first use."""
     return isoformat(moment)
+
+
+# Candidates only: `ip_or_none` decides (a version `10.2.0.1` passes, a clock `10:00:11` or a
+# MAC `52:54:00:12:34:56` does not). Not inside a longer run of digits and dots (or colons, for
+# IPv6); an IPv4 address may have its port after a colon.
+_ADDRESS = re.compile(
+    r"(?<![\w.:])(?:(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
+    r"|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}(?![\w.:]))"
+)
+_UNSPECIFIED = frozenset({"0.0.0.0", "::"})
+_MAX_ADDRESSES = 16
+
+
+def _addresses(message: str) -> list[str]:
+    """The IP addresses a message names, canonical, each once, at most `_MAX_ADDRESSES`."""
+    found: dict[str, None] = {}
+    for candidate in _ADDRESS.findall(message):
+        if (ip := ip_or_none(candidate)) is not None and ip not in _UNSPECIFIED:
+            found[ip] = None
+            if len(found) == _MAX_ADDRESSES:
+                break
+    return list(found)
 
 
 def _process(msg: SyslogMessage) -> Event:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from syslog_event import syslog_event as ecs
 
+from soc.enrich.intel import IntelIndex
+from soc.model.intel import Indicator
+
 
 def test_unknown_line_keeps_header_fields() -> None:
     doc = ecs(
@@ -94,3 +97,16 @@ def test_a_windows_events_syslog_tag_is_not_its_process() -> None:
     assert "process" not in doc
     assert doc["winlog"]["process"]["pid"] == 560
     assert doc["log"]["syslog"]["appname"] == "Microsoft-Windows-Security-Auditing"
+
+
+def test_unknown_line_names_its_addresses_in_related_ip() -> None:
+    """So that threat-intel lists and searches by address find a line no parser knows."""
+    doc = ecs(
+        b"<29>Mar  5 10:00:11 core-sw-01 ospfd[881]: neighbor 198.51.100.7 (Gi0/1) down at "
+        b"10:00:11; peer 2001:DB8::5 port 179 via 192.0.2.1:8080, MAC 52:54:00:12:34:56, "
+        b"fw 10.2.0.1.5, 0.0.0.0 and 198.51.100.7 again"
+    )
+    assert doc["related"] == {"ip": ["198.51.100.7", "2001:db8::5", "192.0.2.1"]}
+    index = IntelIndex([Indicator("ip", "2001:db8::5", "vncert")])
+    assert [m.field for m in index.match(doc)] == ["related.ip"]
+    assert "related" not in ecs(b"<13>Mar  5 10:00:11 switch-3 port Gi0/1 went down")
