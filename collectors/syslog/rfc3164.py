@@ -77,7 +77,11 @@ _HOST_BEFORE_CISCO_TAG = re.compile(r"([A-Za-z0-9][\w.-]{0,254}):\s+(?=%)")
 # <189>2: *Jan  2 ...`): left whole for `parse_syslog` to read as the message it is.
 _INNER_PRI = re.compile(r"<\d{1,3}>")
 _KEY_VALUE_START = re.compile(r"[A-Za-z_][\w.-]*=")
-_TAG = re.compile(r"(?P<tag>[^\s\[\]:]{1,64})(?:\[(?P<pid>[^\]\s]{0,32})\]:?|:)(?:\s+|$)")
+# A tag never opens with `{`: JSON written with a space after its colons (`{"ts": 1.5, ...}`)
+# would lose its first key to the tag.
+_TAG = re.compile(
+    r"(?P<tag>[^\s\[\]:{][^\s\[\]:]{0,63})(?:\[(?P<pid>[^\]\s]{0,32})\]:?|:)(?:\s+|$)"
+)
 _FUTURE_SLACK = timedelta(days=2)
 _ZONE_SLACK = timedelta(days=2)
 _HOSTNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:%-]{0,254}")
