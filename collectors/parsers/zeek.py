@@ -1,6 +1,6 @@
 """Zeek JSON logs (conn, dns, http, ssl, x509, files, smb_files, smb_mapping, dce_rpc, kerberos,
-rdp, ssh, notice, weird and any other log) to ECS, after Elastic's Zeek integration
-(`event.dataset: zeek.<log>`).
+rdp, ssh, notice, weird, ntlm, ftp, smtp, dhcp, radius, intel, signatures and any other log) to
+ECS, after Elastic's Zeek integration (`event.dataset: zeek.<log>`).
 
 Zeek writes one JSON object per line per log (`LogAscii::use_json=T`, Security Onion, Corelight),
 from files or over syslog. Which log a record belongs to is not in most records: it comes from
@@ -25,6 +25,7 @@ from collectors.parsers.values import (
     endpoint,
     int_or_none,
     ip_or_none,
+    mac_or_none,
     program_name,
     request_url,
     text_or_none,
@@ -41,7 +42,8 @@ LOGS = frozenset({
     "radius", "tunnel", "software", "known_hosts", "known_services", "known_certs", "pe", "ocsp",
     "dpd", "modbus", "dnp3", "mysql", "irc", "socks", "syslog", "intel", "signatures", "ntp",
     "quic", "ldap", "ldap_search", "analyzer", "capture_loss", "stats", "reporter", "traceroute",
-    "conn_long", "http2", "s7comm", "bacnet", "enip", "opcua_binary",
+    "conn_long", "http2", "s7comm", "bacnet", "enip", "opcua_binary", "smb_cmd", "rfb",
+    "mqtt_connect", "mqtt_publish", "mqtt_subscribe", "known_modbus", "notice_alarm", "netcontrol",
 })  # fmt: skip
 """Log names a file name or syslog tag may give: a hint naming anything else (`network.log`) is
 no hint, so a file's name alone cannot turn a record into the wrong log."""
@@ -72,7 +74,32 @@ _CATEGORIES: dict[str, tuple[list[str], list[str]]] = {
     "ssh": (["network"], ["connection", "protocol"]),
     "notice": (["intrusion_detection"], ["info"]),
     "weird": (["network"], ["info"]),
+    "ntlm": (["network", "authentication"], ["info"]),
+    "radius": (["network", "authentication"], ["info"]),
+    "ftp": (["network"], ["protocol", "info"]),
+    "smtp": (["network", "email"], ["protocol", "info"]),
+    "dhcp": (["network"], ["protocol", "info"]),
+    "intel": (["threat", "network"], ["indicator"]),
+    "signatures": (["intrusion_detection", "network"], ["info"]),
 }
+_PROTOCOLS = {
+    "dns": "dns", "http": "http", "http2": "http", "ssl": "tls", "ssh": "ssh", "ftp": "ftp",
+    "smtp": "smtp", "ntlm": "ntlm", "kerberos": "kerberos", "rdp": "rdp", "sip": "sip",
+    "dhcp": "dhcp", "radius": "radius", "snmp": "snmp", "socks": "socks", "mysql": "mysql",
+    "irc": "irc", "modbus": "modbus", "dnp3": "dnp3", "smb_files": "smb", "smb_mapping": "smb",
+    "smb_cmd": "smb", "dce_rpc": "dce_rpc", "ntp": "ntp", "quic": "quic", "ldap": "ldap",
+    "ldap_search": "ldap", "rfb": "rfb", "mqtt_connect": "mqtt", "mqtt_publish": "mqtt",
+    "mqtt_subscribe": "mqtt",
+}  # fmt: skip
+"""The application protocol a log is about (as conn's `service` names it for a connection), so
+`network.protocol` selects one protocol's events from every log."""
+_INTEL_TYPES = {
+    "Intel::URL": "url", "Intel::DOMAIN": "domain-name", "Intel::EMAIL": "email-addr",
+    "Intel::FILE_HASH": "file", "Intel::FILE_NAME": "file", "Intel::CERT_HASH": "x509-certificate",
+    "Intel::USER_NAME": "user-account", "Intel::SOFTWARE": "software",
+}  # fmt: skip
+"""ECS `threat.indicator.type` of Zeek's indicator types (`Intel::ADDR` by its address family)."""
+_FTP_FILE_COMMANDS = frozenset({"RETR", "STOR", "STOU", "APPE", "DELE"})
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
@@ -133,6 +160,8 @@ def from_object(record: dict[str, Any], log: str | None = None) -> Event | None:
     if uid := text_or_none(record.get("uid")):
         doc["zeek"]["session_id"] = uid
     _network(doc, nested)
+    if protocol := _PROTOCOLS.get(name):
+        doc.setdefault("network", {}).setdefault("protocol", protocol)
     if handler := _HANDLERS.get(name):
         handler(doc, nested)
     return doc
@@ -154,7 +183,9 @@ def _signature(record: dict[str, Any]) -> str | None:
     has = record.__contains__
     action = record.get("action")
     checks = (
-        ("http", has("method") and has("uri")),
+        ("sip", has("call_id")),  # SIP requests have a method and a URI too
+        ("smtp", has("helo") or has("mailfrom") or has("rcptto")),
+        ("http", (has("method") and has("uri")) or (has("trans_depth") and has("status_code"))),
         ("dns", has("query") or has("qtype_name") or has("rcode")),
         ("conn", has("conn_state")),
         ("kerberos", has("request_type")),
@@ -165,7 +196,17 @@ def _signature(record: dict[str, Any]) -> str | None:
         ("dce_rpc", has("endpoint") and has("operation")),
         ("files", has("fuid") and (has("mime_type") or has("source"))),
         ("rdp", has("cookie") or has("security_protocol")),
-        ("ssh", has("auth_success") or (has("client") and has("server"))),
+        ("ssh", has("auth_success") or has("auth_attempts") or (has("client") and has("server"))),
+        ("ftp", has("command") and has("reply_code")),
+        ("smb_cmd", has("command") and has("tree")),
+        ("socks", has("bound.host") or has("request_p")),
+        ("ntlm", has("server_nb_computer_name") or (has("username") and has("domainname"))),
+        ("radius", has("username") and has("result")),
+        ("dhcp", has("msg_types") or has("assigned_addr")),
+        ("intel", has("seen.indicator") or isinstance(record.get("seen"), dict)),
+        ("software", has("software_type")),
+        ("known_services", has("port_num") and has("port_proto")),
+        ("signatures", has("sig_id")),  # a signature match has a `note` too
         ("notice", has("note")),
         ("weird", has("name") and has("notice")),
     )
@@ -311,6 +352,9 @@ def _http(doc: Event, http: dict[str, Any]) -> None:
         doc["http"] = result
     if agent := text_or_none(http.get("user_agent")):
         doc["user_agent"] = {"original": agent}
+    if username := text_or_none(http.get("username")):  # HTTP basic authentication
+        doc.setdefault("url", {})["username"] = username
+        doc.setdefault("related", {})["user"] = [username]
 
 
 def _ssl(doc: Event, ssl: dict[str, Any]) -> None:
@@ -409,20 +453,180 @@ def _dce_rpc(doc: Event, rpc: dict[str, Any]) -> None:
 def _kerberos(doc: Event, kerberos: dict[str, Any]) -> None:
     if request := text_or_none(kerberos.get("request_type")):
         doc["event"]["action"] = request
-    if isinstance(kerberos.get("success"), bool):
-        doc["event"]["outcome"] = "success" if kerberos["success"] else "failure"
+    _outcome(doc, kerberos.get("success"))
     if client := text_or_none(kerberos.get("client")):
         name, _, realm = client.partition("/")
-        user = {"name": name} if name else {}
-        if realm:
-            user["domain"] = realm
-        if user:
-            doc["user"] = user
+        _user(doc, name, realm)
+
+
+def _user(doc: Event, name: Any, domain: Any = None) -> None:
+    """`user.name/domain` of who logged in, and the name in `related.user`."""
+    user = {}
+    if name := text_or_none(name):
+        user["name"] = name
+        doc.setdefault("related", {})["user"] = [name]
+    if domain := text_or_none(domain):
+        user["domain"] = domain
+    if user:
+        doc["user"] = user
+
+
+def _relate(doc: Event, key: str, values: list[str]) -> None:
+    """`related.ip` or `related.hosts`: the values added to those already there, once each."""
+    if values:
+        related = doc.setdefault("related", {})
+        related[key] = sorted({*related.get(key, ()), *values})
+
+
+def _outcome(doc: Event, success: Any) -> None:
+    if isinstance(success, bool):
+        doc["event"]["outcome"] = "success" if success else "failure"
+
+
+def _ntlm(doc: Event, ntlm: dict[str, Any]) -> None:
+    """The account and client workstation an NTLM logon named (as Windows' 4624 does, the
+    workstation is `source.domain`), and the server it logged on to."""
+    _user(doc, ntlm.get("username"), ntlm.get("domainname"))
+    _outcome(doc, ntlm.get("success"))
+    if workstation := text_or_none(ntlm.get("hostname")):
+        doc.setdefault("source", {})["domain"] = workstation
+    server = text_or_none(ntlm.get("server_dns_computer_name")) or text_or_none(
+        ntlm.get("server_nb_computer_name")
+    )
+    if server:
+        doc.setdefault("destination", {})["domain"] = server
+    _relate(doc, "hosts", [h for h in (workstation, server) if h])
+
+
+def _ftp(doc: Event, ftp: dict[str, Any]) -> None:
+    """Zeek writes a transferred file's argument as a URL (`ftp://host/dir/file`): its path is
+    the file's."""
+    _user(doc, ftp.get("user"))
+    command = text_or_none(ftp.get("command"))
+    if command:
+        doc["event"]["action"] = command
+    if (code := int_or_none(ftp.get("reply_code"))) is not None and 100 <= code < 600:
+        doc["event"]["outcome"] = "success" if code < 400 else "failure"
+    file: dict[str, Any] = {}
+    arg = text_or_none(ftp.get("arg"))
+    if arg and command in _FTP_FILE_COMMANDS and arg.startswith("ftp://"):
+        doc["url"] = {"original": arg}
+        path = arg[6:].partition("/")[2]
+        if path:
+            file["path"] = f"/{path}"
+            if name := path.rpartition("/")[2]:
+                file["name"] = name
+    if (size := int_or_none(ftp.get("file_size"))) is not None:
+        file["size"] = size
+    if mime := text_or_none(ftp.get("mime_type")):
+        file["mime_type"] = mime
+    if file:
+        doc["file"] = file
+
+
+def _smtp(doc: Event, smtp: dict[str, Any]) -> None:
+    """The envelope's sender and recipients, as the server accepted them, and the headers."""
+    email: dict[str, Any] = {}
+    if sender := _texts(smtp.get("mailfrom")):
+        email["from"] = {"address": sender}
+    if recipients := _texts(smtp.get("rcptto")):
+        email["to"] = {"address": recipients}
+    for key, name in (("subject", "subject"), ("msg_id", "message_id")):
+        if value := text_or_none(smtp.get(key)):
+            email[name] = value
+    if email:
+        doc["email"] = email
+    if agent := text_or_none(smtp.get("user_agent")):
+        doc["user_agent"] = {"original": agent}
+    _relate(doc, "ip", [ip for t in _texts(smtp.get("x_originating_ip")) if (ip := ip_or_none(t))])
+
+
+def _dhcp(doc: Event, dhcp: dict[str, Any]) -> None:
+    """The lease: the client's address, MAC and host name (what ties an address to a machine),
+    and the server that gave it."""
+    client = ip_or_none(text_or_none(dhcp.get("client_addr"))) or ip_or_none(
+        text_or_none(dhcp.get("assigned_addr"))
+    )
+    source: dict[str, Any] = {"ip": client} if client else {}
+    if mac := mac_or_none(text_or_none(dhcp.get("mac"))):
+        source["mac"] = mac
+    names = [n for k in ("host_name", "client_fqdn") if (n := text_or_none(dhcp.get(k)))]
+    if names:
+        source["domain"] = names[-1]
+    if source:
+        doc.setdefault("source", {}).update(source)
+    if server := ip_or_none(text_or_none(dhcp.get("server_addr"))):
+        doc.setdefault("destination", {})["ip"] = server
+    keys = ("client_addr", "server_addr", "requested_addr", "assigned_addr")
+    _relate(doc, "ip", [ip for k in keys if (ip := ip_or_none(text_or_none(dhcp.get(k))))])
+    _relate(doc, "hosts", names)
+
+
+def _radius(doc: Event, radius: dict[str, Any]) -> None:
+    _user(doc, radius.get("username"))
+    if (result := text_or_none(radius.get("result"))) in ("success", "failed"):
+        doc["event"]["outcome"] = "success" if result == "success" else "failure"
+    if mac := mac_or_none(text_or_none(radius.get("mac"))):
+        doc.setdefault("source", {})["mac"] = mac
+
+
+def _intel(doc: Event, intel: dict[str, Any]) -> None:
+    """A match of a threat-intel indicator in traffic: an alert, the indicator in
+    `threat.indicator.*`."""
+    doc["event"]["kind"] = "alert"
+    seen = _object(intel.get("seen"))
+    value = text_or_none(seen.get("indicator"))
+    kind = text_or_none(seen.get("indicator_type"))
+    if kind:
+        doc["rule"] = {"name": kind}
+    if not value:
+        return
+    indicator: dict[str, Any] = {}
+    if kind == "Intel::ADDR" and (ip := ip_or_none(value)):
+        indicator.update(type="ipv6-addr" if ":" in ip else "ipv4-addr", ip=ip)
+        _relate(doc, "ip", [ip])
+    elif kind in _INTEL_TYPES:
+        indicator["type"] = _INTEL_TYPES[kind]
+    if kind == "Intel::URL":
+        indicator["url"] = {"original": value}
+    elif kind == "Intel::DOMAIN":
+        indicator["url"] = {"domain": value}
+        _relate(doc, "hosts", [value])
+    elif kind == "Intel::EMAIL":
+        indicator["email"] = {"address": value}
+    elif kind == "Intel::FILE_NAME":
+        indicator["file"] = {"name": value}
+    elif kind == "Intel::FILE_HASH" and (name := _HASH_NAMES.get(len(value))):
+        indicator["file"] = {"hash": {name: value.lower()}}
+    if sources := _texts(intel.get("sources")):
+        indicator["provider"] = ", ".join(sources)
+    indicator["description"] = value
+    doc["threat"] = {"indicator": indicator}
+
+
+def _signatures(doc: Event, sig: dict[str, Any]) -> None:
+    """A match of Zeek's signature engine: an alert whose hosts are `src_addr`/`dst_addr`."""
+    doc["event"]["kind"] = "alert"
+    for side, host, port in (("source", "src_addr", "src_port"),
+                             ("destination", "dst_addr", "dst_port")):  # fmt: skip
+        if side not in doc and (value := endpoint(text_or_none(sig.get(host)), sig.get(port))):
+            doc[side] = value
+            _relate(doc, "ip", [value["ip"]] if "ip" in value else [])
+    if sig_id := text_or_none(sig.get("sig_id")):
+        doc["rule"] = {"id": sig_id, "name": sig_id}
+    if msg := text_or_none(sig.get("event_msg")):
+        doc["message"] = msg
+
+
+def _host(doc: Event, record: dict[str, Any]) -> None:
+    """software and known_* logs are about one host (`host`), which is not the sensor's
+    `host.*`: it goes to `related.ip`."""
+    if ip := ip_or_none(text_or_none(record.get("host"))):
+        _relate(doc, "ip", [ip])
 
 
 def _ssh(doc: Event, ssh: dict[str, Any]) -> None:
-    if isinstance(ssh.get("auth_success"), bool):
-        doc["event"]["outcome"] = "success" if ssh["auth_success"] else "failure"
+    _outcome(doc, ssh.get("auth_success"))
 
 
 def _notice(doc: Event, notice: dict[str, Any]) -> None:
@@ -448,4 +652,7 @@ def _weird(doc: Event, weird: dict[str, Any]) -> None:
 
 _HANDLERS = {"conn": _conn, "dns": _dns, "http": _http, "ssl": _ssl, "x509": _x509,
              "files": _files, "smb_files": _smb_files, "dce_rpc": _dce_rpc,
-             "kerberos": _kerberos, "ssh": _ssh, "notice": _notice, "weird": _weird}  # fmt: skip
+             "kerberos": _kerberos, "ssh": _ssh, "notice": _notice, "weird": _weird,
+             "ntlm": _ntlm, "ftp": _ftp, "smtp": _smtp, "dhcp": _dhcp, "radius": _radius,
+             "intel": _intel, "signatures": _signatures, "software": _host, "known_hosts": _host,
+             "known_services": _host, "known_certs": _host}  # fmt: skip

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import pytest
 
 from collectors.parsers import parse_message, zeek
+from collectors.syslog.header import parse_syslog
+from collectors.syslog.normalize import to_ecs
 
 TS = 1709632800.25  # 2024-03-05T10:00:00.250Z
 ID = {"id.orig_h": "10.20.4.19", "id.orig_p": 51234, "id.resp_h": "203.0.113.10", "id.resp_p": 443}
@@ -297,3 +300,184 @@ def test_hostile_values_never_raise(record: dict[str, Any]) -> None:
     assert doc is not None and doc["event"]["module"] == "zeek"
     assert "@timestamp" not in doc or doc["@timestamp"].endswith("Z")
     orjson.dumps(doc)
+
+
+# Logs found by Elastic's Zeek test logs (elastic/integrations packages/zeek): records written
+# here in each log's layout, with documentation addresses and made-up names.
+NTLM = {"ts": TS, "uid": "CKq0Pd3mJ1sWQzGf2", **ID, "username": "tran.binh",
+        "hostname": "WS-ACCT-07", "domainname": "SOYTE", "server_nb_computer_name": "FS01",
+        "server_dns_computer_name": "fs01.soyte.local", "server_tree_name": "soyte.local",
+        "success": False}  # fmt: skip
+FTP = {"ts": TS, "uid": "CzU3bq1KkbmLdFu6x7", **ID, "user": "backup", "password": "<hidden>",
+       "command": "RETR", "arg": "ftp://203.0.113.10/exports/payroll.xlsx", "file_size": 20480,
+       "reply_code": 226, "reply_msg": "Transfer complete."}  # fmt: skip
+SMTP = {"ts": TS, "uid": "CpR8uE2bWw0w4rQ1Ye", **ID, "trans_depth": 1, "helo": "mx.example.net",
+        "mailfrom": "billing@example.net", "rcptto": ["ke.toan@soyte.gov.vn", "it@soyte.gov.vn"],
+        "from": "Billing <billing@example.net>", "subject": "Invoice 2024-03",
+        "msg_id": "<20240305.1@example.net>", "x_originating_ip": "198.51.100.23",
+        "path": ["203.0.113.10"], "tls": False, "fuids": ["Fk2s9b1JmQy0vH7u3"],
+        "is_webmail": False}  # fmt: skip
+DHCP = {"ts": TS, "uids": ["CmWx1t3Hq7sNw0aR2", "Cw8u2z1Yk4pLr6dE9"], "client_addr": "10.20.4.19",
+        "server_addr": "10.20.0.1", "mac": "00:1a:2b:3c:4d:5e", "host_name": "WS-ACCT-07",
+        "client_fqdn": "ws-acct-07.soyte.local", "domain": "soyte.local",
+        "requested_addr": "10.20.4.19", "assigned_addr": "10.20.4.19", "lease_time": 86400.0,
+        "msg_types": ["REQUEST", "ACK"], "duration": 0.0004}  # fmt: skip
+RADIUS = {"ts": TS, "uid": "CdL9Wq1x0vQm3sKp5", **ID, "username": "ke.toan",
+          "mac": "00-1A-2B-3C-4D-5E", "framed_addr": "10.30.0.8", "result": "failed"}  # fmt: skip
+INTEL = {"ts": TS, "uid": "CbN3vQ2Lq7o8dWm1Y4", **ID, "seen.indicator": "203.0.113.10",
+         "seen.indicator_type": "Intel::ADDR", "seen.where": "Conn::IN_RESP",
+         "seen.node": "zeek-worker-1", "matched": ["Intel::ADDR"],
+         "sources": ["abuse-feed"]}  # fmt: skip
+SIGNATURES = {"ts": TS, "uid": "CvT5fQ3oRj2sNw8Lk1", "src_addr": "198.51.100.7",
+              "src_port": 50211, "dst_addr": "10.20.0.10", "dst_port": 445,
+              "note": "Signatures::Sensitive_Signature", "sig_id": "smb-psexec-svc",
+              "event_msg": "198.51.100.7: PsExec service upload", "sub_msg": ""}  # fmt: skip
+SIP = {"ts": TS, "uid": "CsQ1f2Xz9bWm4hLe7", "id.orig_h": "198.51.100.7", "id.orig_p": 5071,
+       "id.resp_h": "10.20.0.20", "id.resp_p": 5060, "trans_depth": 0, "method": "OPTIONS",
+       "uri": "sip:100@203.0.113.10", "request_from": "\"scanner\"<sip:100@192.0.2.1>",
+       "request_to": "\"scanner\"<sip:100@192.0.2.1>", "call_id": "4815162342",
+       "seq": "1 OPTIONS", "request_path": ["SIP/2.0/UDP 198.51.100.7:5071"],
+       "response_path": [], "user_agent": "friendly-scanner", "request_body_len": 0}  # fmt: skip
+SOFTWARE = {"ts": TS, "host": "10.20.4.19", "software_type": "HTTP::BROWSER",
+            "name": "curl", "version.major": 8, "version.minor": 4,
+            "unparsed_version": "curl/8.4.0"}  # fmt: skip
+
+
+def test_logs_named_by_their_keys_alone() -> None:
+    """Over syslog with only `zeek` for a tag, or in a file with another name, a record names
+    its log by its keys: a SIP request has a method and URI as HTTP's has, a signature match a
+    `note` as a notice has, and a response-only HTTP record or an SSH record without a
+    login has none of the keys first looked for."""
+    http_response = {k: v for k, v in HTTP.items() if k not in ("method", "uri", "host")}
+    scan = {k: v for k, v in SSH.items() if k not in ("auth_success", "server")}
+    for record, log in ((SIP, "sip"), (SIGNATURES, "signatures"), (NTLM, "ntlm"), (FTP, "ftp"),
+                        (SMTP, "smtp"), (DHCP, "dhcp"), (RADIUS, "radius"), (INTEL, "intel"),
+                        (SOFTWARE, "software"), (http_response, "http"),
+                        (scan, "ssh")):  # fmt: skip
+        doc = zeek.from_object(dict(record))
+        assert doc is not None and doc["event"]["dataset"] == f"zeek.{log}", log
+        line = parse_message(orjson.dumps(record).decode(), program="zeek")
+        assert line is not None and line["event"]["dataset"] == f"zeek.{log}", log
+
+
+def test_smb_cmd_is_a_log_name() -> None:
+    assert zeek.file_log("smb_cmd.log") == "smb_cmd"
+    doc = zeek.from_object({"ts": TS, "uid": "C1", **ID, "command": "NT_CREATE_ANDX"}, "smb_cmd")
+    assert doc is not None and doc["event"]["dataset"] == "zeek.smb_cmd"
+    assert doc["network"]["protocol"] == "smb"
+    command = {"ts": TS, "uid": "C1", **ID, "command": "TREE_CONNECT_ANDX", "status": "SUCCESS",
+               "tree": "\\\\FS01\\IPC$", "tree_service": "IPC"}  # fmt: skip
+    assert zeek.from_object(command)["event"]["dataset"] == "zeek.smb_cmd"
+    socks = {
+        "ts": TS,
+        "uid": "C2",
+        **ID,
+        "version": 5,
+        "user": "proxyuser",
+        "status": "succeeded",
+        "request.name": "c2.example.net",
+        "request_p": 443,
+        "bound.host": "192.0.2.1",
+    }
+    assert zeek.from_object(socks)["event"]["dataset"] == "zeek.socks"
+
+
+def test_ntlm_record() -> None:
+    doc = zeek.from_object(dict(NTLM))
+    assert doc is not None and doc["event"]["category"] == ["network", "authentication"]
+    assert doc["user"] == {"name": "tran.binh", "domain": "SOYTE"}
+    assert doc["event"]["outcome"] == "failure"
+    assert doc["source"]["domain"] == "WS-ACCT-07"
+    assert doc["destination"]["domain"] == "fs01.soyte.local"
+    assert doc["related"]["user"] == ["tran.binh"]
+    assert doc["related"]["hosts"] == ["WS-ACCT-07", "fs01.soyte.local"]
+    assert doc["network"]["protocol"] == "ntlm"
+
+
+def test_ftp_record() -> None:
+    doc = zeek.from_object(dict(FTP))
+    assert doc is not None and doc["user"] == {"name": "backup"}
+    assert (doc["event"]["action"], doc["event"]["outcome"]) == ("RETR", "success")
+    assert doc["file"] == {"path": "/exports/payroll.xlsx", "name": "payroll.xlsx", "size": 20480}
+    assert doc["url"] == {"original": "ftp://203.0.113.10/exports/payroll.xlsx"}
+    login = {**FTP, "command": "PASS", "arg": "x", "reply_code": 530, "file_size": None}
+    login = zeek.from_object(login, "ftp")
+    assert login is not None and login["event"]["outcome"] == "failure" and "file" not in login
+
+
+def test_smtp_record() -> None:
+    doc = zeek.from_object(dict(SMTP))
+    assert doc is not None and doc["event"]["category"] == ["network", "email"]
+    assert doc["email"] == {
+        "from": {"address": ["billing@example.net"]},
+        "to": {"address": ["ke.toan@soyte.gov.vn", "it@soyte.gov.vn"]},
+        "subject": "Invoice 2024-03",
+        "message_id": "<20240305.1@example.net>",
+    }
+    assert "198.51.100.23" in doc["related"]["ip"]
+
+
+def test_dhcp_record() -> None:
+    doc = zeek.from_object(dict(DHCP))
+    assert doc is not None and doc["event"]["dataset"] == "zeek.dhcp"
+    assert doc["source"] == {"ip": "10.20.4.19", "mac": "00-1A-2B-3C-4D-5E",
+                             "domain": "ws-acct-07.soyte.local"}  # fmt: skip
+    assert doc["destination"] == {"ip": "10.20.0.1"}
+    assert doc["related"] == {"ip": ["10.20.0.1", "10.20.4.19"],
+                              "hosts": ["WS-ACCT-07", "ws-acct-07.soyte.local"]}  # fmt: skip
+
+
+def test_radius_and_http_users() -> None:
+    radius = zeek.from_object(dict(RADIUS))
+    assert radius is not None and radius["user"] == {"name": "ke.toan"}
+    assert radius["event"]["outcome"] == "failure"
+    assert radius["source"]["mac"] == "00-1A-2B-3C-4D-5E"
+    http = zeek.from_object({**HTTP, "username": "admin"})
+    assert http is not None and http["url"]["username"] == "admin"
+    assert http["related"]["user"] == ["admin"]
+
+
+def test_intel_record_is_an_alert_naming_its_indicator() -> None:
+    doc = zeek.from_object(dict(INTEL))
+    assert doc is not None and doc["event"]["kind"] == "alert"
+    assert doc["event"]["category"] == ["threat", "network"]
+    assert doc["rule"] == {"name": "Intel::ADDR"}
+    assert doc["threat"]["indicator"] == {"type": "ipv4-addr", "ip": "203.0.113.10",
+                                          "provider": "abuse-feed",
+                                          "description": "203.0.113.10"}  # fmt: skip
+    digest = "d41d8cd98f00b204e9800998ecf8427e"
+    for kind, value, expected in (
+        ("Intel::DOMAIN", "c2.example.net", {"url": {"domain": "c2.example.net"}}),
+        ("Intel::URL", "http://c2.example.net/a", {"url": {"original": "http://c2.example.net/a"}}),
+        ("Intel::EMAIL", "x@example.net", {"email": {"address": "x@example.net"}}),
+        ("Intel::FILE_HASH", digest.upper(), {"file": {"hash": {"md5": digest}}}),
+    ):
+        seen = {**INTEL, "seen.indicator": value, "seen.indicator_type": kind}
+        indicator = zeek.from_object(seen)["threat"]["indicator"]
+        assert {k: v for k, v in indicator.items() if k in expected} == expected, kind
+
+
+def test_signatures_record_is_an_alert_between_its_hosts() -> None:
+    doc = zeek.from_object(dict(SIGNATURES))
+    assert doc is not None and doc["event"]["kind"] == "alert"
+    assert doc["source"] == {"ip": "198.51.100.7", "port": 50211}
+    assert doc["destination"] == {"ip": "10.20.0.10", "port": 445}
+    assert doc["rule"] == {"id": "smb-psexec-svc", "name": "smb-psexec-svc"}
+    assert doc["message"] == "198.51.100.7: PsExec service upload"
+    assert doc["related"]["ip"] == ["10.20.0.10", "198.51.100.7"]
+
+
+def test_software_host_is_related_not_the_sensor() -> None:
+    doc = zeek.from_object(dict(SOFTWARE))
+    assert doc is not None and doc["related"] == {"ip": ["10.20.4.19"]}
+    assert "host" not in doc
+
+
+def test_json_with_spaces_after_colons_keeps_its_first_key() -> None:
+    """`{"ts": 1.5, ...}` (JSON as Python or jq write it) behind no tag: `{"ts"` is no tag."""
+    record = orjson.dumps(CONN).decode().replace('":', '": ')
+    for raw in (record, f"<134>Mar  5 10:00:01 sensor1 {record}"):
+        message = parse_syslog(raw.encode(), received=datetime(2024, 3, 5, 10, 0, 1, tzinfo=UTC))
+        doc = to_ecs(message, peer_ip=None)
+        assert doc["event"]["dataset"] == "zeek.conn", raw[:40]
+        assert doc["source"]["ip"] == "10.20.4.19"
