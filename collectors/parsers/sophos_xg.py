@@ -14,6 +14,7 @@ authentication.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ DATASET = "sophos.xg"
 # values with spaces and escapes quotes and backslashes inside them.
 _PAIR = re.compile(r'(?:^|(?<=\s))([A-Za-z_][\w-]*)=(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s"]*))', re.S)
 _ESCAPE = re.compile(r"\\(.)", re.S)
+_EPOCH_DIGITS = 10  # seconds until the year 2286
 # SFOS's placeholders for "no value": the key is kept out of the document.
 _EMPTY = frozenset({"", "-", "N/A"})
 _SEVERITIES = ("emergency", "alert", "critical", "error", "warning", "notice", "informational",
@@ -51,6 +53,8 @@ _ENDPOINTS = (
 )  # fmt: skip
 _SIDES = (("ingress", "in_interface", "srczone", "src_zone"),
           ("egress", "out_interface", "dstzone", "dst_zone"))  # fmt: skip
+# File names by log: anti-virus and sandbox, web downloads and uploads, web content (DLP) policy
+_FILE_NAMES = ("filename", "download_file_name", "upload_file_name", "file_name")
 # Zones the guide names as the firewall's inside; `WAN` is outside (Elastic's direction rule).
 _INSIDE = frozenset({"LAN", "DMZ", "VPN", "WiFi"})
 
@@ -120,18 +124,23 @@ def _observer(observer: dict[str, object], raw: dict[str, str]) -> None:
 
 
 def _timestamp(raw: dict[str, str], zone: tzinfo) -> datetime | None:
-    """19.5's `timestamp` (`2024-03-05T10:00:00+0700`), else `date`, `time` and `timezone`: an
-    offset (`+07`, `+05:30`), `UTC`/`GMT`, or an abbreviation read in the sender's `zone`."""
-    text = raw.get("timestamp") or (
-        f"{raw['date']}T{raw['time']}" if "date" in raw and "time" in raw else ""
-    )
-    try:
-        moment = datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=_offset(raw.get("timezone", "")) or zone)
+    """19.5's `timestamp` (`2024-03-05T10:00:00+0700`); else `date`, `time` and `timezone`: an
+    offset (`+07`, `+05:30`), `UTC`/`GMT`, or an abbreviation read in the sender's `zone`.
+
+    19.0 writes a `timestamp` too in some event logs (SSL VPN connections, firewall logouts):
+    epoch seconds, exact, beside `date`/`time`."""
+    stamp = raw.get("timestamp", "")
+    if stamp.isdigit() and stamp.isascii() and len(stamp) <= _EPOCH_DIGITS:
+        return datetime.fromtimestamp(int(stamp), UTC)
+    with contextlib.suppress(ValueError):
+        if stamp:
+            return datetime.fromisoformat(stamp)
+        if "date" in raw and "time" in raw:
+            moment = datetime.fromisoformat(f"{raw['date']}T{raw['time']}")
+            if moment.tzinfo is not None:
+                return moment
+            return moment.replace(tzinfo=_offset(raw.get("timezone", "")) or zone)
+    return None
 
 
 def _offset(name: str) -> tzinfo | None:
@@ -214,8 +223,9 @@ def _direction(source_zone: str | None, destination_zone: str | None) -> str | N
 
 def _user(doc: Event, raw: dict[str, str]) -> None:
     """`user_name` is who the firewall identified; Event logs of a login name the one who tried
-    in `user_name` or `name`, ATP the endpoint's logged-in user in `login_user`."""
-    name = raw.get("user_name") or raw.get("name") or raw.get("login_user")
+    in `user_name` or `name`, ATP the endpoint's logged-in user in `login_user`, web content
+    (DLP) policy logs the user in `user`."""
+    name = raw.get("user_name") or raw.get("name") or raw.get("login_user") or raw.get("user")
     if not name:
         return
     user: dict[str, object] = {"name": name}
@@ -262,8 +272,13 @@ def _content(doc: Event, raw: dict[str, str]) -> None:
     if agent := raw.get("user_agent") or raw.get("useragent"):
         doc["user_agent"] = {"original": agent}
     file: dict[str, object] = {}
-    if name := raw.get("filename") or raw.get("download_file_name") or raw.get("upload_file_name"):
-        file["name"] = name
+    if name := next((raw[k].strip() for k in _FILE_NAMES if k in raw), None):
+        # FTP scanning names the file by its path on the server (`/home/ftp-user/report.pdf`)
+        if "/" in name:
+            file["path"] = name
+            name = name.rsplit("/", 1)[1]
+        if name:
+            file["name"] = name
     if (size := int_or_none(raw.get("filesize") or raw.get("file_size"))) is not None:
         file["size"] = size
     if digest := raw.get("sha1sum") or raw.get("sha1"):

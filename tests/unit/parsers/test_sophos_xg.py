@@ -240,3 +240,54 @@ def test_fortigate_line_is_not_taken() -> None:
 def test_not_sophos_without_its_keys() -> None:
     assert sophos_xg.parse('log_id=1 log_type="x" src_ip=192.0.2.1') is None  # no device key
     assert sophos_xg.parse("device=SFW date=2024-03-05") is None
+
+
+def test_epoch_timestamp_of_sfos19_event_logs() -> None:
+    """SFOS 19.0 SSL VPN and logout events carry `timestamp` as epoch seconds beside `date`;
+    read as ISO 8601 it failed, and the event had no time at all (no header behind a PRI)."""
+    line = (
+        '<30>device="SFW" date=2024-03-05 time=10:11:00 timezone="+07" device_name="XG230" '
+        'device_id=C01001K234RXPA1 log_id=062811617824 log_type="Event" log_component="SSL VPN" '
+        'log_subtype="System" priority=Information Mode="Remote Access" sessionid="" '
+        'starttime=0 user_name="pham.d" ipaddress=192.0.2.200 sent_bytes=0 recv_bytes=0 '
+        'status="Established" message="SSL VPN User \'pham.d\' connected " '
+        'timestamp=1709608262 connectionname="" remote_ip=198.51.100.120'
+    )
+    doc = ecs(line)
+    assert doc["@timestamp"] == "2024-03-05T03:11:02.000Z"
+    assert doc["event"]["category"] == ["network"]
+    assert doc["event"]["type"] == ["connection", "start"]
+    assert doc["user"]["name"] == "pham.d"
+
+
+def test_web_content_policy_user_and_file() -> None:
+    """Web content (DLP) policy logs name the user `user` and the file `file_name`."""
+    line = (
+        '<30>device="SFW" date=2024-03-05 time=10:12:00 timezone="+07" device_name="XG230" '
+        'device_id=C01001K234RXPA1 log_id=058420116010 log_type="Content Filtering" '
+        'log_component="Web Content Policy" log_subtype="Alert" user="hoang.e" '
+        'src_ip=192.0.2.62 transaction_id="6c1f0e1a-0000-4000-8000-000000000001" '
+        'dictionary_name="Ho so mat" site_category="Information Technology" '
+        'website="files.example.com" direction="out" action="Deny" file_name="bang-luong.xlsx"'
+    )
+    doc = ecs(line)
+    assert doc["user"]["name"] == "hoang.e"
+    assert doc["file"]["name"] == "bang-luong.xlsx"
+
+
+def test_ftp_file_is_named_by_its_path() -> None:
+    """FTP anti-virus logs give the file as its server path (with a stray leading space):
+    `file.path`, and the base name as `file.name`."""
+    line = (
+        '<26>device="SFW" date=2024-03-05 time=10:13:00 timezone="+07" device_name="XG230" '
+        'device_id=C01001K234RXPA1 log_id=031006209001 log_type="Anti-Virus" '
+        'log_component="FTP" log_subtype="Virus" status="" priority=Critical fw_rule_id=4 '
+        'user_name="" virus="EICAR-AV-Test" FTP_url="/srv/ftp/in/eicar.com" '
+        'FTP_direction="Upload" filename=" /srv/ftp/in/eicar.com" file_size=68 '
+        'file_path="/srv/ftp/in/eicar.com" ftpcommand="STOR" src_ip=192.0.2.70 '
+        'dst_ip=192.0.2.21 protocol="TCP" src_port=40001 dst_port=21 sent_bytes=0 recv_bytes=0'
+    )
+    doc = ecs(line)
+    assert doc["file"] == {"path": "/srv/ftp/in/eicar.com", "name": "eicar.com", "size": 68}
+    assert doc["event"]["kind"] == "alert"
+    assert doc["event"]["category"] == ["malware"]
