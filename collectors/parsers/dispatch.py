@@ -38,6 +38,7 @@ from collectors.parsers import (
     openssh,
     panos,
     pfsense,
+    sophos_xg,
     suricata,
     web_error,
     windows_json,
@@ -130,6 +131,8 @@ def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
         return (checkpoint.parse,)
     if "logid=" in message and ("devname=" in message or "subtype=" in message):
         return (fortigate.parse,)
+    if sophos_xg.claims(message):  # `log_id=`/`log_type=`, never a FortiGate's `logid=`
+        return (functools.partial(sophos_xg.parse, zone=zone),)
     if ",TRAFFIC," in message or ",THREAT," in message:
         return (panos.parse,)
     if "IN=" in message and "SRC=" in message:

@@ -154,6 +154,11 @@ FORMAT_PIECES = [
     'time:"99999999999999"; ', 'sys_message::"', '\\"', "[Fields@1.3.6.1.4.1.2620 ",
     'ICMP Type="8" ', 'xlatesrc="0.0.0.0" ', 'mac_source_address="zz" ', "time=1557767758|",
     "product=Firewall|", "action=Drop\\|x|", "proto=6|",
+    # Sophos Firewall (SFOS) key=value
+    'device="SFW" ', "device_name=x ", "log_id=010101600001 ", "log_id=999999999999 ",
+    'log_type="Event" ', 'log_subtype="Admin" ', 'timestamp="2024-13-05T25:00:00+0700" ',
+    "date=2024-03-05 ", "time=10:00:00 ", 'timezone="+99" ', 'url="http://[x/" ',
+    "src_port=99999999999999999999 ", 'status="Failed" ', "message=login ",
 ]  # fmt: skip
 
 
