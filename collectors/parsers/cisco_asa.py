@@ -13,11 +13,12 @@ Parsed in detail: the messages security teams build detections on (denies 106001
 that start with the tunnel group, user and peer (`Group <g> User <u> IP <a>`, `Group = g,
 Username = u, IP = a,`) give `group.name`, `user` and `source`. Also parsed: the Botnet Traffic
 Filter (338xxx: the listed domain or address as `threat.indicator`, an alert when blacklisted),
-administrators' commands and privilege changes (111008-111010, 502103), URL filtering (304001/
-304002), ICMP without a session (313004/313005/313009), SSH and AAA sessions (315011, 113008/
-113009), IKEv2 (750xxx/751xxx: the peer, `Remote:`, is the source) and address assignment
-(737xxx), TLS sessions (725xxx), cluster stubs (302022-302027), hosts (609001/609002), flow
-offload (805001-805003) and SFR redirection (434002/434004).
+administrators' commands (111008-111010), local accounts added, deleted or given another
+privilege level (502101-502103), URL filtering (304001/304002), ICMP without a session (313004/
+313005/313009), SSH and AAA sessions (315011, 113008/113009), IKEv2 (750xxx/751xxx: the peer,
+`Remote:`, is the source) and address assignment (737xxx), TLS sessions (725xxx), cluster stubs
+(302022-302027), hosts (609001/609002), flow offload (805001-805003) and SFR redirection (434002/
+434004).
 """
 
 from __future__ import annotations
@@ -150,6 +151,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         # application such as ASDM or the CLI (111010).
         "111008": r"User '?(?P<user>[^',]*?)'?,? (?:running '?[^']*?'? from IP "
         r"(?P<src>ADDR), )?executed (?:cmd:\s*|the '?)?'?(?P<command>.*?)'?(?: command)?\.?\s*$",
+        # Local user database: an account added or deleted with its privilege level, or a change.
+        "502101": r"New user added to local dbase: Uname: (?P<user>\S+) Priv: (?P<new>\d+)",
+        "502102": r"User deleted from local dbase: Uname: (?P<user>\S+) Priv: (?P<old>\d+)",
         "502103": r"User priv level changed: Uname: (?P<user>\S+) From: (?P<old>\d+) To: "
         r"(?P<new>\d+)",
         "113008": r"AAA transaction status ACCEPT\s*: user = (?P<user>.+?)\s*$",
@@ -243,6 +247,8 @@ _CATEGORIZATION = {
     "111008": _COMMAND,
     "111010": _COMMAND,
     "111009": (["configuration"], ["info"], "success", "configuration"),
+    "502101": (["iam"], ["user", "creation"], "success", "added-user-account"),
+    "502102": (["iam"], ["user", "deletion"], "success", "deleted-user-account"),
     "502103": (["iam"], ["user", "change"], "success", "privilege-level-changed"),
     "304001": (["network"], ["access", "allowed"], "success", "url-access"),
     "304002": (["network"], ["access", "denied"], "failure", "url-access"),
@@ -268,7 +274,7 @@ _DETAILED = {
     pattern
     for pattern in _PATTERNS.values()
     if pattern.groupindex.keys()
-    & {"url", "tls", "group", "new", "why", "command", "assigned", "listed", "dns"}
+    & {"url", "tls", "group", "old", "new", "why", "command", "assigned", "listed", "dns"}
 }
 # Families whose messages share one shape: TLS sessions, IP address assignment, IKEv2.
 _FAMILIES = {"725": "725001", "737": "737001", "750": "750001", "751": "750001"}
@@ -439,8 +445,8 @@ def _details(doc: Event, found: dict[str, str | None], ips: set[str]) -> None:
             doc["tls"]["version"] = found["tls_version"]
     if group := found.get("group"):
         doc["group"] = {"name": group}
-    if found.get("new"):
-        asa["privilege"] = {"old": found["old"], "new": found["new"]}
+    if privilege := {key: found[key] for key in ("old", "new") if found.get(key)}:
+        asa["privilege"] = privilege
     if why := found.get("why"):
         doc["event"]["reason"] = why
     if dns := found.get("dns"):

@@ -669,6 +669,18 @@ def test_asa_admin_commands_and_privilege_changes() -> None:
     assert enabled["event"]["type"] == ["user", "change"]
     assert enabled["event"]["action"] == "privilege-level-changed"
     assert enabled["cisco"]["asa"]["privilege"] == {"old": "1", "new": "15"}
+    added = cisco_asa.parse(
+        "%ASA-5-502101: New user added to local dbase: Uname: backup-admin Priv: 15 Encpass: *****"
+    )
+    assert added is not None and added["user"] == {"name": "backup-admin"}
+    assert added["event"]["type"] == ["user", "creation"]
+    assert added["event"]["action"] == "added-user-account"
+    assert added["cisco"]["asa"]["privilege"] == {"new": "15"}
+    deleted = cisco_asa.parse(
+        "%ASA-5-502102: User deleted from local dbase: Uname: backup-admin Priv: 15 Encpass: *****"
+    )
+    assert deleted is not None and deleted["event"]["type"] == ["user", "deletion"]
+    assert deleted["cisco"]["asa"]["privilege"] == {"old": "15"}
 
 
 def test_asa_aaa_ssh_and_vpn_session_users() -> None:
