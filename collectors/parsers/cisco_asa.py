@@ -592,9 +592,10 @@ def _teardown_reason(text: str) -> dict[str, str]:
 
 def _user(text: str) -> dict[str, str] | None:
     """`user` from an identity-firewall user, `LOCAL\\alice` or `CORP\\alice`; None for the
-    security group tag (`9999:sgt_name`) that shares its parentheses, or for no name."""
+    security group tag (`9999:sgt_name`) that shares its parentheses, for no name, and for the
+    `*****` that hides the name of a failed VPN login (one such "user" would be every one)."""
     name = text.partition(", ")[0].strip("'\" ")
-    if not name or _SGT.fullmatch(name):
+    if not name.strip("*") or _SGT.fullmatch(name):
         return None
     domain, _, name = name.rpartition("\\")
     domain = domain.removeprefix("LOCAL").lstrip("\\")

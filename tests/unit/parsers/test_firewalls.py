@@ -717,6 +717,12 @@ def test_asa_aaa_ssh_and_vpn_session_users() -> None:
     )
     assert new_shape is not None and new_shape["event"]["action"] == "logon-failed"
     assert new_shape["source"] == {"ip": "203.0.113.9"}
+    masked = cisco_asa.parse(
+        "%ASA-6-716039: Group <DfltGrpPolicy> User <*****> IP <203.0.113.9> Authentication: "
+        "rejected, Session Type: WebVPN."
+    )
+    assert masked is not None and "user" not in masked
+    assert masked["source"] == {"ip": "203.0.113.9"}
     # IKEv2 names the device first (Local) and the peer second (Remote): the peer is the source.
     ike = cisco_asa.parse(
         "%ASA-5-750002: Local:198.51.100.1:500 Remote:203.0.113.9:500 Username:jdoe Received a "
