@@ -269,9 +269,10 @@ _CATEGORIZATION = {
     "338301": (["network"], ["connection", "info"], None, "firewall-rule"),
     "750003": (["network"], ["connection", "start"], "failure", None),
 }  # fmt: skip
-# The patterns with more than addresses, users and interfaces, for `_details`.
+# The patterns with more than addresses, users and interfaces, for `_details`; by identity,
+# as hashing a compiled pattern hashes its whole code on every lookup.
 _DETAILED = {
-    pattern
+    id(pattern)
     for pattern in _PATTERNS.values()
     if pattern.groupindex.keys()
     & {"url", "tls", "group", "old", "new", "why", "command", "assigned", "listed", "dns"}
@@ -331,7 +332,7 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     pattern = _PATTERNS.get(message_id) or _PATTERNS.get(_FAMILIES.get(message_id[:3], ""))
     match = pattern.match(text) if pattern else None
     if match is not None:
-        _fields(doc, message_id, match.groupdict(), details=pattern in _DETAILED)
+        _fields(doc, message_id, match.groupdict(), details=id(pattern) in _DETAILED)
         return doc
     if message_id in _CATEGORIZATION:
         _categorize(doc, _CATEGORIZATION[message_id])
