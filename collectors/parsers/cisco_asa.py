@@ -11,14 +11,22 @@ Parsed in detail: the messages security teams build detections on (denies 106001
 (intrusion, connection, file and malware events, `Key: value` pairs) give the connection,
 `rule.*`, `url`, `file.*` and, for intrusions and malware, `event.kind: alert`. VPN messages
 that start with the tunnel group, user and peer (`Group <g> User <u> IP <a>`, `Group = g,
-Username = u, IP = a,`) give `group.name`, `user` and `source`.
+Username = u, IP = a,`) give `group.name`, `user` and `source`. Also parsed: the Botnet Traffic
+Filter (338xxx: the listed domain or address as `threat.indicator`, an alert when blacklisted),
+administrators' commands (111008-111010), local accounts added, deleted or given another
+privilege level (502101-502103), URL filtering (304001/304002), ICMP without a session (313004/
+313005/313009), SSH and AAA sessions (315011, 113008/113009), IKEv2 (750xxx/751xxx: the peer,
+`Remote:`, is the source) and address assignment (737xxx), TLS sessions (725xxx), cluster stubs
+(302022-302027), hosts (609001/609002), flow offload (805001-805003) and SFR redirection (434002/
+434004).
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
-from collectors.parsers.values import IANA_TRANSPORTS, endpoint, int_or_none
+from collectors.parsers.values import IANA_TRANSPORTS, endpoint, int_or_none, ip_or_none
 from soc.model.event import Event
 
 DATASET = "cisco.asa"
@@ -101,6 +109,83 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?P<dst_if>IF):(?P<dst>ADDR)/(?P<service>\S+) for user \"(?P<user>[^\"]*)\"",
         "611101": r"User authentication (?:succeeded|failed): (?:IP address: (?P<src>[^,\s]+), )?"
         r"Uname: (?P<user>.+?)\s*$",
+        # ICMP without a session: a reply (313004), an error message (313005, the ICMP packet's
+        # own addresses; the original packet it quotes is left in the message), a bad code.
+        "313004": r"Denied (?P<transport>\S+) type=(?P<icmp_type>\d+), from (?:[a-z]addr )?"
+        r"(?P<src>ADDR) on interface (?P<src_if>\S+) to (?P<dst>\S+?):?(?:\s|$)",
+        "313005": r"No matching connection for ICMP error message: (?P<transport>\S+) src "
+        r"(?P<src_if>IF):(?P<src>ADDR)" + _USER.format("src_user") + r" dst (?P<dst_if>IF):"
+        r"(?P<dst>ADDR)(?:\((?P<dst_user>[^)]*)\))? \(type (?P<icmp_type>\d+), code "
+        r"(?P<icmp_code>\d+)\)",
+        "313009": r"Denied invalid (?P<transport>\S+) code (?P<icmp_code>\d+), for (?P<src_if>IF):"
+        r"(?P<src>ADDR)/(?P<sport>\d+) \((?P<msrc>ADDR)/(?P<msport>\d+)\)"
+        + _USER.format("src_user")
+        + r" to (?P<dst_if>IF):(?P<dst>ADDR)/(?P<dport>\d+) \((?P<mdst>ADDR)/(?P<mdport>\d+)\)"
+        r"(?:.*?ICMP type (?P<icmp_type>\d+))?",
+        # The Botnet Traffic Filter: black-, white- or greylisted traffic and the listed side's
+        # domain or address (`source malicious address resolved from dynamic list: bad.example.com`,
+        # `destination 198.51.100.7 resolved from local list: 198.51.100.7/255.255.255.255`).
+        "338001": r"Dynamic [Ff]ilter (?P<verdict>\w+) (?P<listed>black|white|grey) ?listed "
+        r"(?P<transport>\S+) traffic from (?P<src_if>IF):(?P<src>ADDR)/(?P<sport>\d+) \((?P<msrc>"
+        r"ADDR)/(?P<msport>\d+)\) to (?P<dst_if>IF):(?P<dst>ADDR)/(?P<dport>\d+),? \((?P<mdst>ADDR)"
+        r"/(?P<mdport>\d+)\),? (?P<side>source|destination) .*?resolved from (?P<list>\S+) list: "
+        r"(?P<entry>[^,\s]+?)(?:, threat-level: (?P<level>[^,]+), category: (?P<category>.+?))?"
+        r"\.?\s*$",
+        # The filter's DNS snooping: a reply for a domain on a list.
+        "338301": r"Intercepted DNS reply for domain (?P<dns>\S+) from (?P<src_if>IF):"
+        r"(?P<src>ADDR)/(?P<sport>\d+) to (?P<dst_if>IF):(?P<dst>ADDR)/(?P<dport>\d+), matched "
+        r"(?P<list>\S+)",
+        "304001": r"(?:(?P<user>[^@\s]+)@)?(?P<src>ADDR)" + _USER.format("src_user") + r" Accessed "
+        r"(?:JAVA )?URL (?:[^@\s]+@)?(?P<dst>\S+?):\s*(?P<url>(?:[A-Za-z][\w+.-]*:/|/).*?)\s*$",
+        "304002": r"Access denied URL (?P<url>\S+) SRC (?P<src>ADDR)"
+        + _USER.format("src_user")
+        + r" DEST (?P<dst>ADDR)(?::? on interface (?P<src_if>\S+))?",
+        # Cluster stubs: a flow's director, backup or forwarder owner; the ICMP ones map no port.
+        "302022": r"Built \w+ stub (?P<transport>\S+) connection for (?P<src_if>IF):(?P<src>ADDR)/"
+        r"(?P<sport>\d+) \((?P<msrc>ADDR)(?:/(?P<msport>\d+))?\) to (?P<dst_if>IF):(?P<dst>ADDR)/"
+        r"(?P<dport>\d+) \((?P<mdst>ADDR)(?:/(?P<mdport>\d+))?\)",
+        "302023": r"Teardown stub (?P<transport>\S+) connection for (?P<src_if>IF):(?P<src>ADDR)/"
+        r"(?P<sport>\d+) to (?P<dst_if>IF):(?P<dst>ADDR)/(?P<dport>\d+) duration "
+        r"(?P<duration>[\d:]+) forwarded bytes (?P<bytes>\d+)\s*(?P<reason>.*)",
+        # Commands run by an administrator: configuration (111008), `show`... (111009), from an
+        # application such as ASDM or the CLI (111010).
+        "111008": r"User '?(?P<user>[^',]*?)'?,? (?:running '?[^']*?'? from IP "
+        r"(?P<src>ADDR), )?executed (?:cmd:\s*|the '?)?'?(?P<command>.*?)'?(?: command)?\.?\s*$",
+        # Local user database: an account added or deleted with its privilege level, or a change.
+        "502101": r"New user added to local dbase: Uname: (?P<user>\S+) Priv: (?P<new>\d+)",
+        "502102": r"User deleted from local dbase: Uname: (?P<user>\S+) Priv: (?P<old>\d+)",
+        "502103": r"User priv level changed: Uname: (?P<user>\S+) From: (?P<old>\d+) To: "
+        r"(?P<new>\d+)",
+        "113008": r"AAA transaction status ACCEPT\s*: user = (?P<user>.+?)\s*$",
+        "113009": r"AAA retrieved default group policy \(?(?P<group>[^)\s]+)\)? for user =?\s*"
+        r"(?P<user>.+?)\s*$",
+        "315011": r"SSH session from (?P<src>ADDR) on interface (?P<src_if>\S+) for user \"?"
+        r"(?P<user>[^\"]*?)\"? (?:disconnected by SSH server, reason: (?P<why>.+?)|terminated "
+        r"normally)\.?\s*$",
+        "716039": r"Authentication: rejected, group = (?P<group>\S+) user = (?P<user>.*?)\s*,",
+        "609001": r"(?:Built|Teardown) local-host (?P<src_if>IF):(?P<src>ADDR)"
+        r"(?: duration (?P<duration>[\d:]+))?",
+        # Flows offloaded to the hardware fast path, or no longer, or not.
+        "805001": r"(?:Offloaded )?(?:(?P<transport>\S+) )?Flow (?:is no longer offloaded |"
+        r"could not be offloaded )?for connection (?P<connection>\d+) from (?P<src_if>IF):"
+        r"(?P<src>ADDR)/(?P<sport>\d+) \((?P<msrc>ADDR)/(?P<msport>\d+)\) to (?P<dst_if>IF):"
+        r"(?P<dst>ADDR)/(?P<dport>\d+) \((?P<mdst>ADDR)/(?P<mdport>\d+)\)",
+        "434002": r"SFR requested (?:to drop|\S+ to bypass further packet redirection and process) "
+        r"(?P<transport>\S+) (?:packet|flow) from (?P<src_if>IF):(?P<src>ADDR)/(?P<sport>\d+) to "
+        r"(?P<dst_if>IF):(?P<dst>ADDR)/(?P<dport>\d+)",
+        # TLS sessions to and through the device (725001-725016): the peer and its address.
+        "725001": r".*?(?:client|server) (?P<src_if>IF):(?P<src>ADDR)/(?P<sport>\d+)(?: to "
+        r"(?P<dst>ADDR)/(?P<dport>\d+))?(?: for (?P<tls>[A-Za-z]+)(?:v(?P<tls_version>[\d.]+))? "
+        r"session)?",
+        # IP address assignment: the address a VPN client got, its pool and tunnel group.
+        "737001": r"IPAA: (?:Session=(?P<session>[^,\s]+), )?(?P<why>(?:.*?(?:assigned|pool \S+ "
+        r"address) (?P<assigned>[\d.]+|[0-9A-Fa-f]*:[0-9A-Fa-f:]+))?.*?(?:tunnel-group "
+        r"(?P<group>\S+))?)\s*$",
+        # IKEv2 (750xxx, 751xxx): the device's own address first, then the peer's.
+        "750001": r"Local:\s*(?P<dst>\S+?):(?P<dport>\d+) Remote:\s*(?P<src>\S+?):(?P<sport>\d+) "
+        r"Username:\s*(?:Unknown\b|(?P<user>\S*))\s*(?:(?:IKEv2 )?Group:(?P<group>\S+) IPv4 "
+        r"Address=(?P<assigned>\S+) IPv6 address=(?P<assigned6>\S+) assigned\b.*?|"
+        r"(?P<why>.*?))\s*$",
     }.items()
 }
 for _same, _as in (
@@ -119,14 +204,31 @@ for _same, _as in (
     ("106103", "106100"),
     ("113012", "113004"),
     ("113015", "113005"),
+    ("302024", "302022"),
+    ("302026", "302022"),
+    ("302025", "302023"),
+    ("302027", "302023"),
+    ("111009", "111008"),
+    ("111010", "111008"),
+    ("609002", "609001"),
+    ("805002", "805001"),
+    ("805003", "805001"),
+    ("434004", "434002"),
 ):
     _PATTERNS[_same] = _PATTERNS[_as]  # fmt: skip
+_PATTERNS.update(
+    dict.fromkeys(("338002", "338003", "338004", "338005", "338006", "338007", "338008", "338101",
+                   "338102", "338103", "338104", "338201", "338202", "338203", "338204"),
+                  _PATTERNS["338001"])
+)  # fmt: skip
 _DENY = (["network"], ["connection", "denied"], "failure", "firewall-rule")
 _LOGIN = (["authentication", "network"], ["allowed", "info"], "success", "logged-in")
 _LOGIN_FAILED = (["authentication", "network"], ["denied", "info"], "failure", "logon-failed")
 _CREATION = (["network"], ["connection", "start"], "success", "flow-creation")
 _EXPIRATION = (["network"], ["connection", "end"], "success", "flow-expiration")
 _NAT = (["network", "configuration"], None, "success", "nat-slot")
+_COMMAND = (["configuration"], ["change"], "success", "configuration")
+_CONNECTION_INFO = (["network"], ["connection", "info"], "success", None)
 _CATEGORIZATION = {
     **dict.fromkeys(("106001", "106006", "106007", "106010", "106014", "106015", "106016",
                      "106017", "106021", "106023", "313001", "313008", "710003", "710005"),
@@ -137,7 +239,46 @@ _CATEGORIZATION = {
     **dict.fromkeys(("113005", "113015", "605004", "611102"), _LOGIN_FAILED),
     "305011": (*_NAT[:1], ["creation"], *_NAT[2:]),
     "305012": (*_NAT[:1], ["deletion"], *_NAT[2:]),
+    **dict.fromkeys(("313004", "313005", "313009", "434002"), _DENY),
+    **dict.fromkeys(("302022", "302024", "302026", "609001"), _CREATION),
+    **dict.fromkeys(("302023", "302025", "302027", "609002"), _EXPIRATION),
+    **dict.fromkeys(("113008", "113009"), _LOGIN),
+    "716039": _LOGIN_FAILED,
+    "111008": _COMMAND,
+    "111010": _COMMAND,
+    "111009": (["configuration"], ["info"], "success", "configuration"),
+    "502101": (["iam"], ["user", "creation"], "success", "added-user-account"),
+    "502102": (["iam"], ["user", "deletion"], "success", "deleted-user-account"),
+    "502103": (["iam"], ["user", "change"], "success", "privilege-level-changed"),
+    "304001": (["network"], ["access", "allowed"], "success", "url-access"),
+    "304002": (["network"], ["access", "denied"], "failure", "url-access"),
+    "315011": (["network"], ["connection", "end"], None, "ssh-session-ended"),
+    "434004": (["network"], ["info"], None, "bypass"),
+    "805001": (["network"], ["connection", "start"], "success", "flow-offload-started"),
+    "805002": (["network"], ["connection", "end"], "success", "flow-offload-ended"),
+    "805003": (["network"], ["connection", "info"], "failure", None),
+    "725001": (["network"], ["connection", "start"], "success", None),
+    "725002": _CONNECTION_INFO,
+    "725006": (["network"], ["connection", "info"], "failure", None),
+    "725007": (["network"], ["connection", "end"], None, None),
+    "725016": _CONNECTION_INFO,
+    **dict.fromkeys(("737006", "737016"), _CONNECTION_INFO),
+    **dict.fromkeys(("737003", "737034"), (["network"], ["connection", "info"], "failure", None)),
+    **dict.fromkeys(("737026", "751025"), (*_CONNECTION_INFO[:3], "address-assigned")),
+    "750002": (["network"], ["connection", "start"], "success", "connection-started"),
+    "338301": (["network"], ["connection", "info"], None, "firewall-rule"),
+    "750003": (["network"], ["connection", "start"], "failure", None),
 }  # fmt: skip
+# The patterns with more than addresses, users and interfaces, for `_details`; by identity,
+# as hashing a compiled pattern hashes its whole code on every lookup.
+_DETAILED = {
+    id(pattern)
+    for pattern in _PATTERNS.values()
+    if pattern.groupindex.keys()
+    & {"url", "tls", "group", "old", "new", "why", "command", "assigned", "listed", "dns"}
+}
+# Families whose messages share one shape: TLS sessions, IP address assignment, IKEv2.
+_FAMILIES = {"725": "725001", "737": "737001", "750": "750001", "751": "750001"}
 # Firepower's security events (`%FTD-1-430002: SrcIP: ..., DstIP: ...`): Elastic's action and
 # kind and category for each, and the actions of the access rule that mean a blocked connection.
 _SECURITY_EVENTS = {
@@ -188,13 +329,14 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     if message_id in _SECURITY_EVENTS:
         _security_event(doc, message_id, text)
         return doc
-    pattern = _PATTERNS.get(message_id)
+    pattern = _PATTERNS.get(message_id) or _PATTERNS.get(_FAMILIES.get(message_id[:3], ""))
     match = pattern.match(text) if pattern else None
     if match is not None:
-        _fields(doc, message_id, match.groupdict())
-    elif message_id in _CATEGORIZATION:
+        _fields(doc, message_id, match.groupdict(), details=id(pattern) in _DETAILED)
+        return doc
+    if message_id in _CATEGORIZATION:
         _categorize(doc, _CATEGORIZATION[message_id])
-    elif text.startswith("Group") and (peer := _VPN_PEER.match(text)):
+    if text.startswith("Group") and (peer := _VPN_PEER.match(text)):
         _vpn_peer(doc, peer)
     return doc
 
@@ -211,7 +353,9 @@ def _vpn_peer(doc: Event, peer: re.Match[str]) -> None:
             doc["related"] = {"ip": [source["ip"]]}
 
 
-def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:
+def _fields(
+    doc: Event, message_id: str, found: dict[str, str | None], *, details: bool = False
+) -> None:
     asa = doc["cisco"]["asa"]
     event, network = doc["event"], {}
     src, sport, dst, dport = (
@@ -283,11 +427,80 @@ def _fields(doc: Event, message_id: str, found: dict[str, str | None]) -> None:
     categorization = _ACL_RESULTS.get(found.get("result") or "") or _CATEGORIZATION.get(message_id)
     if categorization:
         _categorize(doc, categorization)
-    ips = sorted(
-        {v["ip"] for side in ("source", "destination") if "ip" in (v := doc.get(side, {}))}
-    )
+    ips = {v["ip"] for side in ("source", "destination") if "ip" in (v := doc.get(side, {}))}
+    if details:
+        _details(doc, found, ips)
     if ips:
-        doc["related"] = {"ip": ips}
+        doc["related"] = {"ip": sorted(ips)}
+
+
+def _details(doc: Event, found: dict[str, str | None], ips: set[str]) -> None:
+    """What only some messages carry: a URL, a TLS version, a group, an administrator's command
+    or privilege change, a reason, a VPN client's address, a Botnet Traffic Filter verdict."""
+    asa = doc["cisco"]["asa"]
+    if url := found.get("url"):
+        doc["url"] = _url(url)
+    if tls := found.get("tls"):
+        doc["tls"] = {"version_protocol": tls.lower()}
+        if found.get("tls_version"):
+            doc["tls"]["version"] = found["tls_version"]
+    if group := found.get("group"):
+        doc["group"] = {"name": group}
+    if privilege := {key: found[key] for key in ("old", "new") if found.get(key)}:
+        asa["privilege"] = privilege
+    if why := found.get("why"):
+        doc["event"]["reason"] = why
+    if dns := found.get("dns"):
+        doc["dns"] = {"question": {"name": dns}}
+        asa["rule_name"] = found["list"]
+    for key, name in (("command", "command_line_arguments"), ("session", "session_id"),
+                      ("level", "threat_level"), ("category", "threat_category")):  # fmt: skip
+        if found.get(key):
+            asa[name] = found[key]
+    # The address a VPN client was given names the client in every later connection log.
+    for key, name in (("assigned", "assigned_ip"), ("assigned6", "assigned_ipv6")):
+        if assigned := ip_or_none(found.get(key)):
+            asa[name] = assigned
+            ips.add(assigned)
+    if found.get("listed"):
+        _dynamic_filter(doc, found)
+
+
+def _dynamic_filter(doc: Event, found: dict[str, str | None]) -> None:
+    """The Botnet Traffic Filter's verdict, and the black- or greylisted domain or address of
+    the side it names as `threat.indicator`; blacklisted traffic is an alert."""
+    listed, dropped = found["listed"], found["verdict"] == "dropped"
+    event = doc["event"]
+    event.update(action="dynamic-filter", outcome="failure" if dropped else "success",
+                 type=["connection", "denied" if dropped else "allowed"])  # fmt: skip
+    doc["cisco"]["asa"]["rule_name"] = found["list"]
+    if listed == "white":
+        return
+    event["category"] = ["intrusion_detection", "network"]
+    if listed == "black":
+        event["kind"] = "alert"
+    entry = found["entry"] or ""
+    if address := ip_or_none(entry.partition("/")[0]):
+        indicator = {"type": "ipv6-addr" if ":" in address else "ipv4-addr", "ip": address}
+    else:
+        indicator = {"type": "domain-name", "url": {"domain": entry}}
+        doc.setdefault(found["side"] or "", {})["domain"] = entry
+    doc["threat"] = {"indicator": indicator}
+
+
+def _url(text: str) -> dict[str, str]:
+    """ECS `url` of a URL the device logged: absolute (`http://host/path`) or a bare path."""
+    url = {"original": text}
+    parts = urlsplit(text)
+    if parts.scheme:
+        url["scheme"] = parts.scheme
+    if parts.hostname:
+        url["domain"] = parts.hostname
+    if parts.path:
+        url["path"] = parts.path
+    if parts.query:
+        url["query"] = parts.query
+    return url
 
 
 def _security_event(doc: Event, message_id: str, text: str) -> None:
@@ -380,18 +593,25 @@ def _teardown_reason(text: str) -> dict[str, str]:
 
 def _user(text: str) -> dict[str, str] | None:
     """`user` from an identity-firewall user, `LOCAL\\alice` or `CORP\\alice`; None for the
-    security group tag (`9999:sgt_name`) that shares its parentheses, or for no name."""
+    security group tag (`9999:sgt_name`) that shares its parentheses, for no name, and for the
+    `*****` that hides the name of a failed VPN login (one such "user" would be every one)."""
     name = text.partition(", ")[0].strip("'\" ")
-    if not name or _SGT.fullmatch(name):
+    if not name.strip("*") or _SGT.fullmatch(name):
         return None
     domain, _, name = name.rpartition("\\")
     domain = domain.removeprefix("LOCAL").lstrip("\\")
     return {"name": name, "domain": domain} if domain else {"name": name}
 
 
-def _categorize(doc: Event, values: tuple[list[str], list[str] | None, str, str]) -> None:
+def _categorize(
+    doc: Event, values: tuple[list[str], list[str] | None, str | None, str | None]
+) -> None:
     category, types, outcome, action = values
     event = doc["event"]
-    event.update(category=category, outcome=outcome, action=action)
+    event["category"] = category
+    if outcome:
+        event["outcome"] = outcome
+    if action:
+        event["action"] = action
     if types:
         event["type"] = types

@@ -594,3 +594,258 @@ def test_asa_protocol_denies_and_discarded_requests() -> None:
     )
     assert dhcp is not None and dhcp["event"]["outcome"] == "failure"
     assert dhcp["destination"] == {"ip": "192.0.2.1", "port": 67}
+
+
+def test_asa_botnet_traffic_filter() -> None:
+    # A blacklisted domain or address is an alert, with the listed entry as the indicator.
+    domain = cisco_asa.parse(
+        "%ASA-4-338002: Dynamic Filter monitored blacklisted TCP traffic from inside:"
+        "192.0.2.5/51234 (198.51.100.5/51234) to outside:203.0.113.9/80 (203.0.113.9/80), "
+        "destination 203.0.113.9 resolved from dynamic list: c2.example.net, threat-level: high, "
+        "category: Botnet"
+    )
+    assert domain is not None and domain["event"]["kind"] == "alert"
+    assert domain["event"]["action"] == "dynamic-filter"
+    assert domain["event"]["outcome"] == "success"
+    assert domain["threat"] == {
+        "indicator": {"type": "domain-name", "url": {"domain": "c2.example.net"}}
+    }
+    assert domain["destination"] == {"ip": "203.0.113.9", "port": 80, "domain": "c2.example.net"}
+    assert domain["source"]["nat"] == {"ip": "198.51.100.5", "port": 51234}
+    assert domain["cisco"]["asa"]["threat_level"] == "high"
+    assert domain["cisco"]["asa"]["threat_category"] == "Botnet"
+    dropped = cisco_asa.parse(
+        "%ASA-4-338007: Dynamic Filter dropped blacklisted UDP traffic from outside:"
+        "203.0.113.9/4444 (203.0.113.9/4444) to inside:192.0.2.5/53 (198.51.100.5/53), source "
+        "malicious address resolved from local list: 203.0.113.0/255.255.255.0, threat-level: "
+        "very-high, category: Malware"
+    )
+    assert dropped is not None and dropped["event"]["kind"] == "alert"
+    assert dropped["event"]["outcome"] == "failure"
+    assert dropped["event"]["type"] == ["connection", "denied"]
+    assert dropped["threat"] == {"indicator": {"type": "ipv4-addr", "ip": "203.0.113.0"}}
+    assert dropped["source"] == {"ip": "203.0.113.9", "port": 4444}
+    allowed = cisco_asa.parse(
+        "%ASA-4-338102: Dynamic Filter action whitelisted TCP traffic from inside:192.0.2.5/51234 "
+        "(198.51.100.5/51234) to outside:203.0.113.9/443 (203.0.113.9/443), destination "
+        "203.0.113.9 resolved from local list: cdn.example.com"
+    )
+    assert allowed is not None and allowed["event"]["kind"] == "event"
+    assert "threat" not in allowed and allowed["destination"]["ip"] == "203.0.113.9"
+    snooped = cisco_asa.parse(
+        "%ASA-6-338301: Intercepted DNS reply for domain c2.example.net from outside:"
+        "198.51.100.53/53 to inside:192.0.2.5/51234, matched blacklist"
+    )
+    assert snooped is not None and snooped["dns"] == {"question": {"name": "c2.example.net"}}
+    assert snooped["destination"] == {"ip": "192.0.2.5", "port": 51234}
+
+
+def test_asa_admin_commands_and_privilege_changes() -> None:
+    configured = cisco_asa.parse(
+        "%ASA-5-111008: User 'netadmin' executed the 'access-list outside_in permit ip any any' "
+        "command."
+    )
+    assert configured is not None and configured["user"] == {"name": "netadmin"}
+    assert configured["event"]["category"] == ["configuration"]
+    assert configured["event"]["type"] == ["change"]
+    assert configured["event"]["action"] == "configuration"
+    assert (
+        configured["cisco"]["asa"]["command_line_arguments"]
+        == "access-list outside_in permit ip any any"
+    )
+    shown = cisco_asa.parse("%ASA-7-111009: User 'netadmin' executed cmd: show running-config")
+    assert shown is not None and shown["event"]["type"] == ["info"]
+    assert shown["cisco"]["asa"]["command_line_arguments"] == "show running-config"
+    asdm = cisco_asa.parse(
+        "%ASA-5-111010: User 'netadmin', running 'N/A' from IP 192.0.2.10, executed 'write memory'"
+    )
+    assert asdm is not None and asdm["source"] == {"ip": "192.0.2.10"}
+    assert asdm["user"] == {"name": "netadmin"} and asdm["event"]["type"] == ["change"]
+    enabled = cisco_asa.parse(
+        "%ASA-5-502103: User priv level changed: Uname: netadmin From: 1 To: 15"
+    )
+    assert enabled is not None and enabled["user"] == {"name": "netadmin"}
+    assert enabled["event"]["category"] == ["iam"]
+    assert enabled["event"]["type"] == ["user", "change"]
+    assert enabled["event"]["action"] == "privilege-level-changed"
+    assert enabled["cisco"]["asa"]["privilege"] == {"old": "1", "new": "15"}
+    added = cisco_asa.parse(
+        "%ASA-5-502101: New user added to local dbase: Uname: backup-admin Priv: 15 Encpass: *****"
+    )
+    assert added is not None and added["user"] == {"name": "backup-admin"}
+    assert added["event"]["type"] == ["user", "creation"]
+    assert added["event"]["action"] == "added-user-account"
+    assert added["cisco"]["asa"]["privilege"] == {"new": "15"}
+    deleted = cisco_asa.parse(
+        "%ASA-5-502102: User deleted from local dbase: Uname: backup-admin Priv: 15 Encpass: *****"
+    )
+    assert deleted is not None and deleted["event"]["type"] == ["user", "deletion"]
+    assert deleted["cisco"]["asa"]["privilege"] == {"old": "15"}
+
+
+def test_asa_aaa_ssh_and_vpn_session_users() -> None:
+    accepted = cisco_asa.parse("%ASA-6-113008: AAA transaction status ACCEPT : user = jdoe")
+    assert accepted is not None and accepted["user"] == {"name": "jdoe"}
+    assert accepted["event"]["action"] == "logged-in"
+    policy = cisco_asa.parse(
+        "%ASA-6-113009: AAA retrieved default group policy (staff-policy) for user = jdoe"
+    )
+    assert policy is not None and policy["user"] == {"name": "jdoe"}
+    assert policy["group"] == {"name": "staff-policy"}
+    ssh = cisco_asa.parse(
+        '%ASA-6-315011: SSH session from 192.0.2.10 on interface mgmt for user "netadmin" '
+        'disconnected by SSH server, reason: "Time out" (0x03)'
+    )
+    assert ssh is not None and ssh["user"] == {"name": "netadmin"}
+    assert ssh["source"] == {"ip": "192.0.2.10"}
+    assert ssh["event"]["action"] == "ssh-session-ended"
+    assert ssh["event"]["reason"] == '"Time out" (0x03)'
+    ssh_ended = cisco_asa.parse(
+        "%ASA-6-315011: SSH session from 192.0.2.10 on interface mgmt for user netadmin "
+        "terminated normally"
+    )
+    assert ssh_ended is not None and ssh_ended["user"] == {"name": "netadmin"}
+    old_shape = cisco_asa.parse(
+        "%ASA-6-716039: Authentication: rejected, group = staff user = jdoe , Session Type: WebVPN"
+    )
+    assert old_shape is not None and old_shape["user"] == {"name": "jdoe"}
+    assert old_shape["event"]["action"] == "logon-failed"
+    assert old_shape["event"]["outcome"] == "failure"
+    new_shape = cisco_asa.parse(
+        "%ASA-6-716039: Group <staff> User <jdoe> IP <203.0.113.9> Authentication: rejected, "
+        "Session Type: WebVPN."
+    )
+    assert new_shape is not None and new_shape["event"]["action"] == "logon-failed"
+    assert new_shape["source"] == {"ip": "203.0.113.9"}
+    masked = cisco_asa.parse(
+        "%ASA-6-716039: Group <DfltGrpPolicy> User <*****> IP <203.0.113.9> Authentication: "
+        "rejected, Session Type: WebVPN."
+    )
+    assert masked is not None and "user" not in masked
+    assert masked["source"] == {"ip": "203.0.113.9"}
+    # IKEv2 names the device first (Local) and the peer second (Remote): the peer is the source.
+    ike = cisco_asa.parse(
+        "%ASA-5-750002: Local:198.51.100.1:500 Remote:203.0.113.9:500 Username:jdoe Received a "
+        "IKE_INIT_SA request"
+    )
+    assert ike is not None and ike["source"] == {"ip": "203.0.113.9", "port": 500}
+    assert ike["destination"] == {"ip": "198.51.100.1", "port": 500}
+    assert ike["user"] == {"name": "jdoe"} and ike["event"]["action"] == "connection-started"
+    aborted = cisco_asa.parse(
+        "%ASA-4-750003: Local:2001:db8::1:500 Remote:2001:db8::9:500 Username:Unknown "
+        "Negotiation aborted due to ERROR: Detected unsupported failover version"
+    )
+    assert aborted is not None and aborted["source"] == {"ip": "2001:db8::9", "port": 500}
+    assert "user" not in aborted and aborted["event"]["outcome"] == "failure"
+    assigned = cisco_asa.parse(
+        "%ASA-5-751025: Local:198.51.100.1:4500 Remote:203.0.113.9:51000 Username:jdoe IKEv2 "
+        "Group:staff-policy IPv4 Address=10.8.0.7 IPv6 address=invalid-addr-2-0.0.0.0 assigned "
+        "to session"
+    )
+    assert assigned is not None and assigned["user"] == {"name": "jdoe"}
+    assert assigned["cisco"]["asa"]["assigned_ip"] == "10.8.0.7"
+    assert assigned["related"]["ip"] == ["10.8.0.7", "198.51.100.1", "203.0.113.9"]
+    assert assigned["event"]["action"] == "address-assigned"
+    pool = cisco_asa.parse(
+        "%ASA-6-737026: IPAA: Session=0x00a1b2c3, Client assigned 10.8.0.8 from local pool VPN_POOL"
+    )
+    assert pool is not None and pool["cisco"]["asa"]["assigned_ip"] == "10.8.0.8"
+    assert pool["related"] == {"ip": ["10.8.0.8"]}
+
+
+def test_asa_url_filtering() -> None:
+    accessed = cisco_asa.parse(
+        "%ASA-5-304001: jdoe@192.0.2.5 Accessed URL 203.0.113.9:http://www.example.com/a/b?c=1"
+    )
+    assert accessed is not None and accessed["user"] == {"name": "jdoe"}
+    assert accessed["source"] == {"ip": "192.0.2.5"}
+    assert accessed["destination"] == {"ip": "203.0.113.9"}
+    assert accessed["url"] == {
+        "original": "http://www.example.com/a/b?c=1",
+        "scheme": "http",
+        "domain": "www.example.com",
+        "path": "/a/b",
+        "query": "c=1",
+    }
+    assert accessed["event"]["action"] == "url-access"
+    assert accessed["event"]["outcome"] == "success"
+    java = cisco_asa.parse("%ASA-5-304001: 192.0.2.5 Accessed JAVA URL 203.0.113.9:/applet.jar")
+    assert java is not None and java["url"] == {"original": "/applet.jar", "path": "/applet.jar"}
+    denied = cisco_asa.parse(
+        "%ASA-5-304002: Access denied URL http://bad.example.net/x SRC 192.0.2.5 DEST 203.0.113.9 "
+        "on interface inside"
+    )
+    assert denied is not None and denied["event"]["outcome"] == "failure"
+    assert denied["url"]["domain"] == "bad.example.net"
+    assert denied["source"] == {"ip": "192.0.2.5"}
+    assert denied["destination"] == {"ip": "203.0.113.9"}
+
+
+def test_asa_icmp_without_a_session() -> None:
+    reply = cisco_asa.parse(
+        "%ASA-4-313004: Denied ICMP type=0, from laddr 203.0.113.9 on interface outside to "
+        "192.0.2.5: no matching session"
+    )
+    assert reply is not None and reply["source"] == {"ip": "203.0.113.9"}
+    assert reply["destination"] == {"ip": "192.0.2.5"}
+    assert reply["event"]["action"] == "firewall-rule"
+    assert reply["event"]["outcome"] == "failure"
+    error = cisco_asa.parse(
+        "%ASA-4-313005: No matching connection for ICMP error message: icmp src outside:"
+        "203.0.113.9(CORP\\jdoe) dst inside:192.0.2.5 (type 3, code 3) on outside interface.  "
+        "Original IP payload: udp src 192.0.2.5/53 dst 203.0.113.9/51000."
+    )
+    assert error is not None and error["source"] == {"ip": "203.0.113.9"}
+    assert error["destination"] == {"ip": "192.0.2.5"}
+    assert error["user"] == {"name": "jdoe", "domain": "CORP"}
+    assert error["cisco"]["asa"]["icmp_code"] == "3"
+    invalid = cisco_asa.parse(
+        "%ASA-4-313009: Denied invalid ICMP code 9, for inside:192.0.2.5/1 (198.51.100.5/1) to "
+        "outside:203.0.113.9/0 (203.0.113.9/0), ICMP id 1, ICMP type 8"
+    )
+    assert invalid is not None and invalid["source"]["nat"] == {"ip": "198.51.100.5", "port": 1}
+    assert invalid["destination"] == {"ip": "203.0.113.9"}
+    assert invalid["cisco"]["asa"]["icmp_type"] == "8"
+
+
+def test_asa_cluster_stubs_hosts_offload_sfr_and_tls() -> None:
+    stub = cisco_asa.parse(
+        "%ASA-6-302022: Built director stub TCP connection for inside:192.0.2.5/51234 "
+        "(198.51.100.5/51234) to outside:203.0.113.9/443 (203.0.113.9/443)"
+    )
+    assert stub is not None and stub["event"]["action"] == "flow-creation"
+    assert stub["source"] == {"ip": "192.0.2.5", "port": 51234,
+                              "nat": {"ip": "198.51.100.5", "port": 51234}}  # fmt: skip
+    stub_end = cisco_asa.parse(
+        "%ASA-6-302027: Teardown stub ICMP connection for inside:192.0.2.5/7 to outside:"
+        "203.0.113.9/0 duration 0:00:02 forwarded bytes 84 Cluster flow with CLU closed on owner"
+    )
+    assert stub_end is not None and stub_end["network"] == {"transport": "icmp", "bytes": 84}
+    assert stub_end["event"]["action"] == "flow-expiration"
+    host = cisco_asa.parse("%ASA-7-609002: Teardown local-host inside:192.0.2.5 duration 0:01:00")
+    assert host is not None and host["source"] == {"ip": "192.0.2.5"}
+    assert host["event"]["duration"] == 60_000_000_000
+    offload = cisco_asa.parse(
+        "%ASA-6-805002: UDP Flow is no longer offloaded for connection 42 from inside:"
+        "192.0.2.5/51234 (198.51.100.5/51234) to outside:203.0.113.9/53 (203.0.113.9/53)"
+    )
+    assert offload is not None and offload["event"]["action"] == "flow-offload-ended"
+    assert offload["destination"] == {"ip": "203.0.113.9", "port": 53}
+    sfr = cisco_asa.parse(
+        "%ASA-4-434002: SFR requested to drop TCP packet from outside:203.0.113.9/4444 to "
+        "inside:192.0.2.5/445"
+    )
+    assert sfr is not None and sfr["event"]["outcome"] == "failure"
+    assert sfr["destination"] == {"ip": "192.0.2.5", "port": 445}
+    tls = cisco_asa.parse(
+        "%ASA-6-725001: Starting SSL handshake with client outside:203.0.113.9/51000 to "
+        "198.51.100.1/443 for TLSv1.2 session"
+    )
+    assert tls is not None and tls["tls"] == {"version_protocol": "tls", "version": "1.2"}
+    assert tls["source"] == {"ip": "203.0.113.9", "port": 51000}
+    failed = cisco_asa.parse(
+        "%ASA-4-725006: Device failed SSL handshake with client outside:203.0.113.9/51000 to "
+        "198.51.100.1/443"
+    )
+    assert failed is not None and failed["event"]["outcome"] == "failure"
+    assert failed["destination"] == {"ip": "198.51.100.1", "port": 443}
