@@ -149,10 +149,14 @@ def _user(doc: Event, value: Any) -> None:
 def _process(
     path: Callable[[str], Any], *, executable: Any = None, pid: int | None = None, **text: Any
 ) -> dict[str, Any]:
-    process: dict[str, Any] = {k: v for k, v in text.items() if isinstance(v, str) and v}
-    if isinstance(executable, str) and executable:
+    """Every text the event carries, empty too: Sigma tells `CommandLine: ''` (4688 without
+    command-line auditing writes that) from `CommandLine: null` (no such field), and rules read
+    these ECS fields for CommandLine, Image and their parents'."""
+    process: dict[str, Any] = {k: v for k, v in text.items() if isinstance(v, str)}
+    if isinstance(executable, str):
         process["executable"] = executable
-        process["name"] = path(executable).name
+        if executable:
+            process["name"] = path(executable).name
     if pid is not None:
         process["pid"] = pid
     return process

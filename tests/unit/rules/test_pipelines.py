@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from collectors.parsers import windows_json
 from collectors.parsers.dispatch import parse_message
 from soc.model.event import Event, set_field, stamp
 from soc.rules import load_catalog
@@ -126,6 +127,46 @@ def test_windows_process_creation_uses_ecs_process_fields(run) -> None:
         "a",
         "b",
     ]
+
+
+def test_field_reference_between_an_ecs_field_and_event_data(run) -> None:
+    """`Image` is mapped to `process.executable`, `OriginalFileName` stays event data: each side
+    of the reference gets its own mapping (the prefix once skipped both, so nothing matched)."""
+    sysmon = {"winlog__channel": "Microsoft-Windows-Sysmon/Operational", "event__code": "1"}
+    events = [
+        ev("a", "windows.sysmon_operational", **sysmon,
+           process__executable=r"C:\Users\Public\cmd.exe",
+           winlog__event_data__OriginalFileName="Cmd.Exe"),
+        ev("b", "windows.sysmon_operational", **sysmon,
+           process__executable=r"C:\Users\Public\svchost.exe",
+           winlog__event_data__OriginalFileName="Cmd.Exe"),
+    ]  # fmt: skip
+    logsource = {"product": "windows", "category": "process_creation"}
+    forward = {"sel": {"Image|fieldref|endswith": "OriginalFileName"}, "condition": "sel"}
+    assert run(rule(logsource, forward), events) == ["a"]
+    backward = {"sel": {"OriginalFileName|fieldref|neq": "Image"}, "condition": "sel"}
+    assert run(rule(logsource, backward), []) == ["a", "b"]
+
+
+def test_empty_command_line_is_not_a_missing_one(run) -> None:
+    """4688 without command-line auditing writes `CommandLine` empty; Sigma's `''` and `null`
+    are different values, through the parser's ECS fields as in the event data."""
+
+    def security_4688(event_id: str, **data: str) -> Event:
+        doc = windows_json.from_object({"winlog": {
+            "channel": "Security", "event_id": 4688, "record_id": 7,
+            "event_data": {"NewProcessName": r"C:\Windows\explorer.exe", **data}}})  # fmt: skip
+        assert doc is not None
+        doc["event"]["id"] = event_id
+        return stamp(doc, dataset="windows.security")
+
+    events = [security_4688("empty", CommandLine=""), security_4688("absent"),
+              security_4688("given", CommandLine="explorer.exe /e")]  # fmt: skip
+    logsource = {"product": "windows", "category": "process_creation"}
+    empty = {"sel": {"CommandLine": ""}, "condition": "sel"}
+    assert run(rule(logsource, empty), events) == ["empty"]
+    null = {"sel": {"CommandLine": None}, "condition": "sel"}
+    assert run(rule(logsource, null), []) == ["absent"]
 
 
 def test_windows_process_creation_integrity_level_and_logon_id_from_4688(run) -> None:
