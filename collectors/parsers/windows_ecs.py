@@ -35,8 +35,39 @@ _USER_ACCOUNT_EVENTS = frozenset({"4720", "4722", "4723", "4724", "4725", "4726"
 # Security group management: Target* is the group (Member* the account added or removed).
 _GROUP_EVENTS = frozenset({*map(str, range(4727, 4738)), *map(str, range(4744, 4765)), "4799"})
 _NULL_SID = "S-1-0-0"
-POWERSHELL_CLASSIC = "windows powershell"
-POWERSHELL_OPERATIONAL = "microsoft-windows-powershell/operational"
+_ACCOUNT_CREATED = frozenset({"4720", "4741", "4727", "4731", "4744", "4749", "4754", "4759"})
+_ACCOUNT_DELETED = frozenset({"4726", "4743", "4730", "4734", "4748", "4753", "4758", "4763"})
+_CONFIGURATION = ("configuration", "registry"), ("change",)
+# Sysmon event id -> ECS event.category and event.type.
+_SYSMON_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "1": (("process",), ("start",)),
+    "2": (("file",), ("change",)),
+    "3": (("network",), ("connection", "start")),
+    "4": (("process",), ("change",)),
+    "5": (("process",), ("end",)),
+    "6": (("driver",), ("start",)),
+    "7": (("process",), ("change",)),
+    "8": (("process",), ("change",)),
+    "9": (("process",), ("access",)),
+    "10": (("process",), ("access",)),
+    "11": (("file",), ("creation",)),
+    "12": _CONFIGURATION,
+    "13": _CONFIGURATION,
+    "14": _CONFIGURATION,
+    "15": (("file",), ("creation",)),
+    "16": (("configuration",), ("change",)),
+    "17": (("file",), ("creation",)),
+    "18": (("file",), ("access",)),
+    "22": (("network",), ("connection", "protocol", "info")),
+    "23": (("file",), ("deletion",)),
+    "25": (("process",), ("change",)),
+    "26": (("file",), ("deletion",)),
+    "29": (("file",), ("creation",)),
+}
+# Windows PowerShell's classic log and operational log, and PowerShell 7's (same events).
+POWERSHELL_CHANNELS = frozenset(
+    {"windows powershell", "microsoft-windows-powershell/operational", "powershellcore/operational"}
+)
 
 
 def derive_ecs(doc: Event, channel: str, event_id: str, data: Mapping[str, Any]) -> None:
@@ -51,12 +82,14 @@ def derive_ecs(doc: Event, channel: str, event_id: str, data: Mapping[str, Any])
             _security_logon(doc, event_id, data)
         else:
             _security_other(doc, event_id, data)
-    elif channel in (POWERSHELL_CLASSIC, POWERSHELL_OPERATIONAL):
+    elif channel in POWERSHELL_CHANNELS:
         _powershell(doc, data)
 
 
 def _sysmon(doc: Event, event_id: str, data: Mapping[str, Any], *, linux: bool) -> None:
     path = PurePosixPath if linux else PureWindowsPath
+    if kind := _SYSMON_KINDS.get(event_id):
+        _kind(doc, *kind)
     if event_id == "1":
         _sysmon_process_creation(doc, data, path)
     elif event_id in _SOURCE_PROCESS_EVENTS:
@@ -204,6 +237,7 @@ def _security_process_creation(doc: Event, data: Mapping[str, Any]) -> None:
         process["parent"] = parent
     merge(doc, "process", process)
     merge(doc, "user", _account(data, "Subject"))
+    _kind(doc, ("process",), ("start",))
 
 
 def _security_logon(doc: Event, event_id: str, data: Mapping[str, Any]) -> None:
@@ -230,8 +264,12 @@ def _security_other(doc: Event, event_id: str, data: Mapping[str, Any]) -> None:
             target.pop("domain", None)
         if target:
             object_field(doc, "user").setdefault("target", target)
+        _kind(doc, ("iam",), ("user", _account_change(event_id)))
     elif event_id in _GROUP_EVENTS:
         merge(doc, "group", _account(data, "Target", sid="TargetSid"))
+        _kind(doc, ("iam",), ("group", _account_change(event_id)))
+    elif event_id == "4689":
+        _kind(doc, ("process",), ("end",))
     _security_actor_process(doc, data)
     _endpoint(doc, "source", data.get("IpAddress"), data.get("IpPort"))
 
@@ -250,6 +288,19 @@ def _security_actor_process(doc: Event, data: Mapping[str, Any]) -> None:
             pid=pid or None,
         ),
     )
+
+
+def _account_change(event_id: str) -> str:
+    if event_id in _ACCOUNT_CREATED:
+        return "creation"
+    return "deletion" if event_id in _ACCOUNT_DELETED else "change"
+
+
+def _kind(doc: Event, category: tuple[str, ...], types: tuple[str, ...]) -> None:
+    """ECS event.category and event.type, unless the sender set them."""
+    event = object_field(doc, "event")
+    event.setdefault("category", list(category))
+    event.setdefault("type", list(types))
 
 
 def _account(data: Mapping[str, Any], prefix: str, *, sid: str = "") -> dict[str, Any]:

@@ -532,7 +532,10 @@ def test_powershell_classic_pipeline_event_names_host_program_user_and_script() 
     assert doc["winlog"]["event_data"]["param2"] == context  # what Sigma's `Data` rules read
 
 
-def test_powershell_module_logging_context_info() -> None:
+@pytest.mark.parametrize(
+    "channel", ["Microsoft-Windows-PowerShell/Operational", "PowerShellCore/Operational"]
+)
+def test_powershell_module_logging_context_info(channel: str) -> None:
     context = (
         "        Severity = Informational\r\n        Host Name = ConsoleHost\r\n"
         "        Host Application = C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
@@ -540,7 +543,7 @@ def test_powershell_module_logging_context_info() -> None:
         "        Script Name = \r\n        User = CORP\\kim\r\n        Connected User = \r\n"
     )
     doc = winlogbeat(
-        "Microsoft-Windows-PowerShell/Operational",
+        channel,
         "4103",
         {"ContextInfo": context, "UserData": "", "Payload": "CommandInvocation(Get-Date)"},
     )
@@ -580,3 +583,24 @@ def test_security_logon_names_the_process_that_asked_for_it() -> None:
 
     network_logon = {"TargetUserName": "kim", "ProcessId": "0x0", "ProcessName": "-"}
     assert "process" not in winlogbeat("Security", "4624", network_logon)
+
+
+@pytest.mark.parametrize(
+    ("channel", "event_id", "category", "types"),
+    [
+        (SYSMON, "1", ["process"], ["start"]),
+        (SYSMON, "3", ["network"], ["connection", "start"]),
+        (SYSMON, "13", ["configuration", "registry"], ["change"]),
+        (SYSMON, "23", ["file"], ["deletion"]),
+        ("Security", "4688", ["process"], ["start"]),
+        ("Security", "4720", ["iam"], ["user", "creation"]),
+        ("Security", "4738", ["iam"], ["user", "change"]),
+        ("Security", "4733", ["iam"], ["group", "change"]),
+        ("Security", "4730", ["iam"], ["group", "deletion"]),
+    ],
+)
+def test_event_category_and_type(
+    channel: str, event_id: str, category: list[str], types: list[str]
+) -> None:
+    event = winlogbeat(channel, event_id, {**SUBJECT, "TargetUserName": "x"})["event"]
+    assert (event["category"], event["type"]) == (category, types)
