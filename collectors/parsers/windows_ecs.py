@@ -305,12 +305,17 @@ def _kind(doc: Event, category: tuple[str, ...], types: tuple[str, ...]) -> None
 
 def _account(data: Mapping[str, Any], prefix: str, *, sid: str = "") -> dict[str, Any]:
     """`SubjectUserName`, `SubjectDomainName`, `SubjectUserSid` as ECS name, domain and id;
-    empty without a name (a domain or SID alone says no account)."""
+    empty without a name (a domain or SID alone says no account). Kerberos (4769) and a logon
+    typed as a UPN name the account `kim@CORP.EXAMPLE`: the name is `kim`, as in the account's
+    other events, and the realm its domain when the event gives none."""
     if not _meaningful(name := data.get(f"{prefix}UserName")):
         return {}
-    account = {"name": name}
+    name, _, realm = name.partition("@")
+    account = {"name": name or realm}
     if _meaningful(domain := data.get(f"{prefix}DomainName")):
         account["domain"] = domain
+    elif name and realm:
+        account["domain"] = realm
     if _meaningful(ident := data.get(sid or f"{prefix}UserSid")) and ident != _NULL_SID:
         account["id"] = ident
     return account

@@ -492,6 +492,25 @@ def test_security_log_cleared_names_who_cleared_it() -> None:
     assert doc["user"]["name"] == "adm.kim"
 
 
+def test_security_kerberos_service_ticket_names_the_account_without_its_realm() -> None:
+    doc = winlogbeat(
+        "Security",
+        "4769",
+        {
+            "TargetUserName": "kim@CORP.EXAMPLE",
+            "TargetDomainName": "CORP.EXAMPLE",
+            "ServiceName": "FS01$",
+            "IpAddress": "::ffff:192.0.2.61",
+            "IpPort": "50233",
+            "Status": "0x0",
+        },
+    )
+    assert doc["user"] == {"name": "kim", "domain": "CORP.EXAMPLE"}
+    assert doc["source"] == {"ip": "192.0.2.61", "port": 50233}
+    failed = winlogbeat("Security", "4625", {"TargetUserName": "kim@corp.example"})
+    assert failed["user"] == {"name": "kim", "domain": "corp.example"}
+
+
 def test_security_credential_validation_names_the_workstation() -> None:
     doc = winlogbeat(
         "Security",
