@@ -107,7 +107,11 @@ def test_nxlog_security_4688() -> None:
             "pid": 0x13F0,
         },
     }
-    assert doc["user"] == {"name": "admin.tc", "domain": "SOTC"}
+    assert doc["user"] == {
+        "name": "admin.tc",
+        "domain": "SOTC",
+        "id": "S-1-5-21-3623811015-3361044348-30300820-1013",
+    }
 
 
 def test_nxlog_sysmon_keeps_system_and_event_data_process_ids_apart() -> None:
@@ -244,3 +248,378 @@ def test_hostile_shapes_do_not_break_the_parser() -> None:
     assert doc is not None
     assert doc["event"]["code"] == "1"
     assert "@timestamp" not in doc
+
+
+# Derived ECS fields, checked against what Elastic's Winlogbeat modules derive from the same
+# events (found by comparing with their golden files). Values are made up.
+SYSMON = "Microsoft-Windows-Sysmon/Operational"
+
+
+def winlogbeat(channel: str, event_id: str, data: dict, **winlog: object) -> dict:
+    doc = windows_json.from_object(
+        {
+            "@timestamp": "2024-05-02T09:12:44.5120034Z",
+            "winlog": {
+                "channel": channel,
+                "event_id": event_id,
+                "computer_name": "ws-17.corp.example",
+                "event_data": data,
+                **winlog,
+            },
+        }
+    )
+    assert doc is not None
+    return doc
+
+
+def test_sysmon_image_load_names_the_loaded_file_and_its_hashes() -> None:
+    doc = winlogbeat(
+        SYSMON,
+        "7",
+        {
+            "ProcessGuid": "{0f1e2d3c-4b5a-6978-0a0b-000000000c00}",
+            "ProcessId": "4412",
+            "Image": "C:\\Users\\kim\\AppData\\Local\\Temp\\updater.exe",
+            "ImageLoaded": "C:\\Users\\kim\\AppData\\Local\\Temp\\version.dll",
+            "OriginalFileName": "version.dll",
+            "Hashes": "SHA1=3F1A2B4C5D6E7F8091A2B3C4D5E6F708192A3B4C,"
+            "MD5=0A1B2C3D4E5F60718293A4B5C6D7E8F9,IMPHASH=FEDCBA98765432100123456789ABCDEF",
+            "Signed": "false",
+        },
+    )
+    assert doc["process"]["executable"] == "C:\\Users\\kim\\AppData\\Local\\Temp\\updater.exe"
+    assert doc["file"] == {
+        "path": "C:\\Users\\kim\\AppData\\Local\\Temp\\version.dll",
+        "name": "version.dll",
+        "hash": {
+            "sha1": "3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c",
+            "md5": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        },
+        "pe": {"imphash": "fedcba98765432100123456789abcdef", "original_file_name": "version.dll"},
+    }
+
+
+def test_sysmon_file_delete_keeps_the_deleted_files_hashes() -> None:
+    doc = winlogbeat(
+        SYSMON,
+        "23",
+        {
+            "Image": "C:\\Windows\\System32\\cmd.exe",
+            "TargetFilename": "C:\\Users\\kim\\Downloads\\invoice.js",
+            "Hashes": "SHA256=00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF",
+        },
+    )
+    assert doc["file"]["hash"] == {
+        "sha256": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+    }
+
+
+@pytest.mark.parametrize(
+    ("event_id", "guid_name"), [("8", "SourceProcessGuid"), ("10", "SourceProcessGUID")]
+)
+def test_sysmon_remote_thread_and_process_access_act_as_the_source_process(
+    event_id: str, guid_name: str
+) -> None:
+    doc = winlogbeat(
+        SYSMON,
+        event_id,
+        {
+            guid_name: "{0f1e2d3c-4b5a-6978-0a0b-000000000d00}",
+            "SourceProcessId": "6120",
+            "SourceImage": "C:\\ProgramData\\svc\\agent.exe",
+            "TargetProcessId": "712",
+            "TargetImage": "C:\\Windows\\system32\\lsass.exe",
+            "GrantedAccess": "0x1010",
+            "SourceUser": "CORP\\kim",
+            "TargetUser": "NT AUTHORITY\\SYSTEM",
+        },
+    )
+    assert doc["process"] == {
+        "entity_id": "{0f1e2d3c-4b5a-6978-0a0b-000000000d00}",
+        "executable": "C:\\ProgramData\\svc\\agent.exe",
+        "name": "agent.exe",
+        "pid": 6120,
+    }
+    assert doc["user"] == {"name": "kim", "domain": "CORP"}
+    assert doc["winlog"]["event_data"]["TargetImage"] == "C:\\Windows\\system32\\lsass.exe"
+
+
+def test_sysmon_network_connection_direction_and_host_names() -> None:
+    doc = winlogbeat(
+        SYSMON,
+        "3",
+        {
+            "Image": "C:\\Windows\\System32\\rundll32.exe",
+            "ProcessId": "3316",
+            "User": "CORP\\kim",
+            "Protocol": "tcp",
+            "Initiated": "true",
+            "SourceIp": "192.0.2.45",
+            "SourceHostname": "ws-17.corp.example",
+            "SourcePort": "50112",
+            "DestinationIp": "203.0.113.80",
+            "DestinationHostname": "-",
+            "DestinationPort": "443",
+        },
+    )
+    assert doc["source"] == {"ip": "192.0.2.45", "port": 50112, "domain": "ws-17.corp.example"}
+    assert doc["destination"] == {"ip": "203.0.113.80", "port": 443}
+    assert doc["network"] == {"transport": "tcp", "direction": "egress"}
+
+
+def test_sysmon_dns_query_lists_the_resolved_addresses() -> None:
+    doc = winlogbeat(
+        SYSMON,
+        "22",
+        {
+            "Image": "C:\\Windows\\System32\\rundll32.exe",
+            "QueryName": "update.example.com",
+            "QueryStatus": "0",
+            "QueryResults": "type:  5 edge.example.net;::ffff:198.51.100.23;2001:db8::17;"
+            "::ffff:198.51.100.23;",
+        },
+    )
+    assert doc["dns"] == {
+        "question": {"name": "update.example.com"},
+        "resolved_ip": ["198.51.100.23", "2001:db8::17"],
+    }
+
+
+def test_sysmon_registry_value_set_splits_hive_key_and_value() -> None:
+    doc = winlogbeat(
+        SYSMON,
+        "13",
+        {
+            "EventType": "SetValue",
+            "Image": "C:\\Users\\kim\\AppData\\Roaming\\helper.exe",
+            "TargetObject": "HKU\\S-1-5-21-1004\\Software\\Microsoft\\Windows\\CurrentVersion"
+            "\\Run\\helper",
+            "Details": "C:\\Users\\kim\\AppData\\Roaming\\helper.exe",
+        },
+    )
+    assert doc["registry"] == {
+        "path": "HKU\\S-1-5-21-1004\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\helper",
+        "hive": "HKU",
+        "key": "S-1-5-21-1004\\Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+        "value": "helper",
+        "data": {"strings": ["C:\\Users\\kim\\AppData\\Roaming\\helper.exe"]},
+    }
+
+
+def test_sysmon_pipe_event_names_the_pipe() -> None:
+    doc = winlogbeat(SYSMON, "17", {"PipeName": "\\msagent_4f", "Image": "C:\\x\\beacon.exe"})
+    assert doc["file"] == {"name": "\\msagent_4f"}
+
+
+SUBJECT = {
+    "SubjectUserSid": "S-1-5-21-1111-2222-3333-500",
+    "SubjectUserName": "adm.kim",
+    "SubjectDomainName": "CORP",
+    "SubjectLogonId": "0x3e2a1",
+}
+
+
+def test_security_special_logon_names_its_subject() -> None:
+    doc = winlogbeat("Security", "4672", {**SUBJECT, "PrivilegeList": "SeDebugPrivilege"})
+    assert doc["user"] == {"name": "adm.kim", "domain": "CORP", "id": "S-1-5-21-1111-2222-3333-500"}
+
+
+def test_security_account_created_names_who_and_which_account() -> None:
+    target = {
+        "TargetUserName": "svc.backup2",
+        "TargetDomainName": "CORP",
+        "TargetSid": "S-1-5-21-1111-2222-3333-1207",
+    }
+    doc = winlogbeat("Security", "4720", {**SUBJECT, **target, "SamAccountName": "svc.backup2"})
+    assert doc["user"] == {
+        "name": "adm.kim",
+        "domain": "CORP",
+        "id": "S-1-5-21-1111-2222-3333-500",
+        "target": {"name": "svc.backup2", "domain": "CORP", "id": "S-1-5-21-1111-2222-3333-1207"},
+    }
+
+
+def test_security_group_member_added_names_the_group() -> None:
+    doc = winlogbeat(
+        "Security",
+        "4732",
+        {
+            **SUBJECT,
+            "MemberName": "-",
+            "MemberSid": "S-1-5-21-1111-2222-3333-1207",
+            "TargetUserName": "Administrators",
+            "TargetDomainName": "Builtin",
+            "TargetSid": "S-1-5-32-544",
+        },
+    )
+    assert doc["group"] == {"name": "Administrators", "domain": "Builtin", "id": "S-1-5-32-544"}
+    assert doc["user"]["name"] == "adm.kim"
+
+
+def test_security_share_access_names_the_client_and_its_account() -> None:
+    doc = winlogbeat(
+        "Security",
+        "5140",
+        {
+            **SUBJECT,
+            "ObjectType": "File",
+            "IpAddress": "192.0.2.61",
+            "IpPort": "49811",
+            "ShareName": "\\\\*\\ADMIN$",
+        },
+    )
+    assert doc["source"] == {"ip": "192.0.2.61", "port": 49811}
+    assert doc["user"]["name"] == "adm.kim"
+
+
+def test_security_log_cleared_names_who_cleared_it() -> None:
+    doc = windows_json.from_object(
+        {
+            "winlog": {
+                "channel": "Security",
+                "event_id": 1102,
+                "user_data": {
+                    "xml_name": "LogFileCleared",
+                    "SubjectUserSid": "S-1-5-21-1111-2222-3333-500",
+                    "SubjectUserName": "adm.kim",
+                    "SubjectDomainName": "CORP",
+                    "SubjectLogonId": "0x3e2a1",
+                },
+            }
+        }
+    )
+    assert doc is not None
+    assert doc["user"]["name"] == "adm.kim"
+
+
+def test_security_kerberos_service_ticket_names_the_account_without_its_realm() -> None:
+    doc = winlogbeat(
+        "Security",
+        "4769",
+        {
+            "TargetUserName": "kim@CORP.EXAMPLE",
+            "TargetDomainName": "CORP.EXAMPLE",
+            "ServiceName": "FS01$",
+            "IpAddress": "::ffff:192.0.2.61",
+            "IpPort": "50233",
+            "Status": "0x0",
+        },
+    )
+    assert doc["user"] == {"name": "kim", "domain": "CORP.EXAMPLE"}
+    assert doc["source"] == {"ip": "192.0.2.61", "port": 50233}
+    failed = winlogbeat("Security", "4625", {"TargetUserName": "kim@corp.example"})
+    assert failed["user"] == {"name": "kim", "domain": "corp.example"}
+
+
+def test_security_credential_validation_names_the_workstation() -> None:
+    doc = winlogbeat(
+        "Security",
+        "4776",
+        {
+            "PackageName": "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0",
+            "TargetUserName": "kim",
+            "Workstation": "WS-17",
+            "Status": "0x0",
+        },
+    )
+    assert doc["user"] == {"name": "kim"}
+    assert doc["source"] == {"domain": "WS-17"}
+
+
+def test_powershell_classic_pipeline_event_names_host_program_user_and_script() -> None:
+    context = (
+        "\tDetailSequence=1\n\tDetailTotal=1\n\n\tSequenceNumber=52\n\n\tUserId=CORP\\kim\n"
+        "\tHostName=ConsoleHost\n\tHostVersion=5.1.19041.1\n"
+        "\tHostApplication=powershell.exe -nop -w hidden -c IEX(New-Object Net.WebClient)\n"
+        "\tEngineVersion=5.1.19041.1\n\tPipelineId=3\n"
+        "\tScriptName=C:\\Users\\kim\\Downloads\\setup.ps1\n\tCommandLine=Get-Date"
+    )
+    doc = winlogbeat(
+        "Windows PowerShell",
+        "800",
+        {
+            "param1": "Get-Date",
+            "param2": context,
+            "param3": 'CommandInvocation(Get-Date): "Get-Date"',
+        },
+    )
+    assert doc["process"] == {
+        "command_line": "powershell.exe -nop -w hidden -c IEX(New-Object Net.WebClient)"
+    }
+    assert doc["user"] == {"name": "kim", "domain": "CORP"}
+    assert doc["file"] == {"path": "C:\\Users\\kim\\Downloads\\setup.ps1", "name": "setup.ps1"}
+    assert doc["winlog"]["event_data"]["param2"] == context  # what Sigma's `Data` rules read
+
+
+@pytest.mark.parametrize(
+    "channel", ["Microsoft-Windows-PowerShell/Operational", "PowerShellCore/Operational"]
+)
+def test_powershell_module_logging_context_info(channel: str) -> None:
+    context = (
+        "        Severity = Informational\r\n        Host Name = ConsoleHost\r\n"
+        "        Host Application = C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+        " -enc SQBFAFgA\r\n        Engine Version = 5.1.19041.1\r\n"
+        "        Script Name = \r\n        User = CORP\\kim\r\n        Connected User = \r\n"
+    )
+    doc = winlogbeat(
+        channel,
+        "4103",
+        {"ContextInfo": context, "UserData": "", "Payload": "CommandInvocation(Get-Date)"},
+    )
+    assert doc["process"]["command_line"] == (
+        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -enc SQBFAFgA"
+    )
+    assert doc["user"] == {"name": "kim", "domain": "CORP"}
+    assert "file" not in doc
+
+
+def test_security_logon_names_the_process_that_asked_for_it() -> None:
+    doc = winlogbeat(
+        "Security",
+        "4625",
+        {
+            "SubjectUserSid": "S-1-5-18",
+            "SubjectUserName": "WS-17$",
+            "SubjectDomainName": "CORP",
+            "TargetUserSid": "S-1-0-0",
+            "TargetUserName": "administrator",
+            "TargetDomainName": "CORP",
+            "LogonType": "2",
+            "ProcessId": "0x2f4",
+            "ProcessName": "C:\\Windows\\System32\\svchost.exe",
+            "IpAddress": "127.0.0.1",
+            "IpPort": "0",
+        },
+        keywords=["Audit Failure"],
+    )
+    assert doc["user"] == {"name": "administrator", "domain": "CORP"}  # S-1-0-0: no SID
+    assert doc["process"] == {
+        "executable": "C:\\Windows\\System32\\svchost.exe",
+        "name": "svchost.exe",
+        "pid": 0x2F4,
+    }
+    assert doc["event"]["outcome"] == "failure"
+
+    network_logon = {"TargetUserName": "kim", "ProcessId": "0x0", "ProcessName": "-"}
+    assert "process" not in winlogbeat("Security", "4624", network_logon)
+
+
+@pytest.mark.parametrize(
+    ("channel", "event_id", "category", "types"),
+    [
+        (SYSMON, "1", ["process"], ["start"]),
+        (SYSMON, "3", ["network"], ["connection", "start"]),
+        (SYSMON, "13", ["configuration", "registry"], ["change"]),
+        (SYSMON, "23", ["file"], ["deletion"]),
+        ("Security", "4688", ["process"], ["start"]),
+        ("Security", "4720", ["iam"], ["user", "creation"]),
+        ("Security", "4738", ["iam"], ["user", "change"]),
+        ("Security", "4733", ["iam"], ["group", "change"]),
+        ("Security", "4730", ["iam"], ["group", "deletion"]),
+    ],
+)
+def test_event_category_and_type(
+    channel: str, event_id: str, category: list[str], types: list[str]
+) -> None:
+    event = winlogbeat(channel, event_id, {**SUBJECT, "TargetUserName": "x"})["event"]
+    assert (event["category"], event["type"]) == (category, types)
