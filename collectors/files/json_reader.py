@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
+from datetime import tzinfo
 from typing import Any
 
 import orjson
@@ -53,7 +54,7 @@ def read_ndjson(source: SourceFile) -> Iterator[Event]:
             source.problem(f"line {number}", f"invalid JSON: {exc}", text)
             continue
         for item in _items(value):
-            doc = _event(item, log)
+            doc = _event(item, log, source.zone)
             if doc is None:
                 source.problem(f"line {number}", _NOT_AN_EVENT, text)
                 continue
@@ -74,7 +75,7 @@ def read_json(source: SourceFile) -> Iterator[Event]:
     items = itertools.chain.from_iterable(_items(value) for value in values)
     log = zeek.file_log(source.path.name)
     for number, item in enumerate(items, 1):
-        doc = _event(item, log)
+        doc = _event(item, log, source.zone)
         if doc is None:
             source.problem(f"item {number}", _NOT_AN_EVENT, orjson.dumps(item))
             continue
@@ -130,15 +131,16 @@ def _items(value: Any) -> Iterable[Any]:
     return [value]
 
 
-def _event(value: Any, log: str | None = None) -> Event | None:
+def _event(value: Any, log: str | None, zone: tzinfo) -> Event | None:
     """The ECS document for one decoded object, or None when it is not an event; `log` is the
-    Zeek log the file's name names (`dns.log`), for Zeek records that do not say."""
+    Zeek log the file's name names (`dns.log`), for Zeek records that do not say; `zone` where
+    its times that name no zone were written."""
     if not isinstance(value, dict):
         return None
     if isinstance(value.get("_source"), dict):  # an Elasticsearch hit
         value = value["_source"]
     value.pop("@metadata", None)  # Beats' transport details, not part of the event
-    windows = windows_json.from_object(value)
+    windows = windows_json.from_object(value, zone=zone)
     if windows is not None:
         return windows
     if "timestamp" in value and "event_type" in value and "@timestamp" not in value:
@@ -152,13 +154,13 @@ def _event(value: Any, log: str | None = None) -> Event | None:
         event = value["event"] = {}
     event.pop("ingested", None)  # the store stamps when *it* received the event
     unnamed = event.get("dataset", UNNAMED_DATASET) == UNNAMED_DATASET and "module" not in event
-    if unnamed and (line := _parsed_line(value)):
+    if unnamed and (line := _parsed_line(value, zone)):
         return line
     event.setdefault("dataset", ECS_DATASET)
     return value
 
 
-def _parsed_line(doc: dict[str, Any]) -> Event | None:
+def _parsed_line(doc: dict[str, Any], zone: tzinfo) -> Event | None:
     """The document's `message` parsed as a received log line, with the document's fields
     under it; None when no parser of ours knows the line (the document stays as it came)."""
     message = doc.get("message")
@@ -166,7 +168,8 @@ def _parsed_line(doc: dict[str, Any]) -> Event | None:
         return None  # longer than any line the syslog file reader reads whole: kept as text
     received = timestamp_or_none(doc.get("@timestamp")) or utcnow()
     try:
-        line = to_ecs(parse_syslog(message.encode("utf-8"), received=received), peer_ip=None)
+        parsed = parse_syslog(message.encode("utf-8"), received=received, zone=zone)
+        line = to_ecs(parsed, peer_ip=None)
     except ParseError:
         return None
     if "dataset" not in line.get("event", {}):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from pathlib import Path, PurePosixPath
 
 from collectors.files.archives import archive_kind, members
@@ -74,6 +75,7 @@ def read_events(
     progress: Callable[[ReadProgress], None] | None = None,
     starts: Mapping[str, Start] | None = None,
     passwords: Sequence[str] = (),
+    zone: tzinfo = UTC,
 ) -> Iterator[Event]:
     """Every event in the files and folders (recursively) named by `paths`.
 
@@ -82,7 +84,8 @@ def read_events(
     handler the first problem raises ParseError, so nothing is ever lost silently. `progress`
     is called every `PROGRESS_EVERY_EVENTS` events and after each file. `starts` (by path as
     given) says where to begin a file of a `LINE_FORMATS` format; other formats are read whole.
-    `passwords` are tried on encrypted zip members.
+    `passwords` are tried on encrypted zip members. `zone` is where timestamps that name no zone
+    were written (a syslog file's clock, NXLog's `EventTime`): UTC unless told.
     """
     if format != "auto" and format not in FORMATS:
         raise ParseError(f"unknown format {format!r}; use auto or one of {', '.join(FORMATS)}")
@@ -90,7 +93,7 @@ def read_events(
     sizes = [_size(path) for path in files]
     state = _Counters(files_total=len(files), bytes_total=sum(sizes))
     reading = _Reading(format, on_error or _raise, state, progress,
-                       tuple(p.encode() for p in passwords))  # fmt: skip
+                       tuple(p.encode() for p in passwords), zone)  # fmt: skip
     for path, size in zip(files, sizes, strict=True):
         start = starts.get(str(path)) if starts else None
         yield from _read_file(reading, path, size, start, Expansion.of(size))
@@ -138,6 +141,7 @@ class _Reading:
     state: _Counters
     progress: Callable[[ReadProgress], None] | None
     passwords: tuple[bytes, ...]
+    zone: tzinfo
 
     def problem(self, path: Path, format: str, reason: str, *, locked: bool = False) -> None:
         """A problem with a whole file (`path` as events name it)."""
@@ -177,7 +181,8 @@ def _read_file(
             except UnknownFormat as exc:
                 reading.problem(path, "unknown", _reason(exc))
                 return
-            source = SourceFile(path=path, format=name, size=size, on_problem=reading.handler)
+            source = SourceFile(path=path, format=name, size=size, on_problem=reading.handler,
+                                zone=reading.zone)  # fmt: skip
             if file == path:
                 source.start = start if name in LINE_FORMATS else None
             else:  # progress moves in the size on disk of what was named

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from collectors.deadletter import DeadLetter
@@ -64,6 +65,7 @@ class SourceFile:
     start: Start | None = None  # a line format's reader begins here (a grown file's new part)
     content: Path | None = None  # the file read, when not `path` itself (a decompressed copy)
     disk_size: int | None = None  # `path`'s size, when `size` is its content's decompressed
+    zone: tzinfo = UTC  # where the file's timestamps that name no zone were written
 
     @property
     def file(self) -> Path:

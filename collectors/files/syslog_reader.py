@@ -37,7 +37,7 @@ def read_syslog(source: SourceFile) -> Iterator[Event]:
             raw = raw[:MAX_LINE_BYTES]
         for frame in _octet_counted(raw) or (raw,):
             try:
-                message = parse_syslog(frame, received=written)
+                message = parse_syslog(frame, received=written, zone=source.zone)
             except ParseError as exc:
                 source.problem(f"line {number}", str(exc), frame)
                 continue

@@ -143,15 +143,15 @@ def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
         return (checkpoint.parse,)
     if ": %" in (start := message[:160]) or " %ASA-" in start or " %FTD-" in start:
         # a Cisco tag behind a sequence number and the device's clock, or a relay's host name
-        return (cisco_ios.parse, cisco_asa.parse, *_text_parsers(head))
-    return _text_parsers(head)
+        return (cisco_ios.parse, cisco_asa.parse, *_text_parsers(head, zone))
+    return _text_parsers(head, zone)
 
 
-def _text_parsers(head: str) -> tuple[MessageParser, ...]:
+def _text_parsers(head: str, zone: tzinfo) -> tuple[MessageParser, ...]:
     if head == "[":  # Apache's error log, or its ssl_request_log
-        return (web_error.parse, apache.parse)
+        return (functools.partial(web_error.parse, zone=zone), apache.parse)
     if head.isdigit():
-        return (apache.parse, iis.parse, web_error.parse)
+        return (apache.parse, iis.parse, functools.partial(web_error.parse, zone=zone))
     return (apache.parse,)
 
 
@@ -170,7 +170,7 @@ def parse_message(
     need them (sshd, sudo) use them, the others read only the message. `msgid` and
     `structured_data` are an RFC 5424 header's, which Junos fills with the event's name and
     fields, and Check Point R81 with its fields. `zone` is where content times that name no zone
-    were written (NXLog's `EventTime`), as for the header's.
+    were written (NXLog's `EventTime`, a web server's error log), as for the header's.
     """
     name = program_name(program)
     rfc5424 = msgid is not None or bool(structured_data)

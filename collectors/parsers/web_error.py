@@ -9,15 +9,16 @@ Directory index forbidden ...`. Nginx:
 `2024/03/05 17:00:08 [error] 1234#1234: *5 open() "..." failed (...), client: 10.0.0.9,
 server: example, request: "GET /x HTTP/1.1", host: "example"`. Their times carry no zone, so
 over syslog `@timestamp` comes from the header (read in the configured zone). A line without a
-syslog tag (read from an error.log file, which has no header) takes its own time, read as UTC
-like every zone-less time in a file: else each event would carry the time it was read.
+syslog tag (read from an error.log file, which has no header) takes its own time, read in the
+zone given for times that name none (UTC unless told): else each event would carry the time it
+was read.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from collectors.parsers.values import endpoint, int_or_none
 from soc.model.event import Event, isoformat
@@ -44,8 +45,11 @@ _NGINX_TIME = "%Y/%m/%d %H:%M:%S"
 _ERROR_LEVELS = frozenset({"emerg", "alert", "crit", "error"})
 
 
-def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
-    """ECS fields for an Apache or Nginx error line; None when it is neither."""
+def parse(
+    message: str, *, program: str | None = None, pid: str | None = None, zone: tzinfo = UTC
+) -> Event | None:
+    """ECS fields for an Apache or Nginx error line; None when it is neither. `zone`: where the
+    server's clock is (its error log names none)."""
     text = message.strip()
     if text.startswith("[") and (match := _APACHE.fullmatch(text)):
         doc, layout = _apache(match), _APACHE_TIME
@@ -53,18 +57,18 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         doc, layout = _nginx(match), _NGINX_TIME
     else:
         return None
-    if program is None and (moment := _timestamp(match["time"], layout)):
+    if program is None and (moment := _timestamp(match["time"], layout, zone)):
         doc["@timestamp"] = moment
     return doc
 
 
 @functools.lru_cache(maxsize=1024)
-def _timestamp(text: str, layout: str) -> str | None:
+def _timestamp(text: str, layout: str, zone: tzinfo) -> str | None:
     """Cached: a busy server logs the same second many times."""
     if "." in text:  # Apache 2.4: `10:42:29.902022 2011`
         layout = layout.replace("%S", "%S.%f")
     try:
-        return isoformat(datetime.strptime(text, layout).replace(tzinfo=UTC))
+        return isoformat(datetime.strptime(text, layout).replace(tzinfo=zone))
     except ValueError:
         return None
 

@@ -9,11 +9,11 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from soc.config import Settings, load_settings
-from soc.errors import SocError, StoreLockedError, ValidationError
+from soc.errors import ConfigError, SocError, StoreLockedError, ValidationError
 from soc.model.event import parse_timestamp, utcnow
 
 
@@ -41,6 +41,30 @@ def add_password_option(parser: argparse.ArgumentParser) -> None:
         metavar="TEXT",
         help="for encrypted zip members, e.g. 'infected' (repeat to try several)",
     )
+
+
+def add_timezone_option(parser: argparse.ArgumentParser) -> None:
+    """`--timezone` for evidence whose timestamps name no zone, as `soc ingest` and `soc hunt`
+    read them."""
+    parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="where timestamps that name no zone were written (syslog files, NXLog JSON, web "
+        "error logs), e.g. Asia/Ho_Chi_Minh or +07:00 (default: the syslog.timezone setting, as "
+        "the listener reads the same lines)",
+    )
+
+
+def timezone_of(args: argparse.Namespace, settings: Settings) -> tzinfo:
+    """`--timezone`, else the listener's `syslog.timezone`; a zone we cannot read is refused."""
+    from collectors.syslog.header import zone_setting
+
+    name = args.timezone or settings.syslog.timezone
+    try:
+        return zone_setting(name)
+    except ConfigError as exc:
+        where = "--timezone" if args.timezone else exc.where
+        raise ValidationError(f"unknown time zone {name!r}", where=where) from exc
 
 
 def parse_time(value: str | None, *, now: datetime | None = None) -> datetime | None:

@@ -21,9 +21,11 @@ import orjson
 from soc.cli.common import (
     ProgressBar,
     add_password_option,
+    add_timezone_option,
     call_server,
     positive_int,
     settings_of,
+    timezone_of,
 )
 from soc.config import Settings
 from soc.errors import StoreLockedError, ValidationError
@@ -44,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ingest.add_argument("--batch-size", type=positive_int, default=5000)
     ingest.add_argument("--no-progress", action="store_true")
     add_password_option(ingest)
+    add_timezone_option(ingest)
     ingest.add_argument(
         "--again", action="store_true", help="read files whose content was ingested before, too"
     )
@@ -60,6 +63,7 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         raise ValidationError(f"no such file or folder: {', '.join(missing)}")
     settings = settings_of(args)
+    zone = timezone_of(args, settings)
     ledger = IngestLedger(settings.data_dir / "ingested-files.json")
     files, contents, starts = _new_files(
         ledger, walk(args.paths), format=args.format, again=args.again
@@ -93,6 +97,7 @@ def _ingest(args: argparse.Namespace) -> int:
         progress=progress,
         starts=starts,
         passwords=args.password,
+        zone=zone,
     )
     try:
         stored = _store_locally(settings, events, args.batch_size)

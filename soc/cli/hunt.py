@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from soc.cli.common import ProgressBar, add_password_option, settings_of
+from soc.cli.common import (
+    ProgressBar,
+    add_password_option,
+    add_timezone_option,
+    settings_of,
+    timezone_of,
+)
 from soc.errors import ValidationError
 from soc.model.plural import counted
 
@@ -39,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     hunt.add_argument("--summary", metavar="FILE", help="FILE.html or FILE.csv")
     hunt.add_argument("--no-progress", action="store_true")
     add_password_option(hunt)
+    add_timezone_option(hunt)
     hunt.add_argument(
         "--no-rule-cache",
         action="store_true",
@@ -64,6 +71,7 @@ def _hunt(args: argparse.Namespace) -> int:
         if problem:
             raise ValidationError(f"cannot write {value}: {problem}", where=option)
     settings = settings_of(args)
+    zone = timezone_of(args, settings)
     rules = load_hunt_rules(
         args.rules,
         args.pipelines,
@@ -90,6 +98,7 @@ def _hunt(args: argparse.Namespace) -> int:
         on_error=problems.append,
         progress=reading,
         passwords=args.password,
+        zone=zone,
     )
     out = Path(args.out).open("wb") if args.out else sys.stdout.buffer  # noqa: SIM115
     try:

@@ -265,3 +265,28 @@ def test_a_zip_with_locked_members_is_not_remembered_until_they_are_read(
     ]
     assert main(["ingest", str(archive), "--no-progress", "--password", "infected"]) == 0
     assert capsys.readouterr().out.startswith("skipping 1 file ingested before")
+
+
+def test_timezone_reads_local_clocks_and_defaults_to_the_listeners_setting(
+    tmp_path: Path,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A server's auth.log keeps its local clock: `--timezone` names it, else the listener's
+    `syslog.timezone` applies, so a file and the same lines sent live agree."""
+    first = tmp_path / "a" / "auth.log"
+    second = tmp_path / "b" / "auth.log"
+    for path, host in ((first, "web01"), (second, "web02")):
+        path.parent.mkdir()
+        path.write_bytes(
+            f"Mar  5 14:02:11 {host} sshd[77]: Failed password for root from 203.0.113.9 "
+            "port 51000 ssh2\n".encode()
+        )
+    assert main(["ingest", str(first), "--no-progress", "--timezone", "+07:00"]) == 0
+    monkeypatch.setenv("SOC_SYSLOG__TIMEZONE", "Asia/Ho_Chi_Minh")
+    assert main(["ingest", str(second), "--no-progress"]) == 0
+    stamps = {e["host"]["name"]: e["@timestamp"][5:] for e in _stored(data_dir)}
+    assert stamps == {"web01": "03-05T07:02:11.000Z", "web02": "03-05T07:02:11.000Z"}
+    assert main(["ingest", str(first), "--no-progress", "--again", "--timezone", "Mars"]) != 0
+    assert "--timezone: unknown time zone 'Mars'" in capsys.readouterr().err

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import evtx
 import orjson
@@ -544,3 +547,34 @@ def test_an_iis_file_without_directives_is_read_in_the_default_fields(tmp_path: 
     (doc,) = read_events([path])
     assert doc["event"]["dataset"] == "iis.access"
     assert doc["url"]["query"] == "id=1"
+
+
+def test_timestamps_that_name_no_zone_are_read_in_the_zone_given(tmp_path: Path) -> None:
+    """A server's auth.log, its nginx error.log and NXLog's JSON keep the host's local clock;
+    an analyst names that zone (`--timezone`), as the listener's `syslog.timezone` does."""
+    (tmp_path / "auth.log").write_bytes(
+        b"Mar  5 14:02:11 web01 sshd[77]: Failed password for root from 203.0.113.9 port 51000"
+        b" ssh2\n"
+    )
+    (tmp_path / "error.log").write_bytes(
+        b'2024/03/05 14:02:12 [error] 1234#1234: *5 open() "/var/www/x.php" failed (2: No such '
+        b"file or directory), client: 203.0.113.9, server: example.gov.vn\n"
+    )
+    nxlog = {
+        "EventTime": "2024-03-05 14:02:13",
+        "Hostname": "DC01",
+        "EventID": 4625,
+        "SourceName": "Microsoft-Windows-Security-Auditing",
+        "Channel": "Security",
+    }
+    (tmp_path / "nxlog.json").write_bytes(orjson.dumps(nxlog) + b"\n")
+    for path in tmp_path.iterdir():
+        os.utime(path, (datetime(2024, 3, 6, tzinfo=UTC).timestamp(),) * 2)
+
+    def times(**zone: Any) -> list[str]:
+        return sorted(e["@timestamp"] for e in read_events([tmp_path], **zone))
+
+    local = ["2024-03-05T14:02:11.000Z", "2024-03-05T14:02:12.000Z", "2024-03-05T14:02:13.000Z"]
+    assert times() == local
+    utc = ["2024-03-05T07:02:11.000Z", "2024-03-05T07:02:12.000Z", "2024-03-05T07:02:13.000Z"]
+    assert times(zone=ZoneInfo("Asia/Ho_Chi_Minh")) == utc
