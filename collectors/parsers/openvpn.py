@@ -35,7 +35,10 @@ _CLOCK = re.compile(
     r"(?:[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"
     r"(?: us=\d+)? "
 )
-_SUCCEEDED = "TLS: Username/Password authentication succeeded for username '"
+# `succeeded`, or `deferred` to a plugin, a script or the management interface, whose verdict
+# comes later: a `TLS Auth Error`, or only the `AUTH_FAILED` sent to the client.
+_USER_PASS = re.compile(r"TLS: Username/Password authentication (\w+) for username '([^']*)'")
+_AUTH_FAILED = re.compile(r"SENT CONTROL \[([^\]]*)\]: '(AUTH_FAILED[^']*)'")
 _SIGNAL = re.compile(r"SIG\w+\[\w+,(?P<reason>[^\]]+)\] received, client-instance \w+")
 _POOL = re.compile(r"MULTI(?:_sva)?: pool returned IPv4=(?P<v4>[^,]+), IPv6=(?P<v6>\S+)")
 _USER_SCRIPT = re.compile(r"user '(?P<user>[^']+)' (?P<verb>authenticated|could not authenticate)")
@@ -64,9 +67,14 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
     doc["related"] = related
     user = peer["user"]
     rest = peer["text"]
-    if rest.startswith(_SUCCEEDED):
-        user = rest[len(_SUCCEEDED) :].partition("'")[0] or user
-        _login(doc, success=True)
+    if verdict := _USER_PASS.match(rest):
+        user = verdict[2] or user
+        if verdict[1] == "succeeded":
+            _login(doc, success=True)
+    elif sent := _AUTH_FAILED.match(rest):
+        user = sent[1]
+        doc["event"].update(category=["authentication"], type=["info"], action="auth-failed",
+                            outcome="failure", reason=sent[2])  # fmt: skip
     elif rest.startswith("TLS Auth Error: "):
         _login(doc, success=False, reason=rest[16:])
     elif rest.startswith("["):

@@ -57,6 +57,29 @@ def test_failed_password_is_a_logon_failure_from_the_client() -> None:
     assert "user" not in doc
 
 
+def test_deferred_authentication_names_the_user_without_a_verdict() -> None:
+    doc = ecs(
+        "203.0.113.5:51234 TLS: Username/Password authentication deferred for username 'alice'"
+    )
+    assert doc["user"] == {"name": "alice"}
+    assert doc["event"]["category"] == ["network"]
+    assert "outcome" not in doc["event"]
+
+
+@pytest.mark.parametrize(
+    ("peer", "user"),
+    [("udp4:198.51.100.7:40001", None), ("frank/198.51.100.7:40001", "frank")],
+)
+def test_auth_failed_sent_to_the_client(peer: str, user: str | None) -> None:
+    name = user or "UNDEF"
+    doc = ecs(f"{peer} SENT CONTROL [{name}]: 'AUTH_FAILED,Invalid credentials' (status=1)")
+    assert doc["event"]["category"] == ["authentication"]
+    assert (doc["event"]["action"], doc["event"]["outcome"]) == ("auth-failed", "failure")
+    assert doc["event"]["reason"] == "AUTH_FAILED,Invalid credentials"
+    assert doc["source"] == {"ip": "198.51.100.7", "port": 40001}
+    assert doc.get("user") == ({"name": user} if user else None)
+
+
 @pytest.mark.parametrize(
     ("message", "action", "outcome"),
     [
