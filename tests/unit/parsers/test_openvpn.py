@@ -84,6 +84,7 @@ def test_auth_failed_sent_to_the_client(peer: str, user: str | None) -> None:
     ("message", "action", "outcome"),
     [
         ("user 'carol' authenticated", "logged-in", "success"),
+        ("user 'carol' authenticated using 'Local Database'", "logged-in", "success"),  # OPNsense
         ("user 'carol' could not authenticate.", "logon-failed", "failure"),
     ],
 )
