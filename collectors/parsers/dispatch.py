@@ -1,7 +1,7 @@
 """Choosing the message parser for a line, whatever transport delivered it.
 
 Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo,
-kernel, filterlog, nginx, suricata, zeek_dns, audispd, rpd, CheckPoint, `%ASA-...`,
+kernel, filterlog, nginx, suricata, openvpn, zeek_dns, audispd, rpd, CheckPoint, `%ASA-...`,
 `%SYS-5-...`) goes to that program's parser and no other: a user name typed into an SSH login
 cannot make the line pass for a FortiGate log. Any other line is recognised by content, each
 parser guarded by a test costing a few string operations (a first character, a key) before any
@@ -36,6 +36,7 @@ from collectors.parsers import (
     leef,
     linux_auth,
     openssh,
+    openvpn,
     panos,
     pfsense,
     sophos_xg,
@@ -95,6 +96,7 @@ _BY_PROGRAM: dict[str, MessageParser] = {
     "kernel": _kernel,
     **dict.fromkeys(auditd.PROGRAMS, auditd.parse),
     "filterlog": pfsense.parse,
+    "openvpn": openvpn.parse,
     "suricata": suricata.parse,
     **dict.fromkeys(("nginx", "apache", "apache2", "httpd"), _web),
     **dict.fromkeys(event_xml.PROGRAMS, event_xml.parse),
@@ -189,6 +191,8 @@ def parse_message(
         return claimed(message, program=program, pid=pid)
     if zeek.claims(program):  # one tag per log (`zeek_dns`, `bro-conn`): no table entry
         return zeek.parse(message, program=program, pid=pid)
+    if openvpn.claims(name):  # one tag per instance (`openvpn_server1`, `ovpn-office`)
+        return openvpn.parse(message, program=program, pid=pid)
     if program and program.startswith("%"):  # the header took a Cisco tag for the program
         if program.startswith(("%ASA-", "%FTD-")):
             return cisco_asa.parse(message, program=program, pid=pid)
