@@ -40,6 +40,7 @@ from collectors.parsers import (
     panos,
     pfsense,
     sophos_xg,
+    squid,
     suricata,
     web_error,
     windows_json,
@@ -101,6 +102,7 @@ _BY_PROGRAM: dict[str, MessageParser] = {
     **dict.fromkeys(("nginx", "apache", "apache2", "httpd"), _web),
     **dict.fromkeys(event_xml.PROGRAMS, event_xml.parse),
     **dict.fromkeys(junos.PROGRAMS, junos.parse),
+    **dict.fromkeys(squid.PROGRAMS, squid.parse_tagged),
     "cef": _cef_tag,
     "leef": _leef_tag,
 }
@@ -127,6 +129,8 @@ def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
         return (cisco_asa.parse, huawei_vrp.parse, cisco_ios.parse)
     if head == "<" and message.lstrip().startswith("<Event"):
         return (event_xml.parse,)
+    if head.isdigit() and squid.claims(message):  # an epoch, before any URL's text is searched
+        return (squid.parse,)
     if "[junos@" in message:  # an SRX's structured log behind a relay's header
         return (junos_srx.parse,)
     if 'loguid:"' in message or "[Fields@1.3.6.1.4.1.2620" in message:  # Check Point, relayed

@@ -106,9 +106,11 @@ def endpoint(ip: str | None, port: object = None) -> dict[str, Any]:
 
 def program_name(program: str | None) -> str:
     """The program part of a syslog tag, lower case: `sshd(pam_unix)` and `sshd-session` are
-    sshd's, `/usr/sbin/cron` is cron."""
+    sshd's, `/usr/sbin/cron` is cron, `(squid-1)` is squid."""
     if not program:
         return ""
+    if program[0] == "(":  # a forked worker's `(squid-1)`, `(squid-coord-3)`: squid's
+        program = program[1:].partition(")")[0].split("-", 1)[0]
     name = program.split("(", 1)[0].rsplit("/", 1)[-1].lower()
     return name.removesuffix("-session").removesuffix("-auth")
 
