@@ -42,20 +42,23 @@ _NA = re.compile(
     r"(?P<kind>Advertise|Reply) NA: address (?P<ip>[0-9A-Fa-f:.]+) to client with duid "
     r"(?P<duid>[0-9A-Fa-f:]+) iaid = (?P<iaid>-?\d+) valid for (?P<secs>\d+) seconds"
 )
+# The client is `[hwtype=1 <mac>], cid=[...], tid=0x...`, mostly right after the id, inside the
+# text for DHCP4_DECLINE_LEASE (`Received DHCPDECLINE for addr <ip> from client [hwtype=...`).
 _KEA = re.compile(
-    r"(?P<id>DHCP4_[A-Z0-9_]+) \[hwtype=\d+ (?P<mac>[0-9A-Fa-f:]*)\]"
-    r"(?:, cid=\[(?P<cid>[^\]]*)\])?(?:, tid=(?P<tid>0x[0-9A-Fa-f]+))?: (?P<text>.*)"
+    r"(?P<id>(?:DHCP4|ALLOC_ENGINE_V4)_[A-Z0-9_]+) [^[]*\[hwtype=\d+ (?P<mac>[0-9A-Fa-f:]*)\]"
+    r"(?:, cid=\[(?P<cid>[^\]]*)\])?(?:, tid=(?P<tid>0x[0-9A-Fa-f]+))?"
 )
-_KEA_LEASE = re.compile(rf"(?:lease|address|addr) (?P<ip>{_IPV4})")
-_KEA_SECONDS = re.compile(r" for (\d+) s")
+# `lease <ip>`, `address <ip>`, `addr <ip>` and `requested-ip-address <ip>`, never `ciaddr <ip>`
+_KEA_LEASE = re.compile(rf"\b(?:lease|address|addr) (?P<ip>{_IPV4})")
+_KEA_SECONDS = re.compile(r"(?:allocated|reused) for (\d+) s")
 # What makes a handled message a failure: the server refused or could not serve the client.
 _FAILED_TYPES = frozenset({"dhcpnak", "dhcpdecline"})
-_KEA_FAILED = ("NAK", "DECLINE", "FAIL")
+_KEA_FAILED = ("NAK", "DECLINE", "FAIL", "DROP")
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
     """ECS fields for a DHCP server's lease message; None for its other lines (start-up, config)."""
-    if "DHCP4_" in message:
+    if "DHCP4_" in message or "ALLOC_ENGINE_V4_" in message:
         return _kea(message)
     start = message.find("DHCP")
     if start < 0:
@@ -122,15 +125,14 @@ def _kea(message: str) -> Event | None:
     match = _KEA.search(message)
     if match is None:
         return None
-    text = match["text"]
-    lease = _KEA_LEASE.search(text)
+    lease = _KEA_LEASE.search(message, match.start())
     doc = _doc(match["id"].lower(), lease["ip"] if lease else None, match["mac"], None)
     dhcpd = doc["dhcpd"]
     dhcpd["message_id"] = match["id"]
     for key in ("cid", "tid"):
         if (value := match[key]) and value != "no info":
             dhcpd[key] = value
-    if seconds := _KEA_SECONDS.search(text):
+    if seconds := _KEA_SECONDS.search(message, match.end()):
         dhcpd["lease_seconds"] = int_or_none(seconds[1])
     if any(word in match["id"] for word in _KEA_FAILED):
         doc["event"]["outcome"] = "failure"
@@ -149,7 +151,7 @@ def _doc(
     client: dict[str, Any] = {}
     dhcpd: dict[str, Any] = {}
     related: dict[str, list[str]] = {}
-    if ip and (address := ip_or_none(ip)):
+    if ip and (address := ip_or_none(ip)) and address != "0.0.0.0":  # 0.0.0.0: none yet
         client["ip"] = address
         dhcpd["ip"] = ip
     if addresses := sorted({a for a in (client.get("ip"), *others) if a}):

@@ -191,3 +191,39 @@ def test_parser_never_raises_on_dhcp_shaped_garbage(pieces: list[str]) -> None:
     for program in dhcpd.PROGRAMS:
         doc = dhcpd.parse("".join(pieces), program=program)
         assert doc is None or doc["event"]["dataset"] == "dhcpd.log"
+
+
+KEA_CLIENT = f"[hwtype=1 {MAC}], cid=[01:{MAC}], tid=0x7a1b2c3d"
+
+
+@pytest.mark.parametrize(
+    ("message", "action", "ip", "outcome"),
+    [
+        # Kea's catalogue (dhcp4_messages.mes): the client inside the text, after the address
+        (f"DHCP4_DECLINE_LEASE Received DHCPDECLINE for addr 192.0.2.100 from client {KEA_CLIENT}."
+         " The lease will be unavailable for 86400 seconds.", "dhcp4_decline_lease",
+         "192.0.2.100", "failure"),
+        # `ciaddr 0.0.0.0` is no address; the requested one is
+        (f"DHCP4_PACKET_NAK_0004 {KEA_CLIENT}: failed to grant a lease, client sent ciaddr 0.0.0.0,"
+         " requested-ip-address 192.0.2.100", "dhcp4_packet_nak_0004", "192.0.2.100", "failure"),
+        # `, from interface` rather than `:` after the client
+        (f"DHCP4_PACKET_DROP_0002 {KEA_CLIENT}, from interface eth1: no suitable subnet configured"
+         " for a direct client", "dhcp4_packet_drop_0002", None, "failure"),
+        # the allocation engine's pool exhaustion
+        (f"ALLOC_ENGINE_V4_ALLOC_FAIL {KEA_CLIENT}: failed to allocate an IPv4 address after 5"
+         " attempt(s)", "alloc_engine_v4_alloc_fail", None, "failure"),
+        (f"DHCP4_RELEASE {KEA_CLIENT}: address 192.0.2.100 was released properly.",
+         "dhcp4_release", "192.0.2.100", None),
+    ],
+)  # fmt: skip
+def test_kea_messages_by_catalogue(
+    message: str, action: str, ip: str | None, outcome: str | None
+) -> None:
+    doc = _ecs("kea-dhcp4[811]", f"INFO  [kea-dhcp4.leases/811.1] {message}")
+    assert doc["event"]["action"] == action
+    assert doc.get("client", {}).get("ip") == ip
+    assert doc["client"]["mac"] == ECS_MAC
+    assert doc["event"].get("outcome") == outcome
+    assert doc["dhcpd"]["tid"] == "0x7a1b2c3d"
+    # a decline's quarantine is not a lease time
+    assert "lease_seconds" not in doc["dhcpd"]
