@@ -1,8 +1,8 @@
 """Choosing the message parser for a line, whatever transport delivered it.
 
 Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo,
-kernel, filterlog, nginx, suricata, openvpn, zeek_dns, audispd, rpd, CheckPoint, `%ASA-...`,
-`%SYS-5-...`) goes to that program's parser and no other: a user name typed into an SSH login
+kernel, filterlog, dhcpd, nginx, squid, suricata, openvpn, zeek_dns, audispd, rpd, CheckPoint,
+`%ASA-...`, `%SYS-5-...`) goes to that program's parser and no other: a user name typed into an SSH login
 cannot make the line pass for a FortiGate log. Any other line is recognised by content, each
 parser guarded by a test costing a few string operations (a first character, a key) before any
 regex or JSON decoding runs. CEF and LEEF come first among those, wherever in the first
@@ -26,6 +26,7 @@ from collectors.parsers import (
     checkpoint,
     cisco_asa,
     cisco_ios,
+    dhcpd,
     event_xml,
     fortigate,
     huawei_vrp,
@@ -98,6 +99,7 @@ _BY_PROGRAM: dict[str, MessageParser] = {
     **dict.fromkeys(auditd.PROGRAMS, auditd.parse),
     "filterlog": pfsense.parse,
     "openvpn": openvpn.parse,
+    **dict.fromkeys(dhcpd.PROGRAMS, dhcpd.parse),
     "suricata": suricata.parse,
     **dict.fromkeys(("nginx", "apache", "apache2", "httpd"), _web),
     **dict.fromkeys(event_xml.PROGRAMS, event_xml.parse),
