@@ -1,14 +1,13 @@
 """Choosing the message parser for a line, whatever transport delivered it.
 
-Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo,
-kernel, filterlog, dhcpd, nginx, squid, suricata, openvpn, zeek_dns, audispd, rpd, CheckPoint,
-`%ASA-...`, `%SYS-5-...`) goes to that program's parser and no other: a user name typed into an
-SSH login cannot make the line pass for a FortiGate log. Any other line is recognised by content, each
-parser guarded by a test costing a few string operations (a first character, a key) before any
-regex or JSON decoding runs. CEF and LEEF come first among those, wherever in the first
-characters their `CEF:` or `LEEF:` is (devices and relays put host names and clocks before it):
-a FortiGate or Palo Alto in CEF mode carries the `logid=` or `,TRAFFIC,` that would otherwise
-send it to the native parser.
+Two steps, cheapest first. A line whose syslog tag names a program we know (sshd, sudo, kernel,
+filterlog, dhcpd, nginx, squid, suricata, openvpn, zeek_dns, audispd, rpd, CheckPoint, `%ASA-...`,
+`%SYS-5-...`) goes to that program's parser and no other: a user name typed into an SSH login cannot
+make the line pass for a FortiGate log. Any other line is recognised by content, each parser guarded
+by a test costing a few string operations (a first character, a key) before any regex or JSON
+decoding runs. CEF and LEEF come first among those, wherever in the first characters their `CEF:` or
+`LEEF:` is (devices and relays put host names and clocks before it): a FortiGate or Palo Alto in CEF
+mode carries the `logid=` or `,TRAFFIC,` that would otherwise send it to the native parser.
 Lines no parser claims are stored as plain syslog events (`message` plus the header fields),
 never dropped.
 """
