@@ -242,8 +242,11 @@ def _security_process_creation(doc: Event, data: Mapping[str, Any]) -> None:
 
 def _security_logon(doc: Event, event_id: str, data: Mapping[str, Any]) -> None:
     """The account logging on (Target*) and where from: what brute-force and lateral-movement
-    alerts are about. 4672 (special privileges) names it Subject*."""
-    merge(doc, "user", _account(data, "Target") or _account(data, "Subject"))
+    alerts are about. 4672 (special privileges) has no Target* and names it Subject*; a Target*
+    of `-` (4625 for a name Windows did not take) stays no user: the Subject* there is the
+    machine that processed the logon, and a brute-force count by user must not see it."""
+    target = "TargetUserName" in data
+    merge(doc, "user", _account(data, "Target") if target else _account(data, "Subject"))
     _security_actor_process(doc, data)
     _endpoint(doc, "source", data.get("IpAddress"), data.get("IpPort"))
     # 4776 (NTLM credential validation) calls the client `Workstation`.
