@@ -1,5 +1,6 @@
-"""Palo Alto Networks PAN-OS TRAFFIC and THREAT logs (syslog CSV, PAN-OS 8.1 to 11.x default
-field order) to ECS, after Elastic's PAN-OS integration (`event.dataset: panw.panos`).
+"""Palo Alto Networks PAN-OS logs (syslog CSV, PAN-OS 8.1 to 11.x default field order) to ECS,
+after Elastic's PAN-OS integration (`event.dataset: panw.panos`): TRAFFIC and THREAT here, the
+GLOBALPROTECT, SYSTEM, CONFIG, AUTHENTICATION, USERID and HIPMATCH logs in `panos_events`.
 
 The field order is Palo Alto's "Syslog Field Descriptions"; later versions only append fields,
 so a line from any version reads up to the fields it has. Every named field is kept under
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import csv
 
+from collectors.parsers import panos_events
 from collectors.parsers.values import endpoint, int_or_none
 from soc.model.event import Event
 
@@ -45,6 +47,10 @@ _THREAT = (*_COMMON, "misc", "threat_name", "url_category", "severity", "directi
            "url_category_list", "rule_uuid", "http2_connection",
            "dynamic_user_group_name")  # fmt: skip
 _FIELDS = {"TRAFFIC": _TRAFFIC, "THREAT": _THREAT}
+_NAMES = {kind: (*_HEAD, *fields) for kind, fields in (*_FIELDS.items(),
+                                                       *panos_events.FIELDS.items())}  # fmt: skip
+# Past a relay's host name and an ISO receive time, to the type column of the other log types.
+_TYPE_WITHIN = 128
 # The Action column's values (Palo Alto's Threat and URL Filtering log field descriptions);
 # `override` is a block page the user passed with the override password.
 _SUCCESS = frozenset({"allow", "alert", "continue", "override"})
@@ -64,22 +70,33 @@ _CONNECTION_TYPES = {
     "drop": ["denied", "connection"],
     "deny": ["denied", "connection"],
 }
-_SEVERITIES = {"critical": 1, "high": 2, "medium": 3, "low": 4, "informational": 5}
 _DIRECTIONS = {"client-to-server": "inbound", "0": "inbound", "server-to-client": "outbound",
                "1": "outbound"}  # fmt: skip
 
 
+def claims(message: str) -> bool:
+    """A line of one of the `panos_events` types, by its fourth column: words like SYSTEM or
+    CONFIG may be anywhere in other logs. TRAFFIC and THREAT lines are claimed before, by the
+    cheaper search the dispatcher makes for them."""
+    columns = message[:_TYPE_WITHIN].split(",", 4)
+    return len(columns) > 4 and columns[3] in panos_events.FIELDS
+
+
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
-    """ECS fields for a TRAFFIC or THREAT line; None for anything else."""
-    if ",TRAFFIC," not in message and ",THREAT," not in message:
-        return None
+    """ECS fields for a line of a PAN-OS log type we read; None for anything else."""
     try:
         row = next(csv.reader([message.strip()]), [])
     except csv.Error:  # e.g. a line break outside quotes: not a line PAN-OS writes
         return None
-    if len(row) < len(_HEAD) + 25 or row[3] not in _FIELDS:
+    kind = row[3] if len(row) > len(_HEAD) else ""
+    if kind in _FIELDS:
+        if len(row) < len(_HEAD) + 25:
+            return None
+        names = _NAMES[kind]
+    elif kind in panos_events.FIELDS and len(row) >= len(_HEAD) + panos_events.MINIMUM_COLUMNS:
+        names = (*_HEAD, *panos_events.config_names(row)) if kind == "CONFIG" else _NAMES[kind]
+    else:
         return None
-    names = (*_HEAD, *_FIELDS[row[3]])
     raw = {name: value for name, value in zip(names, row, strict=False) if name and value}
     raw["sub_type"] = raw.get("sub_type", "")
     doc: Event = {
@@ -87,12 +104,16 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         "observer": {"vendor": "Palo Alto Networks", "product": "PAN-OS", "type": "firewall"},
     }
     _observer(doc, raw)
-    _endpoints(doc, raw)
-    _categorize(doc, raw, threat=row[3] == "THREAT")
-    if row[3] == "TRAFFIC":
+    if kind == "TRAFFIC":
+        _endpoints(doc, raw)
+        _categorize(doc, raw, threat=False)
         _traffic(doc, raw)
-    else:
+    elif kind == "THREAT":
+        _endpoints(doc, raw)
+        _categorize(doc, raw, threat=True)
         _threat(doc, raw)
+    else:
+        panos_events.fill(doc, raw, kind)
     raw.pop("future_use", None)
     doc["panw"] = {"panos": raw}
     return doc
@@ -193,8 +214,8 @@ def _threat(doc: Event, raw: dict[str, str]) -> None:
         raw["threat_name"] = "URL-filtering"
     if severity := raw.get("severity"):
         doc["log"] = {"level": severity}
-        if severity in _SEVERITIES:
-            doc["event"]["severity"] = _SEVERITIES[severity]
+        if severity in panos_events.SEVERITIES:
+            doc["event"]["severity"] = panos_events.SEVERITIES[severity]
     if direction := _DIRECTIONS.get(raw.get("direction", "")):
         doc["network"]["direction"] = direction
     misc = raw.get("misc", "")
