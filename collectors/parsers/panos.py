@@ -1,6 +1,7 @@
 """Palo Alto Networks PAN-OS logs (syslog CSV, PAN-OS 8.1 to 11.x default field order) to ECS,
-after Elastic's PAN-OS integration (`event.dataset: panw.panos`): TRAFFIC and THREAT here, the
-GLOBALPROTECT, SYSTEM, CONFIG, AUTHENTICATION, USERID and HIPMATCH logs in `panos_events`.
+after Elastic's PAN-OS integration (`event.dataset: panw.panos`): the session logs (TRAFFIC,
+THREAT, DECRYPTION) here, GLOBALPROTECT, SYSTEM, CONFIG, AUTHENTICATION, USERID and HIPMATCH in
+`panos_events`.
 
 The field order is Palo Alto's "Syslog Field Descriptions"; later versions only append fields,
 so a line from any version reads up to the fields it has. Every named field is kept under
@@ -11,6 +12,7 @@ written, and `@timestamp` comes from the syslog header, which is read in the con
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from collectors.parsers import panos_events
 from collectors.parsers.values import endpoint, int_or_none
@@ -46,7 +48,19 @@ _THREAT = (*_COMMON, "misc", "threat_name", "url_category", "severity", "directi
            "content_version", None, "sctp_assoc_id", "payload_protocol_id", "http_headers",
            "url_category_list", "rule_uuid", "http2_connection",
            "dynamic_user_group_name")  # fmt: skip
-_FIELDS = {"TRAFFIC": _TRAFFIC, "THREAT": _THREAT}
+# PAN-OS 10.0+: the TLS handshake of a session the firewall decrypted, or declined to
+_DECRYPTION = (*_COMMON, "tunnel_type", None, None, "source_vm_uuid", "destination_vm_uuid",
+               "rule_uuid", "client_to_firewall_stage", "firewall_to_server_stage",
+               "tls_version", "tls_key_exchange", "tls_encryption", "tls_auth", "policy_name",
+               "elliptic_curve", "error_index", "root_status", "chain_status", "proxy_type",
+               "certificate_serial", "fingerprint", "not_before", "not_after",
+               "certificate_version", "certificate_size", "common_name_length",
+               "issuer_common_name_length", "root_common_name_length", "sni_length",
+               "certificate_flags", "common_name", "issuer_common_name", "root_common_name",
+               "server_name_indication", "error", "container_id", "pod_namespace", "pod_name",
+               "source_edl", "destination_edl", "source_dynamic_address_group",
+               "destination_dynamic_address_group", "high_res_timestamp")  # fmt: skip
+_FIELDS = {"TRAFFIC": _TRAFFIC, "THREAT": _THREAT, "DECRYPTION": _DECRYPTION}
 _NAMES = {kind: (*_HEAD, *fields) for kind, fields in (*_FIELDS.items(),
                                                        *panos_events.FIELDS.items())}  # fmt: skip
 # Past a relay's host name and an ISO receive time, to the type column of the other log types.
@@ -75,11 +89,11 @@ _DIRECTIONS = {"client-to-server": "inbound", "0": "inbound", "server-to-client"
 
 
 def claims(message: str) -> bool:
-    """A line of one of the `panos_events` types, by its fourth column: words like SYSTEM or
-    CONFIG may be anywhere in other logs. TRAFFIC and THREAT lines are claimed before, by the
-    cheaper search the dispatcher makes for them."""
+    """A line of a type we read by its fourth column: words like SYSTEM or CONFIG may be anywhere
+    in other logs. TRAFFIC and THREAT lines are claimed before, by the cheaper search the
+    dispatcher makes for them."""
     columns = message[:_TYPE_WITHIN].split(",", 4)
-    return len(columns) > 4 and columns[3] in panos_events.FIELDS
+    return len(columns) > 4 and columns[3] in _NAMES
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
@@ -112,6 +126,10 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         _endpoints(doc, raw)
         _categorize(doc, raw, threat=True)
         _threat(doc, raw)
+    elif kind == "DECRYPTION":
+        _endpoints(doc, raw)
+        _categorize(doc, raw, threat=False)
+        _decryption(doc, raw)
     else:
         panos_events.fill(doc, raw, kind)
     raw.pop("future_use", None)
@@ -234,3 +252,30 @@ def _threat(doc: Event, raw: dict[str, str]) -> None:
         doc["http"] = http
     if raw.get("user_agent"):
         doc["user_agent"] = {"original": raw["user_agent"]}
+
+
+def _decryption(doc: Event, raw: dict[str, str]) -> None:
+    """The handshake as ECS `tls.*`; a decryption error (an unsupported cipher, a certificate the
+    firewall refused) is the event's failure, whatever became of the session."""
+    doc["event"]["action"] = "decryption"
+    tls: dict[str, Any] = {}
+    version = raw.get("tls_version", "")  # TLS1.2, SSL3.0
+    if version[:3].lower() in ("tls", "ssl") and version[3:]:
+        tls.update(version_protocol=version[:3].lower(), version=version[3:])
+    if raw.get("elliptic_curve"):
+        tls["curve"] = raw["elliptic_curve"]
+    if raw.get("server_name_indication"):
+        tls["client"] = {"server_name": raw["server_name_indication"]}
+    x509: dict[str, Any] = {}
+    for key, name in (("common_name", "subject"), ("issuer_common_name", "issuer")):
+        if raw.get(key):
+            x509[name] = {"common_name": [raw[key]]}
+    if raw.get("certificate_serial"):
+        x509["serial_number"] = raw["certificate_serial"]
+    if x509:
+        tls["server"] = {"x509": x509}
+    if tls:
+        doc["tls"] = tls
+    if (error := raw.get("error")) and error.lower() != "none":
+        doc["error"] = {"message": error}
+        doc["event"]["outcome"] = "failure"

@@ -604,6 +604,42 @@ def test_panos_system_config_authentication_userid_hipmatch(line: str, fields: d
     assert {key: get_field(doc, key) for key in fields} == fields
 
 
+def test_panos_decryption() -> None:
+    line = (
+        "1,2024/03/05 10:11:00,012801000001,DECRYPTION,start,2561,2024/03/05 10:11:00,192.0.2.60,"
+        "198.51.100.140,203.0.113.5,198.51.100.140,decrypt-outbound,soyte\\mai.k,,ssl,vsys1,trust,"
+        "untrust,ethernet1/2,ethernet1/1,fwd-to-soc,2024/03/05 10:11:00,98765,1,51000,443,40100,"
+        "443,0x400000,tcp,allow,,,,,,5fbd2e7c-7a5d-4c4e-9f0a-0f2e7f3b5a13,Certificate,Certificate,"
+        "TLS1.2,ECDHE,AES_128_GCM,SHA256,decrypt-profile,secp256r1,Certificate,trusted,incomplete,"
+        f"Forward,0a1b2c3d,{'4f' * 32},1700000000,1800000000,V3,2048,18,20,0,18,0x0,"
+        "portal.example.org,Example Issuing CA,,portal.example.org,Received fatal alert "
+        "CertificateUnknown from client,,,,,,,,"
+    )
+    doc = _panos(PAN_HEADER + line)
+    assert doc["event"]["action"] == "decryption" and doc["event"]["outcome"] == "failure"
+    assert doc["event"]["category"] == ["network"]
+    assert doc["source"]["ip"] == "192.0.2.60" and doc["source"]["nat"]["ip"] == "203.0.113.5"
+    assert doc["user"] == {"name": "mai.k", "domain": "soyte"}
+    assert doc["tls"] == {
+        "version_protocol": "tls",
+        "version": "1.2",
+        "curve": "secp256r1",
+        "client": {"server_name": "portal.example.org"},
+        "server": {
+            "x509": {
+                "subject": {"common_name": ["portal.example.org"]},
+                "issuer": {"common_name": ["Example Issuing CA"]},
+                "serial_number": "0a1b2c3d",
+            }
+        },
+    }
+    assert doc["error"] == {"message": "Received fatal alert CertificateUnknown from client"}
+    assert doc["rule"] == {
+        "name": "decrypt-outbound",
+        "uuid": "5fbd2e7c-7a5d-4c4e-9f0a-0f2e7f3b5a13",
+    }
+
+
 @pytest.mark.parametrize(
     "line",
     [
