@@ -142,6 +142,8 @@ def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
         return (functools.partial(sophos_xg.parse, zone=zone),)
     if ",TRAFFIC," in message or ",THREAT," in message:
         return (panos.parse,)
+    if panos.claims(message):  # PAN-OS SYSTEM, CONFIG, GLOBALPROTECT... by the type column
+        return (panos.parse,)
     if "IN=" in message and "SRC=" in message:
         return (iptables.parse,)
     if "audit(" in message and message.lstrip().startswith(("type=", "node=")):

@@ -1,5 +1,7 @@
-"""Palo Alto Networks PAN-OS TRAFFIC and THREAT logs (syslog CSV, PAN-OS 8.1 to 11.x default
-field order) to ECS, after Elastic's PAN-OS integration (`event.dataset: panw.panos`).
+"""Palo Alto Networks PAN-OS logs (syslog CSV, PAN-OS 8.1 to 11.x default field order) to ECS,
+after Elastic's PAN-OS integration (`event.dataset: panw.panos`): the session logs (TRAFFIC,
+THREAT, DECRYPTION) here, GLOBALPROTECT, SYSTEM, CONFIG, AUTHENTICATION, USERID and HIPMATCH in
+`panos_events`.
 
 The field order is Palo Alto's "Syslog Field Descriptions"; later versions only append fields,
 so a line from any version reads up to the fields it has. Every named field is kept under
@@ -10,7 +12,9 @@ written, and `@timestamp` comes from the syslog header, which is read in the con
 from __future__ import annotations
 
 import csv
+from typing import Any
 
+from collectors.parsers import panos_events
 from collectors.parsers.values import endpoint, int_or_none
 from soc.model.event import Event
 
@@ -44,7 +48,23 @@ _THREAT = (*_COMMON, "misc", "threat_name", "url_category", "severity", "directi
            "content_version", None, "sctp_assoc_id", "payload_protocol_id", "http_headers",
            "url_category_list", "rule_uuid", "http2_connection",
            "dynamic_user_group_name")  # fmt: skip
-_FIELDS = {"TRAFFIC": _TRAFFIC, "THREAT": _THREAT}
+# PAN-OS 10.0+: the TLS handshake of a session the firewall decrypted, or declined to
+_DECRYPTION = (*_COMMON, "tunnel_type", None, None, "source_vm_uuid", "destination_vm_uuid",
+               "rule_uuid", "client_to_firewall_stage", "firewall_to_server_stage",
+               "tls_version", "tls_key_exchange", "tls_encryption", "tls_auth", "policy_name",
+               "elliptic_curve", "error_index", "root_status", "chain_status", "proxy_type",
+               "certificate_serial", "fingerprint", "not_before", "not_after",
+               "certificate_version", "certificate_size", "common_name_length",
+               "issuer_common_name_length", "root_common_name_length", "sni_length",
+               "certificate_flags", "common_name", "issuer_common_name", "root_common_name",
+               "server_name_indication", "error", "container_id", "pod_namespace", "pod_name",
+               "source_edl", "destination_edl", "source_dynamic_address_group",
+               "destination_dynamic_address_group", "high_res_timestamp")  # fmt: skip
+_FIELDS = {"TRAFFIC": _TRAFFIC, "THREAT": _THREAT, "DECRYPTION": _DECRYPTION}
+_NAMES = {kind: (*_HEAD, *fields) for kind, fields in (*_FIELDS.items(),
+                                                       *panos_events.FIELDS.items())}  # fmt: skip
+# Past a relay's host name and an ISO receive time, to the type column of the other log types.
+_TYPE_WITHIN = 128
 # The Action column's values (Palo Alto's Threat and URL Filtering log field descriptions);
 # `override` is a block page the user passed with the override password.
 _SUCCESS = frozenset({"allow", "alert", "continue", "override"})
@@ -64,22 +84,33 @@ _CONNECTION_TYPES = {
     "drop": ["denied", "connection"],
     "deny": ["denied", "connection"],
 }
-_SEVERITIES = {"critical": 1, "high": 2, "medium": 3, "low": 4, "informational": 5}
 _DIRECTIONS = {"client-to-server": "inbound", "0": "inbound", "server-to-client": "outbound",
                "1": "outbound"}  # fmt: skip
 
 
+def claims(message: str) -> bool:
+    """A line of a type we read by its fourth column: words like SYSTEM or CONFIG may be anywhere
+    in other logs. TRAFFIC and THREAT lines are claimed before, by the cheaper search the
+    dispatcher makes for them."""
+    columns = message[:_TYPE_WITHIN].split(",", 4)
+    return len(columns) > 4 and columns[3] in _NAMES
+
+
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
-    """ECS fields for a TRAFFIC or THREAT line; None for anything else."""
-    if ",TRAFFIC," not in message and ",THREAT," not in message:
-        return None
+    """ECS fields for a line of a PAN-OS log type we read; None for anything else."""
     try:
         row = next(csv.reader([message.strip()]), [])
     except csv.Error:  # e.g. a line break outside quotes: not a line PAN-OS writes
         return None
-    if len(row) < len(_HEAD) + 25 or row[3] not in _FIELDS:
+    kind = row[3] if len(row) > len(_HEAD) else ""
+    if kind in _FIELDS:
+        if len(row) < len(_HEAD) + 25:
+            return None
+        names = _NAMES[kind]
+    elif kind in panos_events.FIELDS and len(row) >= len(_HEAD) + panos_events.MINIMUM_COLUMNS:
+        names = (*_HEAD, *panos_events.config_names(row)) if kind == "CONFIG" else _NAMES[kind]
+    else:
         return None
-    names = (*_HEAD, *_FIELDS[row[3]])
     raw = {name: value for name, value in zip(names, row, strict=False) if name and value}
     raw["sub_type"] = raw.get("sub_type", "")
     doc: Event = {
@@ -87,12 +118,20 @@ def parse(message: str, *, program: str | None = None, pid: str | None = None) -
         "observer": {"vendor": "Palo Alto Networks", "product": "PAN-OS", "type": "firewall"},
     }
     _observer(doc, raw)
-    _endpoints(doc, raw)
-    _categorize(doc, raw, threat=row[3] == "THREAT")
-    if row[3] == "TRAFFIC":
+    if kind == "TRAFFIC":
+        _endpoints(doc, raw)
+        _categorize(doc, raw, threat=False)
         _traffic(doc, raw)
-    else:
+    elif kind == "THREAT":
+        _endpoints(doc, raw)
+        _categorize(doc, raw, threat=True)
         _threat(doc, raw)
+    elif kind == "DECRYPTION":
+        _endpoints(doc, raw)
+        _categorize(doc, raw, threat=False)
+        _decryption(doc, raw)
+    else:
+        panos_events.fill(doc, raw, kind)
     raw.pop("future_use", None)
     doc["panw"] = {"panos": raw}
     return doc
@@ -193,8 +232,8 @@ def _threat(doc: Event, raw: dict[str, str]) -> None:
         raw["threat_name"] = "URL-filtering"
     if severity := raw.get("severity"):
         doc["log"] = {"level": severity}
-        if severity in _SEVERITIES:
-            doc["event"]["severity"] = _SEVERITIES[severity]
+        if severity in panos_events.SEVERITIES:
+            doc["event"]["severity"] = panos_events.SEVERITIES[severity]
     if direction := _DIRECTIONS.get(raw.get("direction", "")):
         doc["network"]["direction"] = direction
     misc = raw.get("misc", "")
@@ -213,3 +252,30 @@ def _threat(doc: Event, raw: dict[str, str]) -> None:
         doc["http"] = http
     if raw.get("user_agent"):
         doc["user_agent"] = {"original": raw["user_agent"]}
+
+
+def _decryption(doc: Event, raw: dict[str, str]) -> None:
+    """The handshake as ECS `tls.*`; a decryption error (an unsupported cipher, a certificate the
+    firewall refused) is the event's failure, whatever became of the session."""
+    doc["event"]["action"] = "decryption"
+    tls: dict[str, Any] = {}
+    version = raw.get("tls_version", "")  # TLS1.2, SSL3.0
+    if version[:3].lower() in ("tls", "ssl") and version[3:]:
+        tls.update(version_protocol=version[:3].lower(), version=version[3:])
+    if raw.get("elliptic_curve"):
+        tls["curve"] = raw["elliptic_curve"]
+    if raw.get("server_name_indication"):
+        tls["client"] = {"server_name": raw["server_name_indication"]}
+    x509: dict[str, Any] = {}
+    for key, name in (("common_name", "subject"), ("issuer_common_name", "issuer")):
+        if raw.get(key):
+            x509[name] = {"common_name": [raw[key]]}
+    if raw.get("certificate_serial"):
+        x509["serial_number"] = raw["certificate_serial"]
+    if x509:
+        tls["server"] = {"x509": x509}
+    if tls:
+        doc["tls"] = tls
+    if (error := raw.get("error")) and error.lower() != "none":
+        doc["error"] = {"message": error}
+        doc["event"]["outcome"] = "failure"

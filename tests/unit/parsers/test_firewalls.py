@@ -1,5 +1,6 @@
 """Firewall logs to ECS from the samples: netfilter (iptables.log), pfSense filterlog, Cisco ASA,
-PAN-OS TRAFFIC/THREAT and FortiGate UTM/event logs, each through the syslog header parser."""
+PAN-OS (TRAFFIC/THREAT, GlobalProtect, System, Config, Authentication, User-ID, HIP Match) and
+FortiGate UTM/event logs, each through the syslog header parser."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from collectors.parsers import cisco_asa, iptables, panos, pfsense
 from collectors.syslog.header import parse_syslog
 from collectors.syslog.normalize import to_ecs
+from soc.model.event import get_field
 
 SAMPLES = Path(__file__).parent / "samples"
 RECEIVED = datetime(2024, 3, 5, 12, tzinfo=UTC)
@@ -340,6 +342,318 @@ def test_panos_threat_and_url_filtering_actions(action: str, kind: str, outcome:
     assert doc["event"]["type"] == [kind]
     assert doc["event"]["outcome"] == outcome
     assert doc["panw"]["panos"]["threat_id"] == "109001001"
+
+
+# PAN-OS log types beyond TRAFFIC/THREAT, in the column orders of Palo Alto's "Syslog Field
+# Descriptions" (GlobalProtect, System, Config, Authentication, User-ID, HIP Match log fields).
+PAN_HEADER = "<14>Mar  5 10:01:00 PA-SOYTE-01 "
+GP_FAILED = (
+    "1,2024/03/05 10:01:00,012801000001,GLOBALPROTECT,0,2561,2024/03/05 10:01:00,vsys1,"
+    "gateway-auth,login,LDAP,SSLVPN,soyte\\tran.thi.b,VN,LAPTOP-TTB,203.0.113.45,,0.0.0.0,,,,"
+    '6.2.1,Windows,"Microsoft Windows 10 Pro , 64-bit",1,,Authentication failed: Invalid '
+    "username or password,,failure,,0,on-demand,13,GP-PORTAL,7101,0x8000000000000000,"
+    "2024-03-05T10:01:00.123+07:00,,,,,,0,0,0,0,,PA-SOYTE-01,1,"
+)
+
+
+def test_panos_globalprotect_failed_login() -> None:
+    doc = _panos(PAN_HEADER + GP_FAILED)
+    assert doc["event"]["dataset"] == "panw.panos"
+    assert doc["event"]["category"] == ["authentication"] and doc["event"]["type"] == ["start"]
+    assert doc["event"]["action"] == "gateway-auth" and doc["event"]["outcome"] == "failure"
+    assert doc["user"] == {"name": "tran.thi.b", "domain": "soyte"}
+    assert doc["source"] == {"ip": "203.0.113.45"}  # private IP 0.0.0.0: no tunnel yet
+    assert doc["error"] == {
+        "message": "Authentication failed: Invalid username or password",
+        "code": "13",
+    }
+    assert doc["host"] == {
+        "name": "LAPTOP-TTB",
+        "os": {"name": "Windows", "full": "Microsoft Windows 10 Pro , 64-bit"},
+    }
+    assert doc["observer"]["serial_number"] == "012801000001"
+    assert doc["observer"]["hostname"] == "PA-SOYTE-01"
+    assert doc["related"] == {"ip": ["203.0.113.45"], "user": ["tran.thi.b"]}
+    assert doc["panw"]["panos"]["stage"] == "login"
+
+
+def test_panos_globalprotect_tunnel_up_with_more_columns_than_11_0() -> None:
+    line = (
+        "1,2024/03/05 10:02:00,012801000001,GLOBALPROTECT,0,2561,2024/03/05 10:02:00,vsys1,"
+        "gateway-connected,connected,SAML,IPSec,le.van.c@sogiaoduc.example,VN,PC-LVC-01,"
+        "198.51.100.23,,192.0.2.17,,a1b2c3,SN1234,6.2.1,Mac,10.15.7,1,,,Tunnel is up,success,"
+        "Ha Noi,0,user-logon,0,GP-PORTAL,7102,0x8000000000000000,2024-03-05T10:02:00.456+07:00,"
+        'manual,55,highest,"gw-hn,55,highest",gw-hn,0,0,0,0,,PA-SOYTE-01,1,fw-cluster,'
+        "extra-column-a,extra-column-b"
+    )
+    doc = _panos(PAN_HEADER + line)
+    assert doc["event"]["category"] == ["session"] and doc["event"]["type"] == ["start"]
+    assert doc["event"]["outcome"] == "success"
+    assert doc["user"] == {"name": "le.van.c", "domain": "sogiaoduc.example"}
+    # the tunnel address where the OpenVPN parser puts a client's pool address
+    assert doc["source"] == {"ip": "198.51.100.23", "nat": {"ip": "192.0.2.17"}}
+    assert doc["related"]["ip"] == ["198.51.100.23", "192.0.2.17"]
+    assert doc["host"]["os"] == {"name": "Mac", "version": "10.15.7"}
+    assert doc["message"] == "Tunnel is up"
+    assert doc["panw"]["panos"]["attempted_gateways"] == "gw-hn,55,highest"
+    assert doc["panw"]["panos"]["cluster_name"] == "fw-cluster"
+
+
+def test_panos_globalprotect_with_fewer_columns() -> None:
+    line = (
+        "1,2024/03/05 10:02:00,012801000001,GLOBALPROTECT,0,2561,2024/03/05 10:02:00,vsys1,"
+        "portal-auth,login,RADIUS,SSLVPN,nguyen.van.d,VN,,2001:db8::45"
+    )
+    doc = _panos(PAN_HEADER + line)
+    assert doc["event"]["action"] == "portal-auth"
+    assert doc["event"]["category"] == ["authentication"] and "outcome" not in doc["event"]
+    assert doc["user"] == {"name": "nguyen.van.d"} and doc["source"] == {"ip": "2001:db8::45"}
+    assert doc["host"] == {"name": "PA-SOYTE-01"}  # no machine name: the header's
+
+
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        # PAN-OS before 9.1: GlobalProtect log-ins are SYSTEM logs with the facts in the text
+        (
+            "1,2024/03/05 10:03:00,012801000001,SYSTEM,globalprotect,2561,2024/03/05 10:03:00,,"
+            'globalprotectgateway-auth-fail,GP-GW,0,0,general,medium,"GlobalProtect gateway user '
+            "authentication failed. Login from: 203.0.113.77, Source region: VN, User name: "
+            "soyte\\pham.e, Client OS version: Microsoft Windows 10 Pro , 64-bit, Reason: "
+            'Authentication failed: Invalid username or password, Auth type: profile.",7201,0x0,'
+            "0,0,0,0,,PA-SOYTE-01",
+            {
+                "event.category": ["authentication"],
+                "event.outcome": "failure",
+                "event.action": "globalprotectgateway-auth-fail",
+                "source.ip": "203.0.113.77",
+                "user.name": "pham.e",
+                "user.domain": "soyte",
+                "log.level": "medium",
+                "event.severity": 3,
+                "event.reason": "Authentication failed: Invalid username or password",
+            },
+        ),
+        (
+            "1,2024/03/05 10:03:00,012801000001,SYSTEM,globalprotect,2561,2024/03/05 10:03:00,,"
+            'globalprotectgateway-config-succ,GP-GW,0,0,general,informational,"GlobalProtect '
+            "gateway client configuration generated. User name: pham.e, Private IP: 192.0.2.21, "
+            "Client version: 5.2.8, Device name: PC-PHAM-E, Client OS version: Microsoft Windows "
+            '10 Pro , 64-bit, VPN type: Device Level VPN.",7202,0x0,0,0,0,0,,PA-SOYTE-01',
+            {
+                "event.category": ["session"],
+                "event.outcome": "success",
+                "user.name": "pham.e",
+                "source.nat.ip": "192.0.2.21",
+                "host.name": "PC-PHAM-E",
+                "host.os.full": "Microsoft Windows 10 Pro , 64-bit",
+            },
+        ),
+        # an administrator's log-in to the management interface, 10.x description
+        (
+            "1,2024/03/05 10:05:00,012801000001,SYSTEM,auth,2561,2024/03/05 10:05:00,,auth-fail,,"
+            "0,0,general,medium,\"failed authentication for user 'admin'.   Reason: Invalid "
+            "username/password. auth profile '', vsys 'shared', server profile '', server address "
+            "'', From: 198.51.100.200.\",7203,0x0,0,0,0,0,,PA-SOYTE-01,0,0,"
+            "2024-03-05T10:05:00.000+07:00",
+            {
+                "event.category": ["authentication"],
+                "event.type": ["start"],
+                "event.outcome": "failure",
+                "user.name": "admin",
+                "source.ip": "198.51.100.200",
+                "event.reason": "Invalid username/password",
+            },
+        ),
+        (
+            "1,2024/03/05 10:05:00,012801000001,SYSTEM,auth,2561,2024/03/05 10:05:00,,"
+            "auth-success,,0,0,general,informational,\"authenticated for user 'quantri'.   auth "
+            "profile 'AP-LDAP', vsys 'shared', server profile 'LDAP-SOYTE', server address "
+            "'192.0.2.10', From: 192.0.2.50.\",7204,0x0,0,0,0,0,,PA-SOYTE-01",
+            {
+                "event.outcome": "success",
+                "user.name": "quantri",
+                "source.ip": "192.0.2.50",
+                "related.user": ["quantri"],
+            },
+        ),
+        (
+            "1,2024/03/05 10:05:00,012801000001,SYSTEM,general,2561,2024/03/05 10:05:00,,general,"
+            ",0,0,general,informational,User quantri logged out via Web from 192.0.2.50 using "
+            "https,7205,0x0,0,0,0,0,,PA-SOYTE-01",
+            {
+                "event.category": ["authentication"],
+                "event.type": ["end"],
+                "user.name": "quantri",
+                "source.ip": "192.0.2.50",
+            },
+        ),
+        (
+            "1,2024/03/05 10:06:00,012801000001,SYSTEM,ha,2561,2024/03/05 10:06:00,,ha-link-down,"
+            ",0,0,ha,critical,HA1 link down,7206,0x0,0,0,0,0,,PA-SOYTE-01",
+            {
+                "event.category": ["host"],
+                "event.type": ["info"],
+                "event.action": "ha-link-down",
+                "message": "HA1 link down",
+                "log.level": "critical",
+                "event.severity": 1,
+            },
+        ),
+        # Config: 9.0+ with before/after columns; 8.x default without them; a host name
+        (
+            "1,2024/03/05 10:07:00,012801000001,CONFIG,0,2561,2024/03/05 10:07:00,192.0.2.50,"
+            "vsys1,edit,quantri,Web,Succeeded, vsys  vsys1 rulebase security rules  allow-web,"
+            '"action: allow","action: deny",7301,0x0,0,0,0,0,,PA-SOYTE-01,,,0,'
+            "2024-03-05T10:07:00.000+07:00",
+            {
+                "event.category": ["configuration"],
+                "event.type": ["change"],
+                "event.action": "edit",
+                "event.outcome": "success",
+                "user.name": "quantri",
+                "source.ip": "192.0.2.50",
+                "panw.panos.after_change_detail": "action: deny",
+                "panw.panos.sequence_number": "7301",
+            },
+        ),
+        (
+            "1,2024/03/05 10:07:00,012801000001,CONFIG,0,2561,2024/03/05 10:07:00,192.0.2.51,,"
+            "commit,admin,CLI,Failed,,7302,0x0,0,0,0,0,,PA-SOYTE-01",
+            {
+                "event.action": "commit",
+                "event.outcome": "failure",
+                "panw.panos.sequence_number": "7302",
+                "observer.hostname": "PA-SOYTE-01",
+            },
+        ),
+        (
+            "1,2024/03/05 10:07:00,012801000001,CONFIG,0,2561,2024/03/05 10:07:00,"
+            "pc-admin.soyte.example,vsys1,set,SOYTE\\admin2,Web,Unauthorized, deviceconfig "
+            "system,,,7303,0x0,0,0,0,0,,PA-SOYTE-01",
+            {
+                "event.outcome": "failure",
+                "user.name": "admin2",
+                "user.domain": "SOYTE",
+                "source.domain": "pc-admin.soyte.example",
+            },
+        ),
+        # Authentication (8.0+): authentication policy log-ins; Strata forwards the type as AUTH
+        (
+            "1,2024/03/05 10:08:00,012801000001,AUTHENTICATION,0,2561,2024/03/05 10:08:00,vsys1,"
+            "203.0.113.90,hoang.f,soyte\\hoang.f,Captive Portal,auth-portal,1,0,,,LDAP-SOYTE,"
+            "web portal,Browser,auth-fail,1,7401,0x0,0,0,0,0,,PA-SOYTE-01,1,PAP,,,,,,,,,,"
+            "00:50:56:ab:cd:ef,,,Mozilla/5.0,8001,",
+            {
+                "event.category": ["authentication"],
+                "event.type": ["start"],
+                "event.action": "auth-fail",
+                "event.outcome": "failure",
+                "user.name": "hoang.f",
+                "user.domain": "soyte",
+                "source.ip": "203.0.113.90",
+                "source.mac": "00-50-56-AB-CD-EF",
+                "rule.name": "auth-portal",
+                "user_agent.original": "Mozilla/5.0",
+                "message": "web portal",
+            },
+        ),
+        (
+            "1,2024/03/05 10:08:00,012801000001,AUTH,0,2561,2024/03/05 10:08:00,vsys1,"
+            "198.51.100.91,vu.g@sotc.example,,Captive Portal,auth-portal,1,0,,,RADIUS-SOTC,,"
+            "Browser,authentication success,1,7402,0x0,0,0,0,0,,PA-SOYTE-01",
+            {
+                "event.outcome": "success",
+                "event.action": "authentication-success",
+                "user.name": "vu.g",
+                "user.domain": "sotc.example",
+                "source.ip": "198.51.100.91",
+            },
+        ),
+        (
+            "1,2024/03/05 10:09:00,012801000001,USERID,login,2561,2024/03/05 10:09:00,vsys1,"
+            "192.0.2.77,soyte\\do.h,DC01,0,1,2700,0,0,ad-event-log,active-directory,7501,0x0,0,0,"
+            "0,0,,PA-SOYTE-01",
+            {
+                "event.category": ["session"],
+                "event.type": ["start"],
+                "event.action": "login",
+                "user.name": "do.h",
+                "source.ip": "192.0.2.77",
+                "panw.panos.data_source_type": "active-directory",
+            },
+        ),
+        (
+            "1,2024/03/05 10:09:00,012801000001,HIPMATCH,0,2561,2024/03/05 10:09:00,"
+            "soyte\\tran.thi.b,vsys1,LAPTOP-TTB,Windows,192.0.2.17,Corp-Managed,1,profile,,,7601,"
+            "0x0,0,0,0,0,,PA-SOYTE-01,1,,hostid1,SN1,00-50-56-AA-BB-CC",
+            {
+                "event.category": ["host"],
+                "user.name": "tran.thi.b",
+                "source.ip": "192.0.2.17",
+                "host.name": "LAPTOP-TTB",
+                "host.os.name": "Windows",
+                "rule.name": "Corp-Managed",
+            },
+        ),
+    ],
+)
+def test_panos_system_config_authentication_userid_hipmatch(line: str, fields: dict) -> None:
+    doc = _panos(PAN_HEADER + line)
+    assert doc["event"]["dataset"] == "panw.panos" and doc["event"]["kind"] == "event"
+    assert {key: get_field(doc, key) for key in fields} == fields
+
+
+def test_panos_decryption() -> None:
+    line = (
+        "1,2024/03/05 10:11:00,012801000001,DECRYPTION,start,2561,2024/03/05 10:11:00,192.0.2.60,"
+        "198.51.100.140,203.0.113.5,198.51.100.140,decrypt-outbound,soyte\\mai.k,,ssl,vsys1,trust,"
+        "untrust,ethernet1/2,ethernet1/1,fwd-to-soc,2024/03/05 10:11:00,98765,1,51000,443,40100,"
+        "443,0x400000,tcp,allow,,,,,,5fbd2e7c-7a5d-4c4e-9f0a-0f2e7f3b5a13,Certificate,Certificate,"
+        "TLS1.2,ECDHE,AES_128_GCM,SHA256,decrypt-profile,secp256r1,Certificate,trusted,incomplete,"
+        f"Forward,0a1b2c3d,{'4f' * 32},1700000000,1800000000,V3,2048,18,20,0,18,0x0,"
+        "portal.example.org,Example Issuing CA,,portal.example.org,Received fatal alert "
+        "CertificateUnknown from client,,,,,,,,"
+    )
+    doc = _panos(PAN_HEADER + line)
+    assert doc["event"]["action"] == "decryption" and doc["event"]["outcome"] == "failure"
+    assert doc["event"]["category"] == ["network"]
+    assert doc["source"]["ip"] == "192.0.2.60" and doc["source"]["nat"]["ip"] == "203.0.113.5"
+    assert doc["user"] == {"name": "mai.k", "domain": "soyte"}
+    assert doc["tls"] == {
+        "version_protocol": "tls",
+        "version": "1.2",
+        "curve": "secp256r1",
+        "client": {"server_name": "portal.example.org"},
+        "server": {
+            "x509": {
+                "subject": {"common_name": ["portal.example.org"]},
+                "issuer": {"common_name": ["Example Issuing CA"]},
+                "serial_number": "0a1b2c3d",
+            }
+        },
+    }
+    assert doc["error"] == {"message": "Received fatal alert CertificateUnknown from client"}
+    assert doc["rule"] == {
+        "name": "decrypt-outbound",
+        "uuid": "5fbd2e7c-7a5d-4c4e-9f0a-0f2e7f3b5a13",
+    }
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1,2024/03/05 10:10:00,012801000001,GLOBALPROTECT",  # cut after the type
+        "1,2024/03/05 10:10:00,012801000001,SYSTEM,general,,",  # nothing after the head
+        '1,2024/03/05 10:10:00,012801000001,CONFIG,0,2561,2024/03/05 10:10:00,"192.0.2.5',
+        "Forwarding SYSTEM,CONFIG,GLOBALPROTECT logs",  # the words, not in the type column
+    ],
+)
+def test_panos_malformed_lines_stay_plain_syslog(line: str) -> None:
+    assert panos.parse(line) is None
+    doc = _panos(PAN_HEADER + line)
+    assert "dataset" not in doc.get("event", {})  # the store's `stamp` makes it `syslog`
+    assert doc["message"] == line
 
 
 def asa_line(line: str) -> dict:
