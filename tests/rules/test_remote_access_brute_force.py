@@ -1,0 +1,404 @@
+"""rules/soc/network/mr_remote_access_brute_force.yml and mr_network_device_admin_brute_force.yml:
+failed remote-access log-ins per source, across vendors. The events are the parsers' own, from
+lines in each vendor's format, so the tests also hold the parsers to marking a log-in the ECS way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from syslog_event import syslog_event
+
+from soc.model.event import Event, isoformat
+from soc.rules import Catalog
+
+BRUTE_FORCE = "dcfc2931-f723-4eee-ac2d-a2530e6d9bf2"
+SPRAYING = "518ab95f-6254-4072-ae98-b4b96975ba6c"
+SUCCESS_AFTER = "225a14cb-7df0-47fa-8536-fd1ba0f7b151"
+ADMIN = "9953dbea-5e5c-47f8-bbc7-28243dc9e445"
+SSH_BRUTE_FORCE = "a18ed328-a35d-43ad-830b-1483954ae5fc"
+BASE_RULES = (
+    "b57e958a-cc62-4562-8106-2990587d8a57",  # the failure burst inside SUCCESS_AFTER
+    "34dcefe9-dc01-4827-aa3b-7827030a6723",  # the successes inside SUCCESS_AFTER
+    "f205629e-5e54-4b23-ad69-6dceffe4c3ae",
+    "dc10ec87-2493-49e2-996f-94588279bc78",
+)
+START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+RECEIVED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+ATTACKER = "203.0.113.9"
+
+# One failed log-in per vendor at 20 November 2026 {t} UTC, from {src} as {user}.
+WINDOWS = (
+    '<14>Nov 20 {t} RDS01 Microsoft-Windows-Security-Auditing[560]: {{"EventTime": '
+    '"2026-11-20 {t}", "Hostname": "RDS01.soyte.local", "EventID": {id}, "SourceName": '
+    '"Microsoft-Windows-Security-Auditing", "ProcessID": 560, "Channel": "Security", '
+    '"TargetUserName": "{user}", "TargetDomainName": "SOYTE", "Status": "0xc000006d", '
+    '"LogonType": "{type}", "LogonProcessName": "NtLmSsp", "AuthenticationPackageName": "NTLM", '
+    '"WorkstationName": "KALI", "IpAddress": "{src}", "IpPort": "0"}}'
+)
+FAILURES = {
+    "fortigate_sslvpn": (
+        '<190>date=2026-11-20 time={t} devname="FG-SOYTE" devid="FG100F" logid="0101039426" '
+        'type="event" subtype="vpn" level="alert" vd="root" logdesc="SSL VPN login fail" '
+        'action="ssl-login-fail" tunneltype="ssl-web" tunnelid=0 remip={src} user="{user}" '
+        'group="N/A" dst_host="N/A" reason="sslvpn_login_permission_denied" '
+        'msg="SSL user failed to logged in"'
+    ),
+    "fortigate_admin": (
+        '<189>date=2026-11-20 time={t} devname="FG-SOYTE" devid="FG100F" logid="0100032002" '
+        'type="event" subtype="system" level="alert" vd="root" logdesc="Admin login failed" '
+        'sn="0" user="{user}" ui="https({src})" method="https" srcip={src} dstip=192.0.2.1 '
+        'action="login" status="failed" reason="passwd_invalid" msg="Administrator {user} login '
+        'failed from https({src}) because of invalid password"'
+    ),
+    "asa_anyconnect": (
+        "<166>Nov 20 2026 {t} asa-fw : %ASA-6-716039: Group <DfltGrpPolicy> User <{user}> "
+        "IP <{src}> Authentication: rejected, Session Type: WebVPN."
+    ),
+    "asa_admin": (
+        "<166>Nov 20 2026 {t} asa-fw : %ASA-6-605004: Login denied from {src}/51515 to "
+        'outside:192.0.2.1/ssh for user "{user}"'
+    ),
+    "sophos_vpn": (
+        '<30>device="SFW" date=2026-11-20 time={t} timezone="+00" device_name="XG230" '
+        'device_id=C01001K234RXPA1 log_id=063110617702 log_type="Event" '
+        'log_component="SSL VPN Authentication" log_subtype="Authentication" status="Failed" '
+        'priority=Information user_name="{user}" auth_client="SSLVPN" auth_mechanism="Local" '
+        'src_ip={src} message="User {user} failed to login to SSLVPN through Local '
+        'authentication mechanism because of wrong credentials"'
+    ),
+    "sophos_admin": (
+        '<29>device="SFW" date=2026-11-20 time={t} timezone="+00" device_name="XG230" '
+        'device_id=C01001K234RXPA1 log_id=062910617502 log_type="Event" log_component="GUI" '
+        'log_subtype="Admin" status="Failed" priority=Notice user_name="{user}" src_ip={src} '
+        'message="User {user} failed to login to Web admin console from {src} because of wrong '
+        'credentials"'
+    ),
+    "openvpn": (
+        "<29>Nov 20 {t} vpn01 openvpn[4242]: {src}:51234 TLS Auth Error: Auth Username/Password "
+        "verification failed for peer"
+    ),
+    "checkpoint_vpn": (
+        '<134>1 2026-11-20T{t}Z cp-gw-hue CheckPoint 15190 - [action:"Failed Log In"; flags:"0"; '
+        'ifdir:"inbound"; loguid:"{{0x1,0x0,0x1,0x2}}"; origin:"10.30.0.1"; '
+        'product:"Mobile Access"; src:"{src}"; user:"{user}"; auth_method:"Password"; '
+        'reason:"Wrong password"]'
+    ),
+    "checkpoint_admin": (
+        '<134>1 2026-11-20T{t}Z cp-mgmt CheckPoint 15190 - [action:"Log In"; flags:"0"; '
+        'loguid:"{{0x1,0x0,0x1,0x3}}"; origin:"10.30.0.2"; product:"SmartConsole"; '
+        'administrator:"{user}"; client_ip:"{src}"; src:"{src}"; operation:"Log In"; '
+        'audit_status:"Failure"; additional_info:"Administrator failed to log in: Wrong Password"]'
+    ),
+    "cisco_ios": (
+        "<189>123: Nov 20 {t}.123 UTC: %SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: {user}] "
+        "[Source: {src}] [localport: 22] [Reason: Login Authentication Failed] at {t} UTC "
+        "Fri Nov 20 2026"
+    ),
+    "windows": WINDOWS.replace("{id}", "4625").replace("{type}", "3"),
+}
+ADMIN_VENDORS = ["fortigate_admin", "asa_admin", "sophos_admin", "checkpoint_admin", "cisco_ios"]
+NAMED = [vendor for vendor in FAILURES if vendor != "openvpn"]  # OpenVPN names no user here
+SUCCESSES = {
+    "fortigate_tunnel": (
+        '<190>date=2026-11-20 time={t} devname="FG-SOYTE" devid="FG100F" logid="0101039424" '
+        'type="event" subtype="vpn" level="information" vd="root" logdesc="SSL VPN tunnel up" '
+        'action="tunnel-up" tunneltype="ssl-tunnel" tunnelid=1 remip={src} '
+        'tunnelip=10.212.134.200 user="{user}" group="vpn-users" dst_host="N/A" reason="N/A" '
+        'msg="SSL tunnel established"'
+    ),
+    "fortigate_admin": (
+        '<189>date=2026-11-20 time={t} devname="FG-SOYTE" devid="FG100F" logid="0100032001" '
+        'type="event" subtype="system" level="information" vd="root" '
+        'logdesc="Admin login successful" sn="1" user="{user}" ui="https({src})" method="https" '
+        'srcip={src} dstip=192.0.2.1 action="login" status="success" reason="none" '
+        'profile="super_admin" msg="Administrator {user} logged in successfully from https({src})"'
+    ),
+    "asa_anyconnect": (
+        "<166>Nov 20 2026 {t} asa-fw : %ASA-6-113039: Group <vpn-staff> User <{user}> IP <{src}> "
+        "AnyConnect parent session started."
+    ),
+    "sophos_vpn": FAILURES["sophos_vpn"]
+    .replace('status="Failed"', 'status="Successful"')
+    .replace("log_id=063110617702", "log_id=063110617710")
+    .replace("failed to login to SSLVPN", "authenticated successfully to login to SSLVPN")
+    .replace(" because of wrong credentials", ""),
+    "openvpn": (
+        "<29>Nov 20 {t} vpn01 openvpn[4242]: {src}:51234 TLS: Username/Password authentication "
+        "succeeded for username '{user}'"
+    ),
+    "cisco_ios": (
+        "<189>124: Nov 20 {t}.123 UTC: %SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: {user}] "
+        "[Source: {src}] [localport: 22] at {t} UTC Fri Nov 20 2026"
+    ),
+    "windows": WINDOWS.replace("{id}", "4624").replace("{type}", "10"),
+}
+# What the same devices log around a log-in that is no refused log-in of its own.
+NOT_FAILURES = {
+    "fortigate_denied_traffic": (
+        '<189>date=2026-11-20 time={t} devname="FG-SOYTE" devid="FG100F" logid="0000000013" '
+        'type="traffic" subtype="forward" level="notice" vd="root" srcip={src} srcport=40000 '
+        'srcintf="wan1" dstip=10.20.1.10 dstport=443 dstintf="lan" proto=6 action="deny" '
+        'policyid=0 service="HTTPS"'
+    ),
+    "fortigate_admin_logout": (
+        '<189>date=2026-11-20 time={t} devname="FG-SOYTE" devid="FG100F" logid="0100032003" '
+        'type="event" subtype="system" level="information" vd="root" '
+        'logdesc="Admin logout successful" user="{user}" ui="https({src})" srcip={src} '
+        'action="logout" status="success" msg="Administrator {user} logged out from https({src})"'
+    ),
+    # The ASA's AAA layer repeating a refused AnyConnect or management log-in, name hidden.
+    "asa_aaa_server": (
+        "<166>Nov 20 2026 {t} asa-fw : %ASA-6-113005: AAA user authentication Rejected : "
+        "reason = AAA failure : server = 10.20.1.10 : user = ***** : user IP = {src}"
+    ),
+    "asa_aaa_local": (
+        "<166>Nov 20 2026 {t} asa-fw : %ASA-6-113015: AAA user authentication Rejected : "
+        "reason = Invalid password : local database : user = ***** : user IP = {src}"
+    ),
+    "asa_user_authentication": (
+        "<166>Nov 20 2026 {t} asa-fw : %ASA-6-611102: User authentication failed: IP address: "
+        "{src}, Uname: {user}"
+    ),
+    "asa_denied_connection": (
+        "<164>Nov 20 2026 {t} asa-fw : %ASA-4-106023: Deny tcp src outside:{src}/51515 "
+        'dst inside:10.20.1.5/443 by access-group "outside_access_in" [0x0, 0x0]'
+    ),
+    "openvpn_auth_failed_notice": (
+        "<29>Nov 20 {t} vpn01 openvpn[4242]: {src}:51234 SENT CONTROL [UNDEF]: 'AUTH_FAILED' "
+        "(status=1)"
+    ),
+    "openvpn_certificate_rejected": (
+        "<29>Nov 20 {t} vpn01 openvpn[4242]: {src}:51234 VERIFY ERROR: depth=0, "
+        "error=certificate has expired: CN={user}"
+    ),
+    "cisco_ios_bgp_md5": (
+        "<187>125: Nov 20 {t}.123 UTC: %TCP-6-BADAUTH: No MD5 digest from {src}(179) to "
+        "192.0.2.1(34567) (RST) tableid - 0"
+    ),
+    "windows_interactive": WINDOWS.replace("{id}", "4625").replace("{type}", "2"),
+}
+SSHD = (
+    "<38>Nov 20 {t} portal-so-tttt sshd[811]: Failed password for {user} from {src} port 51515 ssh2"
+)
+
+
+def line_event(template: str, src: str, second: int, user: str = "nguyen.van.a") -> Event:
+    moment = (START + timedelta(seconds=second)).strftime("%H:%M:%S")
+    return syslog_event(template.format(t=moment, src=src, user=user), received=RECEIVED)
+
+
+def failures(
+    vendor: str, src: str = ATTACKER, count: int = 10, *, start: int = 0, step: int = 10
+) -> list[Event]:
+    return [line_event(FAILURES[vendor], src, start + i * step) for i in range(count)]
+
+
+def sprayed(vendor: str, users: int, src: str = ATTACKER, *, tries: int = 1) -> list[Event]:
+    """`tries` failed log-ins for each of `users` accounts, a minute apart."""
+    names = [f"user{n:02d}" for n in range(users)] * tries
+    return [line_event(FAILURES[vendor], src, i * 60, name) for i, name in enumerate(names)]
+
+
+def panos(src: str, second: int, *, outcome: str = "failure", user: str = "dang.g") -> Event:
+    """A GlobalProtect portal log-in as the PAN-OS parser is to write it (it does not yet):
+    the ECS fields the rules read, nothing of PAN-OS's own."""
+    return {
+        "@timestamp": isoformat(START + timedelta(seconds=second)),
+        "event": {
+            "dataset": "panw.panos",
+            "module": "panw",
+            "category": ["authentication"],
+            "outcome": outcome,
+        },
+        "observer": {"vendor": "Palo Alto Networks", "product": "PAN-OS", "type": "firewall"},
+        "user": {"name": user},
+        "source": {"ip": src},
+    }
+
+
+def test_the_parsers_mark_every_failure_the_ecs_way() -> None:
+    for vendor, template in FAILURES.items():
+        event = line_event(template, ATTACKER, 0)
+        assert event["source"]["ip"] == ATTACKER, vendor
+        assert event["event"]["outcome"] == "failure", vendor
+        assert "authentication" in event["event"]["category"], vendor
+        if vendor in NAMED:
+            assert event["user"]["name"] == "nguyen.van.a", vendor
+
+
+@pytest.mark.parametrize("vendor", FAILURES)
+def test_ten_failures_from_one_source_alert_on_every_vendor(run_rule, vendor) -> None:
+    events = failures(vendor)
+    rows = run_rule(BRUTE_FORCE, events)
+    assert len(rows) == 1
+    assert rows[0]["group_key"] == ATTACKER
+    assert rows[0]["match_count"] == 10
+    assert rows[0]["event_ids"] == [e["event"]["id"] for e in events]
+
+
+@pytest.mark.parametrize("vendor", FAILURES)
+def test_nine_failures_stay_below_the_threshold(run_rule, vendor) -> None:
+    assert run_rule(BRUTE_FORCE, failures(vendor, count=9)) == []
+
+
+def test_globalprotect_failures_count_once_its_parser_marks_them(run_rule) -> None:
+    assert [
+        r["match_count"] for r in run_rule(BRUTE_FORCE, [panos(ATTACKER, i) for i in range(10)])
+    ] == [10]
+
+
+def test_failures_on_several_vendors_count_together(run_rule) -> None:
+    events = [
+        *failures("fortigate_sslvpn", count=3),
+        *failures("asa_anyconnect", count=3, start=1),
+        *failures("windows", count=3, start=2),
+        panos(ATTACKER, 40),
+    ]
+    assert [r["match_count"] for r in run_rule(BRUTE_FORCE, events)] == [10]
+
+
+def test_sources_are_counted_separately(run_rule) -> None:
+    events = failures("fortigate_sslvpn") + failures("fortigate_sslvpn", "198.51.100.4", 9)
+    assert [r["group_key"] for r in run_rule(BRUTE_FORCE, events)] == [ATTACKER]
+
+
+def test_two_sources_over_the_threshold_give_two_rows(run_rule) -> None:
+    events = failures("sophos_vpn", count=12) + failures("asa_anyconnect", "198.51.100.4")
+    rows = run_rule(BRUTE_FORCE, events)
+    assert sorted((r["group_key"], r["match_count"]) for r in rows) == [
+        ("198.51.100.4", 10),
+        (ATTACKER, 12),
+    ]
+
+
+def test_ten_failures_within_ten_minutes_alert_at_the_edge(run_rule) -> None:
+    # The first and the tenth exactly 600 s apart: both ends of the window are in it.
+    events = failures("fortigate_sslvpn", count=9, step=60) + failures(
+        "fortigate_sslvpn", count=1, start=600
+    )
+    assert [r["match_count"] for r in run_rule(BRUTE_FORCE, events)] == [10]
+
+
+def test_ten_failures_over_more_than_ten_minutes_do_not_alert(run_rule) -> None:
+    events = failures("fortigate_sslvpn", count=9, step=60) + failures(
+        "fortigate_sslvpn", count=1, start=601
+    )
+    assert run_rule(BRUTE_FORCE, events) == []
+
+
+@pytest.mark.parametrize("vendor", SUCCESSES)
+def test_successful_logins_do_not_count(run_rule, vendor) -> None:
+    successes = [line_event(SUCCESSES[vendor], ATTACKER, 100 + i) for i in range(5)]
+    assert run_rule(BRUTE_FORCE, failures("fortigate_sslvpn", count=9) + successes) == []
+
+
+@pytest.mark.parametrize("kind", NOT_FAILURES)
+def test_other_events_of_the_same_devices_do_not_count(run_rule, kind) -> None:
+    others = [line_event(NOT_FAILURES[kind], ATTACKER, 100 + i) for i in range(5)]
+    assert run_rule(BRUTE_FORCE, failures("asa_anyconnect", count=9) + others) == []
+
+
+def test_sshd_failures_are_left_to_the_ssh_rule(run_rule) -> None:
+    sshd = [line_event(SSHD, ATTACKER, 100 + i) for i in range(10)]
+    assert run_rule(BRUTE_FORCE, failures("fortigate_sslvpn", count=9) + sshd) == []
+    # The same lines, already stored, are the SSH rule's brute force.
+    assert [r["match_count"] for r in run_rule(SSH_BRUTE_FORCE, [])] == [10]
+
+
+@pytest.mark.parametrize("vendor", NAMED)
+def test_five_user_names_from_one_source_are_spraying(run_rule, vendor) -> None:
+    rows = run_rule(SPRAYING, sprayed(vendor, 5))
+    assert [(r["group_key"], r["value_count"]) for r in rows] == [(ATTACKER, 5)]
+
+
+def test_four_user_names_are_not_spraying_however_often_tried(run_rule) -> None:
+    assert run_rule(SPRAYING, sprayed("fortigate_sslvpn", 4, tries=5)) == []
+
+
+def test_spraying_is_counted_per_source_and_across_vendors(run_rule) -> None:
+    events = [
+        *sprayed("fortigate_sslvpn", 3),
+        *[panos(ATTACKER, 300 + i, user=f"other{i}") for i in range(2)],
+        *sprayed("sophos_vpn", 4, "198.51.100.4"),
+    ]
+    rows = run_rule(SPRAYING, events)
+    assert [(r["group_key"], r["value_count"]) for r in rows] == [(ATTACKER, 5)]
+
+
+def test_user_names_spread_over_more_than_half_an_hour_are_not_spraying(run_rule) -> None:
+    events = [line_event(FAILURES["asa_anyconnect"], ATTACKER, i * 451, f"u{i}") for i in range(5)]
+    assert run_rule(SPRAYING, events) == []
+
+
+def test_failures_that_name_no_user_add_no_name(run_rule) -> None:
+    events = [*sprayed("windows", 4), *failures("openvpn", count=10, start=5)]
+    assert run_rule(SPRAYING, events) == []
+
+
+@pytest.mark.parametrize("vendor", SUCCESSES)
+def test_a_success_after_a_brute_force_alerts(run_rule, vendor) -> None:
+    success = line_event(SUCCESSES[vendor], ATTACKER, 1800)
+    rows = run_rule(SUCCESS_AFTER, [*failures("fortigate_sslvpn"), success])
+    assert len(rows) == 1
+    assert rows[0]["group_key"] == ATTACKER
+    assert success["event"]["id"] in rows[0]["event_ids"]
+
+
+def test_a_success_before_the_brute_force_is_not_after_it(run_rule) -> None:
+    success = line_event(SUCCESSES["sophos_vpn"], ATTACKER, 0)
+    assert run_rule(SUCCESS_AFTER, [success, *failures("sophos_vpn", start=10)]) == []
+
+
+def test_a_success_without_a_brute_force_does_not_alert(run_rule) -> None:
+    success = line_event(SUCCESSES["asa_anyconnect"], ATTACKER, 200)
+    assert run_rule(SUCCESS_AFTER, [*failures("asa_anyconnect", count=9), success]) == []
+
+
+def test_a_success_from_another_source_does_not_alert(run_rule) -> None:
+    success = line_event(SUCCESSES["fortigate_tunnel"], "198.51.100.4", 200)
+    assert run_rule(SUCCESS_AFTER, [*failures("fortigate_sslvpn"), success]) == []
+
+
+def test_a_success_more_than_an_hour_later_does_not_alert(run_rule) -> None:
+    success = line_event(SUCCESSES["openvpn"], ATTACKER, 90 + 3601)
+    assert run_rule(SUCCESS_AFTER, [*failures("openvpn"), success]) == []
+
+
+def test_a_globalprotect_success_after_a_brute_force_alerts(run_rule) -> None:
+    events = [*(panos(ATTACKER, i) for i in range(10)), panos(ATTACKER, 600, outcome="success")]
+    assert len(run_rule(SUCCESS_AFTER, events)) == 1
+
+
+@pytest.mark.parametrize("vendor", ADMIN_VENDORS)
+def test_five_failed_administrator_logins_alert(run_rule, vendor) -> None:
+    rows = run_rule(ADMIN, failures(vendor, count=5))
+    assert [(r["group_key"], r["match_count"]) for r in rows] == [(ATTACKER, 5)]
+
+
+@pytest.mark.parametrize("vendor", ADMIN_VENDORS)
+def test_four_failed_administrator_logins_do_not_alert(run_rule, vendor) -> None:
+    assert run_rule(ADMIN, failures(vendor, count=4)) == []
+
+
+@pytest.mark.parametrize("vendor", sorted(set(FAILURES) - set(ADMIN_VENDORS)))
+def test_vpn_and_windows_failures_are_no_administrators(run_rule, vendor) -> None:
+    assert run_rule(ADMIN, failures(vendor, count=4) + failures("cisco_ios", count=4)) == []
+
+
+def test_administrator_failures_on_several_devices_count_together(run_rule) -> None:
+    events = [*failures("fortigate_admin", count=2), *failures("asa_admin", count=2, start=1),
+              *failures("cisco_ios", count=1, start=2)]  # fmt: skip
+    assert [r["match_count"] for r in run_rule(ADMIN, events)] == [5]
+
+
+def test_administrator_failures_over_more_than_ten_minutes_do_not_alert(run_rule) -> None:
+    assert run_rule(ADMIN, failures("sophos_admin", count=5, step=151)) == []
+
+
+def test_the_single_log_ins_are_not_alerts_on_their_own(shipped: Catalog) -> None:
+    for rule_id in (BRUTE_FORCE, SPRAYING, SUCCESS_AFTER, ADMIN):
+        assert shipped.get(rule_id) is not None
+    for rule_id in BASE_RULES:
+        assert shipped.get(rule_id) is None
