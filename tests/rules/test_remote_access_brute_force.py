@@ -327,6 +327,11 @@ def test_spraying_is_counted_per_source_and_across_vendors(run_rule) -> None:
     assert [(r["group_key"], r["value_count"]) for r in rows] == [(ATTACKER, 5)]
 
 
+def test_five_user_names_within_exactly_half_an_hour_are_spraying(run_rule) -> None:
+    events = [line_event(FAILURES["asa_anyconnect"], ATTACKER, i * 450, f"u{i}") for i in range(5)]
+    assert [r["value_count"] for r in run_rule(SPRAYING, events)] == [5]
+
+
 def test_user_names_spread_over_more_than_half_an_hour_are_not_spraying(run_rule) -> None:
     events = [line_event(FAILURES["asa_anyconnect"], ATTACKER, i * 451, f"u{i}") for i in range(5)]
     assert run_rule(SPRAYING, events) == []
