@@ -361,6 +361,13 @@ def test_a_success_without_a_brute_force_does_not_alert(run_rule) -> None:
     assert run_rule(SUCCESS_AFTER, [*failures("asa_anyconnect", count=9), success]) == []
 
 
+def test_a_windows_network_logon_is_no_success_here(run_rule) -> None:
+    """4624 of logon type 3 is every share access of a domain: only RDP's type 10 counts."""
+    template = WINDOWS.replace("{id}", "4624").replace("{type}", "3")
+    success = line_event(template, ATTACKER, 200)
+    assert run_rule(SUCCESS_AFTER, [*failures("windows"), success]) == []
+
+
 def test_a_success_from_another_source_does_not_alert(run_rule) -> None:
     success = line_event(SUCCESSES["fortigate_tunnel"], "198.51.100.4", 200)
     assert run_rule(SUCCESS_AFTER, [*failures("fortigate_sslvpn"), success]) == []
