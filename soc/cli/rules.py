@@ -55,7 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Hunt each rule that has regression tests (named by its regression_tests_path, or "
             "by the rules of an info.yml under regression_data/) over the evtx/json/ndjson/jsonl "
             "samples listed, and compare with match_count: fewer matches FAIL, "
-            "more WARN, a sample absent MISSING, a rule we cannot compile SKIP. The pipelines "
+            "more WARN (any match FAILs a negative test, match_count 0), a sample absent "
+            "MISSING, a rule we cannot compile SKIP. The pipelines "
             "and filters listed for JSON tests (SigmaHQ's golang_expr checker) are ignored: our "
             "own Windows pipelines apply, as in production. Exits 1 when any test fails."
         ),

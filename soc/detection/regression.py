@@ -104,7 +104,9 @@ def _judge(
     found = counts[(rule_id, str(test.sample))]
     wanted = 1 if test.expected is None else test.expected
     expected = f"at least {wanted}" if test.expected is None else str(wanted)
-    if found < wanted:
+    # SigmaHQ's negative tests (match_count 0) hold events the rule must not match: any match
+    # is the false positive the test exists for, not a surplus.
+    if found < wanted or (wanted == 0 and found > 0):
         return TestOutcome(test, "FAIL", found, f"expected {expected}, got {found}")
     if test.expected is not None and found > wanted:
         return TestOutcome(test, "WARN", found, f"expected {expected}, got {found}")

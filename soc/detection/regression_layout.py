@@ -1,10 +1,11 @@
 """Where a SigmaHQ checkout keeps its regression tests, in either of its two layouts.
 
 Each test is a sample file (`type` evtx, json, ndjson or jsonl; `path` relative to the
-checkout) and a `match_count` (fewer matches fail, more only warn; none means at least one),
-listed in an `info.yml` under `regression_data/`. Until 2026 a rule named its `info.yml` in
-`regression_tests_path` and the file listed `regression_tests_info`; since then the `info.yml`
-lists `rules` by id and `test_cases`, and rules name nothing. Checkouts of either age are read.
+checkout) and a `match_count` (fewer matches fail, more only warn, except that a negative test,
+0, fails on any match; none means at least one), listed in an `info.yml` under
+`regression_data/`. Until 2026 a rule named its `info.yml` in `regression_tests_path` and the
+file listed `regression_tests_info`; since then the `info.yml` lists `rules` by id and
+`test_cases`, and rules name nothing. Checkouts of either age are read.
 """
 
 from __future__ import annotations

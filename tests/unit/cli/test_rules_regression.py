@@ -247,3 +247,28 @@ def test_an_older_info_file_its_rule_does_not_name_and_windows_paths(
         f"PASS    rules/windows/process_creation/{SPN_RULE}.yml [evtx] evtx: expected 1, got 1"
     )
     assert lines[-1] == "1 test: 1 pass, 0 fail, 0 warn, 0 missing, 0 skip"
+
+
+def test_a_negative_test_fails_on_any_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SigmaHQ's negative tests (`match_count: 0`, e.g. the WDAC policy rule's sample written by
+    `System`) hold events the rule must not match: a match there is a false positive, not the
+    surplus a WARN reports."""
+    root = tmp_path / "sigma"
+    net_evtx = _sample(root, NET_GROUP_RULE, NET_GROUP_EVTX, "d95de845", "evtx")
+    spn_evtx = _sample(root, SPN_RULE, SPN_EVTX, "1eeed653", "evtx")
+    negative = {"name": "Negative Detection Test", "type": "evtx", "match_count": 0}
+    _add_rule(root, NET_GROUP_RULE, [{**negative, "path": net_evtx}])
+    _add_rule(root, SPN_RULE, [{**negative, "path": net_evtx}, {**negative, "path": spn_evtx}])
+    code, out = _run(str(root), "--format", "json", capsys=capsys)
+    assert code == 1
+    report = json.loads(out)
+    verdicts = [
+        (t["rule_path"].rsplit("/", 1)[-1], t["verdict"], t["matches"]) for t in report["tests"]
+    ]
+    assert sorted(verdicts) == [
+        (f"{NET_GROUP_RULE}.yml", "FAIL", 2),
+        (f"{SPN_RULE}.yml", "FAIL", 1),
+        (f"{SPN_RULE}.yml", "PASS", 0),
+    ]
