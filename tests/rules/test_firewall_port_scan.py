@@ -60,6 +60,14 @@ DENIES = {
         'rule_name:"Cleanup"; product:"VPN-1 & FireWall-1"; proto:"6"; s_port:"40002"; '
         'service:"{port}"; src:"{src}"]'
     ),
+    "sophos_xg": (
+        '<30>Nov 20 08:15:{s:02d} sfw-hue device_name="sfw-hue" '
+        'timestamp="2026-11-20T15:15:{s:02d}+0700" device_serial_id="X21001ABCDEF123" '
+        'log_id="010102600002" log_type="Firewall" log_component="Firewall Rule" '
+        'log_subtype="Denied" log_version=1 severity="Information" fw_rule_id="7" '
+        'fw_rule_name="Chan tu Internet" src_ip="{src}" dst_ip="10.30.1.10" protocol="TCP" '
+        'src_port=40003 dst_port={port} src_zone_type="WAN" dst_zone_type="LAN"'
+    ),
     "pfsense": (
         "<134>Nov 20 08:15:{s:02d} filterlog[4242]: 5,,,1000000103,em0,match,block,in,4,0x0,,"
         "64,54321,0,DF,6,tcp,60,{src},10.20.1.5,51515,{port},0,S,1234567890,,64240,,mss"
