@@ -1,9 +1,10 @@
 """Attack scenarios that the shipped Sigma rules detect, each with a fresh attacker per round.
 
-The volumes clear the rules' thresholds with margin (rules/soc/README.md: 10 failed SSH logins,
-20 denied ports, per source, within 5 minutes) and every burst is stamped over the last two or
-three seconds (as fast as hydra or nmap go), so one round is one detection. Attackers come from
-the RFC 5737 documentation ranges: a demo must not point at a real network.
+The volumes clear the rules' thresholds with margin (rules/soc/README.md, per source: 10 failed
+SSH logins or 20 denied ports within 5 minutes, 10 refused VPN log-ins within 10, 5 accounts
+within 30) and every burst is stamped over the last two or three seconds (as fast as hydra or
+nmap go), so one round is one detection. Attackers come from the RFC 5737 documentation ranges:
+a demo must not point at a real network.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ WEB_SHELLS = (
     ("/upload/files/cmd.aspx", "cmd=ipconfig+/all"),
 )
 ROUTER_ADMINS = ("netadmin", "cisco", "admin")
+# A spray list: common accounts and staff names in the agencies' own `hovaten` style.
+VPN_USERS = ("admin", "vpn", "administrator", "test", "ketoan", "vanthu", *STAFF)
 SOC_COLLECTOR = "10.100.0.10"  # where the province's SOC receives the agencies' syslog
 ATTACK_TOOLS = ("python-requests/2.31.0", "curl/8.5.0", "Mozilla/5.0 zgrab/0.x")
 
@@ -170,12 +173,31 @@ def router_logging_off(
     )
 
 
+def vpn_password_spray(
+    devices: SiteDevices, rng: random.Random, now: datetime, round_number: int
+) -> tuple[list[Outgoing], str]:
+    """One password tried on many accounts of the agency's SSL VPN portal: a dozen or more
+    refusals for eight names from one address, which is both a brute force and a spray."""
+    attacker, attempts = attacker_address(rng), rng.randint(12, 16)
+    users = rng.sample(VPN_USERS, 8)
+    out: list[Outgoing] = []
+    for i in range(attempts):
+        moment = now - timedelta(seconds=(attempts - i) * 0.2)
+        out.append(devices.vpn_login_failure(users[i % len(users)], attacker, moment=moment,
+                                             scenario="vpn_password_spray"))  # fmt: skip
+    return out, (
+        f"VPN password spray: {attempts} refused log-ins for {len(users)} accounts from "
+        f"{attacker} on {devices.site.firewall_name} ({devices.site.agency.id})"
+    )
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     ssh_brute_force,
     port_scan,
     web_shell,
     suspicious_powershell,
     router_logging_off,
+    vpn_password_spray,
 )
 
 

@@ -62,25 +62,39 @@ class TrafficLog:
     inbound: bool = False  # from the internet (wan1) towards the agency (internal)
 
 
-def fortigate_traffic(
-    log: TrafficLog, *, moment: datetime, devname: str, devid: str, session_id: int
-) -> bytes:
-    """The whole datagram: FortiGate puts its key=value line directly after the PRI."""
+def _fortigate_head(
+    moment: datetime, devname: str, devid: str, logid: str, kind: str, subtype: str, level: str
+) -> list[tuple[str, object]]:
+    """The keys every FortiOS 7 log line opens with, in its order."""
     local = moment.astimezone(VIETNAM)
-    wan, lan = ("wan1", "wan"), ("internal", "lan")
-    src_if, dst_if = (wan, lan) if log.inbound else (lan, wan)
-    pairs: list[tuple[str, object]] = [
+    return [
         ("date", f"{local:%Y-%m-%d}"),
         ("time", f"{local:%H:%M:%S}"),
         ("devname", f'"{devname}"'),
         ("devid", f'"{devid}"'),
         ("eventtime", (moment - _EPOCH) // timedelta(microseconds=1) * 1000),  # ns, exact
         ("tz", '"+0700"'),
-        ("logid", '"0000000013"'),
-        ("type", '"traffic"'),
-        ("subtype", '"forward"'),
-        ("level", '"notice"'),
+        ("logid", f'"{logid}"'),
+        ("type", f'"{kind}"'),
+        ("subtype", f'"{subtype}"'),
+        ("level", f'"{level}"'),
         ("vd", '"root"'),
+    ]
+
+
+def _fortigate_datagram(pairs: list[tuple[str, object]]) -> bytes:
+    """The whole datagram: FortiGate puts its key=value line directly after the PRI."""
+    line = " ".join(f"{key}={value}" for key, value in pairs)
+    return f"<{LOCAL7_NOTICE}>{line}".encode()
+
+
+def fortigate_traffic(
+    log: TrafficLog, *, moment: datetime, devname: str, devid: str, session_id: int
+) -> bytes:
+    wan, lan = ("wan1", "wan"), ("internal", "lan")
+    src_if, dst_if = (wan, lan) if log.inbound else (lan, wan)
+    pairs = _fortigate_head(moment, devname, devid, "0000000013", "traffic", "forward", "notice")
+    pairs += [
         ("srcip", log.src_ip),
         ("srcport", log.src_port),
         ("srcintf", f'"{src_if[0]}"'),
@@ -107,8 +121,28 @@ def fortigate_traffic(
     ]
     if log.action == "deny":
         pairs += [("crscore", 30), ("craction", 131072), ("crlevel", '"high"')]
-    line = " ".join(f"{key}={value}" for key, value in pairs)
-    return f"<{LOCAL7_NOTICE}>{line}".encode()
+    return _fortigate_datagram(pairs)
+
+
+def fortigate_sslvpn_login_fail(
+    user: str, remote_ip: str, *, moment: datetime, devname: str, devid: str
+) -> bytes:
+    """FortiOS 7's event log for a refused SSL VPN web portal log-in (log id 0101039426,
+    "SSL VPN login fail"), as its log reference shows it."""
+    pairs = _fortigate_head(moment, devname, devid, "0101039426", "event", "vpn", "alert")
+    pairs += [
+        ("logdesc", '"SSL VPN login fail"'),
+        ("action", '"ssl-login-fail"'),
+        ("tunneltype", '"ssl-web"'),
+        ("tunnelid", 0),
+        ("remip", remote_ip),
+        ("user", f'"{user}"'),
+        ("group", '"N/A"'),
+        ("dst_host", '"N/A"'),
+        ("reason", '"sslvpn_login_permission_denied"'),
+        ("msg", '"SSL user failed to logged in"'),
+    ]
+    return _fortigate_datagram(pairs)
 
 
 # -- Apache httpd, combined format (forwarded by `logger -t apache2`) ------------------------

@@ -113,6 +113,18 @@ class SiteDevices:
         )
         return SyslogOut(self.site.sender(FIREWALL), "udp", data, scenario)
 
+    def vpn_login_failure(
+        self, user: str, remote_ip: str, *, moment: datetime, scenario: str
+    ) -> SyslogOut:
+        data = device_logs.fortigate_sslvpn_login_fail(
+            user,
+            remote_ip,
+            moment=moment,
+            devname=self.site.firewall_name,
+            devid=self.site.firewall_serial,
+        )
+        return SyslogOut(self.site.sender(FIREWALL), "udp", data, scenario)
+
     def web(self, line: str, *, moment: datetime, scenario: str) -> SyslogOut:
         message = syslog_wire.rfc3164(
             priority=syslog_wire.LOCAL6_INFO,

@@ -31,6 +31,8 @@ EXPECTED = {
     "f339a58b-8176-4934-8df6-5054d5696c9e": "ubnd-haichau",  # web shell
     "e6f6ad6c-5f63-438b-a8ec-01a8b38067b9": "so-gddt",  # suspicious PowerShell
     "9e8f6035-88bf-4a63-96b6-b17c0508257e": "so-tttt",  # SigmaHQ's Cisco Disabling Logging
+    "dcfc2931-f723-4eee-ac2d-a2530e6d9bf2": "so-yte",  # remote access brute force (VPN spray)
+    "518ab95f-6254-4072-ae98-b4b96975ba6c": "so-yte",  # password spraying (VPN spray)
 }
 CISCO = RULES_DIR / "sigmahq" / "rules" / "network" / "cisco"  # live by default, as all SigmaHQ
 

@@ -225,6 +225,26 @@ def test_router_logging_off_is_an_outside_login_then_the_logged_command(
     assert abs(utcnow() - moment) < timedelta(minutes=1)
 
 
+def test_vpn_password_spray_is_a_dozen_refusals_for_eight_accounts_from_one_source(
+    attacks: tuple[list[str], Received],
+) -> None:
+    descriptions, received = attacks
+    refused = [
+        e
+        for e in received.events()
+        if get_field(e, "event.dataset") == "fortinet.firewall"
+        and get_field(e, "event.action") == "ssl-login-fail"
+    ]
+    ((attacker, events),) = _by_source(refused).items()
+    assert len(events) >= 12
+    assert len({get_field(e, "user.name") for e in events}) == 8
+    assert all("authentication" in get_field(e, "event.category") for e in events)
+    assert {get_field(e, "event.outcome") for e in events} == {"failure"}
+    assert {get_field(e, "organization.id") for e in events} == {"so-yte"}  # round 0, wrapped
+    assert {get_field(e, "observer.name") for e in events} == {"FGT-SYT"}
+    assert attacker in descriptions[5]
+
+
 def test_background_uses_both_transports_both_headers_and_every_source(
     receivers: Receivers,
 ) -> None:
