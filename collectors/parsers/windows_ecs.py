@@ -28,6 +28,9 @@ _REGISTRY_VALUE_TYPES = frozenset({"SetValue", "DeleteValue"})
 _LOGON_EVENTS = frozenset({"4624", "4625", "4634", "4647", "4648", "4672", "4768", "4769",
                            "4771", "4776"})  # fmt: skip
 _FAILURE_EVENTS = frozenset({"4625", "4771"})
+# Kerberos TGT and service tickets (4768, 4769) and NTLM validation (4776) log success and
+# failure under one id, `Status` 0x0 for success: an NXLog record has no audit keywords to say.
+_STATUS_EVENTS = frozenset({"4768", "4769", "4776"})
 # Account management: Subject* changed the account in Target* (4740: TargetDomainName is the
 # caller's computer, not the account's domain).
 _USER_ACCOUNT_EVENTS = frozenset({"4720", "4722", "4723", "4724", "4725", "4726", "4738", "4740",
@@ -245,8 +248,12 @@ def _security_logon(doc: Event, event_id: str, data: Mapping[str, Any]) -> None:
     alerts are about. 4672 (special privileges) has no Target* and names it Subject*; a Target*
     of `-` (4625 for a name Windows did not take) stays no user: the Subject* there is the
     machine that processed the logon, and a brute-force count by user must not see it."""
-    target = "TargetUserName" in data
-    merge(doc, "user", _account(data, "Target") if target else _account(data, "Subject"))
+    if "TargetUserName" in data:
+        # Kerberos' 4768 and 4771 call the account's SID TargetSid, the logons TargetUserSid.
+        sid = "TargetUserSid" if "TargetUserSid" in data else "TargetSid"
+        merge(doc, "user", _account(data, "Target", sid=sid))
+    else:
+        merge(doc, "user", _account(data, "Subject"))
     _security_actor_process(doc, data)
     _endpoint(doc, "source", data.get("IpAddress"), data.get("IpPort"))
     # 4776 (NTLM credential validation) calls the client `Workstation`.
@@ -254,7 +261,10 @@ def _security_logon(doc: Event, event_id: str, data: Mapping[str, Any]) -> None:
         merge(doc, "source", {"domain": workstation.removeprefix("\\\\")})
     event = object_field(doc, "event")
     event.setdefault("category", ["authentication"])
-    event.setdefault("outcome", "failure" if event_id in _FAILURE_EVENTS else "success")
+    failed = event_id in _FAILURE_EVENTS or (
+        event_id in _STATUS_EVENTS and str(data.get("Status", "0x0")).lower() not in ("0x0", "0")
+    )
+    event.setdefault("outcome", "failure" if failed else "success")
 
 
 def _security_other(doc: Event, event_id: str, data: Mapping[str, Any]) -> None:
@@ -263,8 +273,9 @@ def _security_other(doc: Event, event_id: str, data: Mapping[str, Any]) -> None:
     merge(doc, "user", _account(data, "Subject"))
     if event_id in _USER_ACCOUNT_EVENTS:
         target = _account(data, "Target", sid="TargetSid")
-        if event_id == "4740":
-            target.pop("domain", None)
+        # 4740's Caller Computer Name: where the failed log-ons that locked the account came from.
+        if event_id == "4740" and (caller := target.pop("domain", None)):
+            merge(doc, "source", {"domain": caller})
         if target:
             object_field(doc, "user").setdefault("target", target)
         _kind(doc, ("iam",), ("user", _account_change(event_id)))

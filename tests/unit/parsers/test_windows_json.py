@@ -526,6 +526,82 @@ def test_security_credential_validation_names_the_workstation() -> None:
     assert doc["source"] == {"domain": "WS-17"}
 
 
+def nxlog_security(event_id: int, data: dict, event_type: str) -> dict:
+    """A domain controller's event as NXLog CE's `to_json()` writes it: no audit keywords."""
+    record = {
+        "EventTime": "2026-11-20 08:00:00",
+        "Hostname": "DC01.soyte.local",
+        "Keywords": -9214364837600034816,
+        "EventType": event_type,
+        "EventID": event_id,
+        "SourceName": "Microsoft-Windows-Security-Auditing",
+        "Channel": "Security",
+        **data,
+    }
+    doc = windows_json.parse(json.dumps(record))
+    assert doc is not None
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("event_id", "data", "outcome"),
+    [
+        (4776, {"TargetUserName": "kim", "Workstation": "KALI", "Status": "0xc000006a"}, "failure"),
+        (4776, {"TargetUserName": "kim", "Workstation": "WS-17", "Status": "0x0"}, "success"),
+        (4768, {"TargetUserName": "nobody", "Status": "0x6", "PreAuthType": "-"}, "failure"),
+        (4768, {"TargetUserName": "kim", "Status": "0x0", "PreAuthType": "2"}, "success"),
+        (4769, {"TargetUserName": "kim@SOYTE.LOCAL", "Status": "0x1B"}, "failure"),
+    ],
+)
+def test_nxlog_ntlm_and_kerberos_outcome_is_their_status(
+    event_id: int, data: dict, outcome: str
+) -> None:
+    """Both outcomes share one event id; NXLog's record keeps only `Status` to tell them."""
+    kind = "AUDIT_SUCCESS" if outcome == "success" else "AUDIT_FAILURE"
+    doc = nxlog_security(event_id, data, kind)
+    assert doc["event"]["outcome"] == outcome
+    assert doc["event"]["category"] == ["authentication"]
+
+
+def test_nxlog_kerberos_pre_authentication_failure_names_the_client_by_its_ipv4() -> None:
+    """`::ffff:203.0.113.5` is the plain IPv4 address that a 4625 or a firewall names."""
+    data = {
+        "TargetUserName": "nguyen.van.a",
+        "TargetSid": "S-1-5-21-1111-2222-3333-1104",
+        "ServiceName": "krbtgt/SOYTE.LOCAL",
+        "TicketOptions": "0x40810010",
+        "Status": "0x18",
+        "PreAuthType": "2",
+        "IpAddress": "::ffff:203.0.113.5",
+        "IpPort": "51234",
+    }
+    doc = nxlog_security(4771, data, "AUDIT_FAILURE")
+    assert doc["source"] == {"ip": "203.0.113.5", "port": 51234}
+    assert doc["user"] == {"name": "nguyen.van.a", "id": "S-1-5-21-1111-2222-3333-1104"}
+    assert doc["event"]["outcome"] == "failure"
+    assert doc["event"]["category"] == ["authentication"]
+    assert doc["winlog"]["event_data"]["IpAddress"] == "::ffff:203.0.113.5"  # what Sigma reads
+
+
+def test_security_account_locked_out_names_the_account_and_the_caller_computer() -> None:
+    """4740's TargetDomainName is the Caller Computer Name, where the failed log-ons came
+    from; the account's domain is not in the event."""
+    data = {
+        **SUBJECT,
+        "SubjectUserName": "DC01$",
+        "SubjectUserSid": "S-1-5-18",
+        "TargetUserName": "nguyen.van.a",
+        "TargetDomainName": "RDS01",
+        "TargetSid": "S-1-5-21-1111-2222-3333-1104",
+    }
+    doc = winlogbeat("Security", "4740", data)
+    assert doc["user"]["name"] == "DC01$"  # the subject that locked it, as Winlogbeat has it
+    assert doc["user"]["target"] == {"name": "nguyen.van.a", "id": "S-1-5-21-1111-2222-3333-1104"}
+    assert doc["source"] == {"domain": "RDS01"}
+    assert (doc["event"]["category"], doc["event"]["type"]) == (["iam"], ["user", "change"])
+    assert "source" not in winlogbeat("Security", "4740", {**data, "TargetDomainName": ""})
+
+
 def test_powershell_classic_pipeline_event_names_host_program_user_and_script() -> None:
     context = (
         "\tDetailSequence=1\n\tDetailTotal=1\n\n\tSequenceNumber=52\n\n\tUserId=CORP\\kim\n"

@@ -121,3 +121,24 @@ def test_failed_logon_names_account_and_source() -> None:
     assert doc["event"]["category"] == ["authentication"]
     assert doc["source"] == {"ip": "10.23.23.9"}  # IpPort 0: no port
     assert "user" not in doc  # TargetUserName "-": Windows' "none"
+
+
+def test_kerberos_failures_name_account_and_ipv4_source() -> None:
+    """A domain controller writes the client as `::ffff:10.23.123.11`: source.ip is the IPv4
+    address a member server's 4625 names, so both count as one source's failures."""
+    path = ATTACK / "TA0006-Credential Access/T1110.xxx-Brut force"
+    path = path / "ID4768-4771-Kerberos brutforce with non existing users.evtx"
+    wrong_password = event(path, 232254715)
+    assert wrong_password["winlog"]["event_data"]["Status"] == "0x18"
+    assert wrong_password["winlog"]["event_data"]["IpAddress"] == "::ffff:10.23.123.11"
+    assert wrong_password["source"] == {"ip": "10.23.123.11", "port": 47404}
+    assert wrong_password["user"] == {
+        "name": "admin-hacker",
+        "id": "S-1-5-21-4230534742-2542757381-3142984815-1147",
+    }
+    assert wrong_password["event"]["outcome"] == "failure"
+    assert wrong_password["event"]["category"] == ["authentication"]
+    unknown_user = event(path, 232254709)  # 4768, Status 0x6: no such account
+    assert unknown_user["user"] == {"name": "test1", "domain": "OFFSEC.LAN"}  # SID S-1-0-0
+    assert unknown_user["source"]["ip"] == "10.23.123.11"
+    assert unknown_user["event"]["outcome"] == "failure"
