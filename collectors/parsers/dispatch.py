@@ -193,6 +193,10 @@ def parse_message(
         doc := checkpoint.parse(message, program=program, pid=pid, structured_data=structured_data)
     ):
         return doc
+    # Junos's sshd and login tag their log-in lines (`SSHD_LOGIN_FAILED: ...`), which OpenSSH
+    # and Linux's login never do.
+    if name in junos.LOGIN_PROGRAMS and junos.tagged(message, msgid):
+        return junos.parse(message, program=program, pid=pid, msgid=msgid)
     # A Cisco tag leading the message outranks the program: IOS XR's processes (`sshd[1149]:`)
     if (claimed := _BY_PROGRAM.get(name)) and message[:1] != "%":
         return claimed(message, program=program, pid=pid)

@@ -102,6 +102,31 @@ FAILURES = {
         "[Source: {src}] [localport: 22] [Reason: Login Authentication Failed] at {t} UTC "
         "Fri Nov 20 2026"
     ),
+    # Huawei VRP 8: the SSH server's verdict; VRP 5's command line, for a Telnet log-in.
+    "huawei_ssh": (
+        "<189>Nov 20 2026 {t} CE-SOYTE-1 %%01SSH/5/SSH_USER_LOGIN_FAIL(s)[31]:CID=0x80932723; "
+        "The SSH user failed to login. (ServiceType=stelnet, FailedReason=Password "
+        "authentication failed, UserName={user}, UserAddress={src}, LocalAddress=192.0.2.1, "
+        "VPNInstanceName=_public_.)"
+    ),
+    "huawei_telnet": (
+        "<188>Nov 20 2026 {t} S5735-SOYTE %%01SHELL/4/LOGINFAILED(s)[32]:Failed to login. "
+        "(Ip={src}, UserName={user}, Times=1, AccessType=TELNET, VpnName=)"
+    ),
+    # Junos: sshd on an MX, in stream mode; sshd on a vSRX, structured; Telnet's login.
+    "junos_ssh": (
+        "<37>Nov 20 {t} mx-soyte sshd[4139]: SSHD_LOGIN_FAILED: Login failed for user '{user}' "
+        "from host '{src}'"
+    ),
+    "junos_srx_ssh_structured": (
+        "<37>1 2026-11-20T{t}.589Z srx-soyte sshd - SSHD_LOGIN_FAILED [junos@2636.1.1.1.2.129 "
+        'username="{user}" source-address="{src}"] Login failed for user \'{user}\' from host '
+        "'{src}'"
+    ),
+    "junos_telnet": (
+        "<37>Nov 20 {t} ex-soyte login[4140]: LOGIN_FAILED: Login failed for user {user} from "
+        "host {src}"
+    ),
     "panos_globalprotect": GLOBALPROTECT.replace("{event}", "portal-auth").replace(
         "{status}", "failure"
     ),
@@ -115,7 +140,9 @@ FAILURES = {
     ),
     "windows": WINDOWS.replace("{id}", "4625").replace("{type}", "3"),
 }
-ADMIN_VENDORS = ["fortigate_admin", "asa_admin", "sophos_admin", "checkpoint_admin", "cisco_ios"]
+ADMIN_VENDORS = ["fortigate_admin", "asa_admin", "sophos_admin", "checkpoint_admin", "cisco_ios",
+                 "huawei_ssh", "huawei_telnet", "junos_ssh", "junos_srx_ssh_structured",
+                 "junos_telnet"]  # fmt: skip
 NAMED = [vendor for vendor in FAILURES if vendor != "openvpn"]  # OpenVPN names no user here
 SUCCESSES = {
     "fortigate_tunnel": (
@@ -148,6 +175,19 @@ SUCCESSES = {
     "cisco_ios": (
         "<189>124: Nov 20 {t}.123 UTC: %SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: {user}] "
         "[Source: {src}] [localport: 22] at {t} UTC Fri Nov 20 2026"
+    ),
+    "huawei_ssh": (
+        "<189>Nov 20 2026 {t} CE-SOYTE-1 %%01SSH/5/SSH_USER_LOGIN(s)[33]:CID=0x80932722; The SSH "
+        "user succeeded in logging in. (ServiceType=stelnet, UserName={user}, UserAddress={src}, "
+        "LocalAddress=192.0.2.1, VPNInstanceName=_public_.)"
+    ),
+    "junos_cli": (
+        "<38>Nov 20 {t} mx-soyte mgd[4141]: UI_LOGIN_EVENT: User '{user}' login, class "
+        "'j-super-user' [4141], ssh-connection '{src} 51234 192.0.2.1 22', client-mode 'cli'"
+    ),
+    "junos_telnet": (
+        "<38>Nov 20 {t} ex-soyte login[4142]: LOGIN_INFORMATION: User {user} logged in from host "
+        "{src} on device ttyp0"
     ),
     "panos_globalprotect": GLOBALPROTECT.replace("{event}", "gateway-auth").replace(
         "{status}", "success"
@@ -192,6 +232,31 @@ NOT_FAILURES = {
     "openvpn_certificate_rejected": (
         "<29>Nov 20 {t} vpn01 openvpn[4242]: {src}:51234 VERIFY ERROR: depth=0, "
         "error=certificate has expired: CN={user}"
+    ),
+    # OpenSSH's own line for an attempt Junos's sshd logs as SSHD_LOGIN_FAILED too.
+    "junos_openssh_companion": (
+        "<38>Nov 20 {t} mx-soyte sshd[4139]: Failed password for {user} from {src} port 51515 ssh2"
+    ),
+    "junos_attempts_threshold": (
+        "<37>Nov 20 {t} mx-soyte sshd[4139]: SSHD_LOGIN_ATTEMPTS_THRESHOLD: Threshold for "
+        "unsuccessful authentication attempts (3) reached by user '{user}'"
+    ),
+    "junos_logout": "<38>Nov 20 {t} mx-soyte mgd[4141]: UI_LOGOUT_EVENT: User '{user}' logout",
+    # VRP 8's command line repeating an SSH failure the SSH server logged (SSH_USER_LOGIN_FAIL).
+    "huawei_command_line_ssh": (
+        "<189>Nov 20 2026 {t} NE-SOYTE %%01CLI/5/LOGINFAILED(s):CID=0x807a0002;The user failed "
+        "to log in to VTY0. (UserType=SSH, UserName={user}, RemoteIp={src}, VpnName=, "
+        "Reason=Authentication failed, LocalIp=192.0.2.1)"
+    ),
+    "huawei_ssh_logout": (
+        "<189>Nov 20 2026 {t} CE-SOYTE-1 %%01SSH/5/SSH_USER_LOGOUT(s)[34]:The SSH user logged "
+        "out. (ServiceType=stelnet, LogoutReason=User log out, UserName={user}, UserAddress={src}, "
+        "LocalAddress=192.0.2.1, VPNInstanceName=_public_.)"
+    ),
+    "huawei_ip_blocked": (
+        "<188>Nov 20 2026 {t} CE-SOYTE-1 %%01SSH/4/SSHS_IP_BLOCK_CLIENT(l):SSH client IP blocked "
+        "due to authentication failure in last 5 minute(s). (IpAddress={src}, VpnName=_public_, "
+        "BlockCount=1)"
     ),
     "cisco_ios_bgp_md5": (
         "<187>125: Nov 20 {t}.123 UTC: %TCP-6-BADAUTH: No MD5 digest from {src}(179) to "
@@ -295,6 +360,28 @@ def test_successful_logins_do_not_count(run_rule, vendor) -> None:
 def test_other_events_of_the_same_devices_do_not_count(run_rule, kind) -> None:
     others = [line_event(NOT_FAILURES[kind], ATTACKER, 100 + i) for i in range(5)]
     assert run_rule(BRUTE_FORCE, failures("asa_anyconnect", count=9) + others) == []
+
+
+@pytest.mark.parametrize(
+    ("vendor", "repeat"),
+    [("junos_ssh", "junos_openssh_companion"), ("huawei_ssh", "huawei_command_line_ssh")],
+)
+def test_a_network_device_attempt_logged_twice_counts_once(run_rule, vendor, repeat) -> None:
+    """Junos's sshd writes OpenSSH's line beside its own; VRP 8's command line may repeat the
+    SSH server's verdict: ten attempts are ten, for the brute force and the administrator rule."""
+    events = [
+        *failures(vendor),
+        *[line_event(NOT_FAILURES[repeat], ATTACKER, i * 10) for i in range(10)],
+    ]
+    assert [r["match_count"] for r in run_rule(BRUTE_FORCE, events)] == [10]
+    assert [r["match_count"] for r in run_rule(ADMIN, [])] == [10]
+
+
+def test_an_srx_log_in_is_a_junos_event_not_a_firewall_one() -> None:
+    """The firewall base rule reads `juniper.srx`; an SRX's log-ins are `juniper.junos` lines,
+    which only the Juniper base rule counts, so no failure counts twice."""
+    event = line_event(FAILURES["junos_srx_ssh_structured"], ATTACKER, 0)
+    assert event["event"]["dataset"] == "juniper.junos"
 
 
 def test_sshd_failures_are_left_to_the_ssh_rule(run_rule) -> None:

@@ -371,3 +371,217 @@ def test_junos_daemons_and_kernel() -> None:
     linux = ecs("<4>Mar  5 10:00:11 web01 kernel: TCP: peer 10.20.0.8:179 missing MD5 digest")
     assert "dataset" not in linux.get("event", {})  # plain syslog
     assert junos.parse("RPD_X: y", program="cron") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "outcome", "kind", "user", "source", "protocol"),
+    [
+        # VRP 8, as Huawei's info-center reference prints it: CID, a space, no sequence
+        (
+            "<189>Nov 20 2026 08:00:01 CE-CORE-1 %%01SSH/5/SSH_USER_LOGIN_FAIL(s):CID=0x80932723; "
+            "The SSH user failed to login. (ServiceType=stelnet, FailedReason=Password "
+            "authentication failed, UserName=netops, IPAddress=203.0.113.9, "
+            "VPNInstanceName=_public_.)",
+            "failure",
+            "start",
+            "netops",
+            "203.0.113.9",
+            "ssh",
+        ),
+        (
+            "<189>Nov 20 2026 08:00:02 CE-CORE-1 %%01SSH/5/SSH_USER_LOGIN(s)[40]:The SSH user "
+            "succeeded in logging in. (ServiceType=stelnet, UserName=netops, "
+            "UserAddress=203.0.113.9, LocalAddress=192.0.2.1, VPNInstanceName=)",
+            "success",
+            "start",
+            "netops",
+            "203.0.113.9",
+            "ssh",
+        ),
+        (
+            "<189>Nov 20 2026 08:00:03 CE-CORE-1 %%01SSH/5/SSH_USER_LOGOUT(s)[41]:The SSH user "
+            "logged out. (ServiceType=stelnet, LogoutReason=User log out, UserName=netops, "
+            "UserAddress=203.0.113.9, LocalAddress=192.0.2.1, VPNInstanceName=)",
+            "success",
+            "end",
+            "netops",
+            "203.0.113.9",
+            "ssh",
+        ),
+        # VRP 5's command line: Telnet, a password-only log-in naming no user (`**`)
+        (
+            "<188>Nov 20 2026 08:00:04 S5735-1 %%01SHELL/4/LOGINFAILED(s)[42]:Failed to login. "
+            "(Ip=198.51.100.20, UserName=**, Times=1, AccessType=TELNET, VpnName=)",
+            "failure",
+            "start",
+            None,
+            "198.51.100.20",
+            "telnet",
+        ),
+        (
+            "<189>Nov 20 2026 08:00:05 S5735-1 %%01SHELL/5/LOGIN(s)[43]:The user succeeded in "
+            "logging in to VTY0. (UserType=Telnet, UserName=netops, "
+            'AuthenticationMethod="Local-user", Ip=198.51.100.20, VpnName=)',
+            "success",
+            "start",
+            "netops",
+            "198.51.100.20",
+            "telnet",
+        ),
+        # VRP 8's command line, relayed under the relay's own host name
+        (
+            "<189>Nov 20 08:00:06 relay01 %%01CLI/5/LOGOUT(s):CID=0x807a0001;The user succeeded in "
+            "logging out of VTY0. (UserType=SSH, UserName=netops, RemoteIp=203.0.113.9, VpnName=, "
+            "Reason=User logout, LocalIp=192.0.2.1)",
+            "success",
+            "end",
+            "netops",
+            "203.0.113.9",
+            "ssh",
+        ),
+    ],
+)
+def test_huawei_management_log_ins(
+    line: str, outcome: str, kind: str, user: str | None, source: str, protocol: str
+) -> None:
+    doc = ecs(line)
+    assert doc["event"]["dataset"] == "huawei.vrp"
+    assert doc["event"]["category"] == ["authentication"] and doc["event"]["type"] == [kind]
+    assert doc["event"]["outcome"] == outcome
+    assert doc["event"]["action"] == doc["huawei"]["vrp"]["brief"]
+    assert doc["source"] == {"ip": source} and doc["related"]["ip"] == [source]
+    assert doc["network"] == {"protocol": protocol}
+    if user is None:
+        assert "user" not in doc and "user" not in doc["related"]
+    else:
+        assert doc["user"] == {"name": user} and doc["related"]["user"] == [user]
+
+
+def test_huawei_log_in_failure_reason_and_other_briefs() -> None:
+    failed = ecs(
+        "<189>Nov 20 2026 08:00:07 CE-CORE-1 %%01SSH/5/SSH_USER_LOGIN_FAIL(s)[44]:The SSH user "
+        "failed to login. (ServiceType=stelnet, FailedReason=Password authentication failed, "
+        "UserName=netops, UserAddress=203.0.113.9, LocalAddress=192.0.2.1, VPNInstanceName=)"
+    )
+    assert failed["event"]["reason"] == "Password authentication failed"
+    # A brief named LOGIN in another module is no management log-in.
+    other = huawei_vrp.parse("%%01PORTAL/5/LOGIN(l):User logged in. (User=a, Ip=198.51.100.3)")
+    assert other is not None and "category" not in other["event"]
+    command = huawei_vrp.parse(
+        "%%01SHELL/5/CMDRECORD(s):Recorded command information. (Task=VT0, Ip=**, VpnName=, "
+        'User=**, AuthenticationMethod="Password", Command="display version")'
+    )
+    assert command is not None and "user" not in command and "source" not in command
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "outcome", "kind", "source"),
+    [
+        (
+            "<37>Nov 20 08:00:01 mx-core sshd[4139]: SSHD_LOGIN_FAILED: Login failed for user "
+            "'netops' from host '203.0.113.9'",
+            "SSHD_LOGIN_FAILED",
+            "failure",
+            "start",
+            {"ip": "203.0.113.9"},
+        ),
+        # structured-data mode, from a vSRX
+        (
+            "<37>1 2026-11-20T08:00:02.589Z srx-1 sshd - SSHD_LOGIN_FAILED [junos@2636.1.1.1.2.129 "
+            'username="netops" source-address="203.0.113.9"] Login failed for user \'netops\' from '
+            "host '203.0.113.9'",
+            "SSHD_LOGIN_FAILED",
+            "failure",
+            "start",
+            {"ip": "203.0.113.9"},
+        ),
+        (
+            "<37>Nov 20 08:00:03 ex-1 login[4140]: LOGIN_FAILED: Login failed for user netops from "
+            "host 198.51.100.20",
+            "LOGIN_FAILED",
+            "failure",
+            "start",
+            {"ip": "198.51.100.20"},
+        ),
+        (
+            "<38>Nov 20 08:00:04 ex-1 login[4140]: LOGIN_INFORMATION: User netops logged in from "
+            "host 198.51.100.20 on device ttyp0",
+            "LOGIN_INFORMATION",
+            "success",
+            "start",
+            {"ip": "198.51.100.20"},
+        ),
+        (
+            "<38>Nov 20 08:00:05 mx-core mgd[4141]: UI_LOGIN_EVENT: User 'netops' login, class "
+            "'j-super-user' [4141], ssh-connection '203.0.113.9 51234 192.0.2.1 22', client-mode "
+            "'cli'",
+            "UI_LOGIN_EVENT",
+            "success",
+            "start",
+            {"ip": "203.0.113.9", "port": 51234},
+        ),
+        (
+            "<38>1 2026-11-20T08:00:06Z mx-core mgd 4141 UI_LOGIN_EVENT [junos@2636.1.1.1.2.18 "
+            'username="netops" class-name="j-super-user" ssh-connection="203.0.113.9 51234 '
+            "192.0.2.1 22\" client-mode=\"cli\"] User 'netops' login, class 'j-super-user' [4141], "
+            "ssh-connection '203.0.113.9 51234 192.0.2.1 22', client-mode 'cli'",
+            "UI_LOGIN_EVENT",
+            "success",
+            "start",
+            {"ip": "203.0.113.9", "port": 51234},
+        ),
+        # the console: no SSH connection, no address
+        (
+            "<38>Nov 20 08:00:07 mx-core mgd[4142]: UI_LOGIN_EVENT: User 'netops' login, class "
+            "'j-super-user' [4142], ssh-connection '', client-mode 'cli'",
+            "UI_LOGIN_EVENT",
+            "success",
+            "start",
+            None,
+        ),
+        (
+            "<38>Nov 20 08:00:08 mx-core mgd[4141]: UI_LOGOUT_EVENT: User 'netops' logout",
+            "UI_LOGOUT_EVENT",
+            "success",
+            "end",
+            None,
+        ),
+        (
+            "<38>Nov 20 08:00:09 mx-core mgd[4141]: UI_AUTH_EVENT: Authenticated user 'netops' at "
+            "permission level 'j-super-user'",
+            "UI_AUTH_EVENT",
+            "success",
+            "info",
+            None,
+        ),
+    ],
+)
+def test_junos_management_log_ins(
+    line: str, code: str, outcome: str, kind: str, source: dict[str, object] | None
+) -> None:
+    doc = ecs(line)
+    assert doc["event"]["dataset"] == "juniper.junos"
+    assert doc["event"]["code"] == doc["event"]["action"] == code
+    assert doc["event"]["category"] == ["authentication"] and doc["event"]["type"] == [kind]
+    assert doc["event"]["outcome"] == outcome
+    assert doc["user"] == {"name": "netops"} and doc["related"]["user"] == ["netops"]
+    assert doc.get("source") == source
+    if source:
+        assert doc["related"]["ip"] == [source["ip"]]
+    ssh = code.startswith("SSHD_") or (code == "UI_LOGIN_EVENT" and source is not None)
+    assert doc.get("network") == ({"protocol": "ssh"} if ssh else None)
+
+
+def test_junos_command_and_what_stays_linux() -> None:
+    command = ecs("<38>Nov 20 08:00:10 mx-core mgd[4141]: UI_CMDLINE_READ_LINE: User 'netops', "
+                  "command 'show configuration | display set '")  # fmt: skip
+    assert command["user"] == {"name": "netops"}
+    assert command["juniper"]["junos"]["command"] == "show configuration | display set"
+    assert "category" not in command["event"]
+    # OpenSSH's and Linux login's own lines, on a Junos box or a Linux host, are system.auth's.
+    openssh = ecs("<38>Nov 20 08:00:11 mx-core sshd[4139]: Failed password for netops from "
+                  "203.0.113.9 port 51515 ssh2")  # fmt: skip
+    assert openssh["event"]["dataset"] == "system.auth"
+    linux = ecs("<38>Nov 20 08:00:12 web01 login[811]: FAILED LOGIN 1 FROM tty1 FOR root, "
+                "Authentication failure")  # fmt: skip
+    assert linux["event"]["dataset"] == "system.auth"
