@@ -29,7 +29,8 @@ _LOGON_EVENTS = frozenset({"4624", "4625", "4634", "4647", "4648", "4672", "4768
                            "4771", "4776"})  # fmt: skip
 _FAILURE_EVENTS = frozenset({"4625", "4771"})
 # Kerberos TGT and service tickets (4768, 4769) and NTLM validation (4776) log success and
-# failure under one id, `Status` 0x0 for success: an NXLog record has no audit keywords to say.
+# failure under one id, `Status` 0x0 for success: what tells them apart when a sender left out
+# the audit keywords (a JSON export of EventData and a few System fields).
 _STATUS_EVENTS = frozenset({"4768", "4769", "4776"})
 # Account management: Subject* changed the account in Target* (4740: TargetDomainName is the
 # caller's computer, not the account's domain).

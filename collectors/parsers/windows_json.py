@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from collectors.parsers.windows_event import finish_windows_event
-from collectors.parsers.windows_xml import winlog_document
+from collectors.parsers.windows_xml import keyword_names, winlog_document
 from soc.model.event import Event, isoformat
 
 # NXLog system field -> ECS path (Winlogbeat's names).
@@ -61,6 +61,9 @@ _NXLOG_DROPPED = frozenset(
 """NXLog's numeric twins of named fields and its own bookkeeping, the times (read apart), and
 Logstash's `@version`, `host` and `port`: its format version and the forwarder that connected to
 it, not the event's host (that is `Hostname`). None of them is part of the event."""
+_AUDIT_RESULTS = {"AUDIT_SUCCESS": ("Audit Success",), "AUDIT_FAILURE": ("Audit Failure",)}
+"""NXLog's `EventType` for a security audit's result, as the keywords Winlogbeat names."""
+_UNSIGNED_64 = 0xFFFF_FFFF_FFFF_FFFF
 
 
 def parse(
@@ -113,10 +116,27 @@ def _from_nxlog(data: dict[str, Any], zone: tzinfo) -> Event:
             event_data[name] = value
     if event_data:
         doc.setdefault("winlog", {})["event_data"] = event_data
+    if keywords := _nxlog_keywords(data):
+        doc.setdefault("winlog", {})["keywords"] = keywords
     when = next((data[name] for name in _NXLOG_TIMES if data.get(name)), None)
     if when is not None:
         doc["@timestamp"] = _zoned(when, zone, data)
     return doc
+
+
+def _nxlog_keywords(data: dict[str, Any]) -> list[str]:
+    """The record's keywords by name, which say a security audit's success or failure: an
+    event id such as 4656, 4776 or 5145 is logged both ways. NXLog writes the mask as a signed
+    decimal number (or its text), else its `EventType` names the audit result."""
+    mask = data.get("Keywords")
+    if type(mask) is str:
+        try:
+            mask = int(mask)
+        except ValueError:
+            mask = None
+    if type(mask) is int:
+        return list(keyword_names(mask & _UNSIGNED_64))
+    return list(_AUDIT_RESULTS.get(data.get("EventType"), ()))
 
 
 def _zoned(when: Any, zone: tzinfo, data: dict[str, Any]) -> Any:

@@ -118,7 +118,11 @@ def _system_fields(system: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(keywords, dict) and TEXT in keywords:
         keywords = keywords[TEXT]
     if isinstance(keywords, str):
-        winlog["keywords"] = list(_keyword_names(keywords))
+        try:
+            mask = int(keywords, 16)
+        except ValueError:
+            mask = 0
+        winlog["keywords"] = list(keyword_names(mask))
     correlation = _attributes(get("Correlation"))
     if (value := correlation.get("ActivityID")) is not None:
         winlog["activity_id"] = value
@@ -178,13 +182,10 @@ def _rendering_info(doc: Event, rendering: Mapping[str, Any]) -> None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _keyword_names(mask_text: str) -> tuple[str, ...]:
-    """Cached (a tuple: each event gets a list of its own): every record has a mask, of a
+def keyword_names(mask: int) -> tuple[str, ...]:
+    """The names Winlogbeat gives a keyword mask's standard bits (NXLog's records have the mask
+    too). Cached (a tuple: each event gets a list of its own): every record has a mask, of a
     handful of values; ~0.025 s of reading the 16,801 EVTX samples."""
-    try:
-        mask = int(mask_text, 16)
-    except ValueError:
-        return ()
     return tuple(name for bit, name in _KEYWORDS if mask & bit)
 
 

@@ -526,19 +526,26 @@ def test_security_credential_validation_names_the_workstation() -> None:
     assert doc["source"] == {"domain": "WS-17"}
 
 
-def nxlog_security(event_id: int, data: dict, event_type: str) -> dict:
-    """A domain controller's event as NXLog CE's `to_json()` writes it: no audit keywords."""
+# NXLog's keyword masks (signed 64-bit) of an audit success and of an audit failure.
+AUDIT_SUCCESS_MASK, AUDIT_FAILURE_MASK = -9214364837600034816, -9218868437227405312
+
+
+def nxlog_security(event_id: int, data: dict, event_type: str, **envelope: object) -> dict:
+    """A domain controller's event as NXLog CE's `to_json()` writes it (`envelope`: other
+    system fields, or None to leave one out)."""
+    mask = AUDIT_SUCCESS_MASK if event_type == "AUDIT_SUCCESS" else AUDIT_FAILURE_MASK
     record = {
         "EventTime": "2026-11-20 08:00:00",
         "Hostname": "DC01.soyte.local",
-        "Keywords": -9214364837600034816,
+        "Keywords": mask,
         "EventType": event_type,
         "EventID": event_id,
         "SourceName": "Microsoft-Windows-Security-Auditing",
         "Channel": "Security",
         **data,
+        **envelope,
     }
-    doc = windows_json.parse(json.dumps(record))
+    doc = windows_json.parse(json.dumps({k: v for k, v in record.items() if v is not None}))
     assert doc is not None
     return doc
 
@@ -561,6 +568,27 @@ def test_nxlog_ntlm_and_kerberos_outcome_is_their_status(
     doc = nxlog_security(event_id, data, kind)
     assert doc["event"]["outcome"] == outcome
     assert doc["event"]["category"] == ["authentication"]
+
+
+@pytest.mark.parametrize(
+    ("envelope", "outcome"),
+    [
+        ({}, "failure"),  # the mask as a number, as NXLog writes it
+        ({"Keywords": str(AUDIT_FAILURE_MASK)}, "failure"),  # or its text, through some relays
+        ({"Keywords": None}, "failure"),  # no mask: the EventType says it
+        ({"Keywords": AUDIT_SUCCESS_MASK, "EventType": "AUDIT_SUCCESS"}, "success"),
+    ],
+)
+def test_nxlog_keyword_mask_says_an_audit_failure_as_winlogbeat_names_it(
+    envelope: dict, outcome: str
+) -> None:
+    """4656 (a handle to an object requested) is logged both ways: denied access is an audit
+    failure, which only the record's keywords tell."""
+    data = {"ObjectServer": "Security", "ObjectType": "File", "ObjectName": r"C:\Luong\bang.xlsx"}
+    doc = nxlog_security(4656, data, "AUDIT_FAILURE", **envelope)
+    assert doc["event"]["outcome"] == outcome
+    assert doc["winlog"]["keywords"] == ["Audit " + outcome.capitalize()]
+    assert "Keywords" not in doc["winlog"]["event_data"]
 
 
 def test_nxlog_kerberos_pre_authentication_failure_names_the_client_by_its_ipv4() -> None:
