@@ -255,8 +255,13 @@ def _event(params: dict[str, str]) -> Event:
     _interface(doc, params)
     _network(doc, params)
     _classify(doc, event, params)
-    if (administrator := params.get("administrator")) and "user" not in doc:
-        doc["user"] = {"name": administrator}  # who logged in or changed the policy
+    # Who logged in or changed the policy; for a user's log-in (Mobile Access, Identity
+    # Awareness), the source's user: what brute-force and spraying rules count by.
+    name = params.get("administrator")
+    if not name and "authentication" in event["category"]:
+        name = doc.get("source", {}).get("user", {}).get("name")
+    if name and "user" not in doc:
+        doc["user"] = {"name": name}
     _related(doc)
     if (seconds := int_or_none(params.get("time"))) is not None and seconds <= _LAST_SECOND:
         doc["@timestamp"] = isoformat(datetime.fromtimestamp(seconds, UTC))

@@ -256,6 +256,35 @@ def test_login_audit() -> None:
     assert doc["message"] == "Administrator Login"
 
 
+def test_a_users_failed_vpn_login_names_the_user() -> None:
+    """Mobile Access names the user only as the source's: the log-in's user all the same."""
+    line = (
+        '<134>1 2026-03-05T10:00:08Z gw-hue CheckPoint 16700 - [action:"Failed Log In"; '
+        'flags:"163872"; ifdir:"inbound"; loguid:"{0x1,0x2,0x3,0x5}"; origin:"10.30.0.1"; '
+        'src:"203.0.113.77"; src_user_name:"tran.thi.b"; auth_method:"Password"; '
+        'product:"Mobile Access"; reason:"Authentication failed"]'
+    )
+    doc = ecs(line)
+    assert doc["event"]["outcome"] == "failure"
+    assert "authentication" in doc["event"]["category"]
+    assert doc["user"] == {"name": "tran.thi.b"}
+    assert doc["source"]["user"] == {"name": "tran.thi.b"}
+    assert doc["source"]["ip"] == "203.0.113.77"
+
+
+def test_a_connection_keeps_its_users_on_their_endpoints() -> None:
+    """Identity Awareness names the users behind a connection's two ends: no `user.name`,
+    which would say who acted."""
+    line = (
+        '<134>1 2026-03-05T10:00:09Z gw-hue CheckPoint 16700 - [action:"Accept"; '
+        'ifdir:"outbound"; origin:"10.30.0.1"; src:"10.30.9.9"; dst:"198.51.100.8"; '
+        'src_user_name:"tran.thi.b"; proto:"6"; s_port:"51515"; service:"443"]'
+    )
+    doc = ecs(line)
+    assert doc["source"]["user"] == {"name": "tran.thi.b"}
+    assert "user" not in doc
+
+
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
