@@ -25,6 +25,7 @@ from collectors.parsers import (
     checkpoint,
     cisco_asa,
     cisco_ios,
+    citrix_adc,
     dhcpd,
     event_xml,
     fortigate,
@@ -39,6 +40,7 @@ from collectors.parsers import (
     openvpn,
     panos,
     pfsense,
+    pulse_connect_secure,
     sophos_xg,
     squid,
     suricata,
@@ -104,6 +106,7 @@ _BY_PROGRAM: dict[str, MessageParser] = {
     **dict.fromkeys(event_xml.PROGRAMS, event_xml.parse),
     **dict.fromkeys(junos.PROGRAMS, junos.parse),
     **dict.fromkeys(squid.PROGRAMS, squid.parse_tagged),
+    **dict.fromkeys(pulse_connect_secure.PROGRAMS, pulse_connect_secure.parse),
     "cef": _cef_tag,
     "leef": _leef_tag,
 }
@@ -132,6 +135,11 @@ def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
         return (event_xml.parse,)
     if head.isdigit() and squid.claims(message):  # an epoch, before any URL's text is searched
         return (squid.parse,)
+    # NetScaler's `03/05/2024:10:00:01 GMT ns01 0-PPE-0 : ...`
+    if head.isdigit() and citrix_adc.MARK in message[18:80]:
+        return (citrix_adc.parse,)
+    if (head == "i" or head.isdigit()) and pulse_connect_secure.claims(message):  # untagged
+        return (pulse_connect_secure.parse,)
     if "[junos@" in message:  # an SRX's structured log behind a relay's header
         return (junos_srx.parse,)
     if 'loguid:"' in message or "[Fields@1.3.6.1.4.1.2620" in message:  # Check Point, relayed
