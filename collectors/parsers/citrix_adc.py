@@ -35,7 +35,8 @@ _HEADER = re.compile(
 # `Key value` or `Key: value` pairs between ` - `; a value is one word or a quoted text.
 # Pre-12.0 lines run `SessionId: 651173- User ...` together.
 _PAIR = re.compile(
-    r'(?:^|\s-\s*|(?<=\d)-\s)(?P<key>[A-Z][A-Za-z_()]*):? +(?P<value>"(?:[^"\\]|\\.)*"|\S*[^\s-]|\S)'
+    r"(?:^|\s-\s*|(?<=\d)-\s)(?P<key>[A-Z][A-Za-z_()]*):? +"
+    r'(?P<value>"(?:[^"\\]|\\.)*"|\S*[^\s-]|\S)'
 )
 # Commands that only read: not a change of the configuration.
 _READING = ("show ", "sh ", "stat ", "login", "logout", "exit", "help")

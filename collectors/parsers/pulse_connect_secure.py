@@ -26,25 +26,27 @@ from soc.model.event import Event
 DATASET = "pulse_connect_secure.log"
 PROGRAMS = frozenset({"pulsesecure", "juniper", "ivanti"})
 
+# An address, not the full stop of the sentence it ends.
+_IP = r"(?P<ip>[0-9A-Fa-f:.]*[0-9A-Fa-f])"
 _STANDARD = re.compile(
-    r"\s*(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) - (?P<node>\S+) - \[(?P<ip>[0-9A-Fa-f:.]+)\] "
+    r"\s*(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) - (?P<node>\S+) - \[" + _IP + r"\] "
     r"(?P<user>[^\[]*?)\((?P<realm>[^)]*)\)\[(?P<roles>[^\]]*)\] - (?P<text>.*)"
 )
 _PAIR = re.compile(r"(\w+)=(\"[^\"]*\"|\S*)")
 _CODE = re.compile(r"(?P<code>[A-Z]{3}\d{5}): (?P<text>.*)", re.DOTALL)
 _LOGIN = re.compile(
-    r"(?:(?P<agent_kind>Agent) )?[Ll]ogin succeeded for (?P<user>.+?)/(?P<realm>.+?)"
-    r"(?: \(session:(?P<session>[^)]*)\))? from (?P<ip>[0-9A-Fa-f:.]+)(?: with (?P<agent>.*?))?\.?$"
+    r"(?:Agent )?[Ll]ogin succeeded for (?P<user>.+?)/(?P<realm>.+?)"
+    r"(?: \(session:(?P<session>[^)]*)\))? from " + _IP + r"(?: with (?P<agent>.*?))?\.?$"
 )
 _STEP = re.compile(
     r"(?P<step>Primary|Secondary) authentication (?P<verdict>successful|failed) for "
-    r"(?P<user>.+?)/(?P<realm>.+?) from (?P<ip>[0-9A-Fa-f:.]+)"
+    r"(?P<user>.+?)/(?P<realm>.+?) from " + _IP
 )
 _SERVER_FAILED = re.compile(
     r"Login failed using auth server (?P<server>.*?)\.\s+Reason: (?P<reason>.*)"
 )
 _LOGIN_FAILED = re.compile(r"Login failed\.\s+Reason: (?P<reason>.*)")
-_LOGOUT = re.compile(r"Logout from (?P<ip>[0-9A-Fa-f:.]+)(?: \(session:(?P<session>[^)]*)\))?")
+_LOGOUT = re.compile(r"Logout from " + _IP + r"(?: \(session:(?P<session>[^)]*)\))?")
 _TIMEOUT = re.compile(
     r"(?:Session timed out|Max session timeout) for (?P<user>.+?)/(?P<realm>.+?) "
 )
@@ -142,7 +144,7 @@ def _fill(doc: Event, found: dict[str, str | None], *, user: str, realm: str, ro
     layout's columns, which name `System` and the appliance itself for its own lines."""
     user = found.get("user") or user.strip()
     realm = found.get("realm") or realm.strip()
-    client = _address(found.get("ip") or ip)
+    client = _address(found.get("ip")) or _address(ip)
     vendor = {"realm": realm, "session_id": found.get("session")}
     if vendor := {key: value for key, value in vendor.items() if value}:
         doc["pulse_connect_secure"] = vendor

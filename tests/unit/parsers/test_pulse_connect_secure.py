@@ -87,6 +87,12 @@ def test_secondary_step_and_primary_success_are_not_logins_of_their_own() -> Non
     assert second["event"]["action"] == "secondary-authentication-failed"
 
 
+def test_login_sentence_ending_with_the_address() -> None:
+    doc = ecs(line(STANDARD, "Login succeeded for alice/Users (session:0a1b2c3d) from 203.0.113.5.",
+                   ip="198.51.100.99"))  # fmt: skip
+    assert doc["source"] == {"ip": "203.0.113.5"}
+
+
 def test_logout_ends_the_session() -> None:
     doc = ecs(line(STANDARD, "Logout from 203.0.113.5 (session:0a1b2c3d)"), tag="Juniper: ")
     assert (doc["event"]["action"], doc["event"]["type"]) == ("logged-out", ["end"])
