@@ -106,7 +106,6 @@ _BY_PROGRAM: dict[str, MessageParser] = {
     **dict.fromkeys(event_xml.PROGRAMS, event_xml.parse),
     **dict.fromkeys(junos.PROGRAMS, junos.parse),
     **dict.fromkeys(squid.PROGRAMS, squid.parse_tagged),
-    **dict.fromkeys(pulse_connect_secure.PROGRAMS, pulse_connect_secure.parse),
     "cef": _cef_tag,
     "leef": _leef_tag,
 }
@@ -216,6 +215,12 @@ def parse_message(
         if program.startswith(("%ASA-", "%FTD-")):
             return cisco_asa.parse(message, program=program, pid=pid)
         return cisco_ios.parse(message, program=program, pid=pid)
+    # Ivanti Connect Secure's tags (`PulseSecure`, `Juniper`) are vendors' names, which other
+    # products of theirs may use too: a line the parser does not read goes on to the others.
+    if name in pulse_connect_secure.PROGRAMS and (
+        doc := pulse_connect_secure.parse(message, program=program, pid=pid)
+    ):
+        return doc
     pam = "pam_unix(" in message or (program and "(pam_unix)" in program)
     if pam and (doc := linux_auth.parse(message, program=program, pid=pid)):
         return doc

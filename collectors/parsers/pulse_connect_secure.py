@@ -54,12 +54,13 @@ _SYSTEM = frozenset({"", "System"})
 
 
 def claims(message: str) -> bool:
-    """A line of the appliance without its tag (behind a relay): WELF by its fixed start and
-    `vpn=` node, Standard by its clock and ` - node - [`. A few slices before any search."""
-    text = message.lstrip()
-    if text.startswith("id=firewall "):
-        return " vpn=" in text and " realm=" in text
-    return text[4:5] == "-" and text[19:22] == " - " and " - [" in text[22:80]
+    """A line of the appliance without its tag (behind a relay): Standard by its clock and
+    ` - node - [`, WELF by its fixed start and `vpn=` node. Slices before any search: every
+    untagged line starting with a digit or an `i` is asked."""
+    text = message.lstrip() if message[:1] == " " else message
+    if text[19:22] == " - ":
+        return text[4:5] == "-" and " - [" in text[22:80]
+    return text.startswith("id=firewall ") and " vpn=" in text and " realm=" in text
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:

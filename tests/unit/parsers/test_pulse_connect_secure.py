@@ -143,3 +143,9 @@ def test_sonicwall_welf_is_not_claimed() -> None:
     doc = ecs('id=firewall sn=0017C5000000 time="2026-03-05 10:00:01" fw=192.0.2.1 pri=6 c=0 '
               'm=98 msg="Connection Opened"', tag="")  # fmt: skip
     assert doc.get("event", {}).get("dataset") != "pulse_connect_secure.log"
+
+
+def test_another_product_under_a_vendor_tag_goes_on_to_the_other_parsers() -> None:
+    doc = ecs("CEF:0|Juniper|SRX|12.3|RT_FLOW|session denied|5|src=203.0.113.5 dst=192.0.2.20",
+              tag="Juniper: ")  # fmt: skip
+    assert doc["event"]["dataset"] == "cef.log"
