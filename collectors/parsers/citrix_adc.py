@@ -41,7 +41,7 @@ _PAIR = re.compile(
 # Commands that only read: not a change of the configuration.
 _READING = ("show ", "sh ", "stat ", "login", "logout", "exit", "help")
 _LOGINS = {"LOGIN": "success", "LOGIN_FAILED": "failure", "LOGOUT": "success"}
-_LOGIN_FEATURES = frozenset({"SSLVPN", "AAA", "AAATM", "TM"})
+_LOGIN_FEATURES = frozenset({"SSLVPN", "AAA", "AAATM"})
 
 
 def parse(message: str, *, program: str | None = None, pid: str | None = None) -> Event | None:
