@@ -25,6 +25,7 @@ from collectors.parsers import (
     checkpoint,
     cisco_asa,
     cisco_ios,
+    citrix_adc,
     dhcpd,
     event_xml,
     fortigate,
@@ -39,6 +40,7 @@ from collectors.parsers import (
     openvpn,
     panos,
     pfsense,
+    pulse_connect_secure,
     sophos_xg,
     squid,
     suricata,
@@ -132,6 +134,11 @@ def _content_parser(message: str, zone: tzinfo) -> tuple[MessageParser, ...]:
         return (event_xml.parse,)
     if head.isdigit() and squid.claims(message):  # an epoch, before any URL's text is searched
         return (squid.parse,)
+    # NetScaler's `03/05/2024:10:00:01 GMT ns01 0-PPE-0 : ...`
+    if head.isdigit() and citrix_adc.MARK in message[18:80]:
+        return (citrix_adc.parse,)
+    if (head == "i" or head.isdigit()) and pulse_connect_secure.claims(message):  # untagged
+        return (pulse_connect_secure.parse,)
     if "[junos@" in message:  # an SRX's structured log behind a relay's header
         return (junos_srx.parse,)
     if 'loguid:"' in message or "[Fields@1.3.6.1.4.1.2620" in message:  # Check Point, relayed
@@ -208,6 +215,12 @@ def parse_message(
         if program.startswith(("%ASA-", "%FTD-")):
             return cisco_asa.parse(message, program=program, pid=pid)
         return cisco_ios.parse(message, program=program, pid=pid)
+    # Ivanti Connect Secure's tags (`PulseSecure`, `Juniper`) are vendors' names, which other
+    # products of theirs may use too: a line the parser does not read goes on to the others.
+    if name in pulse_connect_secure.PROGRAMS and (
+        doc := pulse_connect_secure.parse(message, program=program, pid=pid)
+    ):
+        return doc
     pam = "pam_unix(" in message or (program and "(pam_unix)" in program)
     if pam and (doc := linux_auth.parse(message, program=program, pid=pid)):
         return doc

@@ -43,6 +43,20 @@ GLOBALPROTECT = (
     'Windows,"Microsoft Windows 10 Pro , 64-bit",1,,,,{status},,0,on-demand,0,GP-PORTAL,7101,'
     "0x8000000000000000,2026-11-20T{t}.123+07:00,,,,,,0,0,0,0,,PA-SOYTE-01,1,"
 )
+# Ivanti Connect Secure's Standard and WELF layouts; a NetScaler administrator's `login` command.
+IVANTI = (
+    "<134>Nov 20 {t} ics-soyte PulseSecure: 2026-11-20 {t} - ive - [{src}] {user}({realm})[] - "
+    "{text}"
+)
+IVANTI_WELF = (
+    '<134>Nov 20 {t} ics-soyte PulseSecure: id=firewall time="2026-11-20 {t}" pri=6 '
+    'fw=192.0.2.10 vpn=ive user={user} realm="{realm}" roles="" proto= src={src} dst= dstname= '
+    'type=vpn op= arg="" result= sent= rcvd= agent="" duration= msg="{text}"'
+)
+CITRIX_UI = (
+    "<189> 11/20/2026:{t} GMT ns-soyte 0-PPE-0 : default UI CMD_EXECUTED 4322 0 : User {user} - "
+    'Remote_ip {src} - Command "login {user} \\"********\\"" - Status "{status}"'
+)
 FAILURES = {
     "fortigate_sslvpn": (
         '<190>date=2026-11-20 time={t} devname="FG-SOYTE" devid="FG100F" logid="0101039426" '
@@ -139,10 +153,24 @@ FAILURES = {
         "PA-SOYTE-01,0,0,2026-11-20T{t}.000+07:00"
     ),
     "windows": WINDOWS.replace("{id}", "4625").replace("{type}", "3"),
+    "ivanti_standard": IVANTI.replace("{realm}", "Users").replace(
+        "{text}", "Primary authentication failed for {user}/Users from {src}"
+    ),
+    "ivanti_welf": IVANTI_WELF.replace("{realm}", "Users").replace(
+        "{text}", "AUT24327: Primary authentication failed for {user}/Users from {src}"
+    ),
+    "ivanti_admin": IVANTI.replace("{realm}", "Admin Users").replace(
+        "{text}", "Primary authentication failed for {user}/Admin Users from {src}"
+    ),
+    "citrix_gateway": (
+        "<132> 11/20/2026:{t} GMT ns-soyte 0-PPE-0 : default AAA LOGIN_FAILED 4321 0 : User {user} "
+        '- Client_ip {src} - Failure_reason "Invalid credentials" - Browser Chrome'
+    ),
+    "citrix_admin": CITRIX_UI.replace("{status}", "ERROR: Invalid username or password"),
 }
 ADMIN_VENDORS = ["fortigate_admin", "asa_admin", "sophos_admin", "checkpoint_admin", "cisco_ios",
                  "huawei_ssh", "huawei_telnet", "junos_ssh", "junos_srx_ssh_structured",
-                 "junos_telnet"]  # fmt: skip
+                 "junos_telnet", "ivanti_admin", "citrix_admin"]  # fmt: skip
 NAMED = [vendor for vendor in FAILURES if vendor != "openvpn"]  # OpenVPN names no user here
 SUCCESSES = {
     "fortigate_tunnel": (
@@ -193,6 +221,16 @@ SUCCESSES = {
         "{status}", "success"
     ),
     "windows": WINDOWS.replace("{id}", "4624").replace("{type}", "10"),
+    "ivanti": IVANTI_WELF.replace("{realm}", "Users").replace(
+        "{text}", "AUT24414: Login succeeded for {user}/Users (session:0a1b2c3d) from {src}."
+    ),
+    "citrix_gateway": (
+        "<134> 11/20/2026:{t} GMT ns-soyte 0-PPE-0 : default SSLVPN LOGIN 4323 0 : Context "
+        "{user}@{src} - SessionId: 51 - User {user} - Client_ip {src} - Nat_ip 10.20.0.77 - "
+        'Vserver 192.0.2.10:443 - Browser_type "Mozilla/5.0" - SSLVPN_client_type Agent - '
+        'Group(s) "VPN"'
+    ),
+    "citrix_admin": CITRIX_UI.replace("{status}", "Success"),
 }
 # What the same devices log around a log-in that is no refused log-in of its own.
 NOT_FAILURES = {
@@ -263,6 +301,18 @@ NOT_FAILURES = {
         "192.0.2.1(34567) (RST) tableid - 0"
     ),
     "windows_interactive": WINDOWS.replace("{id}", "4625").replace("{type}", "2"),
+    # Ivanti's auth server repeating the primary failure; a second factor refused.
+    "ivanti_auth_server_repeat": IVANTI.replace("{realm}", "Users").replace(
+        "{text}", "Login failed using auth server AD-SOYTE (Active Directory).  Reason: Failed"
+    ),
+    "ivanti_secondary": IVANTI.replace("{realm}", "Users").replace(
+        "{text}", "Secondary authentication failed for {user}/Users from {src}"
+    ),
+    "citrix_logout": (
+        "<134> 11/20/2026:{t} GMT ns-soyte 0-PPE-0 : default SSLVPN LOGOUT 4324 0 : Context "
+        "{user}@{src} - SessionId: 51 - User {user} - Client_ip {src} - Nat_ip 10.20.0.77 - "
+        'Vserver 192.0.2.10:443 - LogoutMethod "Explicit"'
+    ),
 }
 SSHD = (
     "<38>Nov 20 {t} portal-so-tttt sshd[811]: Failed password for {user} from {src} port 51515 ssh2"
@@ -364,11 +414,16 @@ def test_other_events_of_the_same_devices_do_not_count(run_rule, kind) -> None:
 
 @pytest.mark.parametrize(
     ("vendor", "repeat"),
-    [("junos_ssh", "junos_openssh_companion"), ("huawei_ssh", "huawei_command_line_ssh")],
+    [
+        ("junos_ssh", "junos_openssh_companion"),
+        ("huawei_ssh", "huawei_command_line_ssh"),
+        ("ivanti_admin", "ivanti_auth_server_repeat"),
+    ],
 )
 def test_a_network_device_attempt_logged_twice_counts_once(run_rule, vendor, repeat) -> None:
     """Junos's sshd writes OpenSSH's line beside its own; VRP 8's command line may repeat the
-    SSH server's verdict: ten attempts are ten, for the brute force and the administrator rule."""
+    SSH server's verdict; Ivanti's auth server repeats the primary authentication's failure:
+    ten attempts are ten, for the brute force and the administrator rule."""
     events = [
         *failures(vendor),
         *[line_event(NOT_FAILURES[repeat], ATTACKER, i * 10) for i in range(10)],
