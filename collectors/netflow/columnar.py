@@ -219,6 +219,17 @@ def agency_columns(found: list[np.ndarray], agencies: list[Agency]) -> dict[str,
     return cols
 
 
+_PERIMETER = pa.array([None, "inbound", "outbound", "internal"], pa.string())
+
+
+def perimeter_direction(found: list[np.ndarray], exported: pa.Array) -> pa.Array:
+    """`network.direction` as `AgencyTagger.tag` sets it on a flow, from the agency number of
+    source and destination (`found[0]`, `found[1]`; -1: none, also for no address): where
+    either is an agency's, outbound, inbound or internal; elsewhere `exported`."""
+    code = (found[0] >= 0).astype(np.int64) * 2 + (found[1] >= 0)
+    return pc.coalesce(_PERIMETER.take(pa.array(code)), exported)
+
+
 def with_geoip(batch: ColumnBatch, geoip: Callable[[str], GeoInfo | None]) -> ColumnBatch:
     """`GeoIp.tag`'s fields for source and destination, looked up once per distinct address
     of the batch (GeoIp caches them too) and spread over the flows by index."""

@@ -40,6 +40,7 @@ from collectors.netflow.columnar import (
     PrefixTables,
     agency_columns,
     event_ids,
+    perimeter_direction,
     related,
     timestamps,
     with_geoip,
@@ -398,6 +399,12 @@ class _Mapping(SetRecords):
                 found.append(numbers.of_text(ip, self.lookup))
         observers = [numbers.of(self.lookup(s.export.exporter_ip)) for s in self.sets]
         found.append(np.array(observers, np.int64)[self.which])
+        if src is not None and dst is not None:  # as the tagger: a flow with both addresses
+            both = pc.and_(pc.is_valid(src), pc.is_valid(dst)).to_numpy(zero_copy_only=False)
+            ends = [np.where(both, side, -1) for side in found[:2]]
+            self.cols["network.direction"] = perimeter_direction(
+                ends, self.cols["network.direction"]
+            )
         self.cols.update(agency_columns(found, numbers.agencies))
 
     def _netflow(self, export_time: pa.Array) -> None:

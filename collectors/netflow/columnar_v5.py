@@ -39,6 +39,7 @@ from collectors.netflow.columnar import (
     agency_columns,
     event_ids,
     ipv4_text,
+    perimeter_direction,
     related,
     signed32,
     timestamps,
@@ -113,7 +114,6 @@ CONSTANTS: dict[str, Any] = {
     "event.module": "netflow",
     "event.dataset": DATASET,
     "network.type": "ipv4",
-    "network.direction": "unknown",
     "netflow.type": "netflow_flow",
     "netflow.exporter.version": 5,
 }
@@ -292,8 +292,9 @@ class V5Columns:
         prefixes: Prefixes,
         lookup: Callable[[str], Agency | None],
     ) -> dict[str, pa.Array]:
-        """`organization.*` and `related.organization_ids` (`columnar.agency_columns`): source
-        and destination through the prefix tables, the exporter through the tagger's lookup."""
+        """`organization.*` and `related.organization_ids` (`columnar.agency_columns`) and
+        `network.direction` (`columnar.perimeter_direction`): source and destination through
+        the prefix tables, the exporter through the tagger's lookup."""
         self._prefixes.prepare(prefixes)
         numbers = AgencyNumbers(self._prefixes.agencies)
         observers = np.array([numbers.of(lookup(d[2])) for d in datagrams], np.int64)
@@ -302,4 +303,6 @@ class V5Columns:
             self._prefixes.lookup(records["dst"].astype(np.int64)),
             observers[which],
         ]
-        return agency_columns(found, numbers.agencies)
+        unknown = pa.repeat(pa.scalar("unknown"), len(records))
+        cols = {"network.direction": perimeter_direction(found, unknown)}
+        return cols | agency_columns(found, numbers.agencies)

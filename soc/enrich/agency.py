@@ -4,6 +4,14 @@ Longest prefix wins, so a district office's /26 inside the provincial /16 is att
 district. An event between two agencies keeps the source's agency as `organization.*` and lists
 both in `related.organization_ids` (not an ECS field; ours), so either agency sees it.
 
+A flow record (NetFlow, IPFIX) with an agency address on either side gets `network.direction`
+as ECS defines it for perimeter monitoring, the agencies' networks being the inside: outbound
+(source inside, destination outside), inbound, or internal (both inside, one agency or two).
+Flow exporters know no perimeter: they send nothing ("unknown") or the interface's direction
+(flowDirection, which `netflow.flow_direction` keeps), which says nothing about where the
+addresses are, and detection rules need "from an agency host to the Internet". A flow between
+two outside addresses keeps what the exporter said.
+
 Speed (every syslog message and NetFlow flow passes here; bench/bench_syslog.py): answers are
 cached per address, and a miss costs one dict probe per distinct prefix length (at most 33 for
 IPv4) on integer network addresses instead of a scan of every CIDR with `ipaddress` containment.
@@ -21,6 +29,8 @@ from soc.model.event import Event
 
 _CACHE_MAX = 100_000
 _SIDES = ("source", "destination", "observer", "host")
+_PERIMETER = {(True, False): "outbound", (False, True): "inbound", (True, True): "internal"}
+"""`network.direction` by (source inside an agency, destination inside an agency)."""
 
 
 class _Prefixes:
@@ -93,7 +103,10 @@ class AgencyTagger:
         return found
 
     def tag(self, event: Event) -> Event:
-        """Set `organization.*` unless the event already carries an agency (remote sites)."""
+        """Set `organization.*` unless the event already carries an agency (remote sites), and
+        a flow's perimeter direction."""
+        if event.get("netflow").__class__ is dict:
+            self._direct(event)
         organization = event.get("organization")
         if organization.__class__ is dict:
             if organization.get("id"):
@@ -120,3 +133,16 @@ class AgencyTagger:
             if len(ids) > 1:
                 event.setdefault("related", {})["organization_ids"] = ids
         return event
+
+    def _direct(self, flow: Event) -> None:
+        source, destination, network = (flow.get(k) for k in ("source", "destination", "network"))
+        if not (source.__class__ is dict and destination.__class__ is dict):
+            return
+        if network.__class__ is not dict:
+            return
+        source_ip, destination_ip = source.get("ip"), destination.get("ip")
+        if not (source_ip and destination_ip):
+            return
+        inside = (self.lookup(source_ip) is not None, self.lookup(destination_ip) is not None)
+        if direction := _PERIMETER.get(inside):
+            network["direction"] = direction
