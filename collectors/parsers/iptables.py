@@ -154,4 +154,6 @@ def _prefix(doc: Event, prefix: str, iptables: dict[str, object]) -> None:
         return
     event = doc["event"]
     event["action"] = action
-    event["type"].append("denied" if action in _DENIED else "allowed")
+    denied = action in _DENIED
+    event["type"].append("denied" if denied else "allowed")
+    event["outcome"] = "failure" if denied else "success"  # as the other firewalls' verdicts

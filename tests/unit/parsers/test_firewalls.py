@@ -28,6 +28,7 @@ def test_iptables_ufw_block() -> None:
     assert {d["event"]["dataset"] for d in (ufw, drop, edge, ipv6)} == {"iptables.log"}
     assert ufw["event"]["action"] == "block"
     assert ufw["event"]["type"] == ["connection", "denied"]
+    assert ufw["event"]["outcome"] == "failure"  # the port-scan rule reads it first (cheap)
     assert ufw["source"] == {"ip": "203.0.113.9", "port": 51515, "mac": "52-54-00-65-43-21"}
     assert ufw["destination"] == {"ip": "10.20.1.5", "port": 22, "mac": "52-54-00-12-34-56"}
     assert ufw["network"] == {"transport": "tcp", "type": "ipv4"}
@@ -51,6 +52,7 @@ def test_iptables_edgeos_and_ipv6() -> None:
     assert ipv6["network"]["type"] == "ipv6"
     assert ipv6["event"]["action"] == "accept"
     assert ipv6["event"]["type"] == ["connection", "allowed"]
+    assert ipv6["event"]["outcome"] == "success"
     assert ipv6["iptables"]["flow_label"] == 12345
 
 
