@@ -144,6 +144,28 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def in_window(sql: str, after: datetime, until: datetime) -> tuple[str, dict[str, datetime]]:
+    """`sql` and its parameters for the ingest window (after, until]: the window written in as
+    timestamp literals wherever the statement has the framing's `event_ingested` test.
+
+    Why: DuckDB pushes a comparison with a literal into the table scan (row groups skipped by
+    their min/max, rows dropped before any other filter is evaluated), but not one with a
+    parameter, which it evaluates beside the others. A correlation's probe of a fresh window
+    over 400,000 stored flows took 56.7 ms with parameters against 1.5 ms with literals: every
+    row of the last row groups had its document parsed for `winlog.channel` first. A statement
+    that names `$after` or `$until` anywhere else (a rule value with that text) keeps the
+    parameters, as before."""
+    params = {"after": _naive_utc(after), "until": _naive_utc(until)}
+    literal = (
+        f"event_ingested > TIMESTAMP '{params['after'].isoformat(' ')}' AND "
+        f"event_ingested <= TIMESTAMP '{params['until'].isoformat(' ')}'"
+    )
+    bound = sql.replace(_WINDOW, literal)
+    if "$after" in bound or "$until" in bound:
+        return sql, params
+    return bound, {}
+
+
 class DuckDBEventStore:
     """`EventStore` on a DuckDB file (or `:memory:` for `soc hunt` and tests)."""
 
@@ -352,10 +374,10 @@ class DuckDBEventStore:
     def run_rule(
         self, compiled: str, *, ingested_after: datetime, ingested_until: datetime
     ) -> list[dict[str, Any]]:
-        params = {"after": _naive_utc(ingested_after), "until": _naive_utc(ingested_until)}
+        sql, params = in_window(compiled, ingested_after, ingested_until)
         with self._rule_connection(compiled) as connection:
             try:
-                cursor = connection.execute(compiled, params)
+                cursor = connection.execute(sql, params)
             except duckdb.Error as exc:
                 raise StoreError(str(exc), where=f"{self.path}: run_rule") from exc
             names = [d[0] for d in cursor.description]
@@ -384,21 +406,23 @@ class DuckDBEventStore:
         for the copy only, and the batched statements (which run without DuckDB's optimizer)
         read a small table instead of scanning the file.
         """
-        params = {"after": _naive_utc(ingested_after), "until": _naive_utc(ingested_until)}
+        counting, params = in_window(
+            f"SELECT count(*) FROM events WHERE {_WINDOW}", ingested_after, ingested_until
+        )
         window = f"window_{uuid.uuid4().hex}"
+        copying, _ = in_window(
+            f"CREATE TABLE {window}.events AS SELECT * FROM events WHERE {_WINDOW}",
+            ingested_after,
+            ingested_until,
+        )
         with self._lock:
             try:
-                count = self._con.execute(
-                    f"SELECT count(*) FROM events WHERE {_WINDOW}", params
-                ).fetchone()
+                count = self._con.execute(counting, params).fetchone()
                 if count is None or count[0] > max_rows:
                     return None
                 self._con.execute(f"ATTACH ':memory:' AS {window}")
                 try:
-                    self._con.execute(
-                        f"CREATE TABLE {window}.events AS SELECT * FROM events WHERE {_WINDOW}",
-                        params,
-                    )
+                    self._con.execute(copying, params)
                 except duckdb.Error:
                     self._con.execute(f"DETACH DATABASE IF EXISTS {window}")
                     raise

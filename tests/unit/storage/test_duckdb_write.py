@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -9,7 +10,7 @@ import pytest
 
 from soc.errors import StoreError
 from soc.model.event import stamp
-from soc.storage.duckdb_store import DuckDBEventStore
+from soc.storage.duckdb_store import DuckDBEventStore, in_window
 
 
 def _event(i: int, **extra: object) -> dict:
@@ -74,6 +75,9 @@ def test_store_written_with_the_old_ingested_index_opens_and_drops_it(tmp_path: 
         assert con.execute("SELECT count(*) FROM events").fetchone() == (2,)
 
 
+WINDOW = "event_ingested > $after AND event_ingested <= $until"
+
+
 def test_detection_window_reads_only_its_batches(tmp_path: Path) -> None:
     store = DuckDBEventStore(tmp_path / "events.duckdb")
     store.write_batch([_event(i) for i in range(100)])
@@ -81,9 +85,34 @@ def test_detection_window_reads_only_its_batches(tmp_path: Path) -> None:
     store.write_batch([_event(i) for i in range(100, 130)])
     until = store.now()
     rows = store.run_rule(
-        "SELECT event_id FROM events WHERE event_ingested > $after AND event_ingested <= $until",
+        f"SELECT event_id FROM events WHERE {WINDOW}", ingested_after=after, ingested_until=until
+    )
+    assert len(rows) == 30
+    store.close()
+
+
+def test_the_window_is_written_in_as_literals_where_the_framing_has_it() -> None:
+    """DuckDB prunes a scan by a literal, not by a parameter (see `in_window`)."""
+    after, until = datetime(2026, 12, 7, 6, 0, tzinfo=UTC), datetime(2026, 12, 7, 6, 0, 5)
+    sql, params = in_window(f"SELECT 1 FROM events WHERE {WINDOW} AND x", after, until)
+    assert params == {}
+    assert sql == (
+        "SELECT 1 FROM events WHERE event_ingested > TIMESTAMP '2026-12-07 06:00:00' AND "
+        "event_ingested <= TIMESTAMP '2026-12-07 06:00:05' AND x"
+    )
+
+
+def test_a_rule_value_naming_a_parameter_keeps_the_window_as_parameters(tmp_path: Path) -> None:
+    """A message with `$after` in it is a value to match, not a placeholder to fill."""
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    store.write_batch([_event(1)])
+    after = store.now()
+    store.write_batch([_event(2, message="echo $after"), _event(3)])
+    until = store.now()
+    rows = store.run_rule(
+        f"SELECT message FROM events WHERE {WINDOW} AND message = 'echo $after'",
         ingested_after=after,
         ingested_until=until,
     )
-    assert len(rows) == 30
+    assert rows == [{"message": "echo $after"}]
     store.close()
